@@ -1,0 +1,146 @@
+"""The beacon wire format, version 1, as msgspec structs. Documented for humans in docs/beacon.md.
+
+Rules that keep old snippets working (copies stay cached in browsers for weeks):
+- every field added later gets a default;
+- unknown fields are ignored (msgspec's default for Structs);
+- every number, string and list has a bound, so a beacon can never make us store something absurd.
+
+Property names are short because the snippet spells every one of them, and its size is budgeted.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+import msgspec
+from msgspec import Meta
+
+FORMAT_VERSION = 1
+
+# Bounds shared by several fields.
+MS = Annotated[float, Meta(ge=0, le=3_600_000)]  # a duration: at most an hour
+OFFSET_MS = Annotated[float, Meta(ge=0, le=7 * 24 * 3_600_000)]  # since the page's time origin
+COUNT = Annotated[int, Meta(ge=0, le=1_000_000)]
+BYTES = Annotated[int, Meta(ge=0, le=10_000_000_000)]
+URL = Annotated[str, Meta(max_length=2048)]
+SHORT = Annotated[str, Meta(max_length=64)]
+LABEL = Annotated[str, Meta(max_length=256)]
+
+MAX_EVENTS = 1000
+VITAL_NAMES = ("FCP", "LCP", "CLS", "INP", "FID", "TTFB", "TTI")
+NAVIGATION_TYPES = ("navigate", "reload", "back_forward", "prerender", "restore", "soft")
+RESOURCE_TYPES = ("script", "css", "img", "font", "fetch", "other")
+
+
+class Base(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=False):
+    pass
+
+
+class EventBase(Base, tag_field="k"):
+    """Events are a tagged union: `"k"` (kind) says which struct an event is."""
+
+
+class Nav(Base):
+    """The navigation breakdown (Navigation Timing), sent once per page view, in ms."""
+
+    redirect: MS | None = None
+    dns: MS | None = None
+    connect: MS | None = None
+    tls: MS | None = None
+    server: MS | None = None
+    download: MS | None = None
+    render: MS | None = None
+    load: MS | None = None
+    size: BYTES | None = None
+    # Server-Timing entries of the document: [name, duration ms].
+    st: Annotated[list[tuple[SHORT, MS]], Meta(max_length=20)] = []
+
+
+class Context(Base):
+    """What the browser says about the device and network (all optional)."""
+
+    et: Annotated[str, Meta(max_length=16)] = ""  # connection effectiveType: 4g, 3g, ...
+    rtt: Annotated[int, Meta(ge=0, le=60_000)] | None = None
+    dl: Annotated[float, Meta(ge=0, le=100_000)] | None = None  # downlink, Mbit/s
+    sd: bool = False  # saveData
+    mem: Annotated[float, Meta(ge=0, le=1024)] | None = None  # deviceMemory, GiB
+    cpu: Annotated[int, Meta(ge=0, le=4096)] | None = None  # hardwareConcurrency
+    vw: Annotated[int, Meta(ge=0, le=100_000)] | None = None  # viewport width, CSS px
+    vh: Annotated[int, Meta(ge=0, le=100_000)] | None = None
+
+
+class Vital(EventBase, tag="vital"):
+    n: Literal["FCP", "LCP", "CLS", "INP", "FID", "TTFB", "TTI"]
+    # ms for every metric but CLS, which is unitless; CLS has its own bound in the pipeline.
+    v: MS
+    a: LABEL = ""  # attribution: the element (LCP, INP, CLS) or event type behind the value
+
+
+class Error(EventBase, tag="error"):
+    m: Annotated[str, Meta(max_length=1024)]  # message
+    src: URL = ""  # script URL
+    line: COUNT = 0
+    col: COUNT = 0
+    stack: Annotated[str, Meta(max_length=8192)] = ""
+    n: Annotated[int, Meta(ge=1, le=1_000_000)] = 1  # identical errors folded into one event
+    t: Literal["error", "rejection"] = "error"
+    ts: OFFSET_MS | None = None
+
+
+class Api(EventBase, tag="api"):
+    """One fetch or XHR call made by the page."""
+
+    m: Annotated[str, Meta(max_length=16)]  # method
+    u: URL  # URL
+    s: Annotated[int, Meta(ge=0, le=999)]  # HTTP status; 0 when the request failed
+    d: MS  # duration
+    ts: OFFSET_MS | None = None
+
+
+class Resources(EventBase, tag="res"):
+    """Resources of one type from one host, summarized for the page view."""
+
+    t: Literal["script", "css", "img", "font", "fetch", "other"]
+    h: Annotated[str, Meta(max_length=253)] = ""  # host
+    tp: bool = False  # third party (a host other than the page's)
+    n: COUNT = 0  # count
+    tb: BYTES = 0  # transfer bytes (headers included)
+    eb: BYTES = 0  # encoded body bytes
+    db: BYTES = 0  # decoded body bytes
+    ch: COUNT = 0  # served from cache (transferSize 0 with a body)
+    d: Annotated[float, Meta(ge=0, le=1e9)] = 0  # summed duration, ms
+    dm: MS = 0  # longest duration, ms
+    su: URL = ""  # URL of the slowest one
+
+
+class Measure(EventBase, tag="measure"):
+    """A custom measure from `rumhouse.measure(name, value, tags)`."""
+
+    n: SHORT
+    v: Annotated[float, Meta(ge=-1e12, le=1e12)]
+    tags: Annotated[dict[SHORT, LABEL], Meta(max_length=10)] = {}
+    ts: OFFSET_MS | None = None
+
+
+Event = Union[Vital, Error, Api, Resources, Measure]
+
+
+class Beacon(Base):
+    site: Annotated[str, Meta(min_length=1, max_length=64)]
+    pv: Annotated[str, Meta(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+    url: URL
+    v: Annotated[int, Meta(ge=1, le=FORMAT_VERSION)] = FORMAT_VERSION
+    seq: Annotated[int, Meta(ge=0, le=100_000)] = 0
+    last: bool = False
+    ref: URL = ""
+    rel: SHORT = ""  # release
+    nt: Literal["navigate", "reload", "back_forward", "prerender", "restore", "soft"] = "navigate"
+    now: OFFSET_MS = 0  # performance.now() when sent
+    st: OFFSET_MS = 0  # when this page view started (non-zero after a single-page-app route change)
+    wd: bool = False  # navigator.webdriver
+    nav: Nav | None = None
+    ctx: Context = msgspec.field(default_factory=Context)
+    ev: Annotated[list[Event], Meta(max_length=MAX_EVENTS)] = []
+
+
+decoder = msgspec.json.Decoder(Beacon)

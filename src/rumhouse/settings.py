@@ -1,0 +1,100 @@
+"""Server settings, read once from `RUMHOUSE_*` environment variables into one typed object.
+
+Sites, budgets and alert channels are configuration as code in the TOML file named by
+`RUMHOUSE_CONFIG` (see `sites.py`); everything about how the server itself runs lives here.
+The full reference is in README.md ("Configuration").
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names the variable."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise SettingsError(f"{name} must be between {lo} and {hi}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, lo: float, hi: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise SettingsError(f"{name} must be between {lo} and {hi}, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _list(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("rumhouse-data")
+    config_file: Path | None = None
+    # Set only for the server engine (a later issue); empty means the embedded engine.
+    clickhouse_url: str = ""
+    # Never printed or logged: see `__repr__`.
+    admin_token: str = field(default="", repr=False)
+    retention_days: int = 30
+    flush_interval: float = 1.0
+    flush_rows: int = 20_000
+    max_body_bytes: int = 65_536
+    query_allowlist: tuple[str, ...] = ("utm_*",)
+    country_header: str = "cf-ipcountry"
+    drop_bots: bool = True
+    public_url: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        config = env.get("RUMHOUSE_CONFIG") or None
+        return cls(
+            data_dir=Path(env.get("RUMHOUSE_DATA_DIR") or "rumhouse-data"),
+            config_file=Path(config) if config else None,
+            clickhouse_url=env.get("RUMHOUSE_CLICKHOUSE_URL", ""),
+            admin_token=env.get("RUMHOUSE_ADMIN_TOKEN", ""),
+            retention_days=_int(env, "RUMHOUSE_RETENTION_DAYS", 30, 1, 3650),
+            flush_interval=_float(env, "RUMHOUSE_FLUSH_INTERVAL", 1.0, 0.01, 60.0),
+            flush_rows=_int(env, "RUMHOUSE_FLUSH_ROWS", 20_000, 1, 10_000_000),
+            # 64 KiB is what browsers allow for one keepalive/sendBeacon request; a larger
+            # limit only helps an attacker.
+            max_body_bytes=_int(env, "RUMHOUSE_MAX_BODY_BYTES", 65_536, 1_024, 1_048_576),
+            query_allowlist=_list(env, "RUMHOUSE_QUERY_ALLOWLIST", ("utm_*",)),
+            country_header=env.get("RUMHOUSE_COUNTRY_HEADER", "cf-ipcountry").lower(),
+            drop_bots=_bool(env, "RUMHOUSE_DROP_BOTS", True),
+            public_url=env.get("RUMHOUSE_PUBLIC_URL", "").rstrip("/"),
+        )

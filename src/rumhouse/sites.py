@@ -1,0 +1,106 @@
+"""Sites: the public keys that pages put in `data-site`, and the page origins allowed to use them.
+
+Sites are configuration as code, read from the TOML file named by `RUMHOUSE_CONFIG`:
+
+    [[sites]]
+    key = "demo"
+    name = "Demo"
+    origins = ["http://localhost:3000"]   # "*" allows any origin
+
+Without a config file, one site `demo` that accepts any origin exists, so a first run just works.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# An origin is scheme://host[:port], without a path: what browsers put in the Origin header.
+_ORIGIN = re.compile(r"^https?://[^/\s?#]+$")
+
+
+class ConfigError(ValueError):
+    """The config file is unusable; the message says where."""
+
+
+@dataclass(frozen=True)
+class Site:
+    key: str
+    name: str
+    origins: frozenset[str]
+
+    @property
+    def any_origin(self) -> bool:
+        return "*" in self.origins
+
+    def allows_origin(self, origin: str | None) -> bool:
+        """Browsers send `Origin` with every POST, sendBeacon included. A request without one is not
+        from a page, so it is only allowed where the site accepts any origin."""
+        if self.any_origin:
+            return True
+        return origin is not None and origin.lower() in self.origins
+
+
+DEFAULT_SITES = (Site(key="demo", name="Demo", origins=frozenset({"*"})),)
+
+
+def _parse_site(index: int, raw: object) -> Site:
+    where = f"sites[{index}]"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} must be a table")
+    key = raw.get("key")
+    if not isinstance(key, str) or not _KEY.match(key):
+        raise ConfigError(f"{where}.key must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'")
+    name = raw.get("name", key)
+    if not isinstance(name, str):
+        raise ConfigError(f"{where}.name must be a string")
+    origins = raw.get("origins", ["*"])
+    if not isinstance(origins, list) or not all(isinstance(o, str) for o in origins):
+        raise ConfigError(f"{where}.origins must be a list of strings")
+    for origin in origins:
+        if origin != "*" and not _ORIGIN.match(origin):
+            raise ConfigError(f"{where}.origins: {origin!r} is not an origin like https://example.com")
+    return Site(key=key, name=name, origins=frozenset(o.lower().rstrip("/") for o in origins))
+
+
+def parse_sites(document: dict) -> tuple[Site, ...]:
+    raw_sites = document.get("sites", [])
+    if not isinstance(raw_sites, list):
+        raise ConfigError("sites must be an array of tables ([[sites]])")
+    sites = tuple(_parse_site(i, raw) for i, raw in enumerate(raw_sites))
+    keys = [site.key for site in sites]
+    duplicate = next((k for k in keys if keys.count(k) > 1), None)
+    if duplicate:
+        raise ConfigError(f"site key {duplicate!r} is defined twice")
+    return sites or DEFAULT_SITES
+
+
+def load_sites(path: Path | None) -> tuple[Site, ...]:
+    if path is None:
+        return DEFAULT_SITES
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"RUMHOUSE_CONFIG names {path}, which does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return parse_sites(document)
+
+
+class SiteRegistry:
+    """Sites by key, and the union of their origins for CORS preflights (which carry no body, so
+    no site key: the POST that follows is checked against its own site)."""
+
+    def __init__(self, sites: tuple[Site, ...]) -> None:
+        self.by_key = {site.key: site for site in sites}
+        self._any_origin = any(site.any_origin for site in sites)
+        self._origins = frozenset().union(*(site.origins for site in sites))
+
+    def get(self, key: str) -> Site | None:
+        return self.by_key.get(key)
+
+    def preflight_allows(self, origin: str) -> bool:
+        return self._any_origin or origin.lower() in self._origins
