@@ -1,0 +1,5 @@
+import sys
+
+from rumhouse.cli import main
+
+sys.exit(main())

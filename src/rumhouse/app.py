@@ -1,0 +1,152 @@
+"""The Starlette application: routes, and the runtime (store, writer) opened at start-up.
+
+    POST /beacon          ingest/endpoint.py -> ingest/pipeline.py -> writer.py -> store/
+    GET  /rum.js          the snippet (built from snippet/ into static/rum.js)
+    GET  /healthz         liveness, and whether the store answers
+    GET  /metrics         rumhouse's own health, Prometheus text format
+    POST /api/v1/sql      read-only SQL for admin tokens (api/sql.py)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import logging
+from pathlib import Path
+
+import anyio
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from rumhouse.api.sql import sql_route
+from rumhouse.auth import ensure_admin_token
+from rumhouse.ingest.endpoint import BeaconEndpoint
+from rumhouse.ingest.pipeline import Pipeline
+from rumhouse.metrics import CONTENT_TYPE, Metrics
+from rumhouse.settings import Settings
+from rumhouse.sites import SiteRegistry, load_sites
+from rumhouse.store.base import Store, StoreError
+from rumhouse.store.migrations import migrate
+from rumhouse.writer import Writer
+
+log = logging.getLogger("rumhouse")
+SNIPPET = Path(__file__).parent / "static" / "rum.js"
+
+
+def open_store(settings: Settings) -> Store:
+    if settings.clickhouse_url:
+        raise StoreError("the ClickHouse server engine is not available yet; unset RUMHOUSE_CLICKHOUSE_URL")
+    from rumhouse.store.embedded import EmbeddedStore
+
+    return EmbeddedStore(settings.data_dir)
+
+
+class Runtime:
+    """Everything a request needs, built once per process. The store is opened at start-up, in the
+    serving process, because chDB ties a data folder to the process that opened it."""
+
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+        self.settings = settings
+        self.sites = SiteRegistry(load_sites(settings.config_file))
+        self.metrics = Metrics()
+        self.pipeline = Pipeline(
+            self.sites, query_allowlist=settings.query_allowlist, drop_bots=settings.drop_bots
+        )
+        self.admin_token, self.admin_token_created = ensure_admin_token(settings.admin_token, settings.data_dir)
+        self.store = store
+        self.writer: Writer | None = None
+
+    def start(self) -> None:
+        if self.store is None:
+            self.store = open_store(self.settings)
+        migrate(self.store, retention_days=self.settings.retention_days)
+        self.writer = Writer(
+            self.store, self.metrics,
+            flush_interval=self.settings.flush_interval, flush_rows=self.settings.flush_rows,
+        )
+        self.writer.start()
+
+    def stop(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        if self.store is not None:
+            self.store.close()
+
+
+class _LateBound:
+    """The beacon endpoint needs the writer, which exists only once the lifespan has started."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.endpoint: BeaconEndpoint | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if self.endpoint is None:
+            rt = self.runtime
+            self.endpoint = BeaconEndpoint(
+                rt.pipeline, rt.writer, rt.metrics, rt.sites,
+                max_body_bytes=rt.settings.max_body_bytes, country_header=rt.settings.country_header,
+            )
+        await self.endpoint(scope, receive, send)
+
+
+def snippet_response_factory():
+    """The snippet, with gzip and brotli versions made once at start-up."""
+    source = SNIPPET.read_bytes()
+    variants = {"gzip": gzip.compress(source, 9)}
+    try:
+        import brotli
+
+        variants["br"] = brotli.compress(source, quality=11)
+    except ImportError:
+        pass
+
+    async def rum_js(request: Request) -> Response:
+        accepted = request.headers.get("accept-encoding", "")
+        headers = {"cache-control": "public, max-age=3600", "vary": "Accept-Encoding",
+                   "access-control-allow-origin": "*"}
+        for encoding in ("br", "gzip"):
+            if encoding in variants and encoding in accepted:
+                headers["content-encoding"] = encoding
+                return Response(variants[encoding], media_type="text/javascript", headers=headers)
+        return Response(source, media_type="text/javascript", headers=headers)
+
+    return rum_js
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    runtime = Runtime(settings, store)
+
+    async def healthz(request: Request) -> Response:
+        try:
+            await anyio.to_thread.run_sync(lambda: runtime.store.query("SELECT 1"))
+        except (StoreError, AttributeError) as exc:
+            return JSONResponse({"status": "unavailable", "store": str(exc)}, status_code=503)
+        return JSONResponse({"status": "ok", "store": "ok"})
+
+    async def metrics(request: Request) -> Response:
+        return Response(runtime.metrics.render(), media_type=CONTENT_TYPE)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        runtime.start()
+        try:
+            yield
+        finally:
+            runtime.stop()
+
+    app = Starlette(
+        routes=[
+            Route("/beacon", _LateBound(runtime)),
+            Route("/rum.js", snippet_response_factory()),
+            Route("/healthz", healthz),
+            Route("/metrics", metrics),
+            Route("/api/v1/sql", sql_route(runtime), methods=["POST"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    return app

@@ -1,0 +1,127 @@
+"""`POST /beacon`: the HTTP edge of ingestion, a bare ASGI app because it is the hot path.
+
+It reads the body up to the size limit (with or without Content-Length: a chunked body is cut off as
+soon as it passes the limit, not read whole), hands it to the pipeline, buffers what is accepted and
+answers. It also answers the CORS preflight that `fetch` with `application/json` triggers.
+"""
+
+from __future__ import annotations
+
+import time
+
+from rumhouse.ingest.drops import RETRY_AFTER, Drop, Reason
+from rumhouse.ingest.pipeline import Incoming, Pipeline
+from rumhouse.metrics import Metrics
+from rumhouse.sites import SiteRegistry
+from rumhouse.writer import Writer
+
+_ACCEPTED_TYPES = frozenset({b"", b"text/plain", b"application/json"})
+_PREFLIGHT_HEADERS = [
+    (b"access-control-allow-methods", b"POST, OPTIONS"),
+    (b"access-control-allow-headers", b"content-type"),
+    (b"access-control-max-age", b"86400"),
+]
+
+
+class BeaconEndpoint:
+    def __init__(
+        self, pipeline: Pipeline, writer: Writer, metrics: Metrics, sites: SiteRegistry, *,
+        max_body_bytes: int, country_header: str,
+    ) -> None:
+        self.pipeline = pipeline
+        self.writer = writer
+        self.metrics = metrics
+        self.sites = sites
+        self.max_body_bytes = max_body_bytes
+        self.country_header = country_header.encode("latin-1")
+
+    async def __call__(self, scope, receive, send) -> None:
+        origin = user_agent = country = content_type = content_length = None
+        for name, value in scope["headers"]:
+            if name == b"origin":
+                origin = value.decode("latin-1")
+            elif name == b"user-agent":
+                user_agent = value.decode("latin-1")
+            elif name == b"content-type":
+                content_type = value
+            elif name == b"content-length":
+                content_length = value
+            elif name == self.country_header:
+                country = value.decode("latin-1")
+        cors = []
+        if origin and self.sites.preflight_allows(origin):
+            cors = [(b"access-control-allow-origin", origin.encode("latin-1")), (b"vary", b"Origin")]
+
+        method = scope["method"]
+        if method == "OPTIONS":
+            status = 204 if cors else 403
+            await _answer(send, status, cors + _PREFLIGHT_HEADERS if cors else [], b"")
+            return
+        if method != "POST":
+            await _answer(send, 405, [(b"allow", b"POST, OPTIONS")], b"method_not_allowed: use POST\n")
+            return
+
+        self.metrics.beacons_received.inc()
+        result = await self._read_and_process(scope, receive, origin, user_agent, country, content_type,
+                                              content_length)
+        if result is None:  # the client went away mid-body: nobody to answer
+            self.metrics.beacons_dropped.labels(Reason.DISCONNECTED.value).inc()
+            return
+        if isinstance(result, Drop):
+            self.metrics.beacons_dropped.labels(result.reason.value).inc()
+            headers = list(cors)
+            if result.reason in RETRY_AFTER:
+                headers.append((b"retry-after", str(RETRY_AFTER[result.reason]).encode()))
+            body = b"" if result.status == 204 else (result.message() + "\n").encode("utf-8")
+            await _answer(send, result.status, headers, body)
+            return
+        self.writer.add(result)
+        self.metrics.beacons_accepted.inc()
+        self.metrics.events_accepted.inc(result.events)
+        for reason, count in result.dropped.items():
+            self.metrics.events_dropped.labels(reason.value).inc(count)
+        await _answer(send, 204, cors, b"")
+
+    async def _read_and_process(self, scope, receive, origin, user_agent, country, content_type, content_length):
+        if content_type is not None:
+            media_type = content_type.split(b";", 1)[0].strip().lower()
+            if media_type not in _ACCEPTED_TYPES:
+                return Drop(Reason.UNSUPPORTED_MEDIA_TYPE, "send text/plain or application/json")
+        if content_length is not None:
+            try:
+                declared = int(content_length)
+            except ValueError:
+                declared = -1
+            if declared > self.max_body_bytes:
+                return Drop(Reason.TOO_LARGE, f"the body is over {self.max_body_bytes} bytes")
+        body = await _read_body(receive, self.max_body_bytes)
+        if body is None or isinstance(body, Drop):
+            return body
+        if self.writer.is_full():
+            return Drop(Reason.OVERLOADED, "the write buffer is full, retry later")
+        incoming = Incoming(body, origin, user_agent or "", country, time.time())
+        return self.pipeline.process(incoming)
+
+
+async def _read_body(receive, limit: int) -> bytes | Drop | None:
+    chunks = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return Drop(Reason.TOO_LARGE, f"the body is over {limit} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks) if len(chunks) > 1 else chunks[0]
+
+
+async def _answer(send, status: int, headers: list, body: bytes) -> None:
+    if body:
+        headers = headers + [(b"content-type", b"text/plain; charset=utf-8"),
+                             (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

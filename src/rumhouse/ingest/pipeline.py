@@ -1,0 +1,165 @@
+"""The path of a beacon: decode -> validate -> enrich -> rows.
+
+`Pipeline.process` runs named steps in order until one returns a `Drop`; a beacon that passes them all
+becomes an `Accepted` batch of rows for the writer. Nothing here raises for bad input.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+
+import msgspec
+
+from rumhouse.ingest import schema
+from rumhouse.ingest.drops import Drop, Reason
+from rumhouse.ingest.enrich import Agent, country_from, parse_agent
+from rumhouse.ingest.privacy import UrlScrubber, host_of
+from rumhouse.ingest.rows import EVENT_ROWS, PageView, page_view_row
+from rumhouse.sites import Site, SiteRegistry
+
+MAX_CLS = 100.0
+
+
+@dataclass(slots=True)
+class Incoming:
+    """A beacon as it arrived: the body and the few request headers that matter."""
+
+    body: bytes
+    origin: str | None
+    user_agent: str
+    country: str | None
+    received: float  # epoch seconds
+
+
+@dataclass(slots=True)
+class Accepted:
+    rows: dict[str, list[tuple]]
+    events: int  # events the beacon carried (the page view itself counts as one)
+    dropped: Counter = field(default_factory=Counter)  # events dropped one by one, by reason
+
+
+@dataclass(slots=True)
+class _State:
+    incoming: Incoming
+    beacon: schema.Beacon | None = None
+    site: Site | None = None
+    agent: Agent | None = None
+
+
+class SeenVitals:
+    """The metrics each recent page view has already reported, so a repeat is dropped, not stored twice.
+
+    Bounded: the oldest page views are forgotten first. A repeat arriving after that (hours later,
+    past 200,000 newer page views) would be stored; the snippet itself sends each metric once."""
+
+    def __init__(self, capacity: int = 200_000) -> None:
+        self.capacity = capacity
+        self._seen: OrderedDict[tuple[str, str], set[str]] = OrderedDict()
+
+    def first_time(self, site: str, page_view: str, metric: str) -> bool:
+        key = (site, page_view)
+        names = self._seen.get(key)
+        if names is None:
+            names = self._seen[key] = set()
+            if len(self._seen) > self.capacity:
+                self._seen.popitem(last=False)
+        if metric in names:
+            return False
+        names.add(metric)
+        return True
+
+
+class Pipeline:
+    def __init__(self, sites: SiteRegistry, *, query_allowlist: tuple[str, ...], drop_bots: bool) -> None:
+        self.sites = sites
+        self.scrubber = UrlScrubber(query_allowlist)
+        self.drop_bots = drop_bots
+        self.seen = SeenVitals()
+
+    def process(self, incoming: Incoming) -> Drop | Accepted:
+        state = _State(incoming)
+        for step in (self.decode, self.known_site, self.allowed_origin, self.sane_values, self.not_a_bot):
+            drop = step(state)
+            if drop is not None:
+                return drop
+        return self.to_rows(state)
+
+    # --- steps: each returns a Drop, or None to go on ---
+
+    def decode(self, state: _State) -> Drop | None:
+        try:
+            state.beacon = schema.decoder.decode(state.incoming.body)
+        except msgspec.ValidationError as exc:
+            return Drop(Reason.INVALID, str(exc))
+        except msgspec.DecodeError as exc:
+            return Drop(Reason.BAD_JSON, str(exc))
+        except UnicodeDecodeError:
+            return Drop(Reason.BAD_ENCODING, "the body is not valid UTF-8")
+        return None
+
+    def known_site(self, state: _State) -> Drop | None:
+        assert state.beacon is not None
+        state.site = self.sites.get(state.beacon.site)
+        if state.site is None:
+            return Drop(Reason.UNKNOWN_SITE, f"no site has the key {state.beacon.site[:64]!r}")
+        return None
+
+    def allowed_origin(self, state: _State) -> Drop | None:
+        assert state.site is not None
+        origin = state.incoming.origin
+        if not state.site.allows_origin(origin):
+            shown = repr(origin[:100]) if origin else "a request without Origin"
+            return Drop(Reason.ORIGIN_NOT_ALLOWED, f"{shown} may not send beacons for site {state.site.key!r}")
+        return None
+
+    def sane_values(self, state: _State) -> Drop | None:
+        """Bounds that depend on another field, which the types cannot say."""
+        assert state.beacon is not None
+        for i, event in enumerate(state.beacon.ev):
+            if type(event) is schema.Vital and event.n == "CLS" and event.v > MAX_CLS:
+                return Drop(Reason.INVALID, f"CLS must be <= {MAX_CLS:g} - at `$.ev[{i}].v`")
+        return None
+
+    def not_a_bot(self, state: _State) -> Drop | None:
+        assert state.beacon is not None
+        state.agent = parse_agent(state.incoming.user_agent)
+        if self.drop_bots and (state.agent.is_bot or state.beacon.wd):
+            return Drop(Reason.BOT, "")
+        return None
+
+    # --- enrich and build rows ---
+
+    def to_rows(self, state: _State) -> Accepted:
+        beacon, agent, incoming = state.beacon, state.agent, state.incoming
+        assert beacon is not None and agent is not None
+        host, path, query = self.scrubber.page(beacon.url)
+        dims = (
+            beacon.site, beacon.pv, host, path, agent.browser, agent.os, agent.device_type,
+            country_from(incoming.country), beacon.ctx.et, beacon.rel, beacon.nt,
+        )
+        elapsed = max(0.0, beacon.now - beacon.st) / 1000.0
+        pv = PageView(
+            dims=dims,
+            start=incoming.received - elapsed,
+            received=incoming.received,
+            st=beacon.st,
+            query=query,
+            referrer_host=host_of(beacon.ref),
+            browser_version=agent.browser_version,
+        )
+        rows: dict[str, list[tuple]] = {}
+        dropped: Counter = Counter()
+        events = len(beacon.ev)
+        if beacon.nav is not None:
+            events += 1
+            rows["page_views"] = [page_view_row(pv, beacon)]
+        for event in beacon.ev:
+            if type(event) is schema.Vital and not self.seen.first_time(beacon.site, beacon.pv, event.n):
+                dropped[Reason.DUPLICATE] += 1
+                continue
+            table, build = EVENT_ROWS[type(event)]
+            rows.setdefault(table, []).append(build(pv, event))
+        stored = events - sum(dropped.values())
+        rows["beacons"] = [(incoming.received, beacon.site, beacon.pv, beacon.seq, int(beacon.last), stored)]
+        return Accepted(rows=rows, events=events, dropped=dropped)

@@ -1,0 +1,114 @@
+"""An accepted beacon, enriched, becomes rows: tuples in the column order declared here.
+
+The column lists are the insert's explicit column names; they must match clickhouse/ (a test checks
+every table's columns against these lists).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rumhouse.ingest import schema
+from rumhouse.ingest.privacy import endpoint_of, scrub_text, strip_url
+
+# The page view's dimensions, copied onto every event row so that queries need no join.
+DIMENSIONS = (
+    "site",
+    "page_view_id",
+    "host",
+    "path",
+    "browser",
+    "os",
+    "device_type",
+    "country",
+    "connection_type",
+    "release",
+    "navigation_type",
+)
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "page_views": (
+        "time", *DIMENSIONS, "query", "referrer_host", "browser_version",
+        "redirect_ms", "dns_ms", "connect_ms", "tls_ms", "server_ms", "download_ms", "render_ms", "load_ms",
+        "transfer_size", "server_timing",
+        "rtt", "downlink", "save_data", "device_memory", "cpu_cores", "viewport_width", "viewport_height",
+    ),
+    "vitals": ("time", *DIMENSIONS, "name", "value", "attribution"),
+    "errors": ("time", *DIMENSIONS, "kind", "message", "source", "line", "col", "stack", "count"),
+    "api_calls": ("time", *DIMENSIONS, "method", "endpoint", "status", "duration_ms"),
+    "resources": (
+        "time", *DIMENSIONS, "type", "resource_host", "third_party", "count", "transfer_bytes",
+        "encoded_bytes", "decoded_bytes", "cache_hits", "duration_total_ms", "duration_max_ms", "slowest_url",
+    ),
+    "measures": ("time", *DIMENSIONS, "name", "value", "tags"),
+    "beacons": ("time", "site", "page_view_id", "seq", "last", "events"),
+}
+TABLES = tuple(COLUMNS)
+# Tables whose rows are the visitor's events; `beacons` is our own delivery bookkeeping.
+EVENT_TABLES = tuple(t for t in TABLES if t != "beacons")
+
+
+@dataclass(slots=True)
+class PageView:
+    """What every row of one beacon shares."""
+
+    dims: tuple
+    start: float  # epoch seconds when the page view started
+    received: float  # epoch seconds when the beacon arrived
+    st: float  # the page view's start on the page's clock (ms since time origin)
+    query: str
+    referrer_host: str
+    browser_version: str
+
+    def at(self, ts: float | None) -> float:
+        """Server time of an event stamped `ts` ms on the page's clock; never in the future."""
+        if ts is None:
+            return self.received
+        return min(self.received, self.start + max(0.0, ts - self.st) / 1000.0)
+
+
+def page_view_row(pv: PageView, beacon: schema.Beacon) -> tuple:
+    nav, ctx = beacon.nav, beacon.ctx
+    assert nav is not None
+    return (
+        pv.start, *pv.dims, pv.query, pv.referrer_host, pv.browser_version,
+        nav.redirect, nav.dns, nav.connect, nav.tls, nav.server, nav.download, nav.render, nav.load,
+        nav.size, dict(nav.st),
+        ctx.rtt, ctx.dl, int(ctx.sd), ctx.mem, ctx.cpu, ctx.vw, ctx.vh,
+    )
+
+
+def vital_row(pv: PageView, event: schema.Vital) -> tuple:
+    return (pv.start, *pv.dims, event.n, event.v, event.a)
+
+
+def error_row(pv: PageView, event: schema.Error) -> tuple:
+    return (
+        pv.at(event.ts), *pv.dims, event.t, scrub_text(event.m), strip_url(event.src), event.line, event.col,
+        scrub_text(event.stack), event.n,
+    )
+
+
+def api_row(pv: PageView, event: schema.Api) -> tuple:
+    return (pv.at(event.ts), *pv.dims, event.m.upper(), endpoint_of(event.u), event.s, event.d)
+
+
+def resource_row(pv: PageView, event: schema.Resources) -> tuple:
+    return (
+        pv.start, *pv.dims, event.t, event.h, int(event.tp), event.n, event.tb, event.eb, event.db, event.ch,
+        event.d, event.dm, strip_url(event.su),
+    )
+
+
+def measure_row(pv: PageView, event: schema.Measure) -> tuple:
+    return (pv.at(event.ts), *pv.dims, event.n, event.v, event.tags)
+
+
+# Event class -> (table, row builder).
+EVENT_ROWS = {
+    schema.Vital: ("vitals", vital_row),
+    schema.Error: ("errors", error_row),
+    schema.Api: ("api_calls", api_row),
+    schema.Resources: ("resources", resource_row),
+    schema.Measure: ("measures", measure_row),
+}

@@ -1,0 +1,71 @@
+"""rumhouse's own health, in the Prometheus text format at /metrics.
+
+The counters are built so that, once the buffer is empty,
+
+    events_accepted = sum(rows_inserted{table != "beacons"}) + sum(events_dropped)
+
+holds exactly, and beacons_received = beacons_accepted + sum(beacons_dropped).
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from rumhouse.ingest.drops import BEACON_REASONS, EVENT_REASONS
+from rumhouse.ingest.rows import TABLES
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+# The *_created series double the output and say nothing a scraper needs.
+disable_created_metrics()
+
+
+class Metrics:
+    def __init__(self) -> None:
+        # One registry per app, so that tests can build several apps in one process.
+        self.registry = registry = CollectorRegistry(auto_describe=True)
+        self.beacons_received = Counter(
+            "rumhouse_beacons_received", "Beacons posted to /beacon", registry=registry
+        )
+        self.beacons_accepted = Counter(
+            "rumhouse_beacons_accepted", "Beacons answered 204 and buffered for insert", registry=registry
+        )
+        self.beacons_dropped = Counter(
+            "rumhouse_beacons_dropped", "Beacons not stored, by reason", ["reason"], registry=registry
+        )
+        self.events_accepted = Counter(
+            "rumhouse_events_accepted",
+            "Events in accepted beacons (a page view's navigation breakdown counts as one)",
+            registry=registry,
+        )
+        self.events_dropped = Counter(
+            "rumhouse_events_dropped", "Events of accepted beacons not stored, by reason", ["reason"],
+            registry=registry,
+        )
+        self.rows_inserted = Counter(
+            "rumhouse_rows_inserted", "Rows inserted into ClickHouse, by table", ["table"], registry=registry
+        )
+        self.insert_errors = Counter(
+            "rumhouse_insert_errors", "Failed inserts (the batch is kept and retried), by table", ["table"],
+            registry=registry,
+        )
+        self.buffer_rows = Gauge(
+            "rumhouse_buffer_rows", "Rows waiting in memory for the next flush, by table", ["table"],
+            registry=registry,
+        )
+        self.flush_seconds = Histogram(
+            "rumhouse_flush_seconds", "Time to insert one flush of the buffer",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10), registry=registry,
+        )
+        # Make every series visible from the start, at 0: an alert on a rate needs the series to exist.
+        for reason in BEACON_REASONS:
+            self.beacons_dropped.labels(reason.value)
+        for reason in EVENT_REASONS:
+            self.events_dropped.labels(reason.value)
+        for table in TABLES:
+            self.rows_inserted.labels(table)
+            self.insert_errors.labels(table)
+            self.buffer_rows.labels(table).set(0)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,71 @@
+"""The storage boundary: a narrow protocol with two engines behind it.
+
+- `EmbeddedStore` (store/embedded.py): chDB, ClickHouse in this process, data in a folder.
+- The server engine (clickhouse-connect over HTTP) comes later and implements the same protocol.
+
+Both take the same SQL (the clickhouse/ files and the queries next to the code that runs them) and the
+same insert encoding: `JSONCompactColumns`, one JSON array per column, which orjson writes in a single
+call and ClickHouse parses quickly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+INSERT_FORMAT = "JSONCompactColumns"
+
+
+class StoreError(Exception):
+    """The store failed to run a statement. The message is ClickHouse's, first line only."""
+
+
+class ReadOnlyViolation(StoreError):
+    """A read-only query tried to change something (ClickHouse's `readonly` setting refused it)."""
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: list[str]
+    types: list[str]
+    rows: list[list[Any]]
+
+    def dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+    def scalar(self) -> Any:
+        return self.rows[0][0] if self.rows and self.rows[0] else None
+
+
+class Store(Protocol):
+    """What rumhouse needs from ClickHouse, whichever engine runs it."""
+
+    def command(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        """Run a statement that returns nothing (DDL, ALTER, ...)."""
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None, *, readonly: bool = False) -> QueryResult:
+        """Run a query; `readonly=True` runs it under ClickHouse's `readonly` setting."""
+
+    def query_raw(
+        self, sql: str, fmt: str, params: Mapping[str, Any] | None = None, *, readonly: bool = False
+    ) -> bytes:
+        """Run a query and return ClickHouse's own output in format `fmt` (CSVWithNames, JSON, ...)."""
+
+    def insert(
+        self, table: str, columns: Sequence[str], data: bytes, *, dedup_token: str | None = None
+    ) -> None:
+        """Insert `data`, encoded as INSERT_FORMAT, into `table` (columns named explicitly).
+
+        A retried insert with the same `dedup_token` is stored once (tables have a
+        non-replicated deduplication window)."""
+
+    def close(self) -> None: ...
+
+
+def first_line(message: str) -> str:
+    """ClickHouse errors run over many lines (with a stack trace); keep the one that says what failed."""
+    for line in message.strip().splitlines():
+        if line.strip():
+            return line.strip()[:500]
+    return "unknown ClickHouse error"

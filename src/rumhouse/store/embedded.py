@@ -1,0 +1,119 @@
+"""The embedded engine: chDB, ClickHouse running inside this process, its data in a folder.
+
+chDB lets one process own a data folder (and one folder per process), so in embedded mode the
+`rumhouse serve` process owns it and everything else reaches the data through that server.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import chdb
+import orjson
+
+from rumhouse.store.base import INSERT_FORMAT, QueryResult, ReadOnlyViolation, StoreError, first_line
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+_TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+# Limits for read-only queries from people (the SQL route): a runaway query must not take the
+# ingest process down with it.
+_READONLY_SETTINGS = "readonly=1&max_execution_time=30&max_result_rows=1000000&result_overflow_mode=break"
+# Counts are UInt64; ClickHouse quotes those in JSON by default, which makes them strings in Python.
+_COMMON_SETTINGS = "output_format_json_quote_64bit_integers=0"
+
+
+def _lock_folder(data_dir: Path):
+    """Hold an exclusive lock on the folder for as long as this process uses it: two processes
+    writing one chDB folder would corrupt it, and chDB itself does not stop them."""
+    handle = open(data_dir / ".lock", "a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        owner = handle.read().strip() or "another process"
+        handle.close()
+        raise StoreError(
+            f"the data folder {data_dir} is in use by {owner}; reach it through that server"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"rumhouse pid {os.getpid()}")
+    handle.flush()
+    return handle
+
+
+class EmbeddedStore:
+    def __init__(self, data_dir: Path) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir = data_dir
+        self._lock = _lock_folder(data_dir)
+        path = str(data_dir.resolve())
+        try:
+            self._rw = chdb.connect(f"{path}?{_COMMON_SETTINGS}")
+            # A second connection to the same embedded server whose session is read-only: ClickHouse
+            # itself refuses writes there, so nobody has to parse SQL text to keep queries read-only.
+            self._ro = chdb.connect(f"{path}?{_COMMON_SETTINGS}&{_READONLY_SETTINGS}")
+        except Exception as exc:  # chDB raises plain RuntimeErrors
+            raise StoreError(f"cannot open the embedded store in {path}: {first_line(str(exc))}") from exc
+        self._closed = False
+
+    def _run(self, sql: str, fmt: str, params: Mapping[str, Any] | None, readonly: bool) -> bytes:
+        if self._closed:
+            raise StoreError("the store is closed")
+        conn = self._ro if readonly else self._rw
+        try:
+            result = conn.query(sql, fmt, params=dict(params) if params else None)
+        except Exception as exc:
+            message = first_line(str(exc))
+            if "READONLY" in message or "readonly mode" in message:
+                raise ReadOnlyViolation(message) from exc
+            raise StoreError(message) from exc
+        return result.bytes() if result is not None else b""
+
+    def command(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        self._run(sql, "CSV", params, readonly=False)
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None, *, readonly: bool = False) -> QueryResult:
+        raw = self._run(sql, "JSONCompact", params, readonly)
+        if not raw.strip():
+            return QueryResult([], [], [])
+        doc = orjson.loads(raw)
+        meta = doc.get("meta", [])
+        return QueryResult([m["name"] for m in meta], [m["type"] for m in meta], doc.get("data", []))
+
+    def query_raw(
+        self, sql: str, fmt: str, params: Mapping[str, Any] | None = None, *, readonly: bool = False
+    ) -> bytes:
+        return self._run(sql, fmt, params, readonly)
+
+    def insert(
+        self, table: str, columns: Sequence[str], data: bytes, *, dedup_token: str | None = None
+    ) -> None:
+        # Table and column names come from our own code, never from a request; checked anyway,
+        # because they are spliced into the statement.
+        if not _IDENTIFIER.match(table) or not all(_IDENTIFIER.match(c) for c in columns):
+            raise ValueError(f"bad identifier in insert into {table!r}")
+        settings = ""
+        if dedup_token is not None:
+            if not _TOKEN.match(dedup_token):
+                raise ValueError(f"bad deduplication token {dedup_token!r}")
+            settings = f" SETTINGS insert_deduplication_token = '{dedup_token}'"
+        # chDB takes the rows inline, after the FORMAT clause.
+        sql = f"INSERT INTO {table} ({', '.join(columns)}){settings} FORMAT {INSERT_FORMAT} "
+        self._run(sql + data.decode("utf-8"), "CSV", None, readonly=False)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._lock.close()  # closing the file releases the lock
+        for conn in (self._ro, self._rw):
+            try:
+                conn.close()
+            except Exception:  # closing after a failed statement is harmless
+                pass

@@ -1,0 +1,117 @@
+"""The schema: ordered SQL files in clickhouse/ (0001_....sql, ...), applied once each, in order.
+
+Applied by `rumhouse migrate` and at start-up. Each applied file is recorded in
+`rumhouse.schema_migrations`; the statements also use IF NOT EXISTS, so a run cut short in the middle
+of a file is simply run again. The same files serve the embedded engine and a ClickHouse server.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from rumhouse.ingest.rows import TABLES
+from rumhouse.store.base import Store
+
+_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    statements: list[str]
+
+
+def migrations_dir() -> Path:
+    """clickhouse/ at the repository root (a source checkout), or inside the installed package."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "clickhouse", package.parent.parent / "clickhouse"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("the clickhouse/ migrations folder is missing from this installation")
+
+
+def split_statements(text: str) -> list[str]:
+    """Statements end with ';' at the end of a line; comment lines are dropped."""
+    statements, current = [], []
+    for line in text.splitlines():
+        if line.lstrip().startswith("--"):
+            continue
+        current.append(line)
+        if line.rstrip().endswith(";"):
+            statement = "\n".join(current).strip().rstrip(";").strip()
+            if statement:
+                statements.append(statement)
+            current = []
+    rest = "\n".join(current).strip()
+    if rest:
+        statements.append(rest)
+    return statements
+
+
+def load_migrations(folder: Path | None = None, *, retention_days: int = 30) -> list[Migration]:
+    folder = folder or migrations_dir()
+    found = []
+    for path in sorted(folder.iterdir()):
+        match = _NAME.match(path.name)
+        if not match:
+            continue
+        # The only placeholder: a number from our own settings, never from a request.
+        text = path.read_text(encoding="utf-8").replace("{retention_days}", str(int(retention_days)))
+        found.append(Migration(int(match.group(1)), path.name, split_statements(text)))
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise ValueError(f"two migration files share a version number in {folder}")
+    return found
+
+
+def applied_versions(store: Store) -> set[int]:
+    result = store.query("SELECT version FROM rumhouse.schema_migrations")
+    return {int(row[0]) for row in result.rows}
+
+
+def migrate(store: Store, *, retention_days: int = 30) -> list[str]:
+    """Apply every migration not yet applied; returns the names of those applied now."""
+    store.command("CREATE DATABASE IF NOT EXISTS rumhouse")
+    store.command(
+        "CREATE TABLE IF NOT EXISTS rumhouse.schema_migrations ("
+        " version UInt32 COMMENT 'Number of the migration file',"
+        " name String COMMENT 'File name in clickhouse/',"
+        " applied_at DateTime DEFAULT now() COMMENT 'When it was applied'"
+        ") ENGINE = ReplacingMergeTree ORDER BY version"
+        " COMMENT 'Schema migrations applied to this database'"
+    )
+    done = applied_versions(store)
+    applied = []
+    for migration in load_migrations(retention_days=retention_days):
+        if migration.version in done:
+            continue
+        for statement in migration.statements:
+            store.command(statement)
+        store.command(
+            "INSERT INTO rumhouse.schema_migrations (version, name) VALUES ({v:UInt32}, {n:String})",
+            {"v": migration.version, "n": migration.name},
+        )
+        applied.append(migration.name)
+    apply_retention(store, retention_days)
+    return applied
+
+
+def apply_retention(store: Store, retention_days: int) -> None:
+    """Keep each table's TTL equal to the retention setting, also after the setting changes."""
+    wanted = f"toIntervalDay({int(retention_days)})"
+    for table in TABLES:
+        current = store.query(
+            "SELECT engine_full FROM system.tables WHERE database = 'rumhouse' AND name = {t:String}",
+            {"t": table},
+        ).scalar()
+        if current is None or wanted in current:
+            continue
+        # materialize_ttl_after_modify = 0: old parts are trimmed by the next merge instead of
+        # being rewritten right away, which would stall ingest on a large table.
+        store.command(
+            f"ALTER TABLE rumhouse.{table} MODIFY TTL toDateTime(time) + INTERVAL {int(retention_days)} DAY"
+            " SETTINGS materialize_ttl_after_modify = 0"
+        )
