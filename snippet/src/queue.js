@@ -14,7 +14,7 @@ export const push = (ev) => pv._n++ < CAP && queue.push(ev);
 export const vital = (name, value, attribution, view) => {
   if (view == pv && !pv._sent[name]) {
     pv._sent[name] = 1;
-    queue.push({ k: 'vital', n: name, v: name == 'CLS' ? Math.min(value, 100) : ms(value), a: attribution });
+    queue.push({ k: 'vital', n: name, v: name == 'CLS' ? Math.min(value, 100) : ms(value), a: attribution || undefined });
   }
 };
 
