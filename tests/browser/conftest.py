@@ -133,7 +133,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        # Playwright turns the back/forward cache off by default; real browsers have it on.
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+                               ignore_default_args=["--disable-back-forward-cache"])
         yield b
         b.close()
 

@@ -63,6 +63,12 @@ def assert_final_beacons(rumhouse, *pvs: str) -> None:
         assert wait_for(lambda: final_beacon_arrived(rumhouse, pv)), f"no final beacon for page view {pv}"
 
 
+def painted(page) -> None:
+    """Waits for the page's load event and its first contentful paint."""
+    page.wait_for_load_state("load")
+    page.wait_for_function("performance.getEntriesByName('first-contentful-paint').length")
+
+
 def leave(page, site) -> None:
     """Makes the page hidden and unloads it, as a visitor leaving it would."""
     page.goto(site.origin + "/blank")

@@ -107,4 +107,9 @@ PAGES: dict[str, Page] = {
         body="<h1>Old browser</h1><script>window.addEventListener('load', function () {"
         " rumhouse.measure('still_works', 1); window.done = 1 })</script>",
     ),
+    # Sampled out (data-sample="0"), or no data-site: nothing is sent, and the public API still works.
+    "/sampled/": Page(attrs='data-site="demo" data-sample="0"', reference=False, head=ON_LOAD,
+                      body="<script>onLoad(function () { rumhouse.measure('x', 1); window.done = 1 })</script>"),
+    "/nosite/": Page(attrs="", reference=False, head=ON_LOAD,
+                     body="<script>onLoad(function () { rumhouse.measure('x', 1); window.done = 1 })</script>"),
 }

@@ -25,8 +25,14 @@ WEB_VITALS = ROOT / "snippet" / "node_modules" / "web-vitals" / "dist" / "web-vi
 REF_JS = """
 (function () {
   var path = location.pathname;
-  var send = function (m) {
+  var post = function (m) {
     navigator.sendBeacon('/ref', JSON.stringify({path: path, name: m.name, value: m.value, nt: m.navigationType}));
+  };
+  // Sending takes time; done inside web-vitals' callback it would delay whatever runs after it in the same
+  // frame (after a back/forward-cache restore: web-vitals' own LCP, and rum.js). When the page is hidden
+  // there may be no later task, so then it is sent at once.
+  var send = function (m) {
+    document.visibilityState === 'hidden' ? post(m) : setTimeout(function () { post(m) }, 0);
   };
   webVitals.onFCP(send); webVitals.onLCP(send); webVitals.onCLS(send); webVitals.onINP(send); webVitals.onTTFB(send);
 })();
@@ -61,6 +67,7 @@ class Page:
     reference: bool = True  # load web-vitals and report its values
     snippet: bool = True
     flush_s: float | None = None  # data-flush
+    attrs: str = 'data-site="demo" data-release="test-1"'  # of the snippet's script tag
 
 
 def render(page: Page, rum_origin: str, port: int) -> bytes:
@@ -69,7 +76,7 @@ def render(page: Page, rum_origin: str, port: int) -> bytes:
         parts.append('<script src="/web-vitals.js"></script><script src="/ref.js"></script>')
     if page.snippet:
         flush = f' data-flush="{page.flush_s}"' if page.flush_s is not None else ""
-        parts.append(f'<script src="{rum_origin}/rum.js" data-site="demo" data-release="test-1"{flush} defer></script>')
+        parts.append(f'<script src="{rum_origin}/rum.js" {page.attrs}{flush} defer></script>')
     parts.append(page.head)
     parts.append("</head><body>")
     parts.append(page.body)
@@ -109,7 +116,10 @@ class Site:
                 if self.path == "/ref":
                     with site.lock:
                         site.refs.append(json.loads(data))
-                self.reply(204 if self.path == "/ref" else 200, b"" if self.path == "/ref" else b"{}", "application/json")
+                    self.reply(204, b"", "text/plain")
+                else:
+                    status = int(parse_qs(urlsplit(self.path).query).get("status", ["200"])[0])
+                    self.reply(status, b"{}", "application/json")
 
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
