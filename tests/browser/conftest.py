@@ -7,7 +7,6 @@ Under CI=true a missing Chromium (or web-vitals) fails these tests; elsewhere th
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -17,10 +16,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from .helpers import unavailable
 from .pages import PAGES
-from .site import ROOT, WEB_VITALS, Site
+from .site import ROOT, Site, npm_ci
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("RUMHOUSE_TEST_CHROMIUM", "/usr/bin/chromium")
 # A normal desktop Chrome: rumhouse drops HeadlessChrome as a bot. Set for the whole browser too, since
 # Playwright's per-context override does not reach beacons sent while a page unloads.
 USER_AGENT = (
@@ -39,15 +39,6 @@ CHROMIUM_ARGS = [
     "--disable-blink-features=AutomationControlled",
 ]
 ADMIN_TOKEN = "browser-tests-admin-token-0123456789"
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _unavailable(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"{reason} (required under CI=true)", pytrace=False)
-    pytest.skip(reason)
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -115,13 +106,9 @@ def rumhouse(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def site(rumhouse):
-    if not WEB_VITALS.exists():
-        # web-vitals is a devDependency of the snippet, loaded by the test pages only.
-        if shutil.which("npm"):
-            subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=ROOT / "snippet", check=False,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if not WEB_VITALS.exists():
-            _unavailable("web-vitals is not installed: run `npm ci` in snippet/")
+    # web-vitals is a devDependency of the snippet, loaded by the test pages only.
+    if not npm_ci():
+        unavailable("web-vitals is not installed: run `npm ci` in snippet/")
     with Site(PAGES, rumhouse.origin) as s:
         yield s
 
@@ -129,7 +116,7 @@ def site(rumhouse):
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
-        _unavailable(f"{CHROMIUM} is missing")
+        unavailable(f"{CHROMIUM} is missing")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

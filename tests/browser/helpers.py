@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import time
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
 
 # web-vitals' names for navigation types, and ours.
 NAV_TYPES = {"navigate": "navigate", "reload": "reload", "back-forward": "back_forward",
              "back-forward-cache": "restore", "prerender": "prerender"}
 COMPARED = ("FCP", "LCP", "CLS", "INP", "TTFB")
+
+
+def unavailable(reason: str) -> None:
+    """A missing browser or tool fails the browser tests under CI=true, and skips them elsewhere."""
+    if IN_CI:
+        pytest.fail(f"{reason} (required under CI=true)", pytrace=False)
+    pytest.skip(reason)
 
 
 def wait_for(fn, timeout: float = 15, interval: float = 0.2):

@@ -112,4 +112,12 @@ PAGES: dict[str, Page] = {
                       body="<script>onLoad(function () { rumhouse.measure('x', 1); window.done = 1 })</script>"),
     "/nosite/": Page(attrs="", reference=False, head=ON_LOAD,
                      body="<script>onLoad(function () { rumhouse.measure('x', 1); window.done = 1 })</script>"),
+    # 250 API calls with long URLs: more than one beacon can hold, so the snippet must split them.
+    "/many/": Page(
+        head=ON_LOAD,
+        flush_s=1,
+        body="<h1>Many calls</h1><script>onLoad(function () { var all = [];"
+        "for (var i = 0; i < 250; i++) all.push(fetch('/api/' + 'x'.repeat(300) + '/item' + i + '?page=' + i));"
+        "Promise.all(all).then(function () { window.done = 1 }) })</script>",
+    ),
 }

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
+import subprocess
 import struct
 import threading
 import time
@@ -20,6 +22,16 @@ from urllib.parse import parse_qs, urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB_VITALS = ROOT / "snippet" / "node_modules" / "web-vitals" / "dist" / "web-vitals.iife.js"
+ESBUILD = ROOT / "snippet" / "node_modules" / "esbuild"
+
+
+def npm_ci() -> bool:
+    """Installs the snippet's dev dependencies (esbuild, web-vitals) from its lock file if they are missing;
+    True when they are there."""
+    if not (WEB_VITALS.exists() and ESBUILD.exists()) and shutil.which("npm"):
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=ROOT / "snippet", check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return WEB_VITALS.exists() and ESBUILD.exists()
 
 # Reports every web-vitals value of this page load, under the path the page was loaded at.
 REF_JS = """

@@ -136,3 +136,21 @@ def test_many_resources(rumhouse, site, page):
     assert got[("img", here)]["dm"] >= 300
     assert "/img/slow.png" in got[("img", here)]["su"]
     assert_agrees(rumhouse, site, "/resources/", view)
+
+
+def test_more_events_than_one_beacon_holds(rumhouse, site, page):
+    page.goto(site.origin + "/many/")
+    page.wait_for_function("window.done", timeout=20_000)
+    page.wait_for_timeout(1500)  # the next periodic flush (data-flush=1) sends them
+    leave(page, site)
+
+    (view,) = views(rumhouse, "/many/")
+    pv = view["page_view_id"]
+    assert_final_beacons(rumhouse, pv)
+    calls = rumhouse.sql(f"SELECT count() AS n FROM rumhouse.api_calls WHERE page_view_id = '{pv}'")[0]["n"]
+    assert calls == 250
+    # 250 calls of ~350 bytes each do not fit one 64 KiB beacon: they came split, and none was too large.
+    beacons = rumhouse.sql(f"SELECT seq, events FROM rumhouse.beacons WHERE page_view_id = '{pv}' ORDER BY seq")
+    assert len(beacons) >= 3
+    assert [b["seq"] for b in beacons] == list(range(len(beacons)))
+    assert 'reason="too_large"} 0.0' in rumhouse.metrics()
