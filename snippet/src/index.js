@@ -27,7 +27,7 @@ const start = (script) => {
   // Sampled out (or misconfigured): measure nothing, send nothing.
   if (!data.site || Math.random() >= (data.sample || 1)) return;
   newPageView(loadType(), 0, D.referrer);
-  [lifecycle, ttfb, fcp, lcp, cls, inp, fid, tti, resources, errors, api, spa].forEach((init) => safe(init)((data.flush || 30) * 1e3));
+  [lifecycle, ttfb, fcp, lcp, cls, inp, fid, tti, resources, errors, api, spa].forEach((init) => safe(init)(Math.max(+data.flush || 30, 1) * 1e3));
 };
 
 safe(() => {

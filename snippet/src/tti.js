@@ -25,7 +25,8 @@ export const tti = () => {
         });
       if (now() > t + QUIET) return vital('TTI', t, 0, view), po.disconnect();
     }
-    if (view == pv) setTimeout(check, t ? t + QUIET - now() + 50 : QUIET);
+    // A route change ends the page load: no TTI then.
+    view == pv ? setTimeout(check, t ? t + QUIET - now() + 50 : QUIET) : po.disconnect();
   });
   if (po) check();
 };
