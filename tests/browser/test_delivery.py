@@ -47,7 +47,9 @@ def test_back_forward_cache(rumhouse, site, page):
     page.evaluate("document.getElementById('away').click()")  # see test_leaving_by_navigation
     page.wait_for_url("**/blank")
     page.go_back(wait_until="commit")  # a restored page has no load event
-    page.wait_for_function("window.restored", timeout=5000)  # restored from the cache, not reloaded
+    # Restored from the cache, not reloaded. Polled by time: Playwright's default polling runs in animation
+    # frames, where it would delay the frame callbacks that measure a restored page's paints.
+    page.wait_for_function("window.restored", timeout=5000, polling=100)
     page.wait_for_timeout(300)
     page.goto(site.origin + "/blank")
 
