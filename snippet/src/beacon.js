@@ -31,7 +31,8 @@ const send = (ev, last) => {
     ev,
   };
   const body = JSON.stringify(beacon);
-  if (ev.length > 1 && (ev.length > 1000 || new Blob([body]).size > LIMIT)) {
+  // A character takes at most 3 bytes in UTF-8: only a long body needs counting (a Blob costs more).
+  if (ev.length > 1 && (ev.length > 1000 || (body.length * 3 > LIMIT && new Blob([body]).size > LIMIT))) {
     const half = ev.length >> 1;
     send(ev.slice(0, half), false);
     send(ev.slice(half), last);

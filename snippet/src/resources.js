@@ -4,18 +4,18 @@
 import { config } from './config.js';
 import { hook, FLUSH } from './hooks.js';
 import { push } from './queue.js';
-import { ms, bare, observe } from './util.js';
+import { ms, observe } from './util.js';
 
-const type = (initiator, path) =>
+const type = (initiator, url) =>
   /^(fetch|xmlhttprequest)$/.test(initiator)
     ? 'fetch'
-    : /\.(woff2?|ttf|otf|eot)$/.test(path)
+    : /\.(woff2?|ttf|otf|eot)$/.test(url)
       ? 'font'
       : initiator == 'script'
         ? 'script'
-        : /^(img|image)$/.test(initiator) || /\.(png|jpe?g|gif|webp|avif|svg|ico)$/.test(path)
+        : /^(img|image)$/.test(initiator) || /\.(png|jpe?g|gif|webp|avif|svg|ico)$/.test(url)
           ? 'img'
-          : /^(link|css)$/.test(initiator) || /\.css$/.test(path)
+          : /^(link|css)$/.test(initiator) || /\.css$/.test(url)
             ? 'css'
             : 'other';
 
@@ -23,12 +23,14 @@ export const resources = () => {
   let groups = {};
   const add = (entries) =>
     entries.forEach((e) => {
-      const u = new URL(e.name);
+      // Entry names are absolute URLs: split, not parsed (new URL() is costly per resource).
+      const url = e.name.split(/[?#]/)[0];
+      const host = url.split('/')[2] || '';
       // Our own beacons are not the page's resources.
-      if (e.initiatorType == 'beacon' || e.name.startsWith(config._endpoint)) return;
-      const t = type(e.initiatorType, u.pathname);
-      const g = (groups[t + u.host] = groups[t + u.host] || {
-        k: 'res', t, h: u.host, tp: u.host != location.host, n: 0, tb: 0, eb: 0, db: 0, ch: 0, d: 0, dm: -1,
+      if (e.initiatorType == 'beacon' || url == config._endpoint) return;
+      const t = type(e.initiatorType, url);
+      const g = (groups[t + host] = groups[t + host] || {
+        k: 'res', t, h: host, tp: host != location.host, n: 0, tb: 0, eb: 0, db: 0, ch: 0, d: 0, dm: -1,
       });
       g.n++;
       g.tb += e.transferSize || 0;
@@ -39,7 +41,7 @@ export const resources = () => {
       g.d += e.duration;
       if (e.duration > g.dm) {
         g.dm = e.duration;
-        g.su = bare(e.name);
+        g.su = url.slice(0, 2048);
       }
     });
   const po = observe('resource', add);

@@ -145,6 +145,8 @@ class Site:
                 time.sleep(delay / 1000)
                 if url.path == "/web-vitals.js":
                     self.reply(200, WEB_VITALS.read_bytes(), "text/javascript")
+                elif url.path == "/rum.js":  # for benchmarks; the tests load it from the rumhouse server
+                    self.reply(200, (ROOT / "src" / "rumhouse" / "static" / "rum.js").read_bytes(), "text/javascript")
                 elif url.path == "/ref.js":
                     self.reply(200, REF_JS.encode(), "text/javascript")
                 elif url.path.startswith("/img/"):
