@@ -104,6 +104,7 @@ class Writer:
         self._waiting = self.spool.leftover()
         if self._waiting:
             log.warning("replaying %d spooled segments left by a previous run", len(self._waiting))
+            self._wake.set()  # now, not a flush interval from now
         for target, name in ((self._run, "rumhouse-writer"), (self._sync, "rumhouse-spool-sync")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
