@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS rumhouse.errors
     col UInt32 COMMENT 'Column number, 0 when unknown',
     stack String COMMENT 'Trimmed stack trace, query strings and e-mail addresses removed',
     count UInt32 COMMENT 'How many identical errors the page view had (the snippet folds repeats)',
-    fingerprint UInt64 COMMENT 'Groups the same error across page views: a hash of kind, message with numbers masked, and source'
+    fingerprint UInt64 DEFAULT cityHash64(kind, replaceRegexpAll(message, '[0-9]+', '0'), source)
+        COMMENT 'Groups the same error across page views: a hash of kind, message with numbers masked, and source'
 )
 ENGINE = MergeTree
 PARTITION BY toDate(time)

@@ -24,14 +24,27 @@ _HEX = re.compile(r"^[0-9a-fA-F]{16,}$")
 _EMAIL = re.compile(r"^[^@/\s]+@[^@/\s]+\.[^@/\s]+$")
 # A token is a long run of base64url-like characters. Slugs ("black-friday-deals-2026") also mix letters
 # and digits, but in short words between separators, so the test is on the longest run.
-_RUN = re.compile(r"[A-Za-z0-9+=~.]+")
+_RUN = re.compile(r"[A-Za-z0-9+=~]+")
 _EMAIL_ANYWHERE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _URL_QUERY = re.compile(r"(\bhttps?://[^\s?#()'\"]*)[?#][^\s()'\":]*")
 
 
+_EXTENSION = re.compile(r"^(.+?)(\.[A-Za-z0-9]{1,5})$")
+
+
 def template_segment(segment: str) -> str:
+    """`12345` -> `:id`; a hashed file name keeps its extension: `5f3a...9a.js` -> `:id.js`."""
     if not segment:
         return segment
+    match = _EXTENSION.match(segment)
+    if match:
+        stem = _template(match.group(1))
+        if stem != match.group(1):
+            return stem + match.group(2)
+    return _template(segment)
+
+
+def _template(segment: str) -> str:
     decoded = unquote(segment) if "%" in segment else segment
     if _NUMBER.match(decoded) or _UUID.match(decoded) or _HEX.match(decoded):
         return ":id"

@@ -72,7 +72,7 @@ def applied_versions(store: Store) -> set[int]:
     return {int(row[0]) for row in result.rows}
 
 
-def migrate(store: Store, *, retention_days: int = 30) -> list[str]:
+def migrate(store: Store, *, retention_days: int = 30, retention_overrides: dict[str, int] | None = None) -> list[str]:
     """Apply every migration not yet applied; returns the names of those applied now."""
     store.command("CREATE DATABASE IF NOT EXISTS rumhouse")
     store.command(
@@ -95,14 +95,15 @@ def migrate(store: Store, *, retention_days: int = 30) -> list[str]:
             {"v": migration.version, "n": migration.name},
         )
         applied.append(migration.name)
-    apply_retention(store, retention_days)
+    apply_retention(store, retention_days, retention_overrides or {})
     return applied
 
 
-def apply_retention(store: Store, retention_days: int) -> None:
-    """Keep each table's TTL equal to the retention setting, also after the setting changes."""
-    wanted = f"toIntervalDay({int(retention_days)})"
+def apply_retention(store: Store, retention_days: int, overrides: dict[str, int]) -> None:
+    """Keep each table's TTL equal to its retention setting, also after the setting changes."""
     for table in TABLES:
+        days = int(overrides.get(table, retention_days))
+        wanted = f"toIntervalDay({days})"
         current = store.query(
             "SELECT engine_full FROM system.tables WHERE database = 'rumhouse' AND name = {t:String}",
             {"t": table},
@@ -112,6 +113,6 @@ def apply_retention(store: Store, retention_days: int) -> None:
         # materialize_ttl_after_modify = 0: old parts are trimmed by the next merge instead of
         # being rewritten right away, which would stall ingest on a large table.
         store.command(
-            f"ALTER TABLE rumhouse.{table} MODIFY TTL toDateTime(time) + INTERVAL {int(retention_days)} DAY"
+            f"ALTER TABLE rumhouse.{table} MODIFY TTL toDateTime(time) + INTERVAL {days} DAY"
             " SETTINGS materialize_ttl_after_modify = 0"
         )

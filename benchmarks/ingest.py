@@ -1,0 +1,159 @@
+"""Ingest benchmark: beacons/s and events/s through the real server into the embedded engine.
+
+Starts `rumhouse serve` on a loopback port with a fresh data folder, drives it with a load generator
+(asyncio over raw keep-alive connections, in this process) sending realistic beacons of 10 events
+each, every one with its own page view id, then checks that the rows landed equal the events sent.
+
+    python benchmarks/ingest.py              # 20 s of load
+    python benchmarks/ingest.py --smoke      # a short run, as in CI
+
+Prints the figures and writes them as JSON (benchmarks/results/ingest.json). Figures from a shared
+2-core machine are noisy: compare runs on one machine, not across machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from support.server import CHROME_UA, RumhouseServer  # noqa: E402
+
+EVENT_TABLES = ("page_views", "vitals", "errors", "api_calls", "resources", "measures")
+PV_SLOT = b"PVPVPVPVPVPVPVPV"
+
+
+def beacon_template(i: int) -> bytes:
+    """A typical first beacon of a page view: the breakdown plus 9 events (10 rows in all)."""
+    body = {
+        "v": 1, "site": "demo", "pv": PV_SLOT.decode(), "seq": 0,
+        "url": f"https://shop.example/products/{i}?utm_source=bench", "ref": "https://www.google.com/",
+        "rel": "v1.0.0", "nt": "navigate", "now": 4200.5,
+        "nav": {"dns": 12.1, "connect": 20.4, "tls": 18.2, "server": 180.3, "download": 25.9, "render": 410.2,
+                "load": 1320.7, "size": 18400, "st": [["db", 42.5]]},
+        "ctx": {"et": "4g", "rtt": 50, "dl": 10, "mem": 8, "cpu": 8, "vw": 1280, "vh": 720},
+        "ev": [
+            {"k": "vital", "n": "TTFB", "v": 240.5 + i % 50},
+            {"k": "vital", "n": "FCP", "v": 620.5 + i % 300},
+            {"k": "vital", "n": "LCP", "v": 1180.25 + i % 900, "a": "img.hero"},
+            {"k": "vital", "n": "CLS", "v": 0.01 * (i % 20)},
+            {"k": "vital", "n": "INP", "v": 80 + i % 200},
+            {"k": "api", "m": "GET", "u": f"https://shop.example/api/products/{i}?x=1", "s": 200, "d": 85.5},
+            {"k": "api", "m": "POST", "u": "https://shop.example/api/cart", "s": 201, "d": 120.5},
+            {"k": "res", "t": "script", "h": "shop.example", "n": 12, "tb": 300000, "eb": 290000, "db": 900000,
+             "ch": 3, "d": 1200, "dm": 300, "su": "https://shop.example/static/app.js"},
+            {"k": "res", "t": "img", "h": "cdn.example", "tp": True, "n": 20, "tb": 800000, "eb": 790000,
+             "db": 790000, "ch": 5, "d": 3000, "dm": 500, "su": "https://cdn.example/i/hero.jpg"},
+        ],
+    }
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+EVENTS_PER_BEACON = 10
+
+
+async def connection(host: str, port: int, templates: list[bytes], counter, deadline: float, limit: int,
+                     latencies: list[float], statuses: dict[int, int]) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    head = (f"POST /beacon HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {CHROME_UA}\r\n"
+            "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: ").encode()
+    try:
+        while time.perf_counter() < deadline:
+            n = next(counter)
+            if n >= limit:
+                break
+            body = templates[n % len(templates)].replace(PV_SLOT, b"%016x" % n)
+            started = time.perf_counter()
+            writer.write(head + str(len(body)).encode() + b"\r\n\r\n" + body)
+            response = await reader.readuntil(b"\r\n\r\n")
+            latencies.append(time.perf_counter() - started)
+            status = int(response[9:12])
+            statuses[status] = statuses.get(status, 0) + 1
+            if status != 204:  # an answer with a body: read it, keep the connection usable
+                length = 0
+                for line in response.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                await reader.readexactly(length)
+    finally:
+        writer.close()
+
+
+async def drive(port: int, seconds: float, limit: int, connections: int) -> tuple[float, list[float], dict]:
+    import itertools
+
+    templates = [beacon_template(i) for i in range(500)]
+    counter = itertools.count()
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    started = time.perf_counter()
+    deadline = started + seconds
+    await asyncio.gather(*(connection("127.0.0.1", port, templates, counter, deadline, limit, latencies, statuses)
+                           for _ in range(connections)))
+    return time.perf_counter() - started, latencies, statuses
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--beacons", type=int, default=10**9, help="stop after this many beacons")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--smoke", action="store_true", help="a short run: 3 s or 5,000 beacons")
+    parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results" / "ingest.json")
+    args = parser.parse_args()
+    if args.smoke:
+        args.seconds, args.beacons = 3.0, 5_000
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server = RumhouseServer(Path(tmp) / "data", RUMHOUSE_FLUSH_INTERVAL="1.0", RUMHOUSE_SITE_RATE_LIMIT="0").start()
+        try:
+            elapsed, latencies, statuses = asyncio.run(drive(server.port, args.seconds, args.beacons, args.connections))
+            accepted = statuses.get(204, 0)
+            sent_events = accepted * EVENTS_PER_BEACON
+            landed_at = time.perf_counter()
+            landed = sum(server.scalar(f"SELECT count() FROM rumhouse.{t}") for t in EVENT_TABLES)
+            visible_after = time.perf_counter() - landed_at
+        finally:
+            server.close()
+
+    latencies.sort()
+    figures = {
+        "beacons": accepted,
+        "seconds": round(elapsed, 3),
+        "beacons_per_s": round(accepted / elapsed, 1),
+        "events_per_s": round(sent_events / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 3) if latencies else None,
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 3) if latencies else None,
+        "connections": args.connections,
+        "events_sent": sent_events,
+        "rows_landed": landed,
+        "non_204": {str(k): v for k, v in statuses.items() if k != 204},
+        "final_flush_s": round(visible_after, 3),
+    }
+    print(f"ingest: {figures['beacons_per_s']:,.0f} beacons/s, {figures['events_per_s']:,.0f} events/s over "
+          f"{accepted:,} beacons in {elapsed:.1f} s ({args.connections} connections); answer p50 "
+          f"{figures['p50_ms']} ms, p99 {figures['p99_ms']} ms; rows landed {landed:,} of {sent_events:,} events")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(figures, indent=2) + "\n")
+    if landed != sent_events or figures["non_204"]:
+        print("ingest: FAILED: rows landed differ from events sent, or beacons were refused", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh machine, then runs every test and the benchmark smoke
+# runs. CI runs this through .ci/run. Arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup-python.sh test
+
+# Debian's Chromium, for the snippet and dashboard tests (Playwright cannot download a browser here).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    sudo apt-get update -qq
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "scripts/test.sh: /usr/bin/chromium is missing and cannot be installed without root" >&2
+  fi
+fi
+
+# The snippet build (esbuild and the test pages' reference library, from the npm lock file).
+if [ -f snippet/package.json ]; then
+  (cd snippet && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
+fi
+
+export PATH="$PWD/.venv/bin:$PATH"
+status=0
+python -m pytest "$@" || status=$?
+if [ "$status" -eq 5 ]; then
+  echo "scripts/test.sh: pytest collected no tests; that is a failure" >&2
+  exit 1
+fi
+if [ "$status" -ne 0 ]; then
+  exit "$status"
+fi
+
+# Benchmarks, short runs: they print figures and check that nothing was lost.
+python benchmarks/ingest.py --smoke

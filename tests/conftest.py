@@ -1,0 +1,25 @@
+import pytest
+
+from support.server import RumhouseServer
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """One real server for the suite's end-to-end tests. At the end, after all the suite's load, the
+    accounting identity must hold: events accepted = rows inserted + events dropped."""
+    srv = RumhouseServer(tmp_path_factory.mktemp("shared") / "data").start()
+    yield srv
+    srv.sql("SELECT 1")  # flushes the buffer
+    accepted = srv.metric("rumhouse_events_accepted_total")
+    dropped = srv.metric_sum("rumhouse_events_dropped_total")
+    inserted = sum(
+        srv.metric("rumhouse_rows_inserted_total", table=t)
+        for t in ("page_views", "vitals", "errors", "api_calls", "resources", "measures")
+    )
+    stored = sum(
+        srv.scalar(f"SELECT count() FROM rumhouse.{t}")
+        for t in ("page_views", "vitals", "errors", "api_calls", "resources", "measures")
+    )
+    srv.close()
+    assert accepted == inserted + dropped, (accepted, inserted, dropped)
+    assert stored == inserted, (stored, inserted)

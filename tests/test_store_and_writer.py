@@ -1,0 +1,201 @@
+"""The embedded store, the migrations and the write buffer, in this process (one chDB folder per
+process: the whole module shares one store)."""
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from rumhouse.ingest.pipeline import Accepted
+from rumhouse.ingest.rows import COLUMNS, TABLES
+from rumhouse.metrics import Metrics
+from rumhouse.spool import Spool
+from rumhouse.store.base import ReadOnlyViolation, StoreError
+from rumhouse.store.embedded import EmbeddedStore
+from rumhouse.store.migrations import load_migrations, migrate
+from rumhouse.writer import Writer, encode
+from support.server import REPO
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("store") / "data"
+    store = EmbeddedStore(folder)
+    migrate(store)
+    yield store
+    store.close()
+
+
+def test_migrations_are_recorded_and_idempotent(store):
+    files = [m.name for m in load_migrations()]
+    recorded = [row[0] for row in store.query("SELECT name FROM rumhouse.schema_migrations FINAL ORDER BY version").rows]
+    assert recorded == files
+    assert len(files) == len({m.version for m in load_migrations()})
+    assert migrate(store) == []
+
+
+def test_every_column_has_a_comment(store):
+    missing = store.query(
+        "SELECT table, name FROM system.columns WHERE database = 'rumhouse' AND comment = ''"
+    ).rows
+    assert missing == []
+    tables = store.query("SELECT name FROM system.tables WHERE database = 'rumhouse' AND comment = ''").rows
+    assert tables == []
+
+
+def test_insert_columns_match_the_tables(store):
+    for table, columns in COLUMNS.items():
+        result = store.query(
+            "SELECT name, default_kind FROM system.columns WHERE database = 'rumhouse' AND table = {t:String}",
+            {"t": table},
+        )
+        plain = {name for name, kind in result.rows if kind == ""}
+        assert set(columns) == plain, table
+
+
+def test_tables_are_partitioned_by_day_with_the_retention_ttl(store):
+    for table in TABLES:
+        engine = store.query(
+            "SELECT engine_full FROM system.tables WHERE database = 'rumhouse' AND name = {t:String}", {"t": table}
+        ).scalar()
+        assert "PARTITION BY toDate(time)" in engine
+        assert "TTL toDateTime(time) + toIntervalDay(30)" in engine
+        assert "non_replicated_deduplication_window = 10000" in engine
+
+
+def test_a_new_retention_setting_is_applied_at_start_up(store):
+    migrate(store, retention_days=90)
+    engine = store.query("SELECT engine_full FROM system.tables WHERE database = 'rumhouse' AND name = 'vitals'").scalar()
+    assert "toIntervalDay(90)" in engine
+    migrate(store, retention_days=30)
+
+
+def vital_rows(n: int, pv: str) -> list[tuple]:
+    now = time.time()
+    dims = ("st", pv, "h", "/p", "Chrome", "Windows", "desktop", "", "4g", "", "navigate")
+    return [(now, *dims, "LCP", float(i), "") for i in range(n)]
+
+
+def count_pv(store, pv: str) -> int:
+    return store.query("SELECT count() FROM rumhouse.vitals WHERE page_view_id = {p:String}", {"p": pv}).scalar()
+
+
+def test_a_retried_insert_with_the_same_token_is_stored_once(store):
+    data = encode(vital_rows(5, "dedup-pv"))
+    store.insert("rumhouse.vitals", COLUMNS["vitals"], data, dedup_token="batch-1-vitals")
+    store.insert("rumhouse.vitals", COLUMNS["vitals"], data, dedup_token="batch-1-vitals")
+    assert count_pv(store, "dedup-pv") == 5
+
+
+def test_read_only_queries_cannot_write(store):
+    with pytest.raises(ReadOnlyViolation):
+        store.query("INSERT INTO rumhouse.vitals (name) VALUES ('x')", readonly=True)
+    with pytest.raises(ReadOnlyViolation):
+        store.query("DROP TABLE rumhouse.vitals", readonly=True)
+    assert store.query("SELECT {a:UInt8} + 1 AS b", {"a": 1}, readonly=True).dicts() == [{"b": 2}]
+
+
+def test_errors_are_one_line(store):
+    with pytest.raises(StoreError) as caught:
+        store.query("SELECT no_such_column FROM rumhouse.vitals")
+    assert "\n" not in str(caught.value) and "no_such_column" in str(caught.value)
+
+
+def test_a_second_process_cannot_open_the_same_folder(store):
+    env_code = (
+        "import sys; from pathlib import Path; from rumhouse.store.embedded import EmbeddedStore\n"
+        f"EmbeddedStore(Path({str(store.data_dir)!r}))"
+    )
+    result = subprocess.run([sys.executable, "-c", env_code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert result.returncode != 0
+    assert "is in use by rumhouse pid" in result.stderr
+
+
+class FlakyStore:
+    """The real store, failing at the boundary: the first `failures` inserts raise. With
+    `after_write=True` the insert lands first and then reports failure, like a timeout."""
+
+    def __init__(self, store, failures: int, after_write: bool = False) -> None:
+        self.store, self.failures, self.after_write = store, failures, after_write
+
+    def insert(self, table, columns, data, *, dedup_token=None):
+        if self.failures > 0:
+            self.failures -= 1
+            if self.after_write:
+                self.store.insert(table, columns, data, dedup_token=dedup_token)
+            raise StoreError("injected failure")
+        self.store.insert(table, columns, data, dedup_token=dedup_token)
+
+
+def accepted(rows: list[tuple]) -> Accepted:
+    return Accepted(rows={"vitals": rows}, events=len(rows))
+
+
+def new_writer(store, tmp_path, **options) -> Writer:
+    spool = Spool(tmp_path / "spool", max_bytes=options.pop("spool_max_bytes", 1 << 30))
+    return Writer(store, Metrics(), spool, **options)
+
+
+@pytest.mark.parametrize("after_write", [False, True], ids=["insert-fails", "insert-lands-then-fails"])
+def test_failed_inserts_are_replayed_from_the_spool_exactly_once(store, tmp_path, after_write):
+    pv = f"flaky-{after_write}"
+    writer = new_writer(FlakyStore(store, failures=2, after_write=after_write), tmp_path, flush_interval=60,
+                        max_backoff=0)
+    writer.add(accepted(vital_rows(7, pv)))
+    assert writer.flush() is False
+    assert writer.pending("vitals") == 7
+    assert len(list((tmp_path / "spool").iterdir())) == 1  # the rows left memory: the segment keeps them
+    writer.add(accepted(vital_rows(3, pv)))
+    assert writer.flush() is False  # the second injected failure: both segments wait, in order
+    assert writer.flush() is True
+    writer.spool.close()
+    assert writer.pending("vitals") == 0
+    assert count_pv(store, pv) == 10
+    assert list((tmp_path / "spool").iterdir()) == []
+    sample = writer.metrics.registry.get_sample_value
+    assert sample("rumhouse_insert_errors_total", {"table": "vitals"}) == 2
+    assert sample("rumhouse_rows_inserted_total", {"table": "vitals"}) == 10
+
+
+def test_a_new_run_replays_what_the_last_one_left(store, tmp_path):
+    dead = new_writer(FlakyStore(store, failures=10**6), tmp_path, flush_interval=60)
+    dead.add(accepted(vital_rows(4, "left-behind")))
+    dead.add(accepted(vital_rows(2, "left-behind")))
+    dead.flush()
+    dead.spool.close()
+    assert count_pv(store, "left-behind") == 0
+
+    writer = new_writer(store, tmp_path, flush_interval=60)
+    writer.start()
+    try:
+        assert writer.flush() is True
+    finally:
+        writer.close()
+    assert count_pv(store, "left-behind") == 6
+    sample = writer.metrics.registry.get_sample_value
+    assert sample("rumhouse_rows_recovered_total", {"table": "vitals"}) == 6
+    assert sample("rumhouse_rows_inserted_total", {"table": "vitals"}) == 0
+
+
+def test_the_buffer_flushes_early_when_large(store, tmp_path):
+    writer = new_writer(store, tmp_path, flush_interval=60, flush_rows=50)
+    writer.start()
+    try:
+        writer.add(accepted(vital_rows(60, "early-flush")))
+        deadline = time.monotonic() + 10
+        while count_pv(store, "early-flush") < 60 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert count_pv(store, "early-flush") == 60
+    finally:
+        writer.close()
+
+
+def test_the_writer_reports_full_when_the_spool_is(store, tmp_path):
+    writer = new_writer(FlakyStore(store, failures=10**6), tmp_path, flush_interval=60, spool_max_bytes=8192)
+    writer.add(accepted(vital_rows(20, "full")))
+    assert not writer.is_full()
+    writer.flush()
+    writer.add(accepted(vital_rows(60, "full")))
+    assert writer.is_full()
+    writer.spool.close()
