@@ -7,18 +7,13 @@ Under CI=true a missing Chromium (or web-vitals) fails these tests; elsewhere th
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
-import httpx
 import pytest
+from support.server import RumhouseServer
 
 from .helpers import unavailable
 from .pages import PAGES
-from .site import ROOT, Site, npm_ci
+from .site import Site, npm_ci
 
 CHROMIUM = os.environ.get("RUMHOUSE_TEST_CHROMIUM", "/usr/bin/chromium")
 # A normal desktop Chrome: rumhouse drops HeadlessChrome as a bot. Set for the whole browser too, since
@@ -38,68 +33,22 @@ CHROMIUM_ARGS = [
     # navigator.webdriver = false: rumhouse drops beacons from automation as bots.
     "--disable-blink-features=AutomationControlled",
 ]
-ADMIN_TOKEN = "browser-tests-admin-token-0123456789"
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-class Rumhouse:
-    """A `rumhouse serve` process, and SQL against it through its API (what `rumhouse sql` does)."""
+class Rumhouse(RumhouseServer):
+    """The suite's real server (tests/support/server.py), with what the browser tests read of it."""
 
-    def __init__(self, data_dir: Path) -> None:
-        self.port = _free_port()
-        self.origin = f"http://127.0.0.1:{self.port}"
-        env = dict(
-            os.environ,
-            PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
-            RUMHOUSE_DATA_DIR=str(data_dir),
-            RUMHOUSE_ADMIN_TOKEN=ADMIN_TOKEN,
-            RUMHOUSE_FLUSH_INTERVAL="0.1",
-        )
-        env.pop("RUMHOUSE_CONFIG", None)
-        env.pop("RUMHOUSE_CLICKHOUSE_URL", None)
-        self.log = open(data_dir.parent / "rumhouse.log", "wb")  # noqa: SIM115
-        cmd = [sys.executable, "-m", "rumhouse", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        self.http = httpx.Client(base_url=self.origin, timeout=30)
-        deadline = time.monotonic() + 60
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"rumhouse serve exited with {self.proc.returncode}; see {self.log.name}")
-            try:
-                if self.http.get("/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("rumhouse serve did not become healthy in 60 s")
-            time.sleep(0.2)
+    @property
+    def origin(self) -> str:
+        return self.url
 
-    def sql(self, query: str) -> list[dict]:
-        r = self.http.post("/api/v1/sql", content=query, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
-        assert r.status_code == 200, r.text
-        data = r.json()
-        return [dict(zip(data["columns"], row)) for row in data["rows"]]
-
-    def metrics(self) -> str:
-        return self.http.get("/metrics").text
-
-    def close(self) -> None:
-        self.http.close()
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
+    def metrics_text(self) -> str:
+        return self.client.get("/metrics").text
 
 
 @pytest.fixture(scope="session")
 def rumhouse(tmp_path_factory):
-    server = Rumhouse(tmp_path_factory.mktemp("rumhouse") / "data")
+    server = Rumhouse(tmp_path_factory.mktemp("browser") / "data", RUMHOUSE_FLUSH_INTERVAL="0.1").start()
     yield server
     server.close()
 

@@ -153,4 +153,4 @@ def test_more_events_than_one_beacon_holds(rumhouse, site, page):
     beacons = rumhouse.sql(f"SELECT seq, events FROM rumhouse.beacons WHERE page_view_id = '{pv}' ORDER BY seq")
     assert len(beacons) >= 3
     assert [b["seq"] for b in beacons] == list(range(len(beacons)))
-    assert 'reason="too_large"} 0.0' in rumhouse.metrics()
+    assert 'reason="too_large"} 0.0' in rumhouse.metrics_text()
