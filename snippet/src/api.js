@@ -30,14 +30,17 @@ export const api = () => {
     // Kept aside, not as properties of the page's XHR objects.
     const calls = new WeakMap();
     const { open, send } = xhr;
+    // Our bookkeeping never throws; the page's own call still does where the browser's would.
     xhr.open = function (method, url) {
-      calls.set(this, [method, url]);
+      safe(() => calls.set(this, [method, url]))();
       return open.apply(this, arguments);
     };
     xhr.send = function () {
-      const call = calls.get(this);
       const start = now();
-      if (call) on(this, 'loadend', () => record(call[0], call[1], this.status, start));
+      safe(() => {
+        const call = calls.get(this);
+        if (call) on(this, 'loadend', () => record(call[0], call[1], this.status, start));
+      })();
       return send.apply(this, arguments);
     };
   }

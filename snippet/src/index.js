@@ -31,6 +31,8 @@ const start = (script) => {
 };
 
 safe(() => {
+  // Loaded twice on one page: the first copy measures.
+  if (W.rumhouse) return;
   // The public API exists even when nothing is measured, so the page's calls never throw.
   W.rumhouse = { measure: safe(measure) };
   // What the snippet cannot do without; older browsers are left alone.

@@ -120,4 +120,12 @@ PAGES: dict[str, Page] = {
         "for (var i = 0; i < 250; i++) all.push(fetch('/api/' + 'x'.repeat(300) + '/item' + i + '?page=' + i));"
         "Promise.all(all).then(function () { window.done = 1 }) })</script>",
     ),
+    # The tag pasted twice: one copy measures, calls are not counted twice, and the page's calls work as before.
+    "/twice/": Page(
+        head='<script src="{rum}/rum.js" data-site="demo" defer></script>' + ON_LOAD,
+        body="<h1>Twice</h1><script>onLoad(function () {"
+        " fetch('/api/things').then(function (r) { return r.json() }).then(function (j) { window.fetched = j.ok;"
+        "  var x = new XMLHttpRequest(); x.open('GET', '/api/other'); x.onload = function () {"
+        "   window.xhrStatus = x.status; window.done = 1 }; x.send() }) })</script>",
+    ),
 }

@@ -93,7 +93,7 @@ def render(page: Page, rum_origin: str, port: int) -> bytes:
     parts.append("</head><body>")
     parts.append(page.body)
     parts.append("</body></html>")
-    return "".join(parts).replace("{port}", str(port)).encode()
+    return "".join(parts).replace("{port}", str(port)).replace("{rum}", rum_origin).encode()
 
 
 class Site:

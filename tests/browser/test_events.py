@@ -154,3 +154,15 @@ def test_more_events_than_one_beacon_holds(rumhouse, site, page):
     assert len(beacons) >= 3
     assert [b["seq"] for b in beacons] == list(range(len(beacons)))
     assert 'reason="too_large"} 0.0' in rumhouse.metrics_text()
+
+
+def test_tag_pasted_twice(rumhouse, site, page):
+    page.goto(site.origin + "/twice/")
+    page.wait_for_function("window.done", timeout=10_000)
+    assert page.evaluate("[window.fetched, window.xhrStatus]") == [True, 200]  # the wrapped calls still work
+    leave(page, site)
+    (view,) = views(rumhouse, "/twice/")
+    assert_final_beacons(rumhouse, view["page_view_id"])
+    calls = rows(rumhouse, "api_calls", view["page_view_id"])
+    assert sorted(c["endpoint"].split("/", 1)[1] for c in calls) == ["api/other", "api/things"]
+    assert not page.errors
