@@ -146,7 +146,8 @@ class Site:
                 if url.path == "/web-vitals.js":
                     self.reply(200, WEB_VITALS.read_bytes(), "text/javascript")
                 elif url.path == "/rum.js":  # for benchmarks; the tests load it from the rumhouse server
-                    self.reply(200, (ROOT / "src" / "rumhouse" / "static" / "rum.js").read_bytes(), "text/javascript")
+                    self.reply(200, (ROOT / "src" / "rumhouse" / "static" / "rum.js").read_bytes(), "text/javascript",
+                               {"Cache-Control": "max-age=600"})
                 elif url.path == "/ref.js":
                     self.reply(200, REF_JS.encode(), "text/javascript")
                 elif url.path.startswith("/img/"):

@@ -154,6 +154,7 @@ def test_more_events_than_one_beacon_holds(rumhouse, site, page):
     assert len(beacons) >= 3
     assert [b["seq"] for b in beacons] == list(range(len(beacons)))
     assert 'reason="too_large"} 0.0' in rumhouse.metrics_text()
+    assert_agrees(rumhouse, site, "/many/", view)
 
 
 def test_tag_pasted_twice(rumhouse, site, page):
@@ -166,3 +167,4 @@ def test_tag_pasted_twice(rumhouse, site, page):
     calls = rows(rumhouse, "api_calls", view["page_view_id"])
     assert sorted(c["endpoint"].split("/", 1)[1] for c in calls) == ["api/other", "api/things"]
     assert not page.errors
+    assert_agrees(rumhouse, site, "/twice/", view)
