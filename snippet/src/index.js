@@ -23,7 +23,7 @@ const start = (script) => {
   const data = script.dataset;
   config._site = data.site;
   config._endpoint = data.endpoint || new URL(script.src || '/', location.href).origin + '/beacon';
-  config._release = data.release;
+  config._release = data.release && data.release.slice(0, 64);
   // Sampled out (or misconfigured): measure nothing, send nothing.
   if (!data.site || Math.random() >= (data.sample || 1)) return;
   newPageView(loadType(), 0, D.referrer);

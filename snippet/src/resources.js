@@ -25,7 +25,7 @@ export const resources = () => {
     entries.forEach((e) => {
       // Entry names are absolute URLs: split, not parsed (new URL() is costly per resource).
       const url = e.name.split(/[?#]/)[0];
-      const host = url.split('/')[2] || '';
+      const host = (url.split('/')[2] || '').slice(0, 253);
       // Our own beacons are not the page's resources.
       if (e.initiatorType == 'beacon' || url == config._endpoint) return;
       const t = type(e.initiatorType, url);
