@@ -128,4 +128,9 @@ PAGES: dict[str, Page] = {
         "  var x = new XMLHttpRequest(); x.open('GET', '/api/other'); x.onload = function () {"
         "   window.xhrStatus = x.status; window.done = 1 }; x.send() }) })</script>",
     ),
+    # Loaded, then reloaded: the second time its images come from the browser's cache.
+    "/cached/": Page(
+        body="<h1>Cached</h1>"
+        + "".join(f'<img src="/img/c.png?i={i}&w=30&h=30" width="30" height="30">' for i in range(6)),
+    ),
 }

@@ -168,3 +168,27 @@ def test_tag_pasted_twice(rumhouse, site, page):
     assert sorted(c["endpoint"].split("/", 1)[1] for c in calls) == ["api/other", "api/things"]
     assert not page.errors
     assert_agrees(rumhouse, site, "/twice/", view)
+
+
+def test_reload_with_resources_from_the_cache(rumhouse, site, page):
+    page.goto(site.origin + "/cached/")
+    page.wait_for_load_state("load")
+    page.reload()
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(200)
+    leave(page, site)
+
+    first, reloaded = views(rumhouse, "/cached/", count=2)
+    assert (first["navigation_type"], reloaded["navigation_type"]) == ("navigate", "reload")
+    assert_final_beacons(rumhouse, first["page_view_id"], reloaded["page_view_id"])
+
+    def images(view):
+        return rumhouse.sql(
+            "SELECT sum(count) AS n, sum(cache_hits) AS hits, sum(transfer_bytes) AS tb FROM rumhouse.resources"
+            f" WHERE page_view_id = '{view['page_view_id']}' AND type = 'img'"
+        )[0]
+
+    assert images(first) == {"n": 6, "hits": 0, "tb": images(first)["tb"]} and images(first)["tb"] > 0
+    assert images(reloaded) == {"n": 6, "hits": 6, "tb": 0}
+    assert_agrees(rumhouse, site, "/cached/", first)
+    assert_agrees(rumhouse, site, "/cached/", reloaded)
