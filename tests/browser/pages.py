@@ -133,4 +133,10 @@ PAGES: dict[str, Page] = {
         body="<h1>Cached</h1>"
         + "".join(f'<img src="/img/c.png?i={i}&w=30&h=30" width="30" height="30">' for i in range(6)),
     ),
+    # A browser that supports fewer entry types (as Safari and Firefox do): what it can measure is sent.
+    "/fewer/": Page(
+        first="<script>Object.defineProperty(PerformanceObserver, 'supportedEntryTypes',"
+        " {get: function () { return Object.freeze(['navigation', 'paint', 'resource']) }})</script>",
+        body='<h1>Fewer entry types</h1><button id="b">Click</button>',
+    ),
 }

@@ -80,10 +80,12 @@ class Page:
     snippet: bool = True
     flush_s: float | None = None  # data-flush
     attrs: str = 'data-site="demo" data-release="test-1"'  # of the snippet's script tag
+    first: str = ""  # in the head before any other script (before web-vitals too)
 
 
 def render(page: Page, rum_origin: str, port: int) -> bytes:
     parts = ['<!doctype html><html><head><meta charset="utf-8"><title>rumhouse test</title><link rel="icon" href="data:,">']
+    parts.append(page.first)
     if page.reference:
         parts.append('<script src="/web-vitals.js"></script><script src="/ref.js"></script>')
     if page.snippet:

@@ -78,3 +78,19 @@ def test_sampled_out_or_misconfigured(rumhouse, site, page):
     page.wait_for_timeout(500)
     assert not page.errors
     assert not rumhouse.sql("SELECT 1 FROM rumhouse.page_views WHERE path IN ('/sampled/', '/nosite/')")
+
+
+def test_browser_with_fewer_entry_types(rumhouse, site, page):
+    page.goto(site.origin + "/fewer/")
+    painted(page)
+    page.click("#b")
+    page.wait_for_timeout(300)
+    page.goto(site.origin + "/blank")
+
+    (view,) = views(rumhouse, "/fewer/")
+    assert_final_beacons(rumhouse, view["page_view_id"])
+    # Paint, navigation and resource timing only: no LCP, CLS, INP, FID or TTI, and nothing sent as 0.
+    assert set(vitals(rumhouse, view["page_view_id"])) == {"FCP", "TTFB"}
+    assert rumhouse.sql(f"SELECT count() AS n FROM rumhouse.resources WHERE page_view_id = '{view['page_view_id']}'")[0]["n"]
+    assert not page.errors
+    assert_agrees(rumhouse, site, "/fewer/", view)
