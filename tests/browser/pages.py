@@ -20,16 +20,23 @@ PAGES: dict[str, Page] = {
     # a 1280x720 viewport the impact region is 1280x540 (0.75 of it) and the distance 180/1280.
     "/cls/": Page(
         head="<style>body{margin:0;font:16px sans-serif} #content{height:360px;background:#ddd}</style>",
-        body='<div id="content">Content that moves</div><script>setTimeout(function(){'
-        'var d=document.createElement("div");d.id="ad";d.style.height="180px";d.style.background="#fc0";'
-        'document.body.insertBefore(d,document.body.firstChild)},300)</script>',
+        body='<div id="content">Content that moves <button id="grow">Grow</button></div><script>'
+        'function insert(id, h){var d=document.createElement("div");d.id=id;d.style.height=h+"px";'
+        'd.style.background="#fc0";document.body.insertBefore(d,document.body.firstChild)}'
+        # A second, smaller shift 1.3 s later: a session window of its own (0.8 * 36/1280 = 0.0225).
+        'setTimeout(function(){insert("ad", 180)}, 300); setTimeout(function(){insert("small", 36)}, 1600);'
+        # A shift right after a click is expected by the visitor: it does not count.
+        'document.getElementById("grow").addEventListener("click", function(){insert("grown", 100)})</script>',
     ),
     # A click handler that blocks the main thread for 300 ms.
     "/inp/": Page(
         head=BLOCK,
-        body='<p>Click the button.</p><button id="slow" style="width:240px;height:80px">Slow</button>'
+        body='<p>Click the buttons, type a key.</p><button id="slow" style="width:240px;height:80px">Slow</button>'
+        '<button id="medium">Medium</button><input id="field">'
         '<script>document.getElementById("slow").addEventListener("click", function(){'
-        'block(300); this.textContent = "Done"})</script>',
+        'block(300); this.textContent = "Done"});'
+        'document.getElementById("medium").addEventListener("click", function(){block(120)});'
+        'document.getElementById("field").addEventListener("keydown", function(){block(80)})</script>',
     ),
     # The server answers after 600 ms and reports its database time in Server-Timing.
     "/slow/": Page(
