@@ -101,6 +101,35 @@ async def drive(port: int, seconds: float, limit: int, connections: int) -> tupl
     return time.perf_counter() - started, latencies, statuses
 
 
+def measure_reference(args) -> float:
+    """Beacons/s of the bare ASGI reference app under the same load generator."""
+    import subprocess
+
+    from support.server import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "reference_app:app", "--port", str(port), "--log-level", "warning",
+         "--no-access-log", "--http", "httptools", "--loop", "uvloop"],
+        cwd=ROOT / "benchmarks",
+    )
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.post(f"http://127.0.0.1:{port}/", content=b"{}")
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        elapsed, _, statuses = asyncio.run(drive(port, args.seconds, args.beacons, args.connections))
+        return statuses.get(204, 0) / elapsed
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=20)
@@ -118,6 +147,7 @@ def main() -> int:
     except ImportError:
         pass
 
+    reference = measure_reference(args)
     with tempfile.TemporaryDirectory() as tmp:
         server = RumhouseServer(Path(tmp) / "data", RUMHOUSE_FLUSH_INTERVAL="1.0", RUMHOUSE_SITE_RATE_LIMIT="0").start()
         try:
@@ -143,10 +173,14 @@ def main() -> int:
         "rows_landed": landed,
         "non_204": {str(k): v for k, v in statuses.items() if k != 204},
         "final_flush_s": round(visible_after, 3),
+        "reference_beacons_per_s": round(reference, 1),
+        "ratio_to_reference": round(accepted / elapsed / reference, 4) if reference else None,
     }
     print(f"ingest: {figures['beacons_per_s']:,.0f} beacons/s, {figures['events_per_s']:,.0f} events/s over "
           f"{accepted:,} beacons in {elapsed:.1f} s ({args.connections} connections); answer p50 "
           f"{figures['p50_ms']} ms, p99 {figures['p99_ms']} ms; rows landed {landed:,} of {sent_events:,} events")
+    print(f"ingest: reference (bare ASGI app answering 204) {reference:,.0f} requests/s; rumhouse at "
+          f"{figures['ratio_to_reference']:.2f} of it")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(figures, indent=2) + "\n")
     if landed != sent_events or figures["non_204"]:

@@ -45,6 +45,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
+        # One log line per beacon would cost more than handling it; /metrics counts requests instead.
+        access_log=args.access_log,
+        http="httptools",
+        loop="uvloop",
         server_header=False,
         # Slow or stalled clients must not pin connections: beacons are small and sent at once.
         timeout_keep_alive=5,
@@ -195,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--access-log", action="store_true", help="log every request (off: one line per beacon is costly)")
 
     commands.add_parser("migrate", help="apply the schema migrations in clickhouse/")
 
