@@ -75,7 +75,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 def _render(columns: list[str], rows: list[list], fmt: str) -> str:
     if fmt == "json":
-        return orjson.dumps([dict(zip(columns, row)) for row in rows], option=orjson.OPT_INDENT_2).decode()
+        return orjson.dumps([dict(zip(columns, row, strict=True)) for row in rows], option=orjson.OPT_INDENT_2).decode()
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -87,7 +87,7 @@ def _render(columns: list[str], rows: list[list], fmt: str) -> str:
     numeric = [all(isinstance(row[i], (int, float)) for row in rows) and bool(rows) for i in range(len(columns))]
 
     def line(values: list[str]) -> str:
-        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
+        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)).rstrip()
 
     out = [line(columns), "  ".join("-" * w for w in widths)] + [line(row) for row in cells]
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")

@@ -33,7 +33,7 @@ class QueryResult:
     rows: list[list[Any]]
 
     def dicts(self) -> list[dict[str, Any]]:
-        return [dict(zip(self.columns, row)) for row in self.rows]
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
     def scalar(self) -> Any:
         return self.rows[0][0] if self.rows and self.rows[0] else None
