@@ -146,4 +146,11 @@ PAGES: dict[str, Page] = {
         " {get: function () { return Object.freeze(['navigation', 'paint', 'resource']) }})</script>",
         body='<h1>Fewer entry types</h1><button id="b">Click</button>',
     ),
+    # 60 interactions: INP is then the second longest (the 98th percentile), not the longest.
+    "/interactions/": Page(
+        head=BLOCK,
+        body='<button id="b" style="width:200px;height:60px">Click</button><script>var n = 0;'
+        'document.getElementById("b").addEventListener("click", function () {'
+        ' n++; block(n == 1 ? 400 : n == 2 ? 200 : 45); this.textContent = "Clicked " + n })</script>',
+    ),
 }

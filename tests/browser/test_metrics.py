@@ -105,3 +105,20 @@ def test_time_to_interactive_and_the_flush_timer(rumhouse, site, page):
     beacons = rumhouse.sql(f"SELECT count() AS n FROM rumhouse.beacons WHERE page_view_id = '{pv}'")[0]["n"]
     assert beacons >= 3
     assert_agrees(rumhouse, site, "/tti/", view)
+
+
+def test_inp_is_the_98th_percentile(rumhouse, site, page):
+    page.goto(site.origin + "/interactions/")
+    page.wait_for_load_state("load")
+    for _ in range(60):
+        page.click("#b")
+    page.wait_for_function("document.getElementById('b').textContent == 'Clicked 60'")
+    page.wait_for_timeout(1500)  # see test_click_handler_that_blocks
+    leave(page, site)
+
+    (view,) = views(rumhouse, "/interactions/")
+    assert_final_beacons(rumhouse, view["page_view_id"])
+    inp = vitals(rumhouse, view["page_view_id"])["INP"]["value"]
+    # 60 interactions: the floor(60 / 50) = 1st index of the longest, i.e. the 200 ms one, not the 400 ms one.
+    assert 200 <= inp < 400
+    assert_agrees(rumhouse, site, "/interactions/", view)
