@@ -11,6 +11,7 @@ import json
 import random
 import shutil
 import subprocess
+import sys
 import struct
 import threading
 import time
@@ -98,6 +99,15 @@ def render(page: Page, rum_origin: str, port: int) -> bytes:
     return "".join(parts).replace("{port}", str(port)).replace("{rum}", rum_origin).encode()
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        # A page closed or left while loading resets its connections: not an error of the site.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class Site:
     """A threaded HTTP server for the test pages. `pages` maps a path to a Page."""
 
@@ -171,8 +181,7 @@ class Site:
                 else:
                     self.reply(404, b"not found", "text/plain")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         self.origin = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
