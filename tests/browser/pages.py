@@ -153,4 +153,10 @@ PAGES: dict[str, Page] = {
         'document.getElementById("b").addEventListener("click", function () {'
         ' n++; block(n == 1 ? 400 : n == 2 ? 200 : 45); this.textContent = "Clicked " + n })</script>',
     ),
+    # rum.js served by the site itself, beacons sent elsewhere with data-endpoint.
+    "/endpoint/": Page(
+        snippet=False,
+        head='<script src="/rum.js" data-site="demo" data-endpoint="{rum}/beacon" defer></script>',
+        body="<h1>Own copy</h1>",
+    ),
 }

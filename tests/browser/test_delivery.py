@@ -94,3 +94,14 @@ def test_browser_with_fewer_entry_types(rumhouse, site, page):
     assert rumhouse.sql(f"SELECT count() AS n FROM rumhouse.resources WHERE page_view_id = '{view['page_view_id']}'")[0]["n"]
     assert not page.errors
     assert_agrees(rumhouse, site, "/fewer/", view)
+
+
+def test_data_endpoint(rumhouse, site, page):
+    page.goto(site.origin + "/endpoint/")
+    painted(page)
+    page.goto(site.origin + "/blank")
+
+    (view,) = views(rumhouse, "/endpoint/")
+    assert_final_beacons(rumhouse, view["page_view_id"])
+    assert view["release"] == ""  # no data-release
+    assert_agrees(rumhouse, site, "/endpoint/", view)
