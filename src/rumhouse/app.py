@@ -36,8 +36,15 @@ SNIPPET = Path(__file__).parent / "static" / "rum.js"
 
 
 def open_store(settings: Settings) -> Store:
+    """The server engine when RUMHOUSE_CLICKHOUSE_URL is set, else the embedded engine."""
     if settings.clickhouse_url:
-        raise StoreError("the ClickHouse server engine is not available yet; unset RUMHOUSE_CLICKHOUSE_URL")
+        from rumhouse.store.server import ServerStore
+
+        return ServerStore(
+            settings.clickhouse_url, compress=settings.clickhouse_compress, ca_cert=settings.clickhouse_ca_cert
+        )
+    if settings.cluster:
+        raise StoreError("RUMHOUSE_CLUSTER needs a ClickHouse server: set RUMHOUSE_CLICKHOUSE_URL too")
     from rumhouse.store.embedded import EmbeddedStore
 
     return EmbeddedStore(settings.data_dir)

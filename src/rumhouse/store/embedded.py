@@ -25,6 +25,15 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 _READONLY_SETTINGS = "readonly=1&max_execution_time=30&max_result_rows=1000000&result_overflow_mode=break"
 # Counts are UInt64; ClickHouse quotes those in JSON by default, which makes them strings in Python.
 _COMMON_SETTINGS = "output_format_json_quote_64bit_integers=0"
+# Query parameter values are parsed in ClickHouse's escaped text format (as `param_x` values are on a
+# server), so a string's backslashes, tabs and newlines must be escaped, as clickhouse-connect does.
+_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "'": "\\'"})
+
+
+def _bind(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not params:
+        return None
+    return {k: v.translate(_ESCAPE) if isinstance(v, str) else ("\\N" if v is None else v) for k, v in params.items()}
 
 
 def _lock_folder(data_dir: Path):
@@ -67,7 +76,7 @@ class EmbeddedStore:
             raise StoreError("the store is closed")
         conn = self._ro if readonly else self._rw
         try:
-            result = conn.query(sql, fmt, params=dict(params) if params else None)
+            result = conn.query(sql, fmt, params=_bind(params))
         except Exception as exc:
             message = first_line(str(exc))
             if "READONLY" in message or "readonly mode" in message:
