@@ -41,7 +41,8 @@ def open_store(settings: Settings) -> Store:
         from rumhouse.store.server import ServerStore
 
         return ServerStore(
-            settings.clickhouse_url, compress=settings.clickhouse_compress, ca_cert=settings.clickhouse_ca_cert
+            settings.clickhouse_url, compress=settings.clickhouse_compress, ca_cert=settings.clickhouse_ca_cert,
+            cluster=settings.cluster,
         )
     if settings.cluster:
         raise StoreError("RUMHOUSE_CLUSTER needs a ClickHouse server: set RUMHOUSE_CLICKHOUSE_URL too")

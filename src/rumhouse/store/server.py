@@ -107,6 +107,7 @@ class ServerStore:
         *,
         compress: bool = True,
         ca_cert: str = "",
+        cluster: str = "",
         connect_timeout: float = 10,
         timeout: float = 120,
     ) -> None:
@@ -115,6 +116,11 @@ class ServerStore:
         from urllib3.exceptions import HTTPError
 
         self.address = parse_url(url)
+        # Read by the migrations (store/cluster.py). On a cluster, inserts go to Distributed tables:
+        # wait until every shard has its part, so a failure is reported (and the batch retried, each
+        # shard dropping what it already has by the token) instead of queued on this node's disk.
+        self.cluster = cluster
+        self._insert_settings: dict[str, Any] = {"distributed_foreground_insert": 1} if cluster else {}
         self._failures = (ClickHouseError, HTTPError, OSError)
         self._compress = None
         if compress:
@@ -202,17 +208,17 @@ class ServerStore:
         # table name into the statement.
         if not _IDENTIFIER.match(table) or not all(_IDENTIFIER.match(c) for c in columns):
             raise ValueError(f"bad identifier in insert into {table!r}")
-        settings = None
+        settings = dict(self._insert_settings)
         if dedup_token is not None:
             if not _TOKEN.match(dedup_token):
                 raise ValueError(f"bad deduplication token {dedup_token!r}")
-            settings = {"insert_deduplication_token": dedup_token}
+            settings["insert_deduplication_token"] = dedup_token
         body, compression = data, None
         if self._compress is not None:
             body, compression = self._compress(data), "lz4"
         try:
             self._client.raw_insert(
-                table, column_names=list(columns), insert_block=body, settings=settings,
+                table, column_names=list(columns), insert_block=body, settings=settings or None,
                 fmt=INSERT_FORMAT, compression=compression,
             )
         except self._failures as exc:
