@@ -112,32 +112,36 @@ def test_a_server_that_goes_away_and_comes_back_loses_nothing(tmp_path):
 
 @pytest.mark.slow
 def test_stateless_workers_in_front_of_one_server_store_every_beacon(clickhouse_http, tmp_path):
-    """`rumhouse serve` with RUMHOUSE_CLICKHOUSE_URL: two worker processes, no data folder of their own
-    for the data, both inserting into the same server."""
+    """`rumhouse serve` with RUMHOUSE_CLICKHOUSE_URL: one instance with two worker processes on one port,
+    and a second instance (a replica), all inserting into the same server."""
     workers = [
-        RumhouseServer(tmp_path / f"worker{i}", RUMHOUSE_CLICKHOUSE_URL=clickhouse_http.url)
-        for i in range(2)
+        RumhouseServer(tmp_path / "two-workers", RUMHOUSE_CLICKHOUSE_URL=clickhouse_http.url, RUMHOUSE_WORKERS="2"),
+        RumhouseServer(tmp_path / "replica", RUMHOUSE_CLICKHOUSE_URL=clickhouse_http.url),
     ]
     try:
         for worker in workers:
             worker.start()
-        sent = {}
-        for i in range(6):
+        sent = []
+        for i in range(8):
             pv = new_pv()
             response = workers[i % 2].post(orjson.dumps(full_beacon(pv)), headers={"cf-ipcountry": "fr"})
             assert response.status_code == 204, response.text
-            sent[pv] = workers[i % 2]
-        for worker in workers:
-            worker.sql("SELECT 1")  # flushes that worker's buffer
-
+            sent.append(pv)
         ids = ", ".join(f"'{pv}'" for pv in sent)
-        # Each worker reads what both wrote: the data is in the server, not in the workers.
+
+        def count(worker, table):
+            return worker.scalar(f"SELECT count() FROM rumhouse.{table} WHERE page_view_id IN ({ids})")
+
+        # Each instance reads what all of them wrote: the data is in the server, not in the workers.
+        # (A worker process's buffer is flushed by its timer, 0.2 s here.)
+        deadline = time.monotonic() + 20
+        while count(workers[1], "vitals") < 8 * 4 and time.monotonic() < deadline:
+            time.sleep(0.1)
         for worker in workers:
-            assert worker.scalar(f"SELECT count() FROM rumhouse.page_views WHERE page_view_id IN ({ids})") == 6
-            assert worker.scalar(f"SELECT count() FROM rumhouse.vitals WHERE page_view_id IN ({ids})") == 6 * 4
+            assert count(worker, "page_views") == 8
+            assert count(worker, "vitals") == 8 * 4
         [vital] = workers[0].sql(
-            f"SELECT value, attribution, country FROM rumhouse.vitals WHERE page_view_id = '{next(iter(sent))}'"
-            " AND name = 'LCP'"
+            f"SELECT value, attribution, country FROM rumhouse.vitals WHERE page_view_id = '{sent[0]}' AND name = 'LCP'"
         )
         assert vital == {"value": 1180, "attribution": "img.hero", "country": "FR"}
 
@@ -148,16 +152,30 @@ def test_stateless_workers_in_front_of_one_server_store_every_beacon(clickhouse_
                 "SELECT 'errors', count() FROM rumhouse.errors WHERE page_view_id IN ({ids:Array(String)})"
                 " UNION ALL SELECT 'api_calls', count() FROM rumhouse.api_calls WHERE page_view_id IN ({ids:Array(String)})"
                 " UNION ALL SELECT 'measures', count() FROM rumhouse.measures WHERE page_view_id IN ({ids:Array(String)})",
-                {"ids": list(sent)},
+                {"ids": sent},
             ).rows
         finally:
             direct.close()
-        assert sorted(per_table) == [["api_calls", 6], ["errors", 6], ["measures", 6]]
-        for worker in workers:  # 3 beacons each, 9 events a beacon: the page view and its 8 events
-            assert worker.metric("rumhouse_events_accepted_total") == 3 * 9
-            inserted = sum(worker.metric("rumhouse_rows_inserted_total", table=t)
-                           for t in ("page_views", "vitals", "errors", "api_calls", "resources", "measures"))
-            assert inserted == 3 * 9
+        assert sorted(per_table) == [["api_calls", 8], ["errors", 8], ["measures", 8]]
+        # The single-process instance's accounting: 4 beacons, 9 events each (the page view and 8 events).
+        assert workers[1].metric("rumhouse_events_accepted_total") == 4 * 9
+        inserted = sum(workers[1].metric("rumhouse_rows_inserted_total", table=t)
+                       for t in ("page_views", "vitals", "errors", "api_calls", "resources", "measures"))
+        assert inserted == 4 * 9
     finally:
         for worker in workers:
             worker.close()
+
+
+def test_several_workers_need_the_server_engine(tmp_path):
+    import subprocess
+    import sys
+
+    from support.server import REPO, server_env
+
+    result = subprocess.run(
+        [sys.executable, "-m", "rumhouse", "serve", "--workers", "2"], env=server_env(tmp_path / "data"),
+        capture_output=True, text=True, cwd=REPO, timeout=60,
+    )
+    assert result.returncode == 2
+    assert "several workers need the server engine (RUMHOUSE_CLICKHOUSE_URL)" in result.stderr

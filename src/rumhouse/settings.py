@@ -82,6 +82,8 @@ class Settings:
     # A ClickHouse cluster name: migrations then create Replicated tables and Distributed tables
     # ON CLUSTER (store/cluster.py). Empty means a single server (or the embedded engine).
     cluster: str = ""
+    # Processes `rumhouse serve` runs (server engine only: the embedded engine's folder has one owner).
+    workers: int = 1
     # Never printed or logged: see `__repr__`.
     admin_token: str = field(default="", repr=False)
     retention_days: int = 30
@@ -104,6 +106,7 @@ class Settings:
             clickhouse_compress=_bool(env, "RUMHOUSE_CLICKHOUSE_COMPRESS", True),
             clickhouse_ca_cert=env.get("RUMHOUSE_CLICKHOUSE_CA_CERT", ""),
             cluster=_cluster(env),
+            workers=_int(env, "RUMHOUSE_WORKERS", 1, 1, 256),
             admin_token=env.get("RUMHOUSE_ADMIN_TOKEN", ""),
             retention_days=_int(env, "RUMHOUSE_RETENTION_DAYS", 30, 1, 3650),
             flush_interval=_float(env, "RUMHOUSE_FLUSH_INTERVAL", 1.0, 0.01, 60.0),
