@@ -11,8 +11,9 @@ tables, created ON CLUSTER on every node:
 
 The sharding key keeps together what must meet: for event tables (a `page_view_id` column, plain
 MergeTree) the page view, so one page view's rows share a shard; for Replacing/Aggregating/Summing/...
-tables the sorting key, so the rows a merge folds together share a shard; else `rand()`. Retried
-inserts split the same way each time, so each shard drops a repeated batch by its deduplication token.
+tables the sorting key, so the rows a merge folds together share a shard; else `rand()`. A retried
+batch splits the same way each time, so each shard can drop what it already has by the batch's
+deduplication token (see docs/cluster.md for how far ClickHouse guarantees that).
 
 Other statements: materialized views are created ON CLUSTER and attached to the local tables (`FROM
 rumhouse.vitals` reads `rumhouse.vitals_local`, `TO rumhouse.x` writes `rumhouse.x_local`), so each node

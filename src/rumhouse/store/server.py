@@ -117,8 +117,8 @@ class ServerStore:
 
         self.address = parse_url(url)
         # Read by the migrations (store/cluster.py). On a cluster, inserts go to Distributed tables:
-        # wait until every shard has its part, so a failure is reported (and the batch retried, each
-        # shard dropping what it already has by the token) instead of queued on this node's disk.
+        # wait until every shard has its part, so a failure is reported and the batch retried (with
+        # its token) instead of queued on the disk of the node that took it.
         self.cluster = cluster
         self._insert_settings: dict[str, Any] = {"distributed_foreground_insert": 1} if cluster else {}
         self._failures = (ClickHouseError, HTTPError, OSError)
