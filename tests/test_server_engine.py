@@ -9,6 +9,7 @@ import pytest
 from rumhouse.ingest.pipeline import Accepted
 from rumhouse.metrics import Metrics
 from rumhouse.settings import Settings
+from rumhouse.spool import Spool
 from rumhouse.store.base import StoreError
 from rumhouse.store.migrations import migrate
 from rumhouse.store.server import ServerAddress, ServerStore, parse_url
@@ -64,13 +65,13 @@ def test_wrong_credentials_are_a_store_error(clickhouse_http):
     assert "wrong-password" not in str(caught.value) and "\n" not in str(caught.value)
 
 
-def test_uncompressed_inserts_work_too(clickhouse_http):
+def test_uncompressed_inserts_work_too(clickhouse_http, tmp_path):
     store = ServerStore(clickhouse_http.url, compress=False)
     try:
         migrate(store)
         pv = new_pv()
         rows = [(time.time(), "st", pv, "h", "/p", "Firefox", "Linux", "desktop", "", "", "", "navigate", "FCP", 1.5, "")]
-        writer = Writer(store, Metrics(), flush_interval=60)
+        writer = Writer(store, Metrics(), Spool(tmp_path / "spool", max_bytes=1 << 30), flush_interval=60)
         writer.add(Accepted(rows={"vitals": rows}, events=1))
         assert writer.flush() is True
         assert store.query("SELECT count() FROM rumhouse.vitals WHERE page_view_id = {p:String}", {"p": pv}).scalar() == 1
@@ -87,7 +88,8 @@ def test_a_server_that_goes_away_and_comes_back_loses_nothing(tmp_path):
     try:
         migrate(store)
         metrics = Metrics()
-        writer = Writer(store, metrics, flush_interval=60)
+        writer = Writer(store, metrics, Spool(tmp_path / "spool", max_bytes=1 << 30), flush_interval=60,
+                        max_backoff=0)
         pv = new_pv()
         rows = [(time.time(), "st", pv, "h", "/p", "Chrome", "Windows", "desktop", "", "", "", "navigate", "LCP", float(i), "")
                 for i in range(25)]
@@ -157,6 +159,9 @@ def test_stateless_workers_in_front_of_one_server_store_every_beacon(clickhouse_
         finally:
             direct.close()
         assert sorted(per_table) == [["api_calls", 8], ["errors", 8], ["measures", 8]]
+        # Each worker process spools into a folder of its own, never into another's.
+        spool = tmp_path / "two-workers" / "spool"
+        assert sorted(p.name for p in spool.iterdir()) == ["worker-0", "worker-1"]
         # The single-process instance's accounting: 4 beacons, 9 events each (the page view and 8 events).
         assert workers[1].metric("rumhouse_events_accepted_total") == 4 * 9
         inserted = sum(workers[1].metric("rumhouse_rows_inserted_total", table=t)

@@ -75,7 +75,13 @@ def applied_versions(store: Store) -> set[int]:
     return {int(row[0]) for row in result.rows}
 
 
-def migrate(store: Store, *, retention_days: int = 30, cluster: str | None = None) -> list[str]:
+def migrate(
+    store: Store,
+    *,
+    retention_days: int = 30,
+    retention_overrides: dict[str, int] | None = None,
+    cluster: str | None = None,
+) -> list[str]:
     """Apply every migration not yet applied; returns the names of those applied now.
 
     `cluster` (default: the store's own `cluster` attribute, set by RUMHOUSE_CLUSTER) names a ClickHouse
@@ -111,15 +117,16 @@ def migrate(store: Store, *, retention_days: int = 30, cluster: str | None = Non
             {"v": migration.version, "n": migration.name},
         )
         applied.append(migration.name)
-    apply_retention(store, retention_days, cluster=cluster)
+    apply_retention(store, retention_days, retention_overrides or {}, cluster=cluster)
     return applied
 
 
-def apply_retention(store: Store, retention_days: int, *, cluster: str = "") -> None:
-    """Keep each table's TTL equal to the retention setting, also after the setting changes. On a
+def apply_retention(store: Store, retention_days: int, overrides: dict[str, int], *, cluster: str = "") -> None:
+    """Keep each table's TTL equal to its retention setting, also after the setting changes. On a
     cluster the TTL belongs to the local tables (`x_local`), on every node."""
-    wanted = f"toIntervalDay({int(retention_days)})"
     for table in TABLES:
+        days = int(overrides.get(table, retention_days))
+        wanted = f"toIntervalDay({days})"
         name = f"{table}_local" if cluster else table
         current = store.query(
             "SELECT engine_full FROM system.tables WHERE database = 'rumhouse' AND name = {t:String}",
@@ -131,6 +138,6 @@ def apply_retention(store: Store, retention_days: int, *, cluster: str = "") -> 
         # being rewritten right away, which would stall ingest on a large table.
         on_cluster = f" ON CLUSTER {cluster}" if cluster else ""
         store.command(
-            f"ALTER TABLE rumhouse.{name}{on_cluster} MODIFY TTL toDateTime(time) + INTERVAL {int(retention_days)} DAY"
+            f"ALTER TABLE rumhouse.{name}{on_cluster} MODIFY TTL toDateTime(time) + INTERVAL {days} DAY"
             " SETTINGS materialize_ttl_after_modify = 0"
         )
