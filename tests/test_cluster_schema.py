@@ -203,3 +203,21 @@ def test_the_cluster_setting():
         Settings.from_env({"RUMHOUSE_CLUSTER": "rum; DROP"})
     with pytest.raises(StoreError, match="needs a ClickHouse server"):
         open_store(Settings.from_env({"RUMHOUSE_CLUSTER": "rum"}))
+
+
+def test_deleting_a_sites_data_reaches_every_shard():
+    from rumhouse.deletion import delete_site_data
+
+    class ClusterStore(Recorder):
+        def query(self, sql, params=None, *, readonly=False):
+            self.queried.append({"sql": sql, **(params or {})})
+            if "system.columns" in sql:  # what one node of the cluster shows
+                return QueryResult(["table", "name", "type"], ["String"] * 3, [
+                    ["vitals_local", "time", "DateTime64(3)"], ["vitals_local", "site", "LowCardinality(String)"]])
+            return QueryResult(["count()"], ["UInt64"], [[3]])
+
+    store = ClusterStore(cluster="rum")
+    assert delete_site_data(store, "shop") == {"vitals": 3}
+    assert store.queried[-1]["sql"] == "SELECT count() FROM rumhouse.vitals WHERE site = {site:String}"
+    assert store.commands == [
+        "ALTER TABLE rumhouse.vitals_local ON CLUSTER rum DELETE WHERE site = {site:String} SETTINGS mutations_sync = 2"]
