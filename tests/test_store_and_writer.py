@@ -171,6 +171,16 @@ def test_queries_and_inserts_from_several_threads_at_once(store):
     assert total == 16 * 3
 
 
+def test_parametrized_queries_at_once_each_get_their_own_values(store):
+    # Each answer must come from its own query's parameters, never another thread's (one chDB
+    # connection shared by threads mixed them up: a site filter could have answered for another site).
+    def ask(i: int) -> str:
+        return store.query("SELECT {s:String} AS s FROM numbers(5000) LIMIT 1", {"s": f"site-{i}"}).scalar()
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(ask, range(300))) == [f"site-{i}" for i in range(300)]
+
+
 def test_errors_are_one_line(store):
     with pytest.raises(StoreError) as caught:
         store.query("SELECT no_such_column FROM rumhouse.vitals")
