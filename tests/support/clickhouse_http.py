@@ -9,6 +9,8 @@ and formats, errors as ClickHouse sends them. What it serves:
 - queries in the `query` URL parameter, the body, or both (joined by a newline, as ClickHouse does),
   or as multipart form fields; the output format from the query's FORMAT clause, else `default_format`,
   else TabSeparated;
+- inserts with their data in any input format (`INSERT ... FORMAT JSONCompactColumns` + rows,
+  clickhouse-connect's Native inserts), through chDB's streaming insert, bytes as they came;
 - query parameters `param_<name>` (in the URL or the form), the `database` parameter, and every other
   URL parameter as a ClickHouse setting for that one request (a fresh chDB connection per request
   carries them, so `readonly=1` and the limits apply like on a server; GET requests are read-only,
@@ -64,6 +66,7 @@ STATUS = {
 }
 _CODE = re.compile(r"Code:\s*(\d+)\.\s*(?:DB::Exception:\s*)?")
 _FORMAT_CLAUSE = re.compile(r"\bFORMAT\s+\w+\s*;?\s*$", re.IGNORECASE)
+_INSERT_DATA = re.compile(rb"\s*(INSERT\s.*?)\bFORMAT[ \t]+(\w+)[ \t]*(?:\r?\n|$)", re.IGNORECASE | re.DOTALL)
 
 
 def _decode_body(data: bytes, encoding: str) -> bytes:
@@ -155,7 +158,12 @@ class Handler(BaseHTTPRequestHandler):
             if content_type.startswith("multipart/form-data"):
                 params.update(self._form_fields(content_type, body))
                 body = b""
-            output, fmt, summary = self.server.execute(params, body, get=get)
+            try:
+                output, fmt, summary = self.server.execute(params, body, get=get)
+            except Failure:
+                raise
+            except Exception as exc:  # a bug here must answer, not drop the connection
+                raise Failure(1001, f"{type(exc).__name__}: {exc}".replace("\n", " ")) from exc
         except Failure as failure:
             text = f"Code: {failure.code}. DB::Exception: {failure}"
             if "(version" not in text:
@@ -241,11 +249,15 @@ class ChdbHttpServer(ThreadingHTTPServer):
     def execute(self, params: dict[str, str], body: bytes, *, get: bool) -> tuple[bytes, str, dict]:
         if params.get("compress") in ("1", "true") or params.get("decompress") in ("1", "true"):
             raise Failure(0, "ClickHouse's block compression (compress=1, decompress=1) is not served here", 400)
-        sql = params.get("query", "")
-        if body:
-            sql = f"{sql}\n{body.decode('utf-8')}" if sql else body.decode("utf-8")
-        if not sql.strip():
+        query = params.get("query", "").encode("utf-8")
+        raw = (query + b"\n" + body if body else query) if query else body
+        if not raw.strip():
             raise Failure(62, "Empty query. (SYNTAX_ERROR)")
+        # INSERT ... FORMAT <fmt> followed by data, in any format (JSONCompactColumns, Native, ...):
+        # the statement and the data go to chDB's streaming insert, bytes as they came.
+        insert = _INSERT_DATA.match(raw)
+        data = raw[insert.end():] if insert else b""
+        sql = insert.group(1).decode("utf-8").rstrip() if insert else raw.decode("utf-8")
         settings = {k: v for k, v in params.items() if k not in TRANSPORT and not k.startswith("param_")}
         bind = {k[len("param_"):]: v for k, v in params.items() if k.startswith("param_")}
         if get and settings.get("readonly", "0") in ("", "0"):
@@ -253,12 +265,19 @@ class ChdbHttpServer(ThreadingHTTPServer):
         if params.get("database"):
             settings["database"] = params["database"]
         fmt = params.get("default_format") or "TabSeparated"
-        found = _FORMAT_CLAUSE.search(sql.split("\n", 1)[0] if sql.lstrip().upper().startswith("INSERT") else sql)
-        if found and not sql.lstrip().upper().startswith("INSERT"):
+        found = _FORMAT_CLAUSE.search(sql)
+        if found and not insert:
             fmt = found.group(0).split()[1].rstrip(";")
         conn = self.chdb.connect(f"{self.path}?{urlencode(settings)}" if settings else self.path)
         try:
-            result = conn.query(sql, fmt, params=bind or None)
+            if insert:
+                with conn.send_insert(sql, insert.group(2).decode()) as inserter:
+                    if data:
+                        inserter.append(data)
+                    written = inserter.finish().rows_written
+                result = None
+            else:
+                result = conn.query(sql, fmt, params=bind or None)
         except Exception as exc:
             message = str(exc).strip()
             codes = _CODE.findall(message)
@@ -274,7 +293,7 @@ class ChdbHttpServer(ThreadingHTTPServer):
         summary = {
             "read_rows": str(result.rows_read() if result is not None else 0),
             "read_bytes": str(result.bytes_read() if result is not None else 0),
-            "written_rows": str(getattr(result, "rows_written", lambda: 0)() if result is not None else 0),
+            "written_rows": str(written if insert else 0),
             "elapsed_ns": str(int((result.elapsed() if result is not None else 0) * 1e9)),
         }
         return output, fmt, summary
