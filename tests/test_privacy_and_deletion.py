@@ -4,7 +4,6 @@ deleting a site's data on request."""
 import os
 import secrets
 import subprocess
-import time
 from datetime import datetime, timedelta, timezone
 
 import httpx

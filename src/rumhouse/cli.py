@@ -62,6 +62,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
+        # One log line per beacon would cost more than handling it; /metrics counts requests instead.
+        access_log=args.access_log,
+        http="httptools",
+        loop="uvloop",
         server_header=False,
         # Slow or stalled clients must not pin connections: beacons are small and sent at once.
         timeout_keep_alive=5,
@@ -88,7 +92,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 def _render(columns: list[str], rows: list[list], fmt: str) -> str:
     if fmt == "json":
-        return orjson.dumps([dict(zip(columns, row)) for row in rows], option=orjson.OPT_INDENT_2).decode()
+        return orjson.dumps([dict(zip(columns, row, strict=True)) for row in rows], option=orjson.OPT_INDENT_2).decode()
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -100,7 +104,7 @@ def _render(columns: list[str], rows: list[list], fmt: str) -> str:
     numeric = [all(isinstance(row[i], (int, float)) for row in rows) and bool(rows) for i in range(len(columns))]
 
     def line(values: list[str]) -> str:
-        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
+        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)).rstrip()
 
     out = [line(columns), "  ".join("-" * w for w in widths)] + [line(row) for row in cells]
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
@@ -214,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--workers", type=int, default=0,
                        help="worker processes, server engine only (default $RUMHOUSE_WORKERS or 1)")
+    serve.add_argument("--access-log", action="store_true", help="log every request (off: one line per beacon is costly)")
 
     commands.add_parser("migrate", help="apply the schema migrations in clickhouse/")
 
