@@ -9,7 +9,7 @@ and formats, errors as ClickHouse sends them. What it serves:
 - queries in the `query` URL parameter, the body, or both (joined by a newline, as ClickHouse does),
   or as multipart form fields; the output format from the query's FORMAT clause, else `default_format`,
   else TabSeparated;
-- inserts with their data in any input format (`INSERT ... FORMAT JSONCompactColumns` + rows,
+- inserts with their data in any input format (`INSERT ... FORMAT JSONCompactEachRow` + rows,
   clickhouse-connect's Native inserts), through chDB's streaming insert, bytes as they came;
 - query parameters `param_<name>` (in the URL or the form), the `database` parameter, and every other
   URL parameter as a ClickHouse setting for that one request (a fresh chDB connection per request
@@ -253,7 +253,7 @@ class ChdbHttpServer(ThreadingHTTPServer):
         raw = (query + b"\n" + body if body else query) if query else body
         if not raw.strip():
             raise Failure(62, "Empty query. (SYNTAX_ERROR)")
-        # INSERT ... FORMAT <fmt> followed by data, in any format (JSONCompactColumns, Native, ...):
+        # INSERT ... FORMAT <fmt> followed by data, in any format (JSONCompactEachRow, Native, ...):
         # the statement and the data go to chDB's streaming insert, bytes as they came.
         insert = _INSERT_DATA.match(raw)
         data = raw[insert.end():] if insert else b""

@@ -3,7 +3,7 @@
 Selected by `RUMHOUSE_CLICKHOUSE_URL` (http(s)://user:password@host:port[/rumhouse]). It takes the same
 SQL and the same insert encoding as the embedded engine; only the transport differs:
 
-- inserts send the writer's JSONCompactColumns bytes as they are (`raw_insert`, explicit column names,
+- inserts send the writer's bytes (INSERT_FORMAT, JSONCompactEachRow) as they are (`raw_insert`, explicit column names,
   lz4-compressed unless `RUMHOUSE_CLICKHOUSE_COMPRESS=false`), with `insert_deduplication_token`, so a
   retried batch is stored once;
 - queries come back as JSONCompact, parsed like the embedded engine's, so both return the same values;
