@@ -81,16 +81,16 @@ def test_a_password_from_dot_env_reaches_both_sides(compose_text):
 def test_every_variable_a_user_sets_is_documented(compose_text):
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     header = compose_text.split("\nname:")[0]
-    for variable in set(m.group(1) for m in _VARIABLE.finditer(compose_text)):
+    for variable in {m.group(1) for m in _VARIABLE.finditer(compose_text)}:
         assert variable in header, variable
         assert f"`{variable}`" in readme, variable
 
 
 def test_the_image_installs_rumhouse_and_checks_its_health():
     dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")
-    [base] = re.findall(r"^FROM (\S+)", dockerfile, re.M)
+    [base] = re.findall(r"^FROM (\S+)", dockerfile, re.MULTILINE)
     assert re.fullmatch(r"python:\d+\.\d+\.\d+-slim-\w+", base), base
     assert "COPY clickhouse ./clickhouse" in dockerfile and "COPY src ./src" in dockerfile
-    assert re.search(r"^HEALTHCHECK .*\n.*/healthz", dockerfile, re.M)
-    assert re.search(r'^CMD \["rumhouse", "serve"', dockerfile, re.M)
-    assert re.search(r"^USER \w+", dockerfile, re.M)
+    assert re.search(r"^HEALTHCHECK .*\n.*/healthz", dockerfile, re.MULTILINE)
+    assert re.search(r'^CMD \["rumhouse", "serve"', dockerfile, re.MULTILINE)
+    assert re.search(r"^USER \w+", dockerfile, re.MULTILINE)

@@ -82,7 +82,7 @@ def _decode_body(data: bytes, encoding: str) -> bytes:
 
         return lz4.frame.decompress(data)
     if encoding == "zstd":
-        from backports import zstd  # noqa: PLC0415 (what clickhouse-connect uses on Python < 3.14)
+        from backports import zstd
 
         return zstd.decompress(data)
     if encoding == "br":
@@ -116,14 +116,14 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: ChdbHttpServer
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 (the base class's name)
+    def log_message(self, format: str, *args) -> None:
         if self.server.verbose:
             super().log_message(format, *args)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._dispatch(get=True)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._dispatch(get=False)
 
     def _read_body(self) -> bytes:

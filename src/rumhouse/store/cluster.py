@@ -30,22 +30,22 @@ from collections.abc import Iterable
 
 _NAME = r"`?([A-Za-z_][A-Za-z0-9_]*)`?\.`?([A-Za-z_][A-Za-z0-9_]*)`?"
 _IF_NOT_EXISTS = r"(?:IF\s+NOT\s+EXISTS\s+)?"
-_CREATE_TABLE = re.compile(rf"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+{_IF_NOT_EXISTS}{_NAME}", re.I)
-_CREATE_MV = re.compile(rf"^\s*CREATE\s+MATERIALIZED\s+VIEW\s+{_IF_NOT_EXISTS}{_NAME}", re.I)
-_CREATE_VIEW = re.compile(rf"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+{_IF_NOT_EXISTS}{_NAME}", re.I)
+_CREATE_TABLE = re.compile(rf"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+{_IF_NOT_EXISTS}{_NAME}", re.IGNORECASE)
+_CREATE_MV = re.compile(rf"^\s*CREATE\s+MATERIALIZED\s+VIEW\s+{_IF_NOT_EXISTS}{_NAME}", re.IGNORECASE)
+_CREATE_VIEW = re.compile(rf"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+{_IF_NOT_EXISTS}{_NAME}", re.IGNORECASE)
 _CREATE_OTHER = re.compile(
-    rf"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:DICTIONARY|FUNCTION)\s+{_IF_NOT_EXISTS}(`?[A-Za-z_][\w.`]*)", re.I
+    rf"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:DICTIONARY|FUNCTION)\s+{_IF_NOT_EXISTS}(`?[A-Za-z_][\w.`]*)", re.IGNORECASE
 )
-_CREATE_DATABASE = re.compile(r"^\s*CREATE\s+DATABASE\s+(?:IF\s+NOT\s+EXISTS\s+)?`?([A-Za-z_][A-Za-z0-9_]*)`?", re.I)
-_ALTER = re.compile(rf"^\s*ALTER\s+TABLE\s+{_NAME}", re.I)
-_DROP = re.compile(rf"^\s*DROP\s+(TABLE|VIEW|DICTIONARY)\s+(?:IF\s+EXISTS\s+)?{_NAME}", re.I)
-_TRUNCATE_OPTIMIZE = re.compile(rf"^\s*(?:TRUNCATE|OPTIMIZE)\s+TABLE\s+(?:IF\s+EXISTS\s+)?{_NAME}", re.I)
-_UNCHANGED = re.compile(r"^\s*(?:INSERT|SELECT|WITH|SHOW|DESCRIBE|DESC|EXISTS|EXPLAIN)\b", re.I)
-_ON_CLUSTER = re.compile(r"\bON\s+CLUSTER\b", re.I)
-_ENGINE = re.compile(r"\bENGINE\s*=\s*(\w+)", re.I)
+_CREATE_DATABASE = re.compile(r"^\s*CREATE\s+DATABASE\s+(?:IF\s+NOT\s+EXISTS\s+)?`?([A-Za-z_][A-Za-z0-9_]*)`?", re.IGNORECASE)
+_ALTER = re.compile(rf"^\s*ALTER\s+TABLE\s+{_NAME}", re.IGNORECASE)
+_DROP = re.compile(rf"^\s*DROP\s+(TABLE|VIEW|DICTIONARY)\s+(?:IF\s+EXISTS\s+)?{_NAME}", re.IGNORECASE)
+_TRUNCATE_OPTIMIZE = re.compile(rf"^\s*(?:TRUNCATE|OPTIMIZE)\s+TABLE\s+(?:IF\s+EXISTS\s+)?{_NAME}", re.IGNORECASE)
+_UNCHANGED = re.compile(r"^\s*(?:INSERT|SELECT|WITH|SHOW|DESCRIBE|DESC|EXISTS|EXPLAIN)\b", re.IGNORECASE)
+_ON_CLUSTER = re.compile(r"\bON\s+CLUSTER\b", re.IGNORECASE)
+_ENGINE = re.compile(r"\bENGINE\s*=\s*(\w+)", re.IGNORECASE)
 _MERGE_TREE = re.compile(r"^(\w*)MergeTree$")
 # ALTERs that a Distributed table takes too: they change the columns it shows.
-_COLUMN_ALTER = re.compile(r"^\s*(ADD|DROP|MODIFY|RENAME|COMMENT)\s+COLUMN\b", re.I)
+_COLUMN_ALTER = re.compile(r"^\s*(ADD|DROP|MODIFY|RENAME|COMMENT)\s+COLUMN\b", re.IGNORECASE)
 
 
 class ClusterError(ValueError):
@@ -215,11 +215,11 @@ class ClusterLayout:
         """The table's COMMENT '...' literal (at the top level, after the engine clause), if any."""
         flat = _top_level(tail)
         found = None
-        for found in re.finditer(r"\bCOMMENT\b", flat, re.I):
+        for found in re.finditer(r"\bCOMMENT\b", flat, re.IGNORECASE):
             pass
         if found is None:
             return None
-        literal = re.match(r"\s*('(?:[^'\\]|\\.)*')", tail[found.end():], re.S)
+        literal = re.match(r"\s*('(?:[^'\\]|\\.)*')", tail[found.end():], re.DOTALL)
         return literal.group(1) if literal else None
 
     @staticmethod
@@ -228,11 +228,11 @@ class ClusterLayout:
         if family == "" and "page_view_id" in names:
             return "cityHash64(page_view_id)"
         flat = _top_level(tail)
-        order = re.search(r"\bORDER\s+BY\b", flat, re.I)
+        order = re.search(r"\bORDER\s+BY\b", flat, re.IGNORECASE)
         if order:
             rest = tail[order.end():]
             stop = re.search(r"\b(PRIMARY\s+KEY|SAMPLE\s+BY|TTL|SETTINGS|COMMENT|PARTITION\s+BY)\b",
-                             _top_level(rest), re.I)
+                             _top_level(rest), re.IGNORECASE)
             expression = (rest[:stop.start()] if stop else rest).strip()
             if expression.startswith("(") and _matching_paren(expression, 0) == len(expression) - 1:
                 expression = expression[1:-1].strip()
@@ -242,11 +242,11 @@ class ClusterLayout:
 
     def _materialized_view(self, statement: str, match: re.Match) -> list[str]:
         flat = _top_level(statement)
-        as_select = re.search(r"\bAS\s+(SELECT|WITH)\b", flat, re.I)
+        as_select = re.search(r"\bAS\s+(SELECT|WITH)\b", flat, re.IGNORECASE)
         if not as_select:
             raise ClusterError("a materialized view without AS SELECT")
         header, select = statement[:as_select.start()], statement[as_select.start():]
-        to = re.search(rf"\bTO\s+{_NAME}", flat[:as_select.start()], re.I)
+        to = re.search(rf"\bTO\s+{_NAME}", flat[:as_select.start()], re.IGNORECASE)
         if not to:
             raise ClusterError(
                 f"materialized view {match.group(1)}.{match.group(2)}: on a cluster, write it TO a table "
