@@ -1,6 +1,16 @@
 import pytest
 
+from support.clickhouse_http import ClickHouseHttp
 from support.server import RumhouseServer
+
+
+@pytest.fixture(scope="session")
+def clickhouse_http(tmp_path_factory):
+    """A stand-in ClickHouse server (its HTTP interface, executing on chDB in a child process), for the
+    server engine's code path: clickhouse-connect and HTTP, as against a real server."""
+    fixture = ClickHouseHttp(tmp_path_factory.mktemp("clickhouse-http") / "data").start()
+    yield fixture
+    fixture.stop()
 
 
 @pytest.fixture(scope="session")
