@@ -35,7 +35,9 @@ export const cls = () => {
     hook(START, reset);
     hook(END, () => {
       process(po.takeRecords());
-      vital('CLS', max, source, pv);
+      // A page load left before its first paint has no CLS (as in web-vitals); route changes and
+      // restores have no paint entry of their own.
+      if (pv._st || pv._sent.FCP) vital('CLS', max, source, pv);
     });
   }
 };

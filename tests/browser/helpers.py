@@ -76,9 +76,14 @@ def assert_final_beacons(rumhouse, *pvs: str) -> None:
 
 
 def painted(page) -> None:
-    """Waits for the page's load event and its first contentful paint."""
+    """Waits for the page's load event and its first contentful paint, as seen by web-vitals too (on a
+    loaded machine a page left at once might not have painted, or not have delivered the paint entry to
+    the observers yet), and a little more for the largest paint's entries to be delivered."""
     page.wait_for_load_state("load")
-    page.wait_for_function("performance.getEntriesByName('first-contentful-paint').length")
+    page.wait_for_function(
+        "performance.getEntriesByName('first-contentful-paint').length"
+        " && (!window.__ref || window.__ref.FCP !== undefined)", polling=50)
+    page.wait_for_timeout(100)
 
 
 def leave(page, site) -> None:

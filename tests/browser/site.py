@@ -38,6 +38,7 @@ def npm_ci() -> bool:
 REF_JS = """
 (function () {
   var path = location.pathname;
+  window.__ref = {};  // what web-vitals reported so far, for tests that wait on it
   var post = function (m) {
     navigator.sendBeacon('/ref', JSON.stringify({path: path, name: m.name, value: m.value, nt: m.navigationType}));
   };
@@ -45,6 +46,7 @@ REF_JS = """
   // frame (after a back/forward-cache restore: web-vitals' own LCP, and rum.js). When the page is hidden
   // there may be no later task, so then it is sent at once.
   var send = function (m) {
+    window.__ref[m.name] = m.value;
     document.visibilityState === 'hidden' ? post(m) : setTimeout(function () { post(m) }, 0);
   };
   webVitals.onFCP(send); webVitals.onLCP(send); webVitals.onCLS(send); webVitals.onINP(send); webVitals.onTTFB(send);

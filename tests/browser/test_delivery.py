@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 def test_leaving_by_navigation(rumhouse, site, page):
     page.goto(site.origin + "/leave/")
-    page.wait_for_load_state("load")
+    painted(page)
     page.evaluate("rumhouse.measure('before_leaving', 42, {how: 'link'})")
     # Followed by script, not clicked: web-vitals handles interactions when idle, so one that unloads the
     # page at once is missing from its INP (not from ours), and the values could not be compared.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import assert_agrees, assert_final_beacons, leave, rows, views, vitals
+from .helpers import assert_agrees, assert_final_beacons, leave, painted, rows, views, vitals
 
 pytestmark = pytest.mark.browser
 
@@ -61,7 +61,7 @@ def test_slow_fetch_xhr_and_failed_call(rumhouse, site, page):
 
 def test_spa_route_change_starts_a_page_view(rumhouse, site, page):
     page.goto(site.origin + "/spa/")
-    page.wait_for_load_state("load")
+    painted(page)
     page.click("#go")
     page.wait_for_function("window.done", timeout=10_000)
     page.wait_for_timeout(1200)  # let web-vitals handle the click (see test_click_handler_that_blocks)
@@ -108,7 +108,7 @@ def assert_agrees_load(rumhouse, site, first, second):
 
 def test_many_resources(rumhouse, site, page):
     page.goto(site.origin + "/resources/")
-    page.wait_for_load_state("load")
+    painted(page)
     page.wait_for_timeout(200)
     leave(page, site)
 
@@ -172,9 +172,9 @@ def test_tag_pasted_twice(rumhouse, site, page):
 
 def test_reload_with_resources_from_the_cache(rumhouse, site, page):
     page.goto(site.origin + "/cached/")
-    page.wait_for_load_state("load")
+    painted(page)
     page.reload()
-    page.wait_for_load_state("load")
+    painted(page)
     page.wait_for_timeout(200)
     leave(page, site)
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import assert_agrees, assert_final_beacons, leave, views, vitals, wait_for
+from .helpers import assert_agrees, assert_final_beacons, leave, painted, views, vitals, wait_for
 
 pytestmark = pytest.mark.browser
 
 
 def test_largest_image_after_a_known_delay(rumhouse, site, page):
     page.goto(site.origin + "/lcp/")
-    page.wait_for_load_state("load")
+    painted(page)
     page.wait_for_timeout(300)
     leave(page, site)
 
@@ -50,7 +50,7 @@ def test_layout_shift_of_known_size(rumhouse, site, page):
 
 def test_click_handler_that_blocks(rumhouse, site, page):
     page.goto(site.origin + "/inp/")
-    page.wait_for_load_state("load")
+    painted(page)
     page.click("#slow")
     page.wait_for_function("document.getElementById('slow').textContent == 'Done'")
     page.click("#medium")
@@ -72,7 +72,7 @@ def test_click_handler_that_blocks(rumhouse, site, page):
 
 def test_slow_server_response(rumhouse, site, page):
     page.goto(site.origin + "/slow/")
-    page.wait_for_load_state("load")
+    painted(page)
     page.wait_for_timeout(100)
     leave(page, site)
 
@@ -109,7 +109,7 @@ def test_time_to_interactive_and_the_flush_timer(rumhouse, site, page):
 
 def test_inp_is_the_98th_percentile(rumhouse, site, page):
     page.goto(site.origin + "/interactions/")
-    page.wait_for_load_state("load")
+    painted(page)
     for _ in range(60):
         page.click("#b")
     page.wait_for_function("document.getElementById('b').textContent == 'Clicked 60'")
