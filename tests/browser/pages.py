@@ -88,7 +88,7 @@ PAGES: dict[str, Page] = {
         + "".join(f'<img src="/img/r.png?i={i}&w=20&h=20" width="20" height="20">' for i in range(30))
         + "".join(f'<img src="http://localhost:{{port}}/img/t.png?i={i}&w=20&h=20" width="20" height="20">'
                   for i in range(8))
-        + '<img src="/img/slow.png?w=20&h=20&delay=300" width="20" height="20">',
+        + '<img src="/img/slow.png?w=20&h=20&delay=1500" width="20" height="20">',
     ),
     # Pages that are left: by navigating, by closing the tab, by going into the back/forward cache.
     "/leave/": Page(body='<h1>Leave me</h1><a id="away" href="/blank">away</a>'),

@@ -125,7 +125,7 @@ def test_many_resources(rumhouse, site, page):
     there = f"localhost:{site.port}"
     rum = rumhouse.origin.removeprefix("http://")
     counts = {key: r["n"] for key, r in got.items()}
-    # 30 images here + a slow one, 8 on another host; 3 stylesheets, 2 fonts; 5 scripts + web-vitals.js and
+    # 30 images here + a slow one (1.5 s: the slowest however loaded the machine is), 8 on another host; 3 stylesheets, 2 fonts; 5 scripts + web-vitals.js and
     # ref.js here, rum.js from the rumhouse server.
     assert counts == {
         ("img", here): 31, ("img", there): 8, ("css", here): 3, ("font", here): 2,
@@ -133,7 +133,7 @@ def test_many_resources(rumhouse, site, page):
     }
     assert got[("img", there)]["third_party"] == 1 and got[("img", here)]["third_party"] == 0
     assert got[("img", here)]["db"] > 0 and got[("img", here)]["tb"] > got[("img", here)]["db"]
-    assert got[("img", here)]["dm"] >= 300
+    assert got[("img", here)]["dm"] >= 1500
     assert "/img/slow.png" in got[("img", here)]["su"]
     assert_agrees(rumhouse, site, "/resources/", view)
 
