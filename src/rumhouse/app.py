@@ -61,7 +61,11 @@ class Runtime:
     def start(self) -> None:
         if self.store is None:
             self.store = open_store(self.settings)
-        migrate(self.store, retention_days=self.settings.retention_days)
+        migrate(
+            self.store,
+            retention_days=self.settings.retention_days,
+            rollup_retention_days=self.settings.rollup_retention_days,
+        )
         self.writer = Writer(
             self.store, self.metrics,
             flush_interval=self.settings.flush_interval, flush_rows=self.settings.flush_rows,

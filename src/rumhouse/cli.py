@@ -59,7 +59,9 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
     store = open_store(settings)
     try:
-        applied = migrate(store, retention_days=settings.retention_days)
+        applied = migrate(
+            store, retention_days=settings.retention_days, rollup_retention_days=settings.rollup_retention_days
+        )
     finally:
         store.close()
     print("applied: " + ", ".join(applied) if applied else "the schema is up to date")

@@ -51,15 +51,25 @@ def split_statements(text: str) -> list[str]:
     return statements
 
 
-def load_migrations(folder: Path | None = None, *, retention_days: int = 30) -> list[Migration]:
+# Rollup tables (clickhouse/0011-0014) and their TTL column: kept longer than the raw rows.
+ROLLUP_TABLES = ("vitals_hourly", "page_views_hourly", "api_calls_hourly", "resources_hourly")
+
+
+def load_migrations(
+    folder: Path | None = None, *, retention_days: int = 30, rollup_retention_days: int = 365
+) -> list[Migration]:
     folder = folder or migrations_dir()
     found = []
     for path in sorted(folder.iterdir()):
         match = _NAME.match(path.name)
         if not match:
             continue
-        # The only placeholder: a number from our own settings, never from a request.
-        text = path.read_text(encoding="utf-8").replace("{retention_days}", str(int(retention_days)))
+        # The only placeholders: numbers from our own settings, never from a request.
+        text = (
+            path.read_text(encoding="utf-8")
+            .replace("{retention_days}", str(int(retention_days)))
+            .replace("{rollup_retention_days}", str(int(rollup_retention_days)))
+        )
         found.append(Migration(int(match.group(1)), path.name, split_statements(text)))
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions):
@@ -72,7 +82,7 @@ def applied_versions(store: Store) -> set[int]:
     return {int(row[0]) for row in result.rows}
 
 
-def migrate(store: Store, *, retention_days: int = 30) -> list[str]:
+def migrate(store: Store, *, retention_days: int = 30, rollup_retention_days: int = 365) -> list[str]:
     """Apply every migration not yet applied; returns the names of those applied now."""
     store.command("CREATE DATABASE IF NOT EXISTS rumhouse")
     store.command(
@@ -85,7 +95,7 @@ def migrate(store: Store, *, retention_days: int = 30) -> list[str]:
     )
     done = applied_versions(store)
     applied = []
-    for migration in load_migrations(retention_days=retention_days):
+    for migration in load_migrations(retention_days=retention_days, rollup_retention_days=rollup_retention_days):
         if migration.version in done:
             continue
         for statement in migration.statements:
@@ -96,13 +106,16 @@ def migrate(store: Store, *, retention_days: int = 30) -> list[str]:
         )
         applied.append(migration.name)
     apply_retention(store, retention_days)
+    apply_retention(store, rollup_retention_days, ROLLUP_TABLES, "hour")
     return applied
 
 
-def apply_retention(store: Store, retention_days: int) -> None:
+def apply_retention(
+    store: Store, retention_days: int, tables: tuple[str, ...] = TABLES, column: str = "toDateTime(time)"
+) -> None:
     """Keep each table's TTL equal to the retention setting, also after the setting changes."""
     wanted = f"toIntervalDay({int(retention_days)})"
-    for table in TABLES:
+    for table in tables:
         current = store.query(
             "SELECT engine_full FROM system.tables WHERE database = 'rumhouse' AND name = {t:String}",
             {"t": table},
@@ -112,6 +125,6 @@ def apply_retention(store: Store, retention_days: int) -> None:
         # materialize_ttl_after_modify = 0: old parts are trimmed by the next merge instead of
         # being rewritten right away, which would stall ingest on a large table.
         store.command(
-            f"ALTER TABLE rumhouse.{table} MODIFY TTL toDateTime(time) + INTERVAL {int(retention_days)} DAY"
+            f"ALTER TABLE rumhouse.{table} MODIFY TTL {column} + INTERVAL {int(retention_days)} DAY"
             " SETTINGS materialize_ttl_after_modify = 0"
         )
