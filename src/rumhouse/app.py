@@ -5,6 +5,7 @@
     GET  /healthz         liveness, and whether the store answers
     GET  /metrics         rumhouse's own health, Prometheus text format
     POST /api/v1/sql      read-only SQL for admin tokens (api/sql.py)
+    GET  /api/v1/...      the JSON API, its OpenAPI document, tokens; GET / the dashboard (api/)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from rumhouse.api import api_routes
 from rumhouse.api.sql import sql_route
 from rumhouse.auth import ensure_admin_token
 from rumhouse.ingest.endpoint import BeaconEndpoint
@@ -149,6 +151,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             Route("/healthz", healthz),
             Route("/metrics", metrics),
             Route("/api/v1/sql", sql_route(runtime), methods=["POST"]),
+            *api_routes(runtime),
         ],
         lifespan=lifespan,
     )
