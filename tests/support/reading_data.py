@@ -53,11 +53,14 @@ class Dataset:
 def _time(rng: random.Random, now: datetime) -> datetime:
     hour = now.replace(minute=0, second=0, microsecond=0)
     kind = rng.random()
+    # Never on a whole second: a float timestamp then lands in the same bucket in ClickHouse and here.
+    jitter = timedelta(seconds=rng.randint(1, 58), milliseconds=rng.randint(1, 998))
     if kind < 0.7:
-        return hour - timedelta(hours=rng.randint(1, 20), minutes=-rng.randint(5, 55))
+        return hour - timedelta(hours=rng.randint(1, 20), minutes=-rng.randint(5, 54)) + jitter
     if kind < 0.9:
-        return hour - timedelta(hours=rng.randint(30, 150), minutes=-rng.randint(5, 55))
-    return now - timedelta(minutes=rng.randint(1, 30))
+        return hour - timedelta(hours=rng.randint(30, 150), minutes=-rng.randint(5, 54)) + jitter
+    t = now - timedelta(minutes=rng.randint(1, 30))
+    return t.replace(microsecond=t.microsecond // 1000 * 1000)
 
 
 def make_dataset(page_views: int = 3000, seed: int = 4, now: datetime | None = None) -> Dataset:

@@ -16,9 +16,9 @@ class ReadingServer(RumhouseServer):
         assert response.status_code == 201, response.text
         return response.json()["token"]
 
-    def api(self, path: str, token: str, **params):
-        response = self.client.get(f"/api/v1{path}", params=params, headers={"authorization": f"Bearer {token}"})
-        assert response.status_code == 200, (path, params, response.status_code, response.text)
+    def api(self, route: str, token: str, /, **params):
+        response = self.client.get(f"/api/v1{route}", params=params, headers={"authorization": f"Bearer {token}"})
+        assert response.status_code == 200, (route, params, response.status_code, response.text)
         return response.json() if params.get("format", "json") == "json" else response.text
 
 
