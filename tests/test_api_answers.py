@@ -291,3 +291,28 @@ def test_filter_values_are_parameters_not_sql(reading, demo_token):
     doc = reading.api("/vitals/summary", demo_token, path="x'); DROP TABLE rumhouse.vitals; --")
     assert doc["rows"] == []
     assert reading.scalar("SELECT count() FROM rumhouse.vitals") > 0
+
+
+def test_parallel_requests_get_their_own_answers(reading, demo_token, shop_token):
+    """The dashboard sends its requests at once; each must be answered with its own parameters (chDB
+    keeps query parameters per connection, so the store serializes parameterized queries)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    expected = {
+        (token, browser): reading.api("/vitals/summary", token, browser=browser)["rows"]
+        for token in (demo_token, shop_token) for browser in ("Chrome", "Safari", "Firefox")
+    }
+
+    def ask(key):
+        token, browser = key
+        with httpx.Client(base_url=reading.url, timeout=30) as client:
+            response = client.get("/api/v1/vitals/summary", params={"browser": browser},
+                                  headers={"authorization": f"Bearer {token}"})
+        return key, response.status_code, response.json().get("rows")
+
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(ask, list(expected) * 4))
+    for key, status, rows in answers:
+        assert status == 200 and rows == expected[key], key

@@ -142,7 +142,8 @@ class Tokens:
         if hit is not None and now - hit[0] < CACHE_SECONDS:
             return hit[1]
         row = self.store.query(
-            "SELECT hash, role, sites, revoked FROM rumhouse.tokens FINAL WHERE id = {id:String}", {"id": token_id}
+            "SELECT hash, role, sites, revoked FROM rumhouse.tokens FINAL WHERE id = {id:String}", {"id": token_id},
+            readonly=True,
         ).rows
         principal = None
         if row and hmac.compare_digest(row[0][0], digest) and not row[0][3]:

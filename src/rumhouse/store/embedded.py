@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -61,13 +62,22 @@ class EmbeddedStore:
         except Exception as exc:  # chDB raises plain RuntimeErrors
             raise StoreError(f"cannot open the embedded store in {path}: {first_line(str(exc))}") from exc
         self._closed = False
+        # chDB keeps query parameters on the connection: two threads running parameterized queries on
+        # one connection at once swap or lose each other's values (measured: one query answered with
+        # another's parameters, others fail with "Substitution ... is not set"). Such queries take
+        # turns per connection; queries without parameters (inserts, the SQL route) need no lock.
+        self._param_locks = {id(self._rw): threading.Lock(), id(self._ro): threading.Lock()}
 
     def _run(self, sql: str, fmt: str, params: Mapping[str, Any] | None, readonly: bool) -> bytes:
         if self._closed:
             raise StoreError("the store is closed")
         conn = self._ro if readonly else self._rw
         try:
-            result = conn.query(sql, fmt, params=dict(params) if params else None)
+            if params:
+                with self._param_locks[id(conn)]:
+                    result = conn.query(sql, fmt, params=dict(params))
+            else:
+                result = conn.query(sql, fmt)
         except Exception as exc:
             message = first_line(str(exc))
             if "READONLY" in message or "readonly mode" in message:
