@@ -1,0 +1,136 @@
+// Wires the dashboard: sign in with a token, read the filters, load every panel in parallel.
+import { AuthError, download, get, savedToken, saveToken } from "./api.js";
+import { renderCards } from "./cards.js";
+import { renderBreakdown, renderSeries } from "./charts.js";
+import { TABLES, exportButtons, renderTable } from "./tables.js";
+
+const $ = (id) => document.getElementById(id);
+let token = "";
+let generation = 0; // a newer load makes the answers of an older one stale
+
+function filters() {
+  const params = { site: $("site").value, range: $("range").value };
+  const dimension = $("dimension").value;
+  const value = $("dimension-value").value;
+  if (dimension && !$("dimension-value").hidden && value !== "\u0000") params[dimension] = value;
+  return params;
+}
+
+function addExports(section, route, extra) {
+  const heading = section.querySelector("h2");
+  if (heading.querySelector(".exports")) return;
+  heading.append(exportButtons((format) => download(token, route, { ...filters(), ...extra }, format).catch(fail)));
+}
+
+function fail(error) {
+  if (error instanceof AuthError) {
+    signOut(error.message);
+    return;
+  }
+  $("status").textContent = `Error: ${error.message}`;
+}
+
+async function load() {
+  const mine = ++generation;
+  const started = performance.now();
+  document.body.dataset.state = "loading";
+  $("status").textContent = "Loading…";
+  const params = filters();
+  const metric = $("series-metric").value;
+  const current = () => mine === generation;
+  const tasks = [
+    get(token, "/vitals/summary", params).then((doc) => current() && renderCards($("cards"), doc)),
+    get(token, "/vitals/timeseries", params).then((doc) => current() && renderSeries($("series-chart"), doc, $("series-metric").value)),
+    get(token, "/navigation", { ...params, by: "path", limit: 8 }).then((doc) => current() && renderBreakdown($("breakdown-chart"), doc)),
+    ...Object.entries(TABLES).map(([name, spec]) =>
+      get(token, spec.route, { ...params, ...spec.params }).then((doc) => current() && renderTable(document.querySelector(`[data-table="${name}"]`), spec, doc))),
+  ];
+  try {
+    await Promise.all(tasks);
+    if (!current()) return;
+    $("status").textContent = `Loaded in ${Math.round(performance.now() - started)} ms · ${metric} series, window ${params.range}`;
+    document.body.dataset.state = "ready";
+  } catch (error) {
+    if (current()) {
+      document.body.dataset.state = "error";
+      fail(error);
+    }
+  }
+}
+
+async function loadDimensionValues() {
+  const dimension = $("dimension").value;
+  const select = $("dimension-value");
+  document.body.dataset.state = "loading";
+  if (!dimension) {
+    select.hidden = true;
+    return load();
+  }
+  const params = { site: $("site").value, range: $("range").value };
+  try {
+    const doc = await get(token, "/vitals/split", { ...params, by: dimension, metric: "LCP", limit: 100 });
+    const choose = new Option(`any ${dimension}`, "\u0000");
+    select.replaceChildren(choose, ...doc.rows.map((r) => new Option(`${r.value || "(none)"} (${r.samples})`, r.value)));
+    select.hidden = false;
+  } catch (error) {
+    fail(error);
+  }
+  return load();
+}
+
+async function signIn(candidate) {
+  const doc = await get(candidate, "/sites");
+  token = candidate;
+  saveToken(token);
+  $("site").replaceChildren(...doc.rows.map((r) => new Option(r.name === r.site ? r.site : `${r.name} (${r.site})`, r.site)));
+  $("sign-in").hidden = true;
+  $("filters").hidden = false;
+  $("dashboard").hidden = false;
+  addExports($("cards-panel"), "/vitals/summary", {});
+  await load();
+}
+
+function signOut(message = "") {
+  token = "";
+  saveToken("");
+  $("dashboard").hidden = true;
+  $("filters").hidden = true;
+  $("sign-in").hidden = false;
+  $("sign-in-error").textContent = message;
+  document.body.dataset.state = "signed-out";
+}
+
+function wire() {
+  // Export buttons of the cards and the table panels.
+  const cardsPanel = document.createElement("section");
+  cardsPanel.className = "panel";
+  cardsPanel.id = "cards-panel";
+  cardsPanel.innerHTML = "<h2>Core Web Vitals (p75)</h2>";
+  $("cards").before(cardsPanel);
+  cardsPanel.append($("cards"));
+  for (const [name, spec] of Object.entries(TABLES)) {
+    addExports(document.querySelector(`[data-table="${name}"]`), spec.route, spec.params);
+  }
+  addExports($("series-chart").closest(".panel"), "/vitals/timeseries", {});
+  addExports($("breakdown-chart").closest(".panel"), "/navigation", { by: "path" });
+
+  $("sign-in").addEventListener("submit", (event) => {
+    event.preventDefault();
+    $("sign-in-error").textContent = "";
+    signIn($("token").value.trim()).catch((error) => {
+      $("sign-in-error").textContent = error instanceof AuthError ? "That token is not valid." : error.message;
+    });
+  });
+  $("sign-out").addEventListener("click", () => signOut());
+  $("site").addEventListener("change", () => loadDimensionValues());
+  $("range").addEventListener("change", () => load());
+  $("dimension").addEventListener("change", () => loadDimensionValues());
+  $("dimension-value").addEventListener("change", () => load());
+  $("series-metric").addEventListener("change", () => load());
+
+  const saved = savedToken();
+  if (saved) signIn(saved).catch(() => signOut());
+  else document.body.dataset.state = "signed-out";
+}
+
+wire();
