@@ -11,7 +11,10 @@ source=rollup, for the 24h, 7d and 30d windows, and prints the median of a few r
     python benchmarks/queries.py --sizes 1000000  # any sizes, ascending
 
 "dashboard" is the sum of the dashboard's panel queries: what one dashboard load costs on the server
-(the embedded store answers parameterized queries one at a time). Writes benchmarks/results/queries.json.
+(the embedded store answers parameterized queries one at a time). With --browser, the data folder is
+then served by a real `rumhouse serve`, and Chromium (/usr/bin/chromium, Playwright) loads the dashboard
+at / and signs in: the time from the click to every panel drawn is printed, first and repeated loads.
+Writes benchmarks/results/queries.json.
 Figures from a shared 2-core machine are noisy: compare runs on one machine.
 """
 
@@ -168,19 +171,51 @@ def print_table(size: int, rows: list[dict], counts: dict) -> None:
         print(f"{r['range']:>6}  {r['query']:<26} {raw:9.1f} {rollup_text} {speed}")
 
 
+def dashboard_load(data_dir: Path, loads: int = 3) -> list[float]:
+    """Seconds from "Sign in" to every panel drawn, in Chromium against a real server on the folder."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from playwright.sync_api import sync_playwright
+
+    from support.server import ADMIN_TOKEN, RumhouseServer
+
+    server = RumhouseServer(data_dir).start(timeout=300)
+    times = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            for _ in range(loads):
+                page = browser.new_page(viewport={"width": 1400, "height": 1800})
+                page.goto(server.url + "/")
+                page.fill("#token", ADMIN_TOKEN)
+                began = time.perf_counter()
+                page.click("#sign-in button[type=submit]")
+                page.wait_for_function("document.body.dataset.state === 'ready'", timeout=60_000)
+                times.append(time.perf_counter() - began)
+                page.close()
+            browser.close()
+    finally:
+        server.close()
+    return times
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true", help="small sizes, a quick check that it all runs")
     parser.add_argument("--sizes", type=int, nargs="+", help="page-view counts, ascending")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per query (median is printed)")
     parser.add_argument("--data-dir", type=Path, help="data folder (default: a temporary one)")
+    parser.add_argument("--browser", action="store_true",
+                        help="at the largest size, time the dashboard's load in Chromium against a real server")
     args = parser.parse_args()
     sizes = args.sizes or ([20_000, 100_000] if args.smoke else [1_000_000, 10_000_000])
     runs = 2 if args.smoke else args.runs
     end_ms = int(datetime.now(UTC).timestamp() * 1000)
 
     with tempfile.TemporaryDirectory(prefix="rumhouse-bench-") as tmp:
-        store = EmbeddedStore(args.data_dir or Path(tmp) / "data")
+        data_dir = args.data_dir or Path(tmp) / "data"
+        store = EmbeddedStore(data_dir)
         migrate(store)
         report, done = [], 0
         for size in sorted(sizes):
@@ -194,6 +229,11 @@ def main() -> int:
             print_table(size, rows, counts)
             report.append({"page_views": size, "rows": counts, "queries": rows})
         store.close()
+        if args.browser:
+            loads = dashboard_load(data_dir)
+            print(f"\ndashboard at / in Chromium, {done:,} page views, sign-in click to every panel drawn:"
+                  f" first {loads[0]:.2f} s, then {', '.join(f'{t:.2f} s' for t in loads[1:])}")
+            report[-1]["dashboard_load_seconds"] = loads
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "queries.json").write_text(json.dumps(report, indent=2))

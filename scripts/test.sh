@@ -48,3 +48,4 @@ fi
 
 # Benchmarks, short runs: they print figures and check that nothing was lost.
 python benchmarks/ingest.py --smoke
+python benchmarks/queries.py --smoke
