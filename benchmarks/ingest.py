@@ -119,7 +119,7 @@ def main() -> int:
         pass
 
     with tempfile.TemporaryDirectory() as tmp:
-        server = RumhouseServer(Path(tmp) / "data", RUMHOUSE_FLUSH_INTERVAL="1.0").start()
+        server = RumhouseServer(Path(tmp) / "data", RUMHOUSE_FLUSH_INTERVAL="1.0", RUMHOUSE_SITE_RATE_LIMIT="0").start()
         try:
             elapsed, latencies, statuses = asyncio.run(drive(server.port, args.seconds, args.beacons, args.connections))
             accepted = statuses.get(204, 0)

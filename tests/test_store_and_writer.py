@@ -10,6 +10,7 @@ import pytest
 from rumhouse.ingest.pipeline import Accepted
 from rumhouse.ingest.rows import COLUMNS, TABLES
 from rumhouse.metrics import Metrics
+from rumhouse.spool import Spool
 from rumhouse.store.base import ReadOnlyViolation, StoreError
 from rumhouse.store.embedded import EmbeddedStore
 from rumhouse.store.migrations import load_migrations, migrate
@@ -131,27 +132,54 @@ def accepted(rows: list[tuple]) -> Accepted:
     return Accepted(rows={"vitals": rows}, events=len(rows))
 
 
+def new_writer(store, tmp_path, **options) -> Writer:
+    spool = Spool(tmp_path / "spool", max_bytes=options.pop("spool_max_bytes", 1 << 30))
+    return Writer(store, Metrics(), spool, **options)
+
+
 @pytest.mark.parametrize("after_write", [False, True], ids=["insert-fails", "insert-lands-then-fails"])
-def test_failed_inserts_are_retried_and_stored_exactly_once(store, after_write):
+def test_failed_inserts_are_replayed_from_the_spool_exactly_once(store, tmp_path, after_write):
     pv = f"flaky-{after_write}"
-    metrics = Metrics()
-    writer = Writer(FlakyStore(store, failures=2, after_write=after_write), metrics, flush_interval=60)
+    writer = new_writer(FlakyStore(store, failures=2, after_write=after_write), tmp_path, flush_interval=60,
+                        max_backoff=0)
     writer.add(accepted(vital_rows(7, pv)))
     assert writer.flush() is False
     assert writer.pending("vitals") == 7
+    assert len(list((tmp_path / "spool").iterdir())) == 1  # the rows left memory: the segment keeps them
     writer.add(accepted(vital_rows(3, pv)))
-    assert writer.flush() is False  # second injected failure: both chunks wait
+    assert writer.flush() is False  # the second injected failure: both segments wait, in order
     assert writer.flush() is True
+    writer.spool.close()
     assert writer.pending("vitals") == 0
     assert count_pv(store, pv) == 10
-    sample = metrics.registry.get_sample_value
+    assert list((tmp_path / "spool").iterdir()) == []
+    sample = writer.metrics.registry.get_sample_value
     assert sample("rumhouse_insert_errors_total", {"table": "vitals"}) == 2
     assert sample("rumhouse_rows_inserted_total", {"table": "vitals"}) == 10
 
 
-def test_the_buffer_flushes_early_when_large(store):
-    metrics = Metrics()
-    writer = Writer(store, metrics, flush_interval=60, flush_rows=50)
+def test_a_new_run_replays_what_the_last_one_left(store, tmp_path):
+    dead = new_writer(FlakyStore(store, failures=10**6), tmp_path, flush_interval=60)
+    dead.add(accepted(vital_rows(4, "left-behind")))
+    dead.add(accepted(vital_rows(2, "left-behind")))
+    dead.flush()
+    dead.spool.close()
+    assert count_pv(store, "left-behind") == 0
+
+    writer = new_writer(store, tmp_path, flush_interval=60)
+    writer.start()
+    try:
+        assert writer.flush() is True
+    finally:
+        writer.close()
+    assert count_pv(store, "left-behind") == 6
+    sample = writer.metrics.registry.get_sample_value
+    assert sample("rumhouse_rows_recovered_total", {"table": "vitals"}) == 6
+    assert sample("rumhouse_rows_inserted_total", {"table": "vitals"}) == 0
+
+
+def test_the_buffer_flushes_early_when_large(store, tmp_path):
+    writer = new_writer(store, tmp_path, flush_interval=60, flush_rows=50)
     writer.start()
     try:
         writer.add(accepted(vital_rows(60, "early-flush")))
@@ -163,10 +191,11 @@ def test_the_buffer_flushes_early_when_large(store):
         writer.close()
 
 
-def test_the_writer_reports_full_instead_of_growing_without_bound(store):
-    writer = Writer(FlakyStore(store, failures=10**6), Metrics(), flush_interval=60, max_pending_rows=100)
-    writer.add(accepted(vital_rows(60, "full")))
+def test_the_writer_reports_full_when_the_spool_is(store, tmp_path):
+    writer = new_writer(FlakyStore(store, failures=10**6), tmp_path, flush_interval=60, spool_max_bytes=8192)
+    writer.add(accepted(vital_rows(20, "full")))
     assert not writer.is_full()
     writer.flush()
     writer.add(accepted(vital_rows(60, "full")))
     assert writer.is_full()
+    writer.spool.close()

@@ -4,7 +4,9 @@
     GET  /rum.js          the snippet (built from snippet/ into static/rum.js)
     GET  /healthz         liveness, and whether the store answers
     GET  /metrics         rumhouse's own health, Prometheus text format
+    GET  /readyz          readiness: not ready while the spool is full
     POST /api/v1/sql      read-only SQL for admin tokens (api/sql.py)
+    DELETE /api/v1/admin/sites/{site}/data   delete a site's data (api/admin.py)
     GET  /api/v1/...      the JSON API, its OpenAPI document, tokens; GET / the dashboard (api/)
 """
 
@@ -22,13 +24,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from rumhouse.api import api_routes
+from rumhouse.api.admin import delete_route
 from rumhouse.api.sql import sql_route
 from rumhouse.auth import ensure_admin_token
 from rumhouse.ingest.endpoint import BeaconEndpoint
+from rumhouse.ingest.limits import ClientAddress, TokenBuckets
 from rumhouse.ingest.pipeline import Pipeline
 from rumhouse.metrics import CONTENT_TYPE, Metrics
 from rumhouse.settings import Settings
 from rumhouse.sites import SiteRegistry, load_sites
+from rumhouse.spool import Spool
 from rumhouse.store.base import Store, StoreError
 from rumhouse.store.migrations import migrate
 from rumhouse.writer import Writer
@@ -54,7 +59,8 @@ class Runtime:
         self.sites = SiteRegistry(load_sites(settings.config_file))
         self.metrics = Metrics()
         self.pipeline = Pipeline(
-            self.sites, query_allowlist=settings.query_allowlist, drop_bots=settings.drop_bots
+            self.sites, query_allowlist=settings.query_allowlist, drop_bots=settings.drop_bots,
+            site_rate_limit=settings.site_rate_limit, site_burst=settings.site_burst,
         )
         self.admin_token, self.admin_token_created = ensure_admin_token(settings.admin_token, settings.data_dir)
         self.store = store
@@ -66,10 +72,12 @@ class Runtime:
         migrate(
             self.store,
             retention_days=self.settings.retention_days,
+            retention_overrides=dict(self.settings.retention_overrides),
             rollup_retention_days=self.settings.rollup_retention_days,
         )
+        spool = Spool(self.settings.spool_path, max_bytes=self.settings.spool_max_bytes)
         self.writer = Writer(
-            self.store, self.metrics,
+            self.store, self.metrics, spool,
             flush_interval=self.settings.flush_interval, flush_rows=self.settings.flush_rows,
         )
         self.writer.start()
@@ -91,9 +99,13 @@ class _LateBound:
     async def __call__(self, scope, receive, send) -> None:
         if self.endpoint is None:
             rt = self.runtime
+            settings = rt.settings
             self.endpoint = BeaconEndpoint(
                 rt.pipeline, rt.writer, rt.metrics, rt.sites,
-                max_body_bytes=rt.settings.max_body_bytes, country_header=rt.settings.country_header,
+                max_body_bytes=settings.max_body_bytes, country_header=settings.country_header,
+                body_timeout=settings.body_timeout,
+                ip_limits=TokenBuckets(settings.ip_rate_limit, settings.ip_burst),
+                client_address=ClientAddress(settings.trusted_proxies),
             )
         await self.endpoint(scope, receive, send)
 
@@ -133,6 +145,15 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             return JSONResponse({"status": "unavailable", "store": str(exc)}, status_code=503)
         return JSONResponse({"status": "ok", "store": "ok"})
 
+    async def readyz(request: Request) -> Response:
+        """Ready to take beacons: started, and room left in the spool (a full spool answers 503)."""
+        writer = runtime.writer
+        if writer is None:
+            return JSONResponse({"ready": False, "reason": "starting"}, status_code=503)
+        if writer.is_full():
+            return JSONResponse({"ready": False, "reason": "spool_full"}, status_code=503)
+        return JSONResponse({"ready": True})
+
     async def metrics(request: Request) -> Response:
         return Response(runtime.metrics.render(), media_type=CONTENT_TYPE)
 
@@ -149,8 +170,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             Route("/beacon", _LateBound(runtime)),
             Route("/rum.js", snippet_response_factory()),
             Route("/healthz", healthz),
+            Route("/readyz", readyz),
             Route("/metrics", metrics),
             Route("/api/v1/sql", sql_route(runtime), methods=["POST"]),
+            Route("/api/v1/admin/sites/{site}/data", delete_route(runtime), methods=["DELETE"]),
             *api_routes(runtime),
         ],
         lifespan=lifespan,

@@ -48,6 +48,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         server_header=False,
         # Slow or stalled clients must not pin connections: beacons are small and sent at once.
         timeout_keep_alive=5,
+        # Past this many connections and tasks uvicorn answers 503 instead of queueing without bound.
+        limit_concurrency=settings.max_connections,
+        # Client IPs are resolved by rumhouse itself, honouring only RUMHOUSE_TRUSTED_PROXIES.
         proxy_headers=False,
     )
     return 0
@@ -60,7 +63,9 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings)
     try:
         applied = migrate(
-            store, retention_days=settings.retention_days, rollup_retention_days=settings.rollup_retention_days
+            store, retention_days=settings.retention_days,
+            retention_overrides=dict(settings.retention_overrides),
+            rollup_retention_days=settings.rollup_retention_days,
         )
     finally:
         store.close()
@@ -139,6 +144,47 @@ def _sql_local(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
+    url = (args.url or os.environ.get("RUMHOUSE_URL") or DEFAULT_URL).rstrip("/")
+    token = args.token or settings.admin_token or read_admin_token(settings.data_dir)
+    params = {"before": args.before} if args.before else {}
+    try:
+        response = httpx.delete(f"{url}/api/v1/admin/sites/{args.site}/data", params=params,
+                                headers={"authorization": f"Bearer {token}"}, timeout=600)
+    except httpx.ConnectError:
+        if args.url or not settings.data_dir.is_dir():
+            return _fail(f"cannot reach rumhouse at {url}; is `rumhouse serve` running?")
+        return _delete_local(args, settings)
+    if response.status_code != 200:
+        return _fail(response.text.strip() or f"HTTP {response.status_code}", 1)
+    _print_deleted(args.site, response.json()["deleted"])
+    return 0
+
+
+def _delete_local(args: argparse.Namespace, settings: Settings) -> int:
+    from rumhouse.api.admin import parse_before
+    from rumhouse.app import open_store
+    from rumhouse.deletion import delete_site_data
+
+    try:
+        before = parse_before(args.before)
+    except ValueError:
+        return _fail("--before is a date like 2026-01-31")
+    store = open_store(settings)
+    try:
+        deleted = delete_site_data(store, args.site, before)
+    finally:
+        store.close()
+    _print_deleted(args.site, deleted)
+    return 0
+
+
+def _print_deleted(site: str, deleted: dict[str, int]) -> None:
+    total = sum(deleted.values())
+    detail = ", ".join(f"{table} {n}" for table, n in sorted(deleted.items()) if n)
+    print(f"deleted {total} rows of site {site!r}" + (f" ({detail})" if detail else ""))
+
+
 def _admin_call(settings: Settings, args: argparse.Namespace, method: str, path: str, **kwargs) -> httpx.Response:
     url = (args.url or os.environ.get("RUMHOUSE_URL") or DEFAULT_URL).rstrip("/")
     token = args.token or settings.admin_token or read_admin_token(settings.data_dir)
@@ -190,6 +236,7 @@ def _token_local(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings)
     try:
         migrate(store, retention_days=settings.retention_days,
+                retention_overrides=dict(settings.retention_overrides),
                 rollup_retention_days=settings.rollup_retention_days)
         tokens = Tokens(store)
         if args.action == "create":
@@ -257,6 +304,12 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--url", help=f"rumhouse server (default $RUMHOUSE_URL or {DEFAULT_URL})")
         sub.add_argument("--token", help="admin token (default $RUMHOUSE_ADMIN_TOKEN or the data folder's)")
 
+    delete = commands.add_parser("delete", help="delete a site's data (all of it, or older than --before)")
+    delete.add_argument("--site", required=True)
+    delete.add_argument("--before", help="only rows older than this date (YYYY-MM-DD or an ISO date-time, UTC)")
+    delete.add_argument("--url", help=f"rumhouse server (default $RUMHOUSE_URL or {DEFAULT_URL})")
+    delete.add_argument("--token", help="admin token (default $RUMHOUSE_ADMIN_TOKEN or the data folder's)")
+
     demo = commands.add_parser("demo", help="send realistic synthetic beacons")
     demo.add_argument("--url", help=f"rumhouse server (default $RUMHOUSE_URL or {DEFAULT_URL})")
     demo.add_argument("--site", default="demo")
@@ -270,8 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env()
-        handler = {"serve": cmd_serve, "migrate": cmd_migrate, "sql": cmd_sql, "demo": cmd_demo,
-                   "token": cmd_token}[args.command]
+        handler = {"serve": cmd_serve, "migrate": cmd_migrate, "sql": cmd_sql, "delete": cmd_delete,
+                   "token": cmd_token, "demo": cmd_demo}[args.command]
         return handler(args, settings)
     except (SettingsError, ConfigError, StoreError) as exc:
         return _fail(str(exc))

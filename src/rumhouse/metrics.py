@@ -45,8 +45,29 @@ class Metrics:
         self.rows_inserted = Counter(
             "rumhouse_rows_inserted", "Rows inserted into ClickHouse, by table", ["table"], registry=registry
         )
+        self.rows_recovered = Counter(
+            "rumhouse_rows_recovered", "Rows inserted from spool segments a previous run left, by table",
+            ["table"], registry=registry,
+        )
+        self.rows_replayed = Counter(
+            "rumhouse_rows_replayed", "Rows inserted by replaying spool segments from disk, by table",
+            ["table"], registry=registry,
+        )
+        self.spool_bytes = Gauge("rumhouse_spool_bytes", "Bytes in the spool on disk", registry=registry)
+        self.spool_segments = Gauge(
+            "rumhouse_spool_segments_waiting", "Spool segments waiting to be replayed into the store",
+            registry=registry,
+        )
+        self.spool_oldest_age = Gauge(
+            "rumhouse_spool_oldest_age_seconds", "Age of the oldest spool segment waiting, 0 when none",
+            registry=registry,
+        )
+        self.spool_corrupt_records = Counter(
+            "rumhouse_spool_corrupt_records", "Spool records skipped at replay: torn or failing their checksum",
+            registry=registry,
+        )
         self.insert_errors = Counter(
-            "rumhouse_insert_errors", "Failed inserts (the batch is kept and retried), by table", ["table"],
+            "rumhouse_insert_errors", "Failed inserts (the rows stay spooled and are retried), by table", ["table"],
             registry=registry,
         )
         self.buffer_rows = Gauge(
@@ -64,6 +85,8 @@ class Metrics:
             self.events_dropped.labels(reason.value)
         for table in TABLES:
             self.rows_inserted.labels(table)
+            self.rows_recovered.labels(table)
+            self.rows_replayed.labels(table)
             self.insert_errors.labels(table)
             self.buffer_rows.labels(table).set(0)
 

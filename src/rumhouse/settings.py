@@ -61,6 +61,18 @@ def _list(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+# The raw tables whose retention can be set one by one.
+RETENTION_TABLES = ("page_views", "vitals", "errors", "api_calls", "resources", "measures", "beacons")
+
+
+def _retention_overrides(env: Mapping[str, str]) -> tuple[tuple[str, int], ...]:
+    return tuple(
+        (table, _int(env, f"RUMHOUSE_RETENTION_DAYS_{table.upper()}", 0, 1, 3650))
+        for table in RETENTION_TABLES
+        if env.get(f"RUMHOUSE_RETENTION_DAYS_{table.upper()}")
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("rumhouse-data")
@@ -79,6 +91,25 @@ class Settings:
     country_header: str = "cf-ipcountry"
     drop_bots: bool = True
     public_url: str = ""
+    spool_dir: Path | None = None  # default: <data_dir>/spool
+    spool_max_bytes: int = 1 << 30
+    # Token buckets: sustained beacons/s and burst. 0 turns a limit off.
+    site_rate_limit: float = 2000.0
+    site_burst: int = 4000
+    ip_rate_limit: float = 50.0
+    ip_burst: int = 200
+    trusted_proxies: tuple[str, ...] = ()
+    body_timeout: float = 10.0
+    max_connections: int = 2000
+    # Per-table retention overrides (RUMHOUSE_RETENTION_DAYS_<TABLE>), else retention_days.
+    retention_overrides: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def spool_path(self) -> Path:
+        return self.spool_dir or self.data_dir / "spool"
+
+    def retention_for(self, table: str) -> int:
+        return dict(self.retention_overrides).get(table, self.retention_days)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -100,4 +131,14 @@ class Settings:
             country_header=env.get("RUMHOUSE_COUNTRY_HEADER", "cf-ipcountry").lower(),
             drop_bots=_bool(env, "RUMHOUSE_DROP_BOTS", True),
             public_url=env.get("RUMHOUSE_PUBLIC_URL", "").rstrip("/"),
+            spool_dir=Path(env["RUMHOUSE_SPOOL_DIR"]) if env.get("RUMHOUSE_SPOOL_DIR") else None,
+            spool_max_bytes=_int(env, "RUMHOUSE_SPOOL_MAX_BYTES", 1 << 30, 4096, 1 << 44),
+            site_rate_limit=_float(env, "RUMHOUSE_SITE_RATE_LIMIT", 2000.0, 0, 1e9),
+            site_burst=_int(env, "RUMHOUSE_SITE_BURST", 4000, 1, 10**9),
+            ip_rate_limit=_float(env, "RUMHOUSE_IP_RATE_LIMIT", 50.0, 0, 1e9),
+            ip_burst=_int(env, "RUMHOUSE_IP_BURST", 200, 1, 10**9),
+            trusted_proxies=_list(env, "RUMHOUSE_TRUSTED_PROXIES", ()),
+            body_timeout=_float(env, "RUMHOUSE_BODY_TIMEOUT", 10.0, 0.1, 600.0),
+            max_connections=_int(env, "RUMHOUSE_MAX_CONNECTIONS", 2000, 1, 1_000_000),
+            retention_overrides=_retention_overrides(env),
         )

@@ -1,13 +1,17 @@
-"""The write buffer: rows from accepted beacons wait here and are inserted in bulk.
+"""The write path after the pipeline: spool to disk, buffer in memory, insert in bulk.
 
-ClickHouse wants few large inserts, not one per beacon (each statement costs about 2 ms on the embedded
-engine), so a background thread flushes the buffer every `flush_interval` seconds, sooner when it holds
-`flush_rows` rows, on demand (`flush()`), and at shutdown (`close()`). chDB releases the GIL while
-it inserts, so the event loop keeps answering beacons meanwhile.
+`add()` (on the request path, before the 204) appends the beacon's rows to the spool and to the memory
+buffer. A background thread flushes every `flush_interval` seconds, sooner when `flush_rows` rows wait,
+and at shutdown: it seals the spool's current segment (whose records are exactly the rows taken from
+memory), inserts those rows, one statement per table, and deletes the segment.
 
-A failed insert keeps its rows, encoded, with a deduplication token, and is retried at the next flush:
-if the first attempt did land after all, ClickHouse drops the repeat. While too much waits, `is_full()`
-tells the beacon endpoint to answer 503 instead of accepting more than it can keep.
+When an insert fails, the rows are let go from memory: the sealed segment on disk keeps them. Such
+segments, and those a previous run left behind, are replayed from disk in order, with backoff while the
+store keeps failing. Every insert of a segment carries a deduplication token made from the segment's
+unique name and the table, so an insert that did land before a failure or crash is not stored twice.
+
+ClickHouse wants few large inserts (each statement costs about 2 ms on the embedded engine), and chDB
+releases the GIL while it inserts, so the event loop keeps answering beacons during a flush.
 """
 
 from __future__ import annotations
@@ -15,31 +19,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
-from dataclasses import dataclass
+from collections import defaultdict
 
 import orjson
 
-from rumhouse.ingest.drops import Reason
 from rumhouse.ingest.pipeline import Accepted
-from rumhouse.ingest.rows import COLUMNS, EVENT_TABLES, TABLES
+from rumhouse.ingest.rows import COLUMNS, TABLES
 from rumhouse.metrics import Metrics
+from rumhouse.spool import Segment, Spool, read_segment
 from rumhouse.store.base import Store, StoreError
 
 log = logging.getLogger("rumhouse.writer")
 
 
-@dataclass(slots=True)
-class Chunk:
-    """One table's share of one flush, encoded and ready to insert (again)."""
-
-    table: str
-    data: bytes
-    rows: int
-    token: str
-
-
-def encode(rows: list[tuple]) -> bytes:
+def encode(rows: list) -> bytes:
     """Rows -> JSONCompactColumns: one JSON array per column, in COLUMNS order."""
     return orjson.dumps(list(zip(*rows)))
 
@@ -49,50 +42,73 @@ class Writer:
         self,
         store: Store,
         metrics: Metrics,
+        spool: Spool,
         *,
         flush_interval: float = 1.0,
         flush_rows: int = 20_000,
-        max_pending_rows: int = 2_000_000,
+        max_backoff: float = 5.0,
     ) -> None:
         self.store = store
         self.metrics = metrics
+        self.spool = spool
         self.flush_interval = flush_interval
         self.flush_rows = flush_rows
-        self.max_pending_rows = max_pending_rows
-        self._rows: dict[str, list[tuple]] = {table: [] for table in TABLES}
+        self.max_backoff = max_backoff
+        self._rows: dict[str, list] = {table: [] for table in TABLES}
         self._buffered = 0
-        self._failed: list[Chunk] = []
-        self._lock = threading.Lock()  # guards _rows and _buffered
+        # Segments waiting to be replayed from disk, oldest first, with what is known of them: the rows
+        # per table (this run's segments) and the tables already inserted.
+        self._waiting: list[Segment] = []
+        self._waiting_rows: dict[Segment, dict[str, int]] = {}
+        self._inserted_tables: dict[Segment, set[str]] = defaultdict(set)
+        self._backoff = 0.0
+        self._retry_at = 0.0
+        self._lock = threading.Lock()  # guards _rows, _buffered and the spool's current segment
         self._flush_lock = threading.Lock()  # one flush at a time
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         for table in TABLES:
             metrics.buffer_rows.labels(table).set_function(lambda table=table: self.pending(table))
+        metrics.spool_bytes.set_function(spool.bytes)
+        metrics.spool_oldest_age.set_function(spool.oldest_age)
+        metrics.spool_segments.set_function(lambda: len(self._waiting))
 
     # --- the request side ---
 
     def add(self, accepted: Accepted) -> None:
+        """Keep an accepted beacon's rows: on disk (the OS has them when this returns) and in memory."""
+        payload = orjson.dumps(accepted.rows)
+        count = sum(len(rows) for rows in accepted.rows.values())
         with self._lock:
+            self.spool.append(payload)
             for table, rows in accepted.rows.items():
                 self._rows[table].extend(rows)
-                self._buffered += len(rows)
+            self._buffered += count
             large = self._buffered >= self.flush_rows
         if large:
             self._wake.set()
 
     def is_full(self) -> bool:
-        return self._buffered + sum(chunk.rows for chunk in self._failed) >= self.max_pending_rows
+        return self.spool.is_full()
 
     def pending(self, table: str) -> int:
-        """Rows of `table` accepted but not yet inserted."""
-        return len(self._rows[table]) + sum(c.rows for c in self._failed if c.table == table)
+        """Rows of `table` accepted by this process and not inserted yet (in memory or spooled)."""
+        spooled = sum(rows.get(table, 0) for rows in self._waiting_rows.values())
+        return len(self._rows[table]) + spooled
 
     # --- the background side ---
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="rumhouse-writer", daemon=True)
-        self._thread.start()
+        """Queue what a previous run left in the spool, then flush and sync in the background."""
+        self._waiting = self.spool.leftover()
+        if self._waiting:
+            log.warning("replaying %d spooled segments left by a previous run", len(self._waiting))
+            self._wake.set()  # now, not a flush interval from now
+        for target, name in ((self._run, "rumhouse-writer"), (self._sync, "rumhouse-spool-sync")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -102,50 +118,105 @@ class Writer:
                 break
             try:
                 self.flush()
-            except Exception:  # never let the flusher die: the next round retries
+            except Exception:  # never let the flusher die: the spool keeps the rows
                 log.exception("flush failed")
 
+    def _sync(self) -> None:
+        while not self._stop.wait(self.spool.sync_interval):
+            self.spool.sync()
+
     def flush(self) -> bool:
-        """Insert everything buffered now. True when nothing is left waiting."""
+        """Insert everything accepted so far. True when nothing is left waiting."""
         with self._flush_lock:
             with self._lock:
                 taken, self._rows = self._rows, {table: [] for table in TABLES}
                 self._buffered = 0
-            batch = uuid.uuid4().hex
-            chunks = self._failed + [
-                Chunk(table, encode(rows), len(rows), f"{batch}-{table}")
-                for table, rows in taken.items()
-                if rows
-            ]
-            self._failed = []
-            if not chunks:
-                return True
-            started = time.perf_counter()
-            for chunk in chunks:
-                try:
-                    self.store.insert(f"rumhouse.{chunk.table}", COLUMNS[chunk.table], chunk.data, dedup_token=chunk.token)
-                except (StoreError, OSError) as exc:
-                    self.metrics.insert_errors.labels(chunk.table).inc()
-                    log.warning("insert into %s failed, will retry: %s", chunk.table, exc)
-                    self._failed.append(chunk)
-                else:
-                    self.metrics.rows_inserted.labels(chunk.table).inc(chunk.rows)
-            self.metrics.flush_seconds.observe(time.perf_counter() - started)
-            return not self._failed
+                segment = self.spool.seal()
+            if segment is not None:
+                if self._waiting:
+                    # Older segments wait: keep the order, and let go of the memory copy.
+                    self._wait_for(segment, taken)
+                elif not self._insert(segment, taken, replay=False):
+                    self._wait_for(segment, taken)
+                    return False  # the store just failed: retry after the backoff, not now
+            self._replay_waiting()
+            return not self._waiting
+
+    def _wait_for(self, segment: Segment, rows: dict[str, list]) -> None:
+        self._waiting.append(segment)
+        self._waiting_rows[segment] = {table: len(r) for table, r in rows.items() if r}
+
+    def _replay_waiting(self) -> None:
+        if not self._waiting or time.monotonic() < self._retry_at:
+            return
+        while self._waiting:
+            segment = self._waiting[0]
+            result = read_segment(segment.path) if segment.path.exists() else None
+            if result is None:  # already gone (deleted after a landed insert)
+                self._forget(segment)
+                continue
+            rows: dict[str, list] = defaultdict(list)
+            for payload in result.payloads:
+                for table, table_rows in orjson.loads(payload).items():
+                    rows[table].extend(table_rows)
+            if not self._insert(segment, rows, replay=True):
+                return
+            if result.corrupt:  # counted once, when the segment is done with
+                log.error("%s: %d corrupt records skipped", segment.path.name, result.corrupt)
+                self.metrics.spool_corrupt_records.inc(result.corrupt)
+            self._forget(segment)
+
+    def _forget(self, segment: Segment) -> None:
+        self._waiting.remove(segment)
+        self._waiting_rows.pop(segment, None)
+        self._inserted_tables.pop(segment, None)
+
+    def _insert(self, segment: Segment, rows: dict[str, list], *, replay: bool) -> bool:
+        """Insert a segment's rows, table by table; delete the segment when all landed."""
+        from_this_run = segment.run == self.spool.run
+        started = time.perf_counter()
+        done = self._inserted_tables[segment]
+        for table in TABLES:
+            table_rows = rows.get(table)
+            if not table_rows or table in done:
+                continue
+            try:
+                self.store.insert(
+                    f"rumhouse.{table}", COLUMNS[table], encode(table_rows), dedup_token=f"{segment.token}-{table}"
+                )
+            except (StoreError, OSError) as exc:
+                self.metrics.insert_errors.labels(table).inc()
+                self._backoff = min(self.max_backoff, max(0.5, self._backoff * 2))
+                self._retry_at = time.monotonic() + self._backoff
+                log.warning("insert into %s failed (retry in %.1fs; the rows are spooled): %s",
+                            table, self._backoff, exc)
+                return False
+            done.add(table)
+            if from_this_run:
+                self.metrics.rows_inserted.labels(table).inc(len(table_rows))
+            else:
+                self.metrics.rows_recovered.labels(table).inc(len(table_rows))
+            if replay:
+                self.metrics.rows_replayed.labels(table).inc(len(table_rows))
+        self.metrics.flush_seconds.observe(time.perf_counter() - started)
+        self._backoff = 0.0
+        self._inserted_tables.pop(segment, None)
+        self.spool.delete(segment)
+        return True
 
     def close(self, attempts: int = 3) -> None:
-        """Stop the thread and insert what is left. Rows that still cannot be inserted are counted
-        as dropped (`store_unavailable`) rather than vanishing silently."""
+        """Stop, and insert what is left. What still cannot be inserted stays in the spool, on disk,
+        for the next start: nothing accepted is lost."""
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=60)
+        for thread in self._threads:
+            thread.join(timeout=60)
         for attempt in range(attempts):
+            self._retry_at = 0.0
             if self.flush():
-                return
+                break
             time.sleep(0.2 * (attempt + 1))
-        for chunk in self._failed:
-            log.error("lost %d rows of %s: the store is unavailable at shutdown", chunk.rows, chunk.table)
-            if chunk.table in EVENT_TABLES:
-                self.metrics.events_dropped.labels(Reason.STORE_UNAVAILABLE.value).inc(chunk.rows)
-        self._failed = []
+        else:
+            log.error("%d spooled segments could not be inserted; they will be replayed at the next start",
+                      len(self._waiting))
+        self.spool.close()

@@ -42,9 +42,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_env(data_dir: Path, **extra: str) -> dict[str, str]:
+def server_env(data_dir: Path, config_text: str = CONFIG, **extra: str) -> dict[str, str]:
     config = data_dir.parent / f"{data_dir.name}.toml"
-    config.write_text(CONFIG, encoding="utf-8")
+    config.write_text(config_text, encoding="utf-8")
     env = {
         **os.environ,
         "RUMHOUSE_DATA_DIR": str(data_dir),
@@ -58,9 +58,14 @@ def server_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 class RumhouseServer:
-    def __init__(self, data_dir: Path, **env: str) -> None:
+    def __init__(self, data_dir: Path, *, faulty: bool = False, config: str = CONFIG, **env: str) -> None:
+        """`faulty`: run tests/support/faulty_server.py, whose store is down while `self.fail_flag` exists."""
         self.data_dir = data_dir
-        self.env = server_env(data_dir, **env)
+        self.fail_flag = data_dir.parent / f"{data_dir.name}.store-down"
+        if faulty:
+            env["RUMHOUSE_TEST_FAIL_FILE"] = str(self.fail_flag)
+        self.faulty = faulty
+        self.env = server_env(data_dir, config, **env)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -69,8 +74,9 @@ class RumhouseServer:
 
     def start(self, timeout: float = 90) -> RumhouseServer:
         with open(self.log, "ab") as log:  # the child keeps its own copy of the descriptor
+            program = [str(REPO / "tests" / "support" / "faulty_server.py")] if self.faulty else ["-m", "rumhouse", "serve"]
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "rumhouse", "serve", "--port", str(self.port), "--log-level", "warning"],
+                [sys.executable, *program, "--port", str(self.port), "--log-level", "warning"],
                 env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
             )
         deadline = time.monotonic() + timeout

@@ -21,9 +21,10 @@ class Reason(enum.StrEnum):
     OVERLOADED = "overloaded"
     BOT = "bot"
     DISCONNECTED = "disconnected"  # the client went away before its body arrived
+    RATE_LIMITED = "rate_limited"
+    TIMEOUT = "timeout"  # the body did not arrive in time (a slow or stalled client)
     # Events of an accepted beacon.
     DUPLICATE = "duplicate"  # a metric the page view already reported
-    STORE_UNAVAILABLE = "store_unavailable"  # still not insertable when the server shut down
 
 
 STATUS = {
@@ -34,6 +35,8 @@ STATUS = {
     Reason.ORIGIN_NOT_ALLOWED: 403,
     Reason.TOO_LARGE: 413,
     Reason.UNSUPPORTED_MEDIA_TYPE: 415,
+    Reason.RATE_LIMITED: 429,
+    Reason.TIMEOUT: 408,
     Reason.OVERLOADED: 503,
     # A bot gets 204 like anyone: telling it that it was spotted would only help it hide.
     Reason.BOT: 204,
@@ -41,16 +44,15 @@ STATUS = {
 
 # Reasons that apply to whole beacons, and to single events of an accepted beacon.
 BEACON_REASONS = tuple(STATUS) + (Reason.DISCONNECTED,)
-EVENT_REASONS = (Reason.DUPLICATE, Reason.STORE_UNAVAILABLE)
+EVENT_REASONS = (Reason.DUPLICATE,)
 
-# Seconds a client should wait after a 503 (or, later, a 429).
-RETRY_AFTER = {Reason.OVERLOADED: 5}
 
 
 @dataclass(frozen=True, slots=True)
 class Drop:
     reason: Reason
     detail: str = ""
+    retry_after: int = 0  # seconds, for 429 and 503 answers
 
     @property
     def status(self) -> int:

@@ -7,9 +7,11 @@ answers. It also answers the CORS preflight that `fetch` with `application/json`
 
 from __future__ import annotations
 
+import asyncio
 import time
 
-from rumhouse.ingest.drops import RETRY_AFTER, Drop, Reason
+from rumhouse.ingest.drops import Drop, Reason
+from rumhouse.ingest.limits import ClientAddress, TokenBuckets, is_loopback, retry_after
 from rumhouse.ingest.pipeline import Incoming, Pipeline
 from rumhouse.metrics import Metrics
 from rumhouse.sites import SiteRegistry
@@ -23,10 +25,15 @@ _PREFLIGHT_HEADERS = [
 ]
 
 
+# Seconds a client should wait after a 503: the spool drains at insert speed.
+OVERLOADED_RETRY_AFTER = 5
+
+
 class BeaconEndpoint:
     def __init__(
         self, pipeline: Pipeline, writer: Writer, metrics: Metrics, sites: SiteRegistry, *,
-        max_body_bytes: int, country_header: str,
+        max_body_bytes: int, country_header: str, body_timeout: float = 10.0,
+        ip_limits: TokenBuckets | None = None, client_address: ClientAddress | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.writer = writer
@@ -34,9 +41,12 @@ class BeaconEndpoint:
         self.sites = sites
         self.max_body_bytes = max_body_bytes
         self.country_header = country_header.encode("latin-1")
+        self.body_timeout = body_timeout
+        self.ip_limits = ip_limits or TokenBuckets(0, 1)
+        self.client_address = client_address or ClientAddress(())
 
     async def __call__(self, scope, receive, send) -> None:
-        origin = user_agent = country = content_type = content_length = None
+        origin = user_agent = country = content_type = content_length = forwarded_for = None
         for name, value in scope["headers"]:
             if name == b"origin":
                 origin = value.decode("latin-1")
@@ -48,6 +58,8 @@ class BeaconEndpoint:
                 content_length = value
             elif name == self.country_header:
                 country = value.decode("latin-1")
+            elif name == b"x-forwarded-for":
+                forwarded_for = value.decode("latin-1")
         cors = []
         if origin and self.sites.preflight_allows(origin):
             cors = [(b"access-control-allow-origin", origin.encode("latin-1")), (b"vary", b"Origin")]
@@ -62,16 +74,21 @@ class BeaconEndpoint:
             return
 
         self.metrics.beacons_received.inc()
-        result = await self._read_and_process(scope, receive, origin, user_agent, country, content_type,
-                                              content_length)
+        peer = scope["client"][0] if scope.get("client") else None
+        client = self.client_address.resolve(peer, forwarded_for)
+        wait = self.ip_limits.take(hash(client)) if client and not is_loopback(client) else 0.0
+        if wait:
+            result = Drop(Reason.RATE_LIMITED, "this client is over its rate limit", retry_after(wait))
+        else:
+            result = await self._read_and_process(receive, origin, user_agent, country, content_type, content_length)
         if result is None:  # the client went away mid-body: nobody to answer
             self.metrics.beacons_dropped.labels(Reason.DISCONNECTED.value).inc()
             return
         if isinstance(result, Drop):
             self.metrics.beacons_dropped.labels(result.reason.value).inc()
             headers = list(cors)
-            if result.reason in RETRY_AFTER:
-                headers.append((b"retry-after", str(RETRY_AFTER[result.reason]).encode()))
+            if result.retry_after:
+                headers.append((b"retry-after", str(result.retry_after).encode()))
             body = b"" if result.status == 204 else (result.message() + "\n").encode("utf-8")
             await _answer(send, result.status, headers, body)
             return
@@ -82,7 +99,7 @@ class BeaconEndpoint:
             self.metrics.events_dropped.labels(reason.value).inc(count)
         await _answer(send, 204, cors, b"")
 
-    async def _read_and_process(self, scope, receive, origin, user_agent, country, content_type, content_length):
+    async def _read_and_process(self, receive, origin, user_agent, country, content_type, content_length):
         if content_type is not None:
             media_type = content_type.split(b";", 1)[0].strip().lower()
             if media_type not in _ACCEPTED_TYPES:
@@ -94,11 +111,14 @@ class BeaconEndpoint:
                 declared = -1
             if declared > self.max_body_bytes:
                 return Drop(Reason.TOO_LARGE, f"the body is over {self.max_body_bytes} bytes")
-        body = await _read_body(receive, self.max_body_bytes)
+        if self.writer.is_full():
+            return Drop(Reason.OVERLOADED, "the spool is full, retry later", OVERLOADED_RETRY_AFTER)
+        try:
+            body = await asyncio.wait_for(_read_body(receive, self.max_body_bytes), self.body_timeout)
+        except TimeoutError:
+            return Drop(Reason.TIMEOUT, f"the body did not arrive within {self.body_timeout:g} s")
         if body is None or isinstance(body, Drop):
             return body
-        if self.writer.is_full():
-            return Drop(Reason.OVERLOADED, "the write buffer is full, retry later")
         incoming = Incoming(body, origin, user_agent or "", country, time.time())
         return self.pipeline.process(incoming)
 

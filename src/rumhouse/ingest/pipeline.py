@@ -14,6 +14,7 @@ import msgspec
 from rumhouse.ingest import schema
 from rumhouse.ingest.drops import Drop, Reason
 from rumhouse.ingest.enrich import Agent, country_from, parse_agent
+from rumhouse.ingest.limits import TokenBuckets, retry_after
 from rumhouse.ingest.privacy import UrlScrubber, host_of
 from rumhouse.ingest.rows import EVENT_ROWS, PageView, page_view_row
 from rumhouse.sites import Site, SiteRegistry
@@ -71,15 +72,27 @@ class SeenVitals:
 
 
 class Pipeline:
-    def __init__(self, sites: SiteRegistry, *, query_allowlist: tuple[str, ...], drop_bots: bool) -> None:
+    def __init__(
+        self, sites: SiteRegistry, *, query_allowlist: tuple[str, ...], drop_bots: bool,
+        site_rate_limit: float = 0, site_burst: int = 1,
+    ) -> None:
         self.sites = sites
         self.scrubber = UrlScrubber(query_allowlist)
         self.drop_bots = drop_bots
         self.seen = SeenVitals()
+        # One bucket per site, at the site's own rate or the server-wide default.
+        self.site_limits = {
+            site.key: TokenBuckets(
+                site.rate_limit if site.rate_limit is not None else site_rate_limit,
+                site.burst if site.burst is not None else site_burst,
+            )
+            for site in sites.by_key.values()
+        }
 
     def process(self, incoming: Incoming) -> Drop | Accepted:
         state = _State(incoming)
-        for step in (self.decode, self.known_site, self.allowed_origin, self.sane_values, self.not_a_bot):
+        steps = (self.decode, self.known_site, self.allowed_origin, self.within_rate, self.sane_values, self.not_a_bot)
+        for step in steps:
             drop = step(state)
             if drop is not None:
                 return drop
@@ -111,6 +124,13 @@ class Pipeline:
         if not state.site.allows_origin(origin):
             shown = repr(origin[:100]) if origin else "a request without Origin"
             return Drop(Reason.ORIGIN_NOT_ALLOWED, f"{shown} may not send beacons for site {state.site.key!r}")
+        return None
+
+    def within_rate(self, state: _State) -> Drop | None:
+        assert state.site is not None
+        wait = self.site_limits[state.site.key].take(None)
+        if wait:
+            return Drop(Reason.RATE_LIMITED, f"site {state.site.key!r} is over its rate limit", retry_after(wait))
         return None
 
     def sane_values(self, state: _State) -> Drop | None:

@@ -82,7 +82,13 @@ def applied_versions(store: Store) -> set[int]:
     return {int(row[0]) for row in result.rows}
 
 
-def migrate(store: Store, *, retention_days: int = 30, rollup_retention_days: int = 365) -> list[str]:
+def migrate(
+    store: Store,
+    *,
+    retention_days: int = 30,
+    retention_overrides: dict[str, int] | None = None,
+    rollup_retention_days: int = 365,
+) -> list[str]:
     """Apply every migration not yet applied; returns the names of those applied now."""
     store.command("CREATE DATABASE IF NOT EXISTS rumhouse")
     store.command(
@@ -105,17 +111,22 @@ def migrate(store: Store, *, retention_days: int = 30, rollup_retention_days: in
             {"v": migration.version, "n": migration.name},
         )
         applied.append(migration.name)
-    apply_retention(store, retention_days)
-    apply_retention(store, rollup_retention_days, ROLLUP_TABLES, "hour")
+    apply_retention(store, retention_days, retention_overrides or {})
+    apply_retention(store, rollup_retention_days, {}, ROLLUP_TABLES, "hour")
     return applied
 
 
 def apply_retention(
-    store: Store, retention_days: int, tables: tuple[str, ...] = TABLES, column: str = "toDateTime(time)"
+    store: Store,
+    retention_days: int,
+    overrides: dict[str, int],
+    tables: tuple[str, ...] = TABLES,
+    column: str = "toDateTime(time)",
 ) -> None:
-    """Keep each table's TTL equal to the retention setting, also after the setting changes."""
-    wanted = f"toIntervalDay({int(retention_days)})"
+    """Keep each table's TTL equal to its retention setting, also after the setting changes."""
     for table in tables:
+        days = int(overrides.get(table, retention_days))
+        wanted = f"toIntervalDay({days})"
         current = store.query(
             "SELECT engine_full FROM system.tables WHERE database = 'rumhouse' AND name = {t:String}",
             {"t": table},
@@ -125,6 +136,6 @@ def apply_retention(
         # materialize_ttl_after_modify = 0: old parts are trimmed by the next merge instead of
         # being rewritten right away, which would stall ingest on a large table.
         store.command(
-            f"ALTER TABLE rumhouse.{table} MODIFY TTL {column} + INTERVAL {int(retention_days)} DAY"
+            f"ALTER TABLE rumhouse.{table} MODIFY TTL {column} + INTERVAL {days} DAY"
             " SETTINGS materialize_ttl_after_modify = 0"
         )
