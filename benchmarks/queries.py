@@ -1,6 +1,6 @@
 """Dashboard query benchmark: the latency of each dashboard query at 1M and 10M page views, raw vs rollup.
 
-Fills a fresh data folder with synthetic page views spread over the last 30 days (each with 5 vitals,
+Fills a fresh data folder with synthetic page views spread over the last 29 days (each with 5 vitals,
 2 API calls, 3 resource rows and an error on 1 in 20), by INSERT ... SELECT from numbers() into the
 raw tables, so the materialized views fill the hourly rollups as they would in production. Then runs
 every query the dashboard sends, through the same functions the API routes call, with source=raw and
@@ -66,8 +66,8 @@ DIMS = {
     "connection_type": PICK.format(arr="['4g', '4g', '4g', '3g', '']", salt=6),
     "release": PICK.format(arr="['v1', 'v2', 'v3']", salt=7),
 }
-# Random over the last 30 days, fixed by the row number.
-TIME = "fromUnixTimestamp64Milli(toInt64({end_ms:Int64} - cityHash64(number, 0) % 2592000000))"
+# Random over the last 29 days (clear of the 30-day TTL of the raw tables), fixed by the row number.
+TIME = "fromUnixTimestamp64Milli(toInt64({end_ms:Int64} - cityHash64(number, 0) % 2505600000))"
 DIM_SELECT = (f"{TIME} AS time, 'demo' AS site, toString(number) AS page_view_id, 'www.example.com' AS host, "
               + ", ".join(f"{expr} AS {col}" for col, expr in DIMS.items()) + ", 'navigate' AS navigation_type")
 DIM_COLUMNS = "time, site, page_view_id, host, " + ", ".join(DIMS) + ", navigation_type"

@@ -15,6 +15,7 @@ PUBLIC = {
     "/beacon": "the beacon: browsers send it without a token",
     "/rum.js": "the snippet",
     "/healthz": "liveness for load balancers",
+    "/readyz": "readiness for load balancers",
     "/metrics": "Prometheus scrapes it",
     "/": "the dashboard page: it holds no data and signs in with a token",
     "/dashboard": "the dashboard's static files",
@@ -31,7 +32,7 @@ def app_routes() -> list[tuple[str, str]]:
             continue
         assert isinstance(route, Route)
         for method in sorted((route.methods or {"GET"}) - {"HEAD"}):
-            found.append((method, route.path.replace("{id}", "abc123")))
+            found.append((method, route.path.replace("{id}", "abc123").replace("{site}", "demo")))
     return found
 
 
@@ -42,7 +43,7 @@ API = [(m, p) for m, p in ROUTES if p.startswith("/api/")]
 def test_every_route_is_either_api_or_known_public():
     others = {p for _, p in ROUTES if not p.startswith("/api/")}
     assert others == set(PUBLIC)
-    assert len(API) >= 14  # nine read routes, sites, openapi, tokens (3), sql
+    assert len(API) >= 15  # nine read routes, sites, openapi, tokens (3), sql, site data deletion
 
 
 def call(server, method, path, token=None, **params):
@@ -96,7 +97,8 @@ def test_admin_scoped_to_a_site_cannot_run_sql_or_manage_tokens(reading):
 def test_openapi_describes_every_api_route(reading, demo_token):
     doc = reading.client.get("/api/v1/openapi.json", headers={"authorization": f"Bearer {demo_token}"}).json()
     assert doc["openapi"].startswith("3.1")
-    described = {(m.upper(), p.replace("{id}", "abc123")) for p, ops in doc["paths"].items() for m in ops}
+    described = {(m.upper(), p.replace("{id}", "abc123").replace("{site}", "demo"))
+                 for p, ops in doc["paths"].items() for m in ops}
     assert described == set(API)
     for path, ops in doc["paths"].items():
         if "get" in ops and path not in SITELESS and "/tokens" not in path:

@@ -60,6 +60,12 @@ def document() -> dict:
         "parameters": [{"name": "format", "in": "query", "schema": {"enum": ["json", "csv", "tsv"]}}],
         "requestBody": {"content": {"text/plain": {"schema": {"type": "string"}}}},
         "responses": {"200": {"description": "The result"}, **ERRORS}}}
+    paths[PREFIX + "/admin/sites/{site}/data"] = {"delete": {
+        "operationId": "delete_site_data", "summary": "Delete a site's data (admin for that site)",
+        "parameters": [{"name": "site", "in": "path", "required": True, "schema": {"type": "string"}},
+                       {"name": "before", "in": "query", "description": "Only rows older than this date",
+                        "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "Rows deleted per table"}, **ERRORS}}}
     paths[PREFIX + "/openapi.json"] = {"get": {"operationId": "openapi", "summary": "This document",
                                                "responses": {"200": {"description": "OpenAPI 3.1"}, "401": ERRORS["401"]}}}
     return {
