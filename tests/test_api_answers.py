@@ -316,3 +316,21 @@ def test_parallel_requests_get_their_own_answers(reading, demo_token, shop_token
         answers = list(pool.map(ask, list(expected) * 4))
     for key, status, rows in answers:
         assert status == 200 and rows == expected[key], key
+
+
+def test_compare_two_given_periods(reading, demo_token, dataset):
+    hour = dataset.now.replace(minute=0, second=0, microsecond=0)
+    periods = {"a_from": hour - timedelta(hours=150), "a_to": hour - timedelta(hours=30),
+               "b_from": hour - timedelta(hours=20), "b_to": hour}
+    doc = reading.api("/vitals/compare", demo_token, source="raw", device="desktop",
+                      **{k: v.isoformat() for k, v in periods.items()})
+    assert doc["mode"] == "periods"
+    for row in doc["rows"]:
+        for side in ("a", "b"):
+            start, end = periods[f"{side}_from"], periods[f"{side}_to"]
+            values = [r["value"] for r in dataset.table("vitals") if r["site"] == "demo" and r["name"] == row["metric"]
+                      and r["device_type"] == "desktop" and start <= r["time"] < end]
+            assert row[f"{side}_samples"] == len(values) > 0
+            for p in (50, 75, 95, 99):
+                assert close(row[f"{side}_p{p}"], quantile(values, p / 100))
+        assert close(row["p75_change_pct"], (row["b_p75"] - row["a_p75"]) / row["a_p75"] * 100)
