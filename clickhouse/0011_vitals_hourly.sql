@@ -27,6 +27,9 @@ ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
 ORDER BY (site, dimension, name, dim_value, hour)
 TTL hour + INTERVAL {rollup_retention_days} DAY
+-- Small granules: rows carry t-digest states (up to a few KiB each), and a dashboard question reads
+-- a few hundred of them; the default 8192-row granule would make it decompress megabytes per question.
+SETTINGS index_granularity = 256
 COMMENT 'Hourly rollup of vitals per dimension value (t-digest states), kept longer than the raw rows';
 
 -- Fills the rollup for rows that existed before this migration (the view below sees only new inserts).

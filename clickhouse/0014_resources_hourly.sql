@@ -19,6 +19,9 @@ ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
 ORDER BY (site, type, resource_host, third_party, hour)
 TTL hour + INTERVAL {rollup_retention_days} DAY
+-- Small granules: rows carry t-digest states (up to a few KiB each), and a dashboard question reads
+-- a few hundred of them; the default 8192-row granule would make it decompress megabytes per question.
+SETTINGS index_granularity = 256
 COMMENT 'Hourly rollup of resources per type and host, kept longer than the raw rows';
 
 INSERT INTO rumhouse.resources_hourly
