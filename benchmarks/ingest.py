@@ -5,7 +5,7 @@ Starts `rumhouse serve` on a loopback port with a fresh data folder, drives it w
 each, every one with its own page view id, then checks that the rows landed equal the events sent.
 
     python benchmarks/ingest.py              # 20 s of load
-    python benchmarks/ingest.py --smoke      # a short run, as in CI
+    python benchmarks/ingest.py --smoke      # a short run, as in CI (then benchmarks/compare.py)
 
 Prints the figures and writes them as JSON (benchmarks/results/ingest.json). Figures from a shared
 2-core machine are noisy: compare runs on one machine, not across machines.
@@ -87,7 +87,48 @@ async def connection(host: str, port: int, templates: list[bytes], counter, dead
         writer.close()
 
 
-async def drive(port: int, seconds: float, limit: int, connections: int) -> tuple[float, list[float], dict]:
+async def probe_freshness(port: int, deadline: float, every: float = 0.2) -> list[float]:
+    """Post a marked beacon every `every` seconds and poll, without forcing a flush, until its row is
+    visible to a query: the seconds from each 204 to visibility."""
+    import httpx
+
+    from support.server import ADMIN_TOKEN
+
+    base = f"http://127.0.0.1:{port}"
+    waiting: dict[str, float] = {}
+    found: list[float] = []
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        n = 0
+        next_probe = time.perf_counter()
+        while time.perf_counter() < deadline or waiting:
+            now = time.perf_counter()
+            if now >= next_probe and now < deadline:
+                pv = f"probe{n:011d}"
+                n += 1
+                body = {"site": "shop", "pv": pv, "url": "https://shop.example/", "ev": [{"k": "vital", "n": "FCP", "v": 1}]}
+                response = await client.post("/beacon", content=json.dumps(body), headers={
+                    "origin": "https://shop.example", "user-agent": CHROME_UA, "content-type": "text/plain"})
+                if response.status_code == 204:
+                    waiting[pv] = time.perf_counter()
+                next_probe += every
+            if waiting:
+                # The beacons table is ordered by (site, time): finding one site's rows is cheap.
+                response = await client.post(
+                    "/api/v1/sql", params={"flush": "false"},
+                    content="SELECT page_view_id FROM rumhouse.beacons WHERE site = 'shop' AND time > now() - 600",
+                    headers={"authorization": f"Bearer {ADMIN_TOKEN}"})
+                seen = {row[0] for row in response.json()["rows"]}
+                arrived = time.perf_counter()
+                for pv in [pv for pv in waiting if pv in seen]:
+                    found.append(arrived - waiting.pop(pv))
+                if time.perf_counter() > deadline + 30:
+                    break
+            await asyncio.sleep(0.05)
+    return found
+
+
+async def drive(port: int, seconds: float, limit: int, connections: int,
+                freshness: list[float] | None = None) -> tuple[float, list[float], dict]:
     import itertools
 
     templates = [beacon_template(i) for i in range(500)]
@@ -96,9 +137,43 @@ async def drive(port: int, seconds: float, limit: int, connections: int) -> tupl
     statuses: dict[int, int] = {}
     started = time.perf_counter()
     deadline = started + seconds
-    await asyncio.gather(*(connection("127.0.0.1", port, templates, counter, deadline, limit, latencies, statuses)
-                           for _ in range(connections)))
+    load = asyncio.gather(*(connection("127.0.0.1", port, templates, counter, deadline, limit, latencies, statuses)
+                            for _ in range(connections)))
+    if freshness is None:
+        await load
+    else:
+        _, found = await asyncio.gather(load, probe_freshness(port, deadline))
+        freshness.extend(found)
     return time.perf_counter() - started, latencies, statuses
+
+
+def measure_reference(args) -> float:
+    """Beacons/s of the bare ASGI reference app under the same load generator."""
+    import subprocess
+
+    from support.server import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "reference_app:app", "--port", str(port), "--log-level", "warning",
+         "--no-access-log", "--http", "httptools", "--loop", "uvloop"],
+        cwd=ROOT / "benchmarks",
+    )
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.post(f"http://127.0.0.1:{port}/", content=b"{}")
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        elapsed, _, statuses = asyncio.run(drive(port, args.seconds, args.beacons, args.connections))
+        return statuses.get(204, 0) / elapsed
+    finally:
+        process.terminate()
+        process.wait(30)
 
 
 def main() -> int:
@@ -106,11 +181,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--beacons", type=int, default=10**9, help="stop after this many beacons")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--smoke", action="store_true", help="a short run: 3 s or 5,000 beacons")
+    parser.add_argument("--smoke", action="store_true", help="a short run: 3 s each for the reference and rumhouse")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results" / "ingest.json")
     args = parser.parse_args()
     if args.smoke:
-        args.seconds, args.beacons = 3.0, 5_000
+        args.seconds = 3.0
     try:
         import uvloop
 
@@ -118,14 +193,18 @@ def main() -> int:
     except ImportError:
         pass
 
+    reference = measure_reference(args)
     with tempfile.TemporaryDirectory() as tmp:
         server = RumhouseServer(Path(tmp) / "data", RUMHOUSE_FLUSH_INTERVAL="1.0", RUMHOUSE_SITE_RATE_LIMIT="0").start()
         try:
-            elapsed, latencies, statuses = asyncio.run(drive(server.port, args.seconds, args.beacons, args.connections))
+            freshness: list[float] = []
+            elapsed, latencies, statuses = asyncio.run(
+                drive(server.port, args.seconds, args.beacons, args.connections, freshness))
             accepted = statuses.get(204, 0)
             sent_events = accepted * EVENTS_PER_BEACON
             landed_at = time.perf_counter()
-            landed = sum(server.scalar(f"SELECT count() FROM rumhouse.{t}") for t in EVENT_TABLES)
+            # Probe beacons (site shop, one vital each) are not part of the load's count.
+            landed = sum(server.scalar(f"SELECT count() FROM rumhouse.{t} WHERE site = 'demo'") for t in EVENT_TABLES)
             visible_after = time.perf_counter() - landed_at
         finally:
             server.close()
@@ -143,10 +222,19 @@ def main() -> int:
         "rows_landed": landed,
         "non_204": {str(k): v for k, v in statuses.items() if k != 204},
         "final_flush_s": round(visible_after, 3),
+        "freshness_p50_s": round(statistics.median(freshness), 3) if freshness else None,
+        "freshness_p99_s": round(sorted(freshness)[max(0, int(len(freshness) * 0.99) - 1)], 3) if freshness else None,
+        "freshness_probes": len(freshness),
+        "reference_beacons_per_s": round(reference, 1),
+        "ratio_to_reference": round(accepted / elapsed / reference, 4) if reference else None,
     }
     print(f"ingest: {figures['beacons_per_s']:,.0f} beacons/s, {figures['events_per_s']:,.0f} events/s over "
           f"{accepted:,} beacons in {elapsed:.1f} s ({args.connections} connections); answer p50 "
           f"{figures['p50_ms']} ms, p99 {figures['p99_ms']} ms; rows landed {landed:,} of {sent_events:,} events")
+    print(f"freshness: from 204 to visible in a query, p50 {figures['freshness_p50_s']} s, "
+          f"p99 {figures['freshness_p99_s']} s ({len(freshness)} probes during the load)")
+    print(f"ingest: reference (bare ASGI app answering 204) {reference:,.0f} requests/s; rumhouse at "
+          f"{figures['ratio_to_reference']:.2f} of it")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(figures, indent=2) + "\n")
     if landed != sent_events or figures["non_204"]:

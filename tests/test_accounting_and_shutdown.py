@@ -6,7 +6,7 @@ import signal
 
 import orjson
 
-from support.server import CHROME_UA, RumhouseServer
+from support.server import RumhouseServer
 
 EVENT_TABLES = ("page_views", "vitals", "errors", "api_calls", "resources", "measures")
 

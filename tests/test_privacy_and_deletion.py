@@ -5,7 +5,6 @@ import os
 import re
 import secrets
 import subprocess
-import time
 from datetime import datetime, timedelta, timezone
 
 import httpx

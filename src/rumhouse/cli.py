@@ -45,6 +45,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
+        # One log line per beacon would cost more than handling it; /metrics counts requests instead.
+        access_log=args.access_log,
+        http="httptools",
+        loop="uvloop",
         server_header=False,
         # Slow or stalled clients must not pin connections: beacons are small and sent at once.
         timeout_keep_alive=5,
@@ -75,7 +79,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 def _render(columns: list[str], rows: list[list], fmt: str) -> str:
     if fmt == "json":
-        return orjson.dumps([dict(zip(columns, row)) for row in rows], option=orjson.OPT_INDENT_2).decode()
+        return orjson.dumps([dict(zip(columns, row, strict=True)) for row in rows], option=orjson.OPT_INDENT_2).decode()
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -87,7 +91,7 @@ def _render(columns: list[str], rows: list[list], fmt: str) -> str:
     numeric = [all(isinstance(row[i], (int, float)) for row in rows) and bool(rows) for i in range(len(columns))]
 
     def line(values: list[str]) -> str:
-        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
+        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)).rstrip()
 
     out = [line(columns), "  ".join("-" * w for w in widths)] + [line(row) for row in cells]
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
@@ -104,78 +108,68 @@ def _cell(value) -> str:
     return str(value)
 
 
-def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
-    url = (args.url or os.environ.get("RUMHOUSE_URL") or DEFAULT_URL).rstrip("/")
+def _server_url(args: argparse.Namespace) -> str:
+    return (args.url or os.environ.get("RUMHOUSE_URL") or DEFAULT_URL).rstrip("/")
+
+
+def _call_server(args: argparse.Namespace, settings: Settings, method: str, path: str, local, **request):
+    """Call the running server with the admin token; returns the 200 response's JSON, or an exit code.
+
+    In embedded mode the server owns the data folder. When no server answers and the folder is here
+    (and no --url was asked for), `local(store)` runs on the folder opened in this process instead."""
+    url = _server_url(args)
     token = args.token or settings.admin_token or read_admin_token(settings.data_dir)
+    headers = {"authorization": f"Bearer {token}", **request.pop("headers", {})}
     try:
-        response = httpx.post(
-            f"{url}/api/v1/sql",
-            params={"format": "json"},
-            content=args.query.encode("utf-8"),
-            headers={"authorization": f"Bearer {token}", "content-type": "text/plain; charset=utf-8"},
-            timeout=60,
-        )
+        response = httpx.request(method, f"{url}{path}", headers=headers, timeout=600, **request)
     except httpx.ConnectError:
         if args.url or not settings.data_dir.is_dir():
             return _fail(f"cannot reach rumhouse at {url}; is `rumhouse serve` running?")
-        return _sql_local(args, settings)
+        return _run_local(settings, local)
     if response.status_code != 200:
         return _fail(response.text.strip() or f"HTTP {response.status_code}", 1)
-    doc = response.json()
-    print(_render(doc["columns"], doc["rows"], args.format))
-    return 0
+    return response.json()
 
 
-def _sql_local(args: argparse.Namespace, settings: Settings) -> int:
-    """No server is running: open the data folder here, read-only."""
+def _run_local(settings: Settings, local):
     from rumhouse.app import open_store
 
+    store = open_store(settings)
     try:
-        store = open_store(settings)
-    except StoreError as exc:
-        return _fail(str(exc))
-    try:
-        result = store.query(args.query, readonly=True)
+        return local(store)
     except StoreError as exc:
         return _fail(str(exc), 1)
     finally:
         store.close()
-    print(_render(result.columns, result.rows, args.format))
+
+
+def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
+    def local(store):
+        result = store.query(args.query, readonly=True)
+        return {"columns": result.columns, "rows": result.rows}
+
+    doc = _call_server(args, settings, "POST", "/api/v1/sql", local, params={"format": "json"},
+                       content=args.query.encode("utf-8"), headers={"content-type": "text/plain; charset=utf-8"})
+    if isinstance(doc, int):
+        return doc
+    print(_render(doc["columns"], doc["rows"], args.format))
     return 0
 
 
 def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
-    url = (args.url or os.environ.get("RUMHOUSE_URL") or DEFAULT_URL).rstrip("/")
-    token = args.token or settings.admin_token or read_admin_token(settings.data_dir)
-    params = {"before": args.before} if args.before else {}
-    try:
-        response = httpx.delete(f"{url}/api/v1/admin/sites/{args.site}/data", params=params,
-                                headers={"authorization": f"Bearer {token}"}, timeout=600)
-    except httpx.ConnectError:
-        if args.url or not settings.data_dir.is_dir():
-            return _fail(f"cannot reach rumhouse at {url}; is `rumhouse serve` running?")
-        return _delete_local(args, settings)
-    if response.status_code != 200:
-        return _fail(response.text.strip() or f"HTTP {response.status_code}", 1)
-    _print_deleted(args.site, response.json()["deleted"])
-    return 0
-
-
-def _delete_local(args: argparse.Namespace, settings: Settings) -> int:
     from rumhouse.api.admin import parse_before
-    from rumhouse.app import open_store
     from rumhouse.deletion import delete_site_data
 
     try:
         before = parse_before(args.before)
     except ValueError:
         return _fail("--before is a date like 2026-01-31")
-    store = open_store(settings)
-    try:
-        deleted = delete_site_data(store, args.site, before)
-    finally:
-        store.close()
-    _print_deleted(args.site, deleted)
+    doc = _call_server(args, settings, "DELETE", f"/api/v1/admin/sites/{args.site}/data",
+                       lambda store: {"deleted": delete_site_data(store, args.site, before)},
+                       params={"before": args.before} if args.before else {})
+    if isinstance(doc, int):
+        return doc
+    _print_deleted(args.site, doc["deleted"])
     return 0
 
 
@@ -261,7 +255,7 @@ def _token_local(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from rumhouse.demo import run_demo
 
-    url = (args.url or os.environ.get("RUMHOUSE_URL") or DEFAULT_URL).rstrip("/")
+    url = _server_url(args)
     try:
         result = run_demo(url, site=args.site, page_views=args.page_views, seed=args.seed, origin=args.origin)
     except httpx.HTTPError as exc:
@@ -282,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--access-log", action="store_true", help="log every request (off: one line per beacon is costly)")
 
     commands.add_parser("migrate", help="apply the schema migrations in clickhouse/")
 

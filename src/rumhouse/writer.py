@@ -1,8 +1,9 @@
 """The write path after the pipeline: spool to disk, buffer in memory, insert in bulk.
 
-`add()` (on the request path, before the 204) appends the beacon's rows to the spool and to the memory
-buffer. A background thread flushes every `flush_interval` seconds, sooner when `flush_rows` rows wait,
-and at shutdown: it seals the spool's current segment (whose records are exactly the rows taken from
+`add()` (on the request path, before the 204) encodes the beacon's rows once, as insert-ready lines, and
+appends them to the spool and to the memory buffer (bytes: nothing there for the garbage collector).
+A background thread flushes every `flush_interval` seconds, sooner when `flush_rows` rows wait, and at
+shutdown: it seals the spool's current segment (whose records are exactly the rows taken from
 memory), inserts those rows, one statement per table, and deletes the segment.
 
 When an insert fails, the rows are let go from memory: the sealed segment on disk keeps them. Such
@@ -17,6 +18,7 @@ releases the GIL while it inserts, so the event loop keeps answering beacons dur
 from __future__ import annotations
 
 import logging
+import struct
 import threading
 import time
 from collections import defaultdict
@@ -33,8 +35,35 @@ log = logging.getLogger("rumhouse.writer")
 
 
 def encode(rows: list) -> bytes:
-    """Rows -> JSONCompactColumns: one JSON array per column, in COLUMNS order."""
-    return orjson.dumps(list(zip(*rows)))
+    """Rows -> JSONCompactEachRow: one JSON array per row (in COLUMNS order), each ending a line."""
+    return b"\n".join(map(orjson.dumps, rows)) + b"\n"
+
+
+# A spool record: for each table, its name's length (u8), the name, the data's length (u32), the data.
+_PART = struct.Struct("<B")
+_LENGTH = struct.Struct("<I")
+
+
+def pack_record(parts: dict[str, bytes]) -> bytes:
+    out = []
+    for table, data in parts.items():
+        name = table.encode()
+        out += (_PART.pack(len(name)), name, _LENGTH.pack(len(data)), data)
+    return b"".join(out)
+
+
+def unpack_record(payload: bytes) -> dict[str, bytes]:
+    parts = {}
+    pos = 0
+    while pos < len(payload):
+        size = payload[pos]
+        name = payload[pos + 1:pos + 1 + size].decode()
+        pos += 1 + size
+        (length,) = _LENGTH.unpack_from(payload, pos)
+        pos += _LENGTH.size
+        parts[name] = payload[pos:pos + length]
+        pos += length
+    return parts
 
 
 class Writer:
@@ -54,7 +83,9 @@ class Writer:
         self.flush_interval = flush_interval
         self.flush_rows = flush_rows
         self.max_backoff = max_backoff
-        self._rows: dict[str, list] = {table: [] for table in TABLES}
+        # Per table: insert-ready chunks of lines, and how many rows they hold.
+        self._chunks: dict[str, list[bytes]] = {table: [] for table in TABLES}
+        self._counts: dict[str, int] = dict.fromkeys(TABLES, 0)
         self._buffered = 0
         # Segments waiting to be replayed from disk, oldest first, with what is known of them: the rows
         # per table (this run's segments) and the tables already inserted.
@@ -63,7 +94,7 @@ class Writer:
         self._inserted_tables: dict[Segment, set[str]] = defaultdict(set)
         self._backoff = 0.0
         self._retry_at = 0.0
-        self._lock = threading.Lock()  # guards _rows, _buffered and the spool's current segment
+        self._lock = threading.Lock()  # guards _chunks, _counts, _buffered and the spool's current segment
         self._flush_lock = threading.Lock()  # one flush at a time
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -78,13 +109,15 @@ class Writer:
 
     def add(self, accepted: Accepted) -> None:
         """Keep an accepted beacon's rows: on disk (the OS has them when this returns) and in memory."""
-        payload = orjson.dumps(accepted.rows)
-        count = sum(len(rows) for rows in accepted.rows.values())
+        parts = {table: encode(rows) for table, rows in accepted.rows.items() if rows}
+        payload = pack_record(parts)
         with self._lock:
             self.spool.append(payload)
-            for table, rows in accepted.rows.items():
-                self._rows[table].extend(rows)
-            self._buffered += count
+            for table, data in parts.items():
+                self._chunks[table].append(data)
+                count = len(accepted.rows[table])
+                self._counts[table] += count
+                self._buffered += count
             large = self._buffered >= self.flush_rows
         if large:
             self._wake.set()
@@ -95,7 +128,7 @@ class Writer:
     def pending(self, table: str) -> int:
         """Rows of `table` accepted by this process and not inserted yet (in memory or spooled)."""
         spooled = sum(rows.get(table, 0) for rows in self._waiting_rows.values())
-        return len(self._rows[table]) + spooled
+        return self._counts[table] + spooled
 
     # --- the background side ---
 
@@ -129,9 +162,11 @@ class Writer:
         """Insert everything accepted so far. True when nothing is left waiting."""
         with self._flush_lock:
             with self._lock:
-                taken, self._rows = self._rows, {table: [] for table in TABLES}
+                chunks, self._chunks = self._chunks, {table: [] for table in TABLES}
+                counts, self._counts = self._counts, dict.fromkeys(TABLES, 0)
                 self._buffered = 0
                 segment = self.spool.seal()
+            taken = {table: (b"".join(chunks[table]), counts[table]) for table in TABLES if counts[table]}
             if segment is not None:
                 if self._waiting:
                     # Older segments wait: keep the order, and let go of the memory copy.
@@ -142,9 +177,9 @@ class Writer:
             self._replay_waiting()
             return not self._waiting
 
-    def _wait_for(self, segment: Segment, rows: dict[str, list]) -> None:
+    def _wait_for(self, segment: Segment, data: dict[str, tuple[bytes, int]]) -> None:
         self._waiting.append(segment)
-        self._waiting_rows[segment] = {table: len(r) for table, r in rows.items() if r}
+        self._waiting_rows[segment] = {table: count for table, (_, count) in data.items()}
 
     def _replay_waiting(self) -> None:
         if not self._waiting or time.monotonic() < self._retry_at:
@@ -155,11 +190,15 @@ class Writer:
             if result is None:  # already gone (deleted after a landed insert)
                 self._forget(segment)
                 continue
-            rows: dict[str, list] = defaultdict(list)
+            chunks: dict[str, list[bytes]] = defaultdict(list)
             for payload in result.payloads:
-                for table, table_rows in orjson.loads(payload).items():
-                    rows[table].extend(table_rows)
-            if not self._insert(segment, rows, replay=True):
+                for table, data in unpack_record(payload).items():
+                    chunks[table].append(data)
+            data = {}
+            for table, parts in chunks.items():
+                joined = b"".join(parts)
+                data[table] = (joined, joined.count(b"\n"))  # one row per line
+            if not self._insert(segment, data, replay=True):
                 return
             if result.corrupt:  # counted once, when the segment is done with
                 log.error("%s: %d corrupt records skipped", segment.path.name, result.corrupt)
@@ -171,19 +210,17 @@ class Writer:
         self._waiting_rows.pop(segment, None)
         self._inserted_tables.pop(segment, None)
 
-    def _insert(self, segment: Segment, rows: dict[str, list], *, replay: bool) -> bool:
+    def _insert(self, segment: Segment, data: dict[str, tuple[bytes, int]], *, replay: bool) -> bool:
         """Insert a segment's rows, table by table; delete the segment when all landed."""
         from_this_run = segment.run == self.spool.run
         started = time.perf_counter()
         done = self._inserted_tables[segment]
         for table in TABLES:
-            table_rows = rows.get(table)
-            if not table_rows or table in done:
+            if table not in data or table in done:
                 continue
+            lines, count = data[table]
             try:
-                self.store.insert(
-                    f"rumhouse.{table}", COLUMNS[table], encode(table_rows), dedup_token=f"{segment.token}-{table}"
-                )
+                self.store.insert(f"rumhouse.{table}", COLUMNS[table], lines, dedup_token=f"{segment.token}-{table}")
             except (StoreError, OSError) as exc:
                 self.metrics.insert_errors.labels(table).inc()
                 self._backoff = min(self.max_backoff, max(0.5, self._backoff * 2))
@@ -193,11 +230,11 @@ class Writer:
                 return False
             done.add(table)
             if from_this_run:
-                self.metrics.rows_inserted.labels(table).inc(len(table_rows))
+                self.metrics.rows_inserted.labels(table).inc(count)
             else:
-                self.metrics.rows_recovered.labels(table).inc(len(table_rows))
+                self.metrics.rows_recovered.labels(table).inc(count)
             if replay:
-                self.metrics.rows_replayed.labels(table).inc(len(table_rows))
+                self.metrics.rows_replayed.labels(table).inc(count)
         self.metrics.flush_seconds.observe(time.perf_counter() - started)
         self._backoff = 0.0
         self._inserted_tables.pop(segment, None)

@@ -117,7 +117,7 @@ class RumhouseServer:
         )
         assert response.status_code == 200, response.text
         doc = response.json()
-        return [dict(zip(doc["columns"], row)) for row in doc["rows"]]
+        return [dict(zip(doc["columns"], row, strict=True)) for row in doc["rows"]]
 
     def scalar(self, query: str):
         rows = self.sql(query)

@@ -55,8 +55,10 @@ def sql_route(runtime, access: Access | None = None):
             return query
         if not query.strip():
             return PlainTextResponse("empty: send a query\n", status_code=400)
-        # Read your own writes: what was accepted a moment ago is still in the buffer.
-        await anyio.to_thread.run_sync(runtime.writer.flush)
+        # Read your own writes: what was accepted a moment ago is still in the buffer. `flush=false`
+        # reads what is stored now (the freshness benchmark needs that).
+        if request.query_params.get("flush", "true") != "false":
+            await anyio.to_thread.run_sync(runtime.writer.flush)
         try:
             if fmt == "json":
                 result = await anyio.to_thread.run_sync(lambda: runtime.store.query(query, readonly=True))

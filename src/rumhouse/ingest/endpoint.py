@@ -114,7 +114,9 @@ class BeaconEndpoint:
         if self.writer.is_full():
             return Drop(Reason.OVERLOADED, "the spool is full, retry later", OVERLOADED_RETRY_AFTER)
         try:
-            body = await asyncio.wait_for(_read_body(receive, self.max_body_bytes), self.body_timeout)
+            # asyncio.timeout arms a timer; wait_for would spawn a task per beacon.
+            async with asyncio.timeout(self.body_timeout):
+                body = await _read_body(receive, self.max_body_bytes)
         except TimeoutError:
             return Drop(Reason.TIMEOUT, f"the body did not arrive within {self.body_timeout:g} s")
         if body is None or isinstance(body, Drop):

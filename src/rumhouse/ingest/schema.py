@@ -32,8 +32,9 @@ NAVIGATION_TYPES = ("navigate", "reload", "back_forward", "prerender", "restore"
 RESOURCE_TYPES = ("script", "css", "img", "font", "fetch", "other")
 
 
-class Base(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=False):
-    pass
+class Base(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=False, gc=False):
+    """gc=False: a decoded beacon cannot hold a reference cycle, so the cyclic garbage collector need not
+    track its objects (it otherwise costs more than decoding them)."""
 
 
 class EventBase(Base, tag_field="k"):
