@@ -11,7 +11,7 @@ from support.server import ADMIN_TOKEN, REPO, RumhouseServer
 
 
 def rumhouse(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rumhouse", *args], env=env, cwd=REPO, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "rumhouse", *args], check=False, env=env, cwd=REPO, capture_output=True,
                           text=True, timeout=120)
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from starlette.datastructures import QueryParams
 
-from rumhouse.api.common import choose_source, int_param, percentile_fields, raw_quantiles, rollup_quantiles, rows
+from rumhouse.api.common import (
+    choose_source,
+    int_param,
+    percentile_fields,
+    raw_quantiles,
+    rollup_quantiles,
+    rows,
+)
 from rumhouse.api.filters import Filters, ParamError
 from rumhouse.api.table import Table
 from rumhouse.api.thresholds import PERCENTILES

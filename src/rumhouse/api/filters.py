@@ -39,8 +39,8 @@ def parse_time(name: str, raw: str) -> datetime:
     """ISO 8601 (a naive time is UTC) or milliseconds since the epoch."""
     try:
         if raw.isdigit():
-            return datetime.fromtimestamp(int(raw) / 1000, UTC)
-        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            return datetime.fromtimestamp(int(raw) / 1000, tz=UTC)
+        parsed = datetime.fromisoformat(raw)  # Python 3.11+ reads a trailing Z too
     except (ValueError, OverflowError):
         raise ParamError(f"{name} must be an ISO 8601 time or milliseconds since the epoch, got {raw!r}") from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)

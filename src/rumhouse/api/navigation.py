@@ -10,7 +10,13 @@ from __future__ import annotations
 from starlette.datastructures import QueryParams
 
 from rumhouse.api.common import (
-    choose_source, dimension_param, int_param, percentile_fields, raw_quantiles, rollup_quantiles, rows,
+    choose_source,
+    dimension_param,
+    int_param,
+    percentile_fields,
+    raw_quantiles,
+    rollup_quantiles,
+    rows,
 )
 from rumhouse.api.filters import DIMENSIONS, Filters
 from rumhouse.api.table import Table

@@ -7,8 +7,17 @@ from datetime import UTC, datetime
 from starlette.datastructures import QueryParams
 
 from rumhouse.api.common import (
-    GOOD_SQL, POOR_SQL, choose_source, dimension_param, int_param, metric_param, percentile_fields,
-    raw_quantiles, rollup_quantiles, rows, shares,
+    GOOD_SQL,
+    POOR_SQL,
+    choose_source,
+    dimension_param,
+    int_param,
+    metric_param,
+    percentile_fields,
+    raw_quantiles,
+    rollup_quantiles,
+    rows,
+    shares,
 )
 from rumhouse.api.filters import DIMENSIONS, Filters, ParamError, parse_time
 from rumhouse.api.table import Table
