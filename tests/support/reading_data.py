@@ -121,21 +121,23 @@ import sys, orjson
 from pathlib import Path
 from rumhouse.store.embedded import EmbeddedStore
 from rumhouse.store.migrations import migrate
+from rumhouse.writer import encode
 store = EmbeddedStore(Path(sys.argv[1]))
 migrate(store)
 for table, block in orjson.loads(Path(sys.argv[2]).read_bytes()).items():
-    store.insert("rumhouse." + table, block["columns"], orjson.dumps(block["data"]))
+    store.insert("rumhouse." + table, block["columns"], encode(block["rows"]))
 store.close()
 """
 
 
 def seed_folder(data_dir: Path, data: Dataset) -> None:
-    """Insert the dataset into a data folder, in a child process, through Store.insert."""
+    """Insert the dataset into a data folder, in a child process, through Store.insert (encoded by the
+    writer's own encoder, so the seed follows the store's insert format)."""
     payload = {}
     for table, rows in data.rows.items():
         columns = list(rows[0])
-        columns_data = [[r[c].timestamp() if isinstance(r[c], datetime) else r[c] for r in rows] for c in columns]
-        payload[table] = {"columns": columns, "data": columns_data}
+        values = [[r[c].timestamp() if isinstance(r[c], datetime) else r[c] for c in columns] for r in rows]
+        payload[table] = {"columns": columns, "rows": values}
     file = data_dir.parent / f"{data_dir.name}-seed.json"
     file.write_bytes(orjson.dumps(payload))
     subprocess.run([sys.executable, "-c", SEED_SCRIPT, str(data_dir), str(file)], check=True, cwd=REPO,
