@@ -24,6 +24,17 @@ if [ -f snippet/package.json ]; then
   (cd snippet && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
 fi
 
+# The dashboard build (Chart.js and esbuild from the npm lock file). Its output is committed, so the
+# package serves it without npm; a build that differs from the committed files fails here.
+if [ -f dashboard/package.json ]; then
+  (cd dashboard && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
+  if command -v git >/dev/null && git rev-parse --git-dir >/dev/null 2>&1 \
+     && ! git diff --quiet -- src/rumhouse/static/dashboard; then
+    echo "scripts/test.sh: src/rumhouse/static/dashboard differs from a fresh build; run npm run build in dashboard/ and commit" >&2
+    exit 1
+  fi
+fi
+
 export PATH="$PWD/.venv/bin:$PATH"
 status=0
 python -m pytest "$@" || status=$?
@@ -38,4 +49,5 @@ fi
 # Benchmarks, short runs: they print figures and check that nothing was lost; then their ratios are
 # compared with the stored baseline (warn beyond 10% worse, fail beyond 20% worse).
 python benchmarks/ingest.py --smoke
+python benchmarks/queries.py --smoke
 python benchmarks/compare.py

@@ -1,3 +1,5 @@
+pytest_plugins = ["support.reading_fixtures"]
+
 import pytest
 
 from support.clickhouse_http import ClickHouseHttp

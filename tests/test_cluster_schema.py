@@ -11,13 +11,13 @@ from rumhouse.ingest.rows import TABLES
 from rumhouse.settings import Settings, SettingsError
 from rumhouse.store.base import QueryResult, StoreError
 from rumhouse.store.cluster import ClusterError, ClusterLayout, rewrite_all
-from rumhouse.store.migrations import load_migrations, migrate
+from rumhouse.store.migrations import DAILY_TABLES, ROLLUP_TABLES, load_migrations, migrate
 from rumhouse.store.server import ServerStore
 
-# What the reading side's rollup and token migrations look like (a table, a backfill, a view TO it):
-# files written without a thought for clusters must work on one.
+# Migrations of the kinds the reading side writes (a table, a backfill, a view TO it), named apart from the
+# real files (which are checked too): files written without a thought for clusters must work on one.
 FUTURE = [
-    """CREATE TABLE IF NOT EXISTS rumhouse.tokens
+    """CREATE TABLE IF NOT EXISTS rumhouse.sample_tokens
 (
     id String COMMENT 'Public id',
     hash String COMMENT 'SHA-256 of the token',
@@ -25,8 +25,8 @@ FUTURE = [
 )
 ENGINE = ReplacingMergeTree(version)
 ORDER BY id
-COMMENT 'API tokens, stored hashed'""",
-    """CREATE TABLE IF NOT EXISTS rumhouse.vitals_hourly
+COMMENT 'API sample_tokens, stored hashed'""",
+    """CREATE TABLE IF NOT EXISTS rumhouse.sample_vitals_hourly
 (
     site LowCardinality(String) COMMENT 'Site key',
     name LowCardinality(String) COMMENT 'Metric',
@@ -39,11 +39,11 @@ PARTITION BY toYYYYMM(hour)
 ORDER BY (site, name, hour)
 TTL hour + INTERVAL 365 DAY
 COMMENT 'Hourly rollup of vitals (from rumhouse.vitals)'""",
-    """INSERT INTO rumhouse.vitals_hourly
+    """INSERT INTO rumhouse.sample_vitals_hourly
 SELECT site, name, toStartOfHour(toDateTime(time, 'UTC')) AS hour, count() AS samples,
        quantilesTDigestState(0.5, 0.75)(value) AS quantiles
 FROM rumhouse.vitals GROUP BY site, name, hour""",
-    """CREATE MATERIALIZED VIEW IF NOT EXISTS rumhouse.vitals_hourly_mv TO rumhouse.vitals_hourly
+    """CREATE MATERIALIZED VIEW IF NOT EXISTS rumhouse.sample_vitals_hourly_mv TO rumhouse.sample_vitals_hourly
 (
     site LowCardinality(String) COMMENT 'Site key',
     name LowCardinality(String) COMMENT 'Metric',
@@ -56,7 +56,7 @@ AS SELECT site, name, toStartOfHour(toDateTime(time, 'UTC')) AS hour, count() AS
 FROM rumhouse.vitals
 WHERE name != 'rumhouse.vitals'
 GROUP BY site, name, hour
-COMMENT 'Feeds rumhouse.vitals_hourly from every insert into rumhouse.vitals'""",
+COMMENT 'Feeds rumhouse.sample_vitals_hourly from every insert into rumhouse.vitals'""",
 ]
 
 
@@ -88,26 +88,26 @@ def test_each_table_becomes_a_replicated_local_table_and_a_distributed_table():
 
 def test_other_engines_keep_their_arguments_and_shard_by_their_sorting_key():
     out = by_head(rewrite_all("rum", every_statement()))
-    tokens = out["CREATE TABLE IF NOT EXISTS rumhouse.tokens_local ON CLUSTER rum"]
-    assert "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/rumhouse/tokens_local', '{replica}', version)" in tokens
+    sample_tokens = out["CREATE TABLE IF NOT EXISTS rumhouse.sample_tokens_local ON CLUSTER rum"]
+    assert "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/rumhouse/sample_tokens_local', '{replica}', version)" in sample_tokens
     # The rows a merge (or FINAL) folds together must share a shard.
-    assert "Distributed(rum, rumhouse, tokens_local, cityHash64(id))" in out[
-        "CREATE TABLE IF NOT EXISTS rumhouse.tokens ON CLUSTER rum AS rumhouse.tokens_local"]
-    rollup = out["CREATE TABLE IF NOT EXISTS rumhouse.vitals_hourly_local ON CLUSTER rum"]
-    assert "ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/rumhouse/vitals_hourly_local', '{replica}')" in rollup
-    assert "Distributed(rum, rumhouse, vitals_hourly_local, cityHash64(site, name, hour))" in out[
-        "CREATE TABLE IF NOT EXISTS rumhouse.vitals_hourly ON CLUSTER rum AS rumhouse.vitals_hourly_local"]
+    assert "Distributed(rum, rumhouse, sample_tokens_local, cityHash64(id))" in out[
+        "CREATE TABLE IF NOT EXISTS rumhouse.sample_tokens ON CLUSTER rum AS rumhouse.sample_tokens_local"]
+    rollup = out["CREATE TABLE IF NOT EXISTS rumhouse.sample_vitals_hourly_local ON CLUSTER rum"]
+    assert "ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/rumhouse/sample_vitals_hourly_local', '{replica}')" in rollup
+    assert "Distributed(rum, rumhouse, sample_vitals_hourly_local, cityHash64(site, name, hour))" in out[
+        "CREATE TABLE IF NOT EXISTS rumhouse.sample_vitals_hourly ON CLUSTER rum AS rumhouse.sample_vitals_hourly_local"]
 
 
 def test_materialized_views_read_and_write_the_local_tables_of_their_node():
     out = by_head(rewrite_all("rum", every_statement()))
-    view = out["CREATE MATERIALIZED VIEW IF NOT EXISTS rumhouse.vitals_hourly_mv ON CLUSTER rum TO rumhouse.vitals_hourly_local"]
+    view = out["CREATE MATERIALIZED VIEW IF NOT EXISTS rumhouse.sample_vitals_hourly_mv ON CLUSTER rum TO rumhouse.sample_vitals_hourly_local"]
     assert "FROM rumhouse.vitals_local\n" in view
     # Only table names change, not strings that look like them.
     assert "WHERE name != 'rumhouse.vitals'" in view
-    assert "COMMENT 'Feeds rumhouse.vitals_hourly from every insert into rumhouse.vitals'" in view
+    assert "COMMENT 'Feeds rumhouse.sample_vitals_hourly from every insert into rumhouse.vitals'" in view
     # A backfill runs once, through the Distributed tables: all shards in, sharded out.
-    backfill = next(s for s in rewrite_all("rum", every_statement()) if s.startswith("INSERT INTO rumhouse.vitals_hourly"))
+    backfill = next(s for s in rewrite_all("rum", every_statement()) if s.startswith("INSERT INTO rumhouse.sample_vitals_hourly"))
     assert backfill == FUTURE[2]
 
 
@@ -121,13 +121,13 @@ def test_alters_drops_and_maintenance_go_where_the_data_is():
     ]
     assert layout.rewrite("ALTER TABLE rumhouse.vitals MODIFY TTL toDateTime(time) + INTERVAL 9 DAY") == [
         "ALTER TABLE rumhouse.vitals_local ON CLUSTER rum MODIFY TTL toDateTime(time) + INTERVAL 9 DAY"]
-    assert layout.rewrite("OPTIMIZE TABLE rumhouse.tokens FINAL") == [
-        "OPTIMIZE TABLE rumhouse.tokens_local ON CLUSTER rum FINAL"]
+    assert layout.rewrite("OPTIMIZE TABLE rumhouse.sample_tokens FINAL") == [
+        "OPTIMIZE TABLE rumhouse.sample_tokens_local ON CLUSTER rum FINAL"]
     assert layout.rewrite("CREATE VIEW IF NOT EXISTS rumhouse.lcp AS SELECT * FROM rumhouse.vitals") == [
         "CREATE VIEW IF NOT EXISTS rumhouse.lcp ON CLUSTER rum AS SELECT * FROM rumhouse.vitals"]
-    assert layout.rewrite("DROP TABLE IF EXISTS rumhouse.vitals_hourly") == [
-        "DROP TABLE IF EXISTS rumhouse.vitals_hourly ON CLUSTER rum",
-        "DROP TABLE IF EXISTS rumhouse.vitals_hourly_local ON CLUSTER rum",
+    assert layout.rewrite("DROP TABLE IF EXISTS rumhouse.sample_vitals_hourly") == [
+        "DROP TABLE IF EXISTS rumhouse.sample_vitals_hourly ON CLUSTER rum",
+        "DROP TABLE IF EXISTS rumhouse.sample_vitals_hourly_local ON CLUSTER rum",
     ]
     assert layout.rewrite("CREATE TABLE IF NOT EXISTS rumhouse.scratch (a UInt8) ENGINE = Memory") == [
         "CREATE TABLE IF NOT EXISTS rumhouse.scratch ON CLUSTER rum (a UInt8) ENGINE = Memory"]
@@ -185,8 +185,9 @@ def test_the_runner_applies_the_layout_to_its_own_statements_and_the_retention()
     ]
     assert "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/rumhouse/schema_migrations_local', '{replica}')" in (
         store.commands[1])
-    # Retention is read from, and kept on, the local tables.
-    assert {p["t"] for p in store.queried if "t" in p} == {f"{t}_local" for t in TABLES}
+    # Retention is read from, and kept on, the local tables: raw and rollups alike.
+    assert {p["t"] for p in store.queried if "t" in p} == {
+        f"{t}_local" for t in (*TABLES, *ROLLUP_TABLES, *DAILY_TABLES)}
     assert all(" ON CLUSTER rum" in c for c in store.commands if not c.startswith("INSERT"))
 
 

@@ -7,6 +7,7 @@
     GET  /readyz          readiness: not ready while the spool is full
     POST /api/v1/sql      read-only SQL for admin tokens (api/sql.py)
     DELETE /api/v1/admin/sites/{site}/data   delete a site's data (api/admin.py)
+    GET  /api/v1/...      the JSON API, its OpenAPI document, tokens; GET / the dashboard (api/)
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from rumhouse.api import api_routes
 from rumhouse.api.admin import delete_route
 from rumhouse.api.sql import sql_route
 from rumhouse.auth import ensure_admin_token
@@ -98,8 +100,12 @@ class Runtime:
     def start(self) -> None:
         if self.store is None:
             self.store = open_store(self.settings)
-        migrate(self.store, retention_days=self.settings.retention_days,
-                retention_overrides=dict(self.settings.retention_overrides))
+        migrate(
+            self.store,
+            retention_days=self.settings.retention_days,
+            retention_overrides=dict(self.settings.retention_overrides),
+            rollup_retention_days=self.settings.rollup_retention_days,
+        )
         folder = self.settings.spool_path
         if self.settings.workers > 1:
             folder, self._spool_lock = claim_worker_spool(folder)
@@ -207,6 +213,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             Route("/metrics", metrics),
             Route("/api/v1/sql", sql_route(runtime), methods=["POST"]),
             Route("/api/v1/admin/sites/{site}/data", delete_route(runtime), methods=["DELETE"]),
+            *api_routes(runtime),
         ],
         lifespan=lifespan,
     )

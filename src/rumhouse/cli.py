@@ -1,4 +1,4 @@
-"""The `rumhouse` command: serve, migrate, sql, demo."""
+"""The `rumhouse` command: serve, migrate, sql, token, demo."""
 
 from __future__ import annotations
 
@@ -83,7 +83,11 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
     store = open_store(settings)
     try:
-        applied = migrate(store, retention_days=settings.retention_days)
+        applied = migrate(
+            store, retention_days=settings.retention_days,
+            retention_overrides=dict(settings.retention_overrides),
+            rollup_retention_days=settings.rollup_retention_days,
+        )
     finally:
         store.close()
     print("applied: " + ", ".join(applied) if applied else "the schema is up to date")
@@ -192,6 +196,79 @@ def _print_deleted(site: str, deleted: dict[str, int]) -> None:
     print(f"deleted {total} rows of site {site!r}" + (f" ({detail})" if detail else ""))
 
 
+def _admin_call(settings: Settings, args: argparse.Namespace, method: str, path: str, **kwargs) -> httpx.Response:
+    url = (args.url or os.environ.get("RUMHOUSE_URL") or DEFAULT_URL).rstrip("/")
+    token = args.token or settings.admin_token or read_admin_token(settings.data_dir)
+    return httpx.request(method, f"{url}{path}", headers={"authorization": f"Bearer {token}"}, timeout=30, **kwargs)
+
+
+def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
+    """Through the running server (it owns the data folder); with none running, on the folder itself."""
+    try:
+        if args.action == "create":
+            response = _admin_call(settings, args, "POST", "/api/v1/tokens",
+                                   json={"role": args.role, "sites": args.site or [], "name": args.name or ""})
+        elif args.action == "list":
+            response = _admin_call(settings, args, "GET", "/api/v1/tokens")
+        else:
+            response = _admin_call(settings, args, "DELETE", f"/api/v1/tokens/{args.id}")
+    except httpx.ConnectError:
+        if args.url or not settings.data_dir.is_dir():
+            return _fail("cannot reach rumhouse; is `rumhouse serve` running?")
+        return _token_local(args, settings)
+    if response.status_code >= 400:
+        try:
+            return _fail(response.json().get("message", response.text), 1)
+        except ValueError:
+            return _fail(response.text.strip() or f"HTTP {response.status_code}", 1)
+    if args.action == "create":
+        _print_new_token(response.json())
+    elif args.action == "list":
+        doc = response.json()
+        print(_render(doc["columns"], [[r[c] for c in doc["columns"]] for r in doc["rows"]], "table"))
+    else:
+        print(f"revoked {args.id}")
+    return 0
+
+
+def _print_new_token(info: dict) -> None:
+    sites = ", ".join(info["sites"]) or "every site"
+    print(f"created {info['role']} token {info['id']} for {sites}; it is shown only this once:", file=sys.stderr)
+    print(info["token"])
+
+
+def _token_local(args: argparse.Namespace, settings: Settings) -> int:
+    import dataclasses
+
+    from rumhouse.app import open_store
+    from rumhouse.store.migrations import migrate
+    from rumhouse.tokens import Tokens
+
+    store = open_store(settings)
+    try:
+        migrate(store, retention_days=settings.retention_days,
+                retention_overrides=dict(settings.retention_overrides),
+                rollup_retention_days=settings.rollup_retention_days)
+        tokens = Tokens(store)
+        if args.action == "create":
+            try:
+                created = tokens.create(args.role, args.site or [], args.name or "")
+            except ValueError as exc:
+                return _fail(str(exc))
+            _print_new_token({"token": created.token, **dataclasses.asdict(created.info)})
+        elif args.action == "list":
+            rows = [dataclasses.asdict(t) for t in tokens.list()]
+            columns = ["id", "role", "sites", "name", "created_at", "revoked"]
+            print(_render(columns, [[",".join(r[c]) if c == "sites" else r[c] for c in columns] for r in rows], "table"))
+        elif tokens.revoke(args.id):
+            print(f"revoked {args.id}")
+        else:
+            return _fail(f"no token with id {args.id!r}", 1)
+    finally:
+        store.close()
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from rumhouse.demo import run_demo
 
@@ -228,6 +305,19 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("--token", help="admin token (default $RUMHOUSE_ADMIN_TOKEN or the data folder's)")
     sql.add_argument("--format", default="table", choices=["table", "csv", "json"])
 
+    token = commands.add_parser("token", help="create, list or revoke API tokens")
+    token_actions = token.add_subparsers(dest="action", required=True)
+    create = token_actions.add_parser("create", help="create a token and print it (shown once)")
+    create.add_argument("--role", required=True, choices=["viewer", "admin"])
+    create.add_argument("--site", action="append", help="site the token may read (repeat; admin: omit for all)")
+    create.add_argument("--name", help="a note saying what the token is for")
+    token_actions.add_parser("list", help="list tokens (ids, roles, sites; never the tokens)")
+    revoke = token_actions.add_parser("revoke", help="revoke a token by its id")
+    revoke.add_argument("id")
+    for sub in token_actions.choices.values():
+        sub.add_argument("--url", help=f"rumhouse server (default $RUMHOUSE_URL or {DEFAULT_URL})")
+        sub.add_argument("--token", help="admin token (default $RUMHOUSE_ADMIN_TOKEN or the data folder's)")
+
     delete = commands.add_parser("delete", help="delete a site's data (all of it, or older than --before)")
     delete.add_argument("--site", required=True)
     delete.add_argument("--before", help="only rows older than this date (YYYY-MM-DD or an ISO date-time, UTC)")
@@ -248,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         handler = {"serve": cmd_serve, "migrate": cmd_migrate, "sql": cmd_sql, "delete": cmd_delete,
-                   "demo": cmd_demo}[args.command]
+                   "token": cmd_token, "demo": cmd_demo}[args.command]
         return handler(args, settings)
     except (SettingsError, ConfigError, StoreError) as exc:
         return _fail(str(exc))

@@ -99,6 +99,8 @@ class Settings:
     # Never printed or logged: see `__repr__`.
     admin_token: str = field(default="", repr=False)
     retention_days: int = 30
+    # The rollups (clickhouse/0011-0018) answer the dashboard long after raw rows are gone.
+    rollup_retention_days: int = 365
     flush_interval: float = 1.0
     flush_rows: int = 20_000
     max_body_bytes: int = 65_536
@@ -140,6 +142,7 @@ class Settings:
             workers=_int(env, "RUMHOUSE_WORKERS", 1, 1, 256),
             admin_token=env.get("RUMHOUSE_ADMIN_TOKEN", ""),
             retention_days=_int(env, "RUMHOUSE_RETENTION_DAYS", 30, 1, 3650),
+            rollup_retention_days=_int(env, "RUMHOUSE_ROLLUP_RETENTION_DAYS", 365, 1, 3650),
             flush_interval=_float(env, "RUMHOUSE_FLUSH_INTERVAL", 1.0, 0.01, 60.0),
             flush_rows=_int(env, "RUMHOUSE_FLUSH_ROWS", 20_000, 1, 10_000_000),
             # 64 KiB is what browsers allow for one keepalive/sendBeacon request; a larger

@@ -8,7 +8,7 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from rumhouse.auth import require_admin
+from rumhouse.api.access import Access, forbidden
 from rumhouse.deletion import delete_site_data
 from rumhouse.store.base import StoreError
 
@@ -21,12 +21,17 @@ def parse_before(text: str | None) -> datetime | None:
     return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
 
 
-def delete_route(runtime):
+def delete_route(runtime, access: Access | None = None):
+    access = access or Access(runtime)
+
     async def delete_site(request: Request) -> Response:
-        denied = require_admin(request, runtime.admin_token)
-        if denied is not None:
-            return denied
+        # API tokens (issue 4): 401 without a valid token; an admin whose sites include this one.
+        who = await access.principal(request)
+        if isinstance(who, Response):
+            return who
         site = request.path_params["site"]
+        if not (who.is_admin and who.may_read(site)):
+            return forbidden(f"deleting the data of site {site!r} needs an admin token for it")
         try:
             before = parse_before(request.query_params.get("before"))
         except ValueError:

@@ -11,7 +11,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from rumhouse.auth import require_admin
+from rumhouse.api.access import Access
 from rumhouse.store.base import ReadOnlyViolation, StoreError
 
 MAX_SQL_BYTES = 100_000
@@ -39,10 +39,13 @@ async def read_sql(request: Request) -> str | PlainTextResponse:
         return PlainTextResponse("bad_encoding: the query is not UTF-8\n", status_code=400)
 
 
-def sql_route(runtime):
+def sql_route(runtime, access: Access | None = None):
+    access = access or Access(runtime)
+
     async def sql(request: Request) -> Response:
-        denied = require_admin(request, runtime.admin_token)
-        if denied is not None:
+        # Raw SQL reads every site, so only an unscoped admin token may send it.
+        denied = await access.admin(request)
+        if isinstance(denied, Response):
             return denied
         fmt = request.query_params.get("format", "json")
         if fmt != "json" and fmt not in FORMATS:

@@ -54,15 +54,26 @@ def split_statements(text: str) -> list[str]:
     return statements
 
 
-def load_migrations(folder: Path | None = None, *, retention_days: int = 30) -> list[Migration]:
+# Rollup tables (clickhouse/0011-0018), kept longer than the raw rows; their TTL is on `hour` or `day`.
+ROLLUP_TABLES = ("vitals_hourly", "page_views_hourly", "api_calls_hourly", "resources_hourly")
+DAILY_TABLES = ("vitals_daily", "page_views_daily", "api_calls_daily", "resources_daily")
+
+
+def load_migrations(
+    folder: Path | None = None, *, retention_days: int = 30, rollup_retention_days: int = 365
+) -> list[Migration]:
     folder = folder or migrations_dir()
     found = []
     for path in sorted(folder.iterdir()):
         match = _NAME.match(path.name)
         if not match:
             continue
-        # The only placeholder: a number from our own settings, never from a request.
-        text = path.read_text(encoding="utf-8").replace("{retention_days}", str(int(retention_days)))
+        # The only placeholders: numbers from our own settings, never from a request.
+        text = (
+            path.read_text(encoding="utf-8")
+            .replace("{retention_days}", str(int(retention_days)))
+            .replace("{rollup_retention_days}", str(int(rollup_retention_days)))
+        )
         found.append(Migration(int(match.group(1)), path.name, split_statements(text)))
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions):
@@ -81,6 +92,7 @@ def migrate(
     retention_days: int = 30,
     retention_overrides: dict[str, int] | None = None,
     cluster: str | None = None,
+    rollup_retention_days: int = 365,
 ) -> list[str]:
     """Apply every migration not yet applied; returns the names of those applied now.
 
@@ -105,7 +117,7 @@ def migrate(
     # Every statement of every file is planned (on a cluster: rewritten) before any runs, so a
     # statement the cluster layout cannot take stops the run before it changes anything.
     plan = [(m, [out for statement in m.statements for out in planned(statement)])
-            for m in load_migrations(retention_days=retention_days)]
+            for m in load_migrations(retention_days=retention_days, rollup_retention_days=rollup_retention_days)]
     applied = []
     for migration, statements in plan:
         if migration.version in done:
@@ -118,13 +130,23 @@ def migrate(
         )
         applied.append(migration.name)
     apply_retention(store, retention_days, retention_overrides or {}, cluster=cluster)
+    apply_retention(store, rollup_retention_days, {}, ROLLUP_TABLES, "hour", cluster=cluster)
+    apply_retention(store, rollup_retention_days, {}, DAILY_TABLES, "day", cluster=cluster)
     return applied
 
 
-def apply_retention(store: Store, retention_days: int, overrides: dict[str, int], *, cluster: str = "") -> None:
+def apply_retention(
+    store: Store,
+    retention_days: int,
+    overrides: dict[str, int],
+    tables: tuple[str, ...] = TABLES,
+    column: str = "toDateTime(time)",
+    *,
+    cluster: str = "",
+) -> None:
     """Keep each table's TTL equal to its retention setting, also after the setting changes. On a
     cluster the TTL belongs to the local tables (`x_local`), on every node."""
-    for table in TABLES:
+    for table in tables:
         days = int(overrides.get(table, retention_days))
         wanted = f"toIntervalDay({days})"
         name = f"{table}_local" if cluster else table
@@ -138,6 +160,6 @@ def apply_retention(store: Store, retention_days: int, overrides: dict[str, int]
         # being rewritten right away, which would stall ingest on a large table.
         on_cluster = f" ON CLUSTER {cluster}" if cluster else ""
         store.command(
-            f"ALTER TABLE rumhouse.{name}{on_cluster} MODIFY TTL toDateTime(time) + INTERVAL {days} DAY"
+            f"ALTER TABLE rumhouse.{name}{on_cluster} MODIFY TTL {column} + INTERVAL {days} DAY"
             " SETTINGS materialize_ttl_after_modify = 0"
         )

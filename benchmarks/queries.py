@@ -1,0 +1,244 @@
+"""Dashboard query benchmark: the latency of each dashboard query at 1M and 10M page views, raw vs rollup.
+
+Fills a fresh data folder with synthetic page views spread over the last 29 days (each with 5 vitals,
+2 API calls, 3 resource rows and an error on 1 in 20), by INSERT ... SELECT from numbers() into the
+raw tables, so the materialized views fill the hourly rollups as they would in production. Then runs
+every query the dashboard sends, through the same functions the API routes call, with source=raw and
+source=rollup, for the 24h, 7d and 30d windows, and prints the median of a few runs of each.
+
+    python benchmarks/queries.py                  # 1M, then 10M page views (about 10 minutes on 2 cores)
+    python benchmarks/queries.py --smoke          # 20k and 100k page views, as in CI
+    python benchmarks/queries.py --sizes 1000000  # any sizes, ascending
+
+"dashboard" is the sum of the dashboard's panel queries: what one dashboard load costs on the server
+(the embedded store answers parameterized queries one at a time). With --browser, the data folder is
+then served by a real `rumhouse serve`, and Chromium (/usr/bin/chromium, Playwright) loads the dashboard
+at / and signs in: the time from the click to every panel drawn is printed, first and repeated loads.
+Writes benchmarks/results/queries.json.
+Figures from a shared 2-core machine are noisy: compare runs on one machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from starlette.datastructures import QueryParams  # noqa: E402
+
+from rumhouse.api import events, navigation, vitals  # noqa: E402
+from rumhouse.api.filters import Filters  # noqa: E402
+from rumhouse.store.embedded import EmbeddedStore  # noqa: E402
+from rumhouse.store.migrations import migrate  # noqa: E402
+
+# The dashboard's panels (dashboard/src/main.js and tables.js), in the order it sends them.
+DASHBOARD = [
+    ("vitals summary", vitals.summary, {}),
+    ("p75 time series", vitals.timeseries, {}),
+    ("breakdown by path", navigation.breakdown, {"by": "path", "limit": "8"}),
+    ("pages by impact", vitals.pages, {"metric": "LCP", "limit": "20"}),
+    ("errors", events.errors, {"limit": "20"}),
+    ("API endpoints", events.api_calls, {"limit": "20"}),
+    ("resources by host", events.resources, {"by": "host", "limit": "20"}),
+]
+# Not on the first screen, but asked for by filters: a split, and a summary with one filter.
+EXTRA = [
+    ("split by browser", vitals.split, {"by": "browser", "metric": "LCP"}),
+    ("summary, browser=Chrome", vitals.summary, {"browser": "Chrome"}),
+]
+RANGES = ("24h", "7d", "30d")
+
+PICK = "{arr}[cityHash64(number, {salt}) % length({arr}) + 1]"
+DIMS = {
+    "path": PICK.format(arr="['/', '/products', '/products/:id', '/cart', '/checkout', '/blog/:slug', '/search', '/account']", salt=1),
+    "browser": PICK.format(arr="['Chrome', 'Chrome', 'Chrome', 'Safari', 'Safari', 'Firefox', 'Edge', 'Samsung Internet']", salt=2),
+    "os": PICK.format(arr="['Windows', 'Mac OS X', 'Android', 'iOS', 'Linux']", salt=3),
+    "device_type": PICK.format(arr="['desktop', 'mobile', 'mobile', 'tablet']", salt=4),
+    "country": PICK.format(arr="['US', 'DE', 'FR', 'GB', 'IN', 'BR', 'JP', 'CA', 'NL', '']", salt=5),
+    "connection_type": PICK.format(arr="['4g', '4g', '4g', '3g', '']", salt=6),
+    "release": PICK.format(arr="['v1', 'v2', 'v3']", salt=7),
+}
+# Random over the last 29 days (clear of the 30-day TTL of the raw tables), fixed by the row number.
+TIME = "fromUnixTimestamp64Milli(toInt64({end_ms:Int64} - cityHash64(number, 0) % 2505600000))"
+DIM_SELECT = (f"{TIME} AS time, 'demo' AS site, toString(number) AS page_view_id, 'www.example.com' AS host, "
+              + ", ".join(f"{expr} AS {col}" for col, expr in DIMS.items()) + ", 'navigate' AS navigation_type")
+DIM_COLUMNS = "time, site, page_view_id, host, " + ", ".join(DIMS) + ", navigation_type"
+U = "(cityHash64(number, {salt}) % 100000 / 100000.0)"  # uniform [0, 1)
+
+
+def lognormal(median: float, salt: int) -> str:
+    # exp of a sum of three uniforms: bell-shaped, skewed like real timings.
+    return f"{median} * exp(1.2 * ({U.format(salt=salt)} + {U.format(salt=salt + 1)} + {U.format(salt=salt + 2)} - 1.5))"
+
+
+INSERTS = {
+    "page_views": (
+        f"INSERT INTO rumhouse.page_views ({DIM_COLUMNS}, dns_ms, connect_ms, tls_ms, server_ms, download_ms,"
+        " render_ms, load_ms) SELECT " + DIM_SELECT + ", "
+        + ", ".join(lognormal(m, 10 + 3 * i) for i, m in enumerate((15, 25, 30, 250, 40, 600, 2200)))
+        + " FROM numbers({start:UInt64}, {count:UInt64})"
+    ),
+    "vitals": (
+        f"INSERT INTO rumhouse.vitals ({DIM_COLUMNS}, name, value) SELECT {DIM_COLUMNS}, m.1, m.2 FROM"
+        f" (SELECT {DIM_SELECT}, [('LCP', {lognormal(2000, 40)}), ('FCP', {lognormal(1300, 43)}),"
+        f" ('CLS', {lognormal(0.05, 46)}), ('INP', {lognormal(150, 49)}), ('TTFB', {lognormal(600, 52)})] AS ms"
+        " FROM numbers({start:UInt64}, {count:UInt64})) ARRAY JOIN ms AS m"
+    ),
+    "api_calls": (
+        f"INSERT INTO rumhouse.api_calls ({DIM_COLUMNS}, method, endpoint, status, duration_ms)"
+        f" SELECT {DIM_COLUMNS}, c.1, c.2, if(cityHash64(page_view_id, c.2) % 20 = 0, 500, 200), c.3 FROM"
+        f" (SELECT {DIM_SELECT}, [('GET', concat('api.example.com/items/', toString(number % 40)), {lognormal(120, 60)}),"
+        f" ('POST', 'api.example.com/cart', {lognormal(200, 63)})] AS calls"
+        " FROM numbers({start:UInt64}, {count:UInt64})) ARRAY JOIN calls AS c"
+    ),
+    "resources": (
+        f"INSERT INTO rumhouse.resources ({DIM_COLUMNS}, type, resource_host, third_party, count, transfer_bytes,"
+        " encoded_bytes, decoded_bytes, cache_hits, duration_total_ms, duration_max_ms)"
+        f" SELECT {DIM_COLUMNS}, r.1, r.2, r.3, 4, 40000, 36000, 120000, cityHash64(page_view_id) % 5, 400, 180 FROM"
+        f" (SELECT {DIM_SELECT}, [('script', 'www.example.com', 0), ('img', 'cdn.example.net', 1),"
+        " ('font', concat('fonts', toString(number % 3), '.gstatic.test'), 1)] AS res"
+        " FROM numbers({start:UInt64}, {count:UInt64})) ARRAY JOIN res AS r"
+    ),
+    "errors": (
+        f"INSERT INTO rumhouse.errors ({DIM_COLUMNS}, kind, message, source, stack, count)"
+        f" SELECT {DIM_SELECT}, 'error', concat('TypeError: thing ', toString(number % 7), ' is undefined'),"
+        " 'https://www.example.com/app.js', 'at f (app.js:1:2)', 1"
+        " FROM numbers({start:UInt64}, {count:UInt64}) WHERE number % 20 = 0"
+    ),
+}
+
+
+def fill(store: EmbeddedStore, start: int, count: int, end_ms: int, chunk: int = 1_000_000) -> float:
+    began = time.perf_counter()
+    for offset in range(start, start + count, chunk):
+        n = min(chunk, start + count - offset)
+        for sql in INSERTS.values():
+            store.command(sql, {"start": offset, "count": n, "end_ms": end_ms})
+    store.command("OPTIMIZE TABLE rumhouse.vitals_hourly FINAL")  # as background merges would, in time
+    store.command("OPTIMIZE TABLE rumhouse.page_views_hourly FINAL")
+    return time.perf_counter() - began
+
+
+def timed(fn, store, filters, params, runs: int) -> float:
+    fn(store, filters, params)  # warm: the first run reads from disk into the page cache
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        fn(store, filters, params)
+        times.append((time.perf_counter() - began) * 1000)
+    return statistics.median(times)
+
+
+def measure(store: EmbeddedStore, runs: int) -> list[dict]:
+    results = []
+    for range_name in RANGES:
+        filters_base = QueryParams({"range": range_name})
+        totals = {"raw": 0.0, "rollup": 0.0}
+        for name, fn, extra in DASHBOARD + EXTRA:
+            row = {"range": range_name, "query": name}
+            for source in ("raw", "rollup"):
+                params = QueryParams({**filters_base, **extra, "source": source})
+                filters = Filters.parse(params, "demo")
+                if fn is events.errors and source == "rollup":
+                    row[source] = None  # errors are read from the raw table only
+                    continue
+                row[source] = timed(fn, store, filters, params, runs)
+                if (name, fn, extra) in DASHBOARD:
+                    totals[source] += row[source]
+            results.append(row)
+        # A dashboard load with rollups still reads errors raw.
+        errors_ms = next(r["raw"] for r in results if r["range"] == range_name and r["query"] == "errors")
+        results.append({"range": range_name, "query": "dashboard (all panels)", "raw": totals["raw"],
+                        "rollup": totals["rollup"] + errors_ms})
+    return results
+
+
+def print_table(size: int, rows: list[dict], counts: dict) -> None:
+    print(f"\n{size:,} page views ({', '.join(f'{t} {n:,}' for t, n in counts.items())} rows)")
+    print(f"{'window':>6}  {'query':<26} {'raw ms':>9} {'rollup ms':>10} {'speed-up':>9}")
+    for r in rows:
+        raw, rollup = r["raw"], r["rollup"]
+        speed = f"{raw / rollup:8.1f}x" if raw and rollup else "        -"
+        rollup_text = f"{rollup:10.1f}" if rollup is not None else "  (raw only)"
+        print(f"{r['range']:>6}  {r['query']:<26} {raw:9.1f} {rollup_text} {speed}")
+
+
+def dashboard_load(data_dir: Path, loads: int = 3) -> list[float]:
+    """Seconds from "Sign in" to every panel drawn, in Chromium against a real server on the folder."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from playwright.sync_api import sync_playwright
+
+    from support.server import ADMIN_TOKEN, RumhouseServer
+
+    server = RumhouseServer(data_dir).start(timeout=300)
+    times = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            for _ in range(loads):
+                page = browser.new_page(viewport={"width": 1400, "height": 1800})
+                page.goto(server.url + "/")
+                page.fill("#token", ADMIN_TOKEN)
+                began = time.perf_counter()
+                page.click("#sign-in button[type=submit]")
+                page.wait_for_function("document.body.dataset.state === 'ready'", timeout=60_000)
+                times.append(time.perf_counter() - began)
+                page.close()
+            browser.close()
+    finally:
+        server.close()
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="small sizes, a quick check that it all runs")
+    parser.add_argument("--sizes", type=int, nargs="+", help="page-view counts, ascending")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per query (median is printed)")
+    parser.add_argument("--data-dir", type=Path, help="data folder (default: a temporary one)")
+    parser.add_argument("--browser", action="store_true",
+                        help="at the largest size, time the dashboard's load in Chromium against a real server")
+    args = parser.parse_args()
+    sizes = args.sizes or ([20_000, 100_000] if args.smoke else [1_000_000, 10_000_000])
+    runs = 2 if args.smoke else args.runs
+    end_ms = int(datetime.now(UTC).timestamp() * 1000)
+
+    with tempfile.TemporaryDirectory(prefix="rumhouse-bench-") as tmp:
+        data_dir = args.data_dir or Path(tmp) / "data"
+        store = EmbeddedStore(data_dir)
+        migrate(store)
+        report, done = [], 0
+        for size in sorted(sizes):
+            seconds = fill(store, done, size - done, end_ms)
+            print(f"inserted {size - done:,} page views with their events in {seconds:.1f} s", flush=True)
+            done = size
+            counts = {t: store.query(f"SELECT count() FROM rumhouse.{t}").scalar()
+                      for t in ("page_views", "vitals", "vitals_hourly", "page_views_hourly")}
+            assert counts["page_views"] == size, counts
+            rows = measure(store, runs)
+            print_table(size, rows, counts)
+            report.append({"page_views": size, "rows": counts, "queries": rows})
+        store.close()
+        if args.browser:
+            loads = dashboard_load(data_dir)
+            print(f"\ndashboard at / in Chromium, {done:,} page views, sign-in click to every panel drawn:"
+                  f" first {loads[0]:.2f} s, then {', '.join(f'{t:.2f} s' for t in loads[1:])}")
+            report[-1]["dashboard_load_seconds"] = loads
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "queries.json").write_text(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

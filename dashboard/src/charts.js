@@ -1,0 +1,53 @@
+// The two charts (Chart.js, registered piece by piece so the bundle carries only what is drawn).
+import {
+  BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement,
+  PointElement, Tooltip,
+} from "chart.js";
+
+Chart.register(BarController, BarElement, CategoryScale, Legend, LinearScale, LineController, LineElement,
+  PointElement, Tooltip);
+
+const PHASE_COLORS = { dns: "#8ecae6", connect: "#219ebc", tls: "#126782", server: "#fb8500", download: "#ffb703", render: "#6a4c93" };
+const charts = new Map();
+
+function draw(canvas, config) {
+  charts.get(canvas.id)?.destroy();
+  charts.set(canvas.id, new Chart(canvas, config));
+}
+
+export function renderSeries(canvas, doc, metric) {
+  const rows = doc.rows.filter((r) => r.metric === metric);
+  const label = (iso) => new Date(iso).toLocaleString("en-GB", { timeZone: "UTC", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  draw(canvas, {
+    type: "line",
+    data: {
+      labels: rows.map((r) => label(r.time)),
+      datasets: [{ label: `${metric} p${doc.percentile}`, data: rows.map((r) => r.value), borderColor: "#126782", backgroundColor: "#126782", pointRadius: 2, tension: 0.2 }],
+    },
+    options: {
+      animation: false, maintainAspectRatio: false,
+      plugins: { tooltip: { callbacks: { afterLabel: (ctx) => `${rows[ctx.dataIndex].samples} samples` } } },
+      scales: { y: { beginAtZero: true, title: { display: true, text: metric === "CLS" ? "score" : "ms" } } },
+    },
+  });
+}
+
+export function renderBreakdown(canvas, doc) {
+  const phases = Object.keys(PHASE_COLORS);
+  const paths = [...new Set(doc.rows.map((r) => r.value))];
+  const at = new Map(doc.rows.map((r) => [`${r.value}\u0000${r.phase}`, r]));
+  draw(canvas, {
+    type: "bar",
+    data: {
+      labels: paths,
+      datasets: phases.map((phase) => ({
+        label: phase, backgroundColor: PHASE_COLORS[phase],
+        data: paths.map((p) => at.get(`${p}\u0000${phase}`)?.p50 ?? 0),
+      })),
+    },
+    options: {
+      indexAxis: "y", animation: false, maintainAspectRatio: false,
+      scales: { x: { stacked: true, title: { display: true, text: "ms (median)" } }, y: { stacked: true } },
+    },
+  });
+}

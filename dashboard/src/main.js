@@ -1,0 +1,187 @@
+// Wires the dashboard: sign in with a token, read the filters, load every panel in parallel.
+import { AuthError, download, get, savedToken, saveToken } from "./api.js";
+import { renderCards } from "./cards.js";
+import { renderBreakdown, renderSeries } from "./charts.js";
+import { TABLES, exportButtons, renderTable } from "./tables.js";
+
+const $ = (id) => document.getElementById(id);
+let token = "";
+let generation = 0; // a newer load makes the answers of an older one stale
+const active = new Map(); // dimension -> value: the filters in force, shown as chips
+
+function windowParams() {
+  if ($("range").value !== "custom") return { range: $("range").value };
+  // datetime-local has no zone: the inputs are read as UTC, like every time on this page.
+  return { from: `${$("from").value}:00Z`, to: `${$("to").value}:00Z` };
+}
+
+function filters() {
+  return { site: $("site").value, ...windowParams(), ...Object.fromEntries(active) };
+}
+
+function renderChips() {
+  $("chips").replaceChildren(...[...active].map(([dimension, value]) => {
+    const chip = document.createElement("span");
+    chip.className = "chip";
+    chip.dataset.dimension = dimension;
+    chip.textContent = `${dimension}: ${value || "(none)"}`;
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.textContent = "×";
+    remove.setAttribute("aria-label", `Remove the ${dimension} filter`);
+    remove.addEventListener("click", () => {
+      active.delete(dimension);
+      renderChips();
+      load();
+    });
+    chip.append(remove);
+    return chip;
+  }));
+}
+
+function addExports(section, route, extra) {
+  const heading = section.querySelector("h2");
+  if (heading.querySelector(".exports")) return;
+  heading.append(exportButtons((format) => download(token, route, { ...filters(), ...extra }, format).catch(fail)));
+}
+
+function fail(error) {
+  if (error instanceof AuthError) {
+    signOut(error.message);
+    return;
+  }
+  $("status").textContent = `Error: ${error.message}`;
+}
+
+async function load() {
+  const mine = ++generation;
+  const started = performance.now();
+  document.body.dataset.state = "loading";
+  $("status").textContent = "Loading…";
+  const params = filters();
+  const metric = $("series-metric").value;
+  const current = () => mine === generation;
+  const tasks = [
+    get(token, "/vitals/summary", params).then((doc) => current() && renderCards($("cards"), doc)),
+    get(token, "/vitals/timeseries", params).then((doc) => current() && renderSeries($("series-chart"), doc, $("series-metric").value)),
+    get(token, "/navigation", { ...params, by: "path", limit: 8 }).then((doc) => current() && renderBreakdown($("breakdown-chart"), doc)),
+    ...Object.entries(TABLES).map(([name, spec]) =>
+      get(token, spec.route, { ...params, ...spec.params }).then((doc) => current() && renderTable(document.querySelector(`[data-table="${name}"]`), spec, doc))),
+  ];
+  try {
+    await Promise.all(tasks);
+    if (!current()) return;
+    const shown = params.range || `${params.from} – ${params.to}`;
+    $("status").textContent = `Loaded in ${Math.round(performance.now() - started)} ms · window ${shown} · ${metric} series`;
+    document.body.dataset.state = "ready";
+  } catch (error) {
+    if (current()) {
+      document.body.dataset.state = "error";
+      fail(error);
+    }
+  }
+}
+
+async function loadDimensionValues() {
+  const dimension = $("dimension").value;
+  const select = $("dimension-value");
+  select.hidden = true;
+  if (!dimension) return;
+  // The values seen under the other filters in force, most page views first.
+  const params = { ...filters(), by: dimension, metric: "LCP", limit: 100 };
+  delete params[dimension];
+  try {
+    const doc = await get(token, "/vitals/split", params);
+    const choose = new Option(`${dimension}…`, "\u0000");
+    select.replaceChildren(choose, ...doc.rows.map((r) => new Option(`${r.value || "(none)"} (${r.samples})`, r.value)));
+    select.hidden = false;
+    select.dataset.ready = dimension;
+  } catch (error) {
+    fail(error);
+  }
+}
+
+function applyValue() {
+  const dimension = $("dimension").value;
+  const value = $("dimension-value").value;
+  if (!dimension || value === "\u0000") return;
+  active.set(dimension, value);
+  $("dimension").value = "";
+  $("dimension-value").hidden = true;
+  renderChips();
+  load();
+}
+
+async function signIn(candidate) {
+  const doc = await get(candidate, "/sites");
+  token = candidate;
+  saveToken(token);
+  $("site").replaceChildren(...doc.rows.map((r) => new Option(r.name === r.site ? r.site : `${r.name} (${r.site})`, r.site)));
+  $("sign-in").hidden = true;
+  $("filters").hidden = false;
+  $("dashboard").hidden = false;
+  addExports($("cards-panel"), "/vitals/summary", {});
+  await load();
+}
+
+function signOut(message = "") {
+  token = "";
+  active.clear();
+  renderChips();
+  saveToken("");
+  $("dashboard").hidden = true;
+  $("filters").hidden = true;
+  $("sign-in").hidden = false;
+  $("sign-in-error").textContent = message;
+  document.body.dataset.state = "signed-out";
+}
+
+function wire() {
+  // Export buttons of the cards and the table panels.
+  const cardsPanel = document.createElement("section");
+  cardsPanel.className = "panel";
+  cardsPanel.id = "cards-panel";
+  cardsPanel.innerHTML = "<h2>Core Web Vitals (p75)</h2>";
+  $("cards").before(cardsPanel);
+  cardsPanel.append($("cards"));
+  for (const [name, spec] of Object.entries(TABLES)) {
+    addExports(document.querySelector(`[data-table="${name}"]`), spec.route, spec.params);
+  }
+  addExports($("series-chart").closest(".panel"), "/vitals/timeseries", {});
+  addExports($("breakdown-chart").closest(".panel"), "/navigation", { by: "path" });
+
+  $("sign-in").addEventListener("submit", (event) => {
+    event.preventDefault();
+    $("sign-in-error").textContent = "";
+    signIn($("token").value.trim()).catch((error) => {
+      $("sign-in-error").textContent = error instanceof AuthError ? "That token is not valid." : error.message;
+    });
+  });
+  $("sign-out").addEventListener("click", () => signOut());
+  $("site").addEventListener("change", () => {
+    active.clear();
+    renderChips();
+    load();
+  });
+  $("range").addEventListener("change", () => {
+    const custom = $("range").value === "custom";
+    $("custom-range").hidden = !custom;
+    if (custom) {
+      // Start from the last 24 hours, on whole hours (which the rollups answer).
+      const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+      $("to").value = new Date(hour.getTime() + 3_600_000).toISOString().slice(0, 16);
+      $("from").value = new Date(hour.getTime() - 23 * 3_600_000).toISOString().slice(0, 16);
+    }
+    load();
+  });
+  $("apply-range").addEventListener("click", () => load());
+  $("dimension").addEventListener("change", () => loadDimensionValues());
+  $("dimension-value").addEventListener("change", applyValue);
+  $("series-metric").addEventListener("change", () => load());
+
+  const saved = savedToken();
+  if (saved) signIn(saved).catch(() => signOut());
+  else document.body.dataset.state = "signed-out";
+}
+
+wire();

@@ -1,0 +1,70 @@
+// Table panels, each with its export buttons (CSV and JSON of exactly what the API answered).
+import { bytes, integer, metricValue, ms, percent, time } from "./format.js";
+
+export const TABLES = {
+  pages: {
+    route: "/pages", params: { metric: "LCP", limit: 20 },
+    columns: [["path", "Path"], ["page_views", "Page views", integer], ["samples", "Samples", integer],
+      ["p75", "p75 LCP", (v) => metricValue("LCP", v)], ["poor", "Poor", percent], ["impact", "Impact", (v) => v.toFixed(1)]],
+  },
+  errors: {
+    route: "/errors", params: { limit: 20 },
+    columns: [["message", "Message", String, "wrap"], ["occurrences", "Count", integer], ["page_views", "Page views", integer],
+      ["first_seen", "First seen", time], ["last_seen", "Last seen", time], ["sample_stack", "Sample stack", String, "wrap"]],
+  },
+  "api-calls": {
+    route: "/api-calls", params: { limit: 20 },
+    columns: [["method", "Method"], ["endpoint", "Endpoint"], ["calls", "Calls", integer], ["error_rate", "Errors", percent],
+      ["p50", "p50", ms], ["p95", "p95", ms], ["p99", "p99", ms]],
+  },
+  resources: {
+    route: "/resources", params: { by: "host", limit: 20 },
+    columns: [["host", "Host"], ["third_party", "3rd party", (v) => (v ? "yes" : "")], ["count", "Resources", integer],
+      ["transfer_bytes", "Transferred", bytes], ["cache_hit_rate", "Cache hits", percent], ["avg_duration_ms", "Avg duration", ms]],
+  },
+};
+
+export function exportButtons(onExport) {
+  const box = document.createElement("span");
+  box.className = "exports";
+  for (const format of ["csv", "json"]) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = `Export ${format.toUpperCase()}`;
+    button.dataset.export = format;
+    button.addEventListener("click", () => onExport(format));
+    box.append(button);
+  }
+  return box;
+}
+
+export function renderTable(section, spec, doc) {
+  section.querySelector("table, p.empty")?.remove();
+  if (!doc.rows.length) {
+    const empty = document.createElement("p");
+    empty.className = "empty";
+    empty.textContent = "No data in this window.";
+    section.append(empty);
+    return;
+  }
+  const table = document.createElement("table");
+  const head = table.createTHead().insertRow();
+  for (const [, title, fmt] of spec.columns) {
+    const th = document.createElement("th");
+    th.textContent = title;
+    if (fmt && fmt !== String) th.className = "num";
+    head.append(th);
+  }
+  const body = table.createTBody();
+  for (const row of doc.rows) {
+    const tr = body.insertRow();
+    for (const [key, , fmt, cls] of spec.columns) {
+      const td = tr.insertCell();
+      const value = row[key];
+      td.textContent = fmt ? fmt(value) : value === "" ? "(none)" : String(value);
+      if (cls) td.className = cls;
+      else if (fmt && fmt !== String) td.className = "num";
+    }
+  }
+  section.append(table);
+}

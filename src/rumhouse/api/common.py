@@ -1,0 +1,90 @@
+"""Pieces the query modules share: percentile SQL for raw and rollup reads, and parameter helpers.
+
+Raw tables answer with exact percentiles (`quantilesExactInclusive`: linear interpolation between
+the closest ranks, the same definition as numpy's default); rollups answer from merged t-digest
+states. Each answer says which (`source`), and every percentile comes with its sample count.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import QueryParams
+
+from rumhouse.api.filters import DIMENSIONS, Filters, ParamError
+from rumhouse.api.thresholds import METRICS, PERCENTILES, THRESHOLDS
+from rumhouse.store.base import Store
+
+LEVELS = ", ".join(str(p / 100) for p in PERCENTILES)
+SOURCES = ("auto", "raw", "rollup")
+
+
+def raw_quantiles(column: str) -> str:
+    return f"quantilesExactInclusive({LEVELS})({column})"
+
+
+def rollup_quantiles(state: str) -> str:
+    return f"quantilesTDigestMerge({LEVELS})({state})"
+
+
+def percentile_fields(values: list[float] | None, prefix: str = "") -> dict[str, float | None]:
+    values = values or [None] * len(PERCENTILES)
+    return {f"{prefix}p{p}": v for p, v in zip(PERCENTILES, values)}
+
+
+def threshold_sql(which: int, default: str) -> str:
+    """multiIf(name = 'LCP', 2500, ...) from our own constants (no user input)."""
+    cases = ", ".join(f"name = '{name}', {limits[which]}" for name, limits in THRESHOLDS.items())
+    return f"multiIf({cases}, {default})"
+
+
+GOOD_SQL = f"value <= {threshold_sql(0, '-1')}"
+POOR_SQL = f"value > {threshold_sql(1, 'inf')}"
+
+
+def shares(name: str, samples: int, good: int, poor: int) -> dict[str, float | None]:
+    if name not in THRESHOLDS or not samples:
+        return {"good": None, "needs_improvement": None, "poor": None}
+    return {"good": good / samples, "needs_improvement": (samples - good - poor) / samples, "poor": poor / samples}
+
+
+def choose_source(q: QueryParams, rollup_possible: bool) -> str:
+    wanted = q.get("source", "auto")
+    if wanted not in SOURCES:
+        raise ParamError(f"source must be one of {', '.join(SOURCES)}")
+    if wanted == "rollup" and not rollup_possible:
+        raise ParamError(
+            "the rollups answer windows on whole hours with at most one dimension filter; use source=raw"
+        )
+    return "rollup" if wanted == "rollup" or (wanted == "auto" and rollup_possible) else "raw"
+
+
+def metric_param(q: QueryParams, default: str | None = "LCP") -> str | None:
+    metric = q.get("metric", default)
+    if metric is not None and metric not in METRICS:
+        raise ParamError(f"metric must be one of {', '.join(METRICS)}")
+    return metric
+
+
+def dimension_param(q: QueryParams, name: str = "by", default: str | None = None) -> str:
+    value = q.get(name, default)
+    if value not in DIMENSIONS:
+        raise ParamError(f"{name} must be one of {', '.join(DIMENSIONS)}")
+    return value
+
+
+def int_param(q: QueryParams, name: str, default: int, lo: int, hi: int) -> int:
+    raw = q.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ParamError(f"{name} must be an integer") from None
+    if not lo <= value <= hi:
+        raise ParamError(f"{name} must be between {lo} and {hi}")
+    return value
+
+
+def rows(store: Store, sql: str, f: Filters, extra: dict[str, Any] | None = None) -> list[list[Any]]:
+    return store.query(sql, {**f.params(), **(extra or {})}, readonly=True).rows

@@ -1,0 +1,200 @@
+"""Core Web Vitals answers: summary, time series, split by a dimension, pages by impact, comparisons."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from starlette.datastructures import QueryParams
+
+from rumhouse.api.common import (
+    GOOD_SQL,
+    POOR_SQL,
+    choose_source,
+    dimension_param,
+    int_param,
+    metric_param,
+    percentile_fields,
+    raw_quantiles,
+    rollup_quantiles,
+    rows,
+    shares,
+)
+from rumhouse.api.filters import DIMENSIONS, Filters, ParamError, parse_time
+from rumhouse.api.table import Table
+from rumhouse.api.thresholds import METRICS, PERCENTILES, THRESHOLDS, UNITS, rating
+from rumhouse.store.base import Store
+
+STAT_COLUMNS = ["samples", *[f"p{p}" for p in PERCENTILES], "good", "needs_improvement", "poor"]
+# Time-series buckets, seconds. Buckets of whole hours can be read from the hourly rollup.
+BUCKETS = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 86400)
+
+
+def _stats_row(name: str, samples: int, quantiles, good: int, poor: int) -> dict:
+    return {"samples": samples, **percentile_fields(quantiles), **shares(name, samples, good, poor)}
+
+
+def _raw_stats() -> str:
+    return (f"count() AS samples, {raw_quantiles('value')} AS q,"
+            f" countIf({GOOD_SQL}) AS good, countIf({POOR_SQL}) AS poor")
+
+
+ROLLUP_STATS = f"sum(samples), {rollup_quantiles('quantiles')}, sum(good), sum(poor)"
+
+
+def summary_rows(store: Store, f: Filters, source: str) -> dict[str, dict]:
+    if source == "rollup":
+        sql = f"SELECT name, {ROLLUP_STATS} FROM {f.rollup_source('vitals', f.rollup_dims())} GROUP BY name"
+    else:
+        sql = f"SELECT name, {_raw_stats()} FROM rumhouse.vitals WHERE {f.raw_where()} GROUP BY name"
+    return {name: _stats_row(name, n, q, good, poor) for name, n, q, good, poor in rows(store, sql, f)}
+
+
+def summary(store: Store, f: Filters, q: QueryParams) -> Table:
+    source = choose_source(q, f.rollup_ok)
+    found = summary_rows(store, f, source)
+    out = []
+    for name in METRICS:
+        if name not in found:
+            continue
+        stats = found[name]
+        good, poor = THRESHOLDS.get(name, (None, None))
+        out.append({"metric": name, "unit": UNITS[name], **stats,
+                    "rating": rating(name, stats["p75"]) if stats["p75"] is not None else None,
+                    "good_threshold": good, "poor_threshold": poor})
+    columns = ["metric", "unit", *STAT_COLUMNS, "rating", "good_threshold", "poor_threshold"]
+    return Table(columns, out, source)
+
+
+def pick_bucket(f: Filters, q: QueryParams) -> int:
+    if "bucket" in q:
+        bucket = int_param(q, "bucket", 3600, 60, 86400)
+        if bucket not in BUCKETS:
+            raise ParamError(f"bucket must be one of {', '.join(map(str, BUCKETS))} (seconds)")
+        return bucket
+    seconds = (f.end - f.start).total_seconds()
+    # About 30 to 170 points per chart.
+    for limit, bucket in ((2 * 3600, 60), (12 * 3600, 300), (3 * 86400, 3600), (8 * 86400, 3 * 3600)):
+        if seconds <= limit:
+            return bucket
+    return 6 * 3600
+
+
+def timeseries(store: Store, f: Filters, q: QueryParams) -> Table:
+    metric = metric_param(q, None)
+    percentile = int_param(q, "percentile", 75, 50, 99)
+    if percentile not in PERCENTILES:
+        raise ParamError(f"percentile must be one of {', '.join(map(str, PERCENTILES))}")
+    bucket = pick_bucket(f, q)
+    source = choose_source(q, f.rollup_ok and bucket % 3600 == 0)
+    index = PERCENTILES.index(percentile) + 1  # ClickHouse arrays count from 1
+    metric_sql = " AND name = {metric:String}" if metric else ""
+    if source == "rollup":
+        sql = (f"SELECT toStartOfInterval(hour, toIntervalSecond({{bucket:UInt32}})) AS t, name, sum(samples),"
+               f" {rollup_quantiles('quantiles')}[{index}] FROM rumhouse.vitals_hourly"
+               f" WHERE {f.rollup_where()}{metric_sql} GROUP BY t, name ORDER BY name, t")
+    else:
+        sql = (f"SELECT toStartOfInterval(toDateTime(time, 'UTC'), toIntervalSecond({{bucket:UInt32}})) AS t, name,"
+               f" count(), {raw_quantiles('value')}[{index}] FROM rumhouse.vitals"
+               f" WHERE {f.raw_where()}{metric_sql} GROUP BY t, name ORDER BY name, t")
+    found = rows(store, sql, f, {"bucket": bucket, "metric": metric or ""})
+    out = [{"time": _iso(t), "metric": name, "samples": n, "value": v} for t, name, n, v in found]
+    meta = {"bucket_seconds": bucket, "percentile": percentile}
+    return Table(["time", "metric", "samples", "value"], out, source, meta)
+
+
+def _iso(clickhouse_time: str) -> str:
+    return datetime.fromisoformat(clickhouse_time).replace(tzinfo=UTC).isoformat()
+
+
+def split(store: Store, f: Filters, q: QueryParams) -> Table:
+    metric = metric_param(q)
+    by = dimension_param(q)
+    limit = int_param(q, "limit", 50, 1, 1000)
+    source = choose_source(q, f.hour_aligned and set(f.dims) <= {by})
+    if source == "rollup":
+        where = f.rollup_dims(split_by=by) + " AND name = {metric:String}"
+        sql = (f"SELECT dim_value AS v, {ROLLUP_STATS} FROM {f.rollup_source('vitals', where)}"
+               " GROUP BY v ORDER BY 2 DESC, v LIMIT {limit:UInt32}")
+    else:
+        sql = (f"SELECT {DIMENSIONS[by]} AS v, {_raw_stats()} FROM rumhouse.vitals"
+               f" WHERE {f.raw_where()} AND name = {{metric:String}}"
+               " GROUP BY v ORDER BY samples DESC, v LIMIT {limit:UInt32}")
+    found = rows(store, sql, f, {"metric": metric, "limit": limit})
+    out = [{"value": v, **_stats_row(metric, n, qs, good, poor)} for v, n, qs, good, poor in found]
+    return Table(["value", *STAT_COLUMNS], out, source, {"metric": metric, "by": by})
+
+
+def pages(store: Store, f: Filters, q: QueryParams) -> Table:
+    """Paths ranked by impact: page views x how far p75 is over the good threshold (relative)."""
+    metric = metric_param(q)
+    if metric not in THRESHOLDS:
+        raise ParamError(f"{metric} has no threshold to rank pages against")
+    limit = int_param(q, "limit", 50, 1, 1000)
+    source = choose_source(q, f.hour_aligned and set(f.dims) <= {"path"})
+    if source == "rollup":
+        paths = f.rollup_dims(split_by="path")
+        views_sql = (f"SELECT dim_value, sum(page_views) FROM {f.rollup_source('page_views', paths)}"
+                     " GROUP BY dim_value")
+        stats_sql = (f"SELECT dim_value, {ROLLUP_STATS}"
+                     f" FROM {f.rollup_source('vitals', paths + ' AND name = {metric:String}')} GROUP BY dim_value")
+    else:
+        views_sql = f"SELECT path, count() FROM rumhouse.page_views WHERE {f.raw_where()} GROUP BY path"
+        stats_sql = (f"SELECT path, {_raw_stats()} FROM rumhouse.vitals"
+                     f" WHERE {f.raw_where()} AND name = {{metric:String}} GROUP BY path")
+    views = dict(rows(store, views_sql, f))
+    good_limit = THRESHOLDS[metric][0]
+    out = []
+    for path, n, qs, good, poor in rows(store, stats_sql, f, {"metric": metric}):
+        stats = _stats_row(metric, n, qs, good, poor)
+        page_views = int(views.get(path, 0))
+        excess = max(0.0, (stats["p75"] - good_limit) / good_limit) if stats["p75"] is not None else 0.0
+        out.append({"path": path, "page_views": page_views, **stats, "threshold": good_limit,
+                    "excess": excess, "impact": page_views * excess})
+    out.sort(key=lambda r: (-r["impact"], -r["page_views"], r["path"]))
+    columns = ["path", "page_views", *STAT_COLUMNS, "threshold", "excess", "impact"]
+    return Table(columns, out[:limit], source, {"metric": metric})
+
+
+def compare(store: Store, f: Filters, q: QueryParams) -> Table:
+    """Baseline (a) against current (b): two releases, two given periods, or the window before."""
+    release_a, release_b = q.get("release_a"), q.get("release_b")
+    if release_a is not None or release_b is not None:
+        if not (release_a and release_b):
+            raise ParamError("release_a and release_b go together")
+        fa = f.with_(dims={**f.dims, "release": release_a})
+        fb = f.with_(dims={**f.dims, "release": release_b})
+        mode = "releases"
+    elif any(k in q for k in ("a_from", "a_to", "b_from", "b_to")):
+        try:
+            fa = f.with_(start=parse_time("a_from", q["a_from"]), end=parse_time("a_to", q["a_to"]), range="custom")
+            fb = f.with_(start=parse_time("b_from", q["b_from"]), end=parse_time("b_to", q["b_to"]), range="custom")
+        except KeyError as missing:
+            raise ParamError(f"{missing.args[0]} is missing: give a_from, a_to, b_from and b_to") from None
+        if fa.end <= fa.start or fb.end <= fb.start:
+            raise ParamError("each period must end after it starts")
+        mode = "periods"
+    else:
+        fa, fb = f.with_(start=f.start - (f.end - f.start), end=f.start, range="custom"), f
+        mode = "previous"
+    source = choose_source(q, fa.rollup_ok and fb.rollup_ok)
+    a, b = summary_rows(store, fa, source), summary_rows(store, fb, source)
+    out = []
+    for name in METRICS:
+        if name not in a and name not in b:
+            continue
+        sa, sb = a.get(name, {}), b.get(name, {})
+        row = {"metric": name, "unit": UNITS[name]}
+        for side, stats in (("a", sa), ("b", sb)):
+            row[f"{side}_samples"] = stats.get("samples", 0)
+            row.update({f"{side}_p{p}": stats.get(f"p{p}") for p in PERCENTILES})
+            row[f"{side}_good"] = stats.get("good")
+        pa, pb = row["a_p75"], row["b_p75"]
+        row["p75_change"] = pb - pa if pa is not None and pb is not None else None
+        row["p75_change_pct"] = (pb - pa) / pa * 100 if pa and pb is not None else None
+        out.append(row)
+    columns = ["metric", "unit"]
+    for side in ("a", "b"):
+        columns += [f"{side}_samples", *[f"{side}_p{p}" for p in PERCENTILES], f"{side}_good"]
+    columns += ["p75_change", "p75_change_pct"]
+    meta = {"mode": mode, "a": fa.describe(), "b": fb.describe()}
+    return Table(columns, out, source, meta)

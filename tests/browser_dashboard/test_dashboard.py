@@ -1,0 +1,164 @@
+"""The dashboard in Debian's Chromium (Playwright): sign in, the cards show the API's figures, the time
+range and a dimension filter change them, a CSV export downloads the API's CSV; no console errors.
+Screenshots go to test-artifacts/dashboard/."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from support.reading_data import THRESHOLDS  # noqa: F401  (the seeded data's thresholds, same as the API's)
+from support.server import REPO
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+ARTIFACTS = REPO / "test-artifacts" / "dashboard"
+
+pytestmark = pytest.mark.browser
+
+
+def format_metric(metric: str, value: float) -> str:
+    """The dashboard's format.js, written again here."""
+    if metric == "CLS":
+        return f"{value:.3f}"
+    if value >= 1000:
+        return f"{value / 1000:.2f} s"
+    return f"{round(value)} ms"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("/usr/bin/chromium is missing: the dashboard test cannot run (install Debian's chromium)")
+        pytest.skip("/usr/bin/chromium is missing")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda m: problems.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+    page.problems = problems
+    yield page
+    context.close()
+
+
+def wait_ready(page):
+    page.wait_for_function("document.body.dataset.state === 'ready' || document.body.dataset.state === 'error'")
+    assert page.evaluate("document.body.dataset.state") == "ready", page.inner_text("#status")
+
+
+def check_cards(page, summary):
+    rows = {r["metric"]: r for r in summary["rows"]}
+    assert rows
+    for metric in ("LCP", "INP", "CLS", "FCP", "TTFB", "FID"):
+        card = page.locator(f"[data-testid=card-{metric}]")
+        if metric not in rows:
+            assert "no samples" in card.inner_text()
+            continue
+        row = rows[metric]
+        assert float(card.get_attribute("data-p75")) == pytest.approx(row["p75"], rel=1e-6)
+        assert card.locator(".p75").inner_text() == format_metric(metric, row["p75"])
+        assert card.locator(".samples").inner_text() == f"{row['samples']:,} samples"
+        for cls, share in (("good", row["good"]), ("ni", row["needs_improvement"]), ("poor", row["poor"])):
+            text = card.locator(f".{cls}-share").inner_text()
+            # One decimal; JavaScript rounds halves up where Python rounds them to even.
+            assert text.endswith("%") and abs(float(text[:-1]) - share * 100) <= 0.05 + 1e-9, (metric, cls, text)
+
+
+def add_filter(page, dimension: str, value: str):
+    page.select_option("#dimension", dimension)
+    page.wait_for_selector(f"#dimension-value[data-ready={dimension}] option[value='{value}']", state="attached")
+    page.select_option("#dimension-value", value)
+    wait_ready(page)
+    assert page.locator(f"[data-dimension={dimension}]").inner_text().startswith(f"{dimension}: {value}")
+
+
+def test_dashboard(reading, demo_token, page, tmp_path):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.goto(reading.url + "/")
+    page.screenshot(path=str(ARTIFACTS / "1-sign-in.png"))
+    page.fill("#token", demo_token)
+    page.click("#sign-in button[type=submit]")
+    wait_ready(page)
+    check_cards(page, reading.api("/vitals/summary", demo_token, site="demo", range="24h"))
+    assert page.locator("[data-table=pages] tbody tr").count() > 0
+    assert page.locator("[data-table=errors] tbody tr").count() > 0
+    assert page.locator("[data-table=api-calls] tbody tr").count() > 0
+    assert page.locator("[data-table=resources] tbody tr").count() > 0
+    first_path = reading.api("/pages", demo_token, site="demo", range="24h", metric="LCP", limit=20)["rows"][0]["path"]
+    assert page.locator("[data-table=pages] tbody tr").first.locator("td").first.inner_text() == first_path
+    page.screenshot(path=str(ARTIFACTS / "2-signed-in-24h.png"), full_page=True)
+
+    page.select_option("#range", "7d")
+    wait_ready(page)
+    check_cards(page, reading.api("/vitals/summary", demo_token, site="demo", range="7d"))
+
+    add_filter(page, "browser", "Chrome")
+    filtered = reading.api("/vitals/summary", demo_token, site="demo", range="7d", browser="Chrome")
+    assert filtered["source"] == "rollup"
+    check_cards(page, filtered)
+    assert filtered["rows"][0]["samples"] < reading.api("/vitals/summary", demo_token, site="demo",
+                                                        range="7d")["rows"][0]["samples"]
+    page.screenshot(path=str(ARTIFACTS / "3-7d-chrome.png"), full_page=True)
+
+    # A second filter: the raw tables answer (the rollups hold one dimension at a time).
+    add_filter(page, "device", "desktop")
+    both = reading.api("/vitals/summary", demo_token, site="demo", range="7d", browser="Chrome", device="desktop")
+    assert both["source"] == "raw"
+    check_cards(page, both)
+    page.click("[data-dimension=device] button")
+    wait_ready(page)
+    check_cards(page, filtered)
+    with page.expect_download() as info:
+        page.locator("[data-table=pages] [data-export=csv]").click()
+    saved = tmp_path / "pages.csv"
+    info.value.save_as(saved)
+    expected = reading.api("/pages", demo_token, site="demo", range="7d", browser="Chrome", metric="LCP", limit=20,
+                           format="csv")
+    assert saved.read_text() == expected
+    assert info.value.suggested_filename == "rumhouse-pages.csv"
+
+    with page.expect_download() as info:
+        page.locator("#cards-panel [data-export=json]").click()
+    info.value.save_as(tmp_path / "summary.json")
+    assert (tmp_path / "summary.json").read_text().startswith('{"source"')
+
+    # A custom window (from / to, UTC), on whole hours as the page proposes it.
+    page.select_option("#range", "custom")
+    wait_ready(page)
+    start, end = page.input_value("#from") + ":00Z", page.input_value("#to") + ":00Z"
+    custom = reading.api("/vitals/summary", demo_token, site="demo", browser="Chrome", **{"from": start, "to": end})
+    assert custom["source"] == "rollup"
+    check_cards(page, custom)
+    page.screenshot(path=str(ARTIFACTS / "4-custom-window.png"), full_page=True)
+
+    # Reloading keeps the session (sessionStorage); signing out forgets the token.
+    page.reload()
+    wait_ready(page)
+    page.click("#sign-out")
+    assert page.locator("#sign-in").is_visible()
+    assert page.evaluate("sessionStorage.length") == 0
+    assert page.problems == []
+
+
+def test_a_wrong_token_is_refused(reading, page):
+    page.goto(reading.url + "/")
+    page.fill("#token", "rh_wrong_token")
+    page.click("#sign-in button[type=submit]")
+    page.wait_for_function("document.getElementById('sign-in-error').textContent !== ''")
+    assert page.inner_text("#sign-in-error") == "That token is not valid."
+    assert page.locator("#dashboard").is_hidden()
+    page.screenshot(path=str(ARTIFACTS / "5-wrong-token.png"))
+    # The browser itself logs the 401 of the failed sign-in; nothing else may go wrong.
+    assert [p for p in page.problems if "401" not in p] == []

@@ -1,0 +1,97 @@
+"""`rumhouse token create/list/revoke`, through the running server and on a data folder with no server;
+tokens are stored hashed; a revoked token stops working."""
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+
+from support.server import ADMIN_TOKEN, REPO, RumhouseServer
+
+
+def rumhouse(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "rumhouse", *args], check=False, env=env, cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+
+
+def cli_env(server: RumhouseServer) -> dict:
+    return {**server.env, "RUMHOUSE_URL": server.url}
+
+
+def test_create_prints_the_token_once_and_stores_only_its_hash(reading):
+    created = rumhouse(cli_env(reading), "token", "create", "--role", "viewer", "--site", "demo", "--name", "ci")
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip()
+    assert token.startswith("rh_") and len(token) > 40
+    assert "shown only this once" in created.stderr
+    token_id = token.split("_")[1]
+
+    stored = reading.sql("SELECT id, hash, role, sites, name FROM rumhouse.tokens FINAL")
+    mine = [row for row in stored if row["id"] == token_id]
+    assert mine == [{"id": token_id, "hash": hashlib.sha256(token.encode()).hexdigest(), "role": "viewer",
+                     "sites": ["demo"], "name": "ci"}]
+    dump = reading.client.post("/api/v1/sql", content="SELECT * FROM rumhouse.tokens",
+                               params={"format": "csv"}, headers={"authorization": f"Bearer {ADMIN_TOKEN}"}).text
+    assert token not in dump and token.split("_", 2)[2] not in dump
+
+    listed = rumhouse(cli_env(reading), "token", "list")
+    assert listed.returncode == 0 and token_id in listed.stdout and token not in listed.stdout
+
+    ok = reading.client.get("/api/v1/vitals/summary", params={"site": "demo"},
+                            headers={"authorization": f"Bearer {token}"})
+    assert ok.status_code == 200
+
+
+def test_revoked_tokens_stop_working(reading):
+    token = reading.token("viewer", "demo")
+    headers = {"authorization": f"Bearer {token}"}
+    assert reading.client.get("/api/v1/vitals/summary", params={"site": "demo"}, headers=headers).status_code == 200
+    revoked = rumhouse(cli_env(reading), "token", "revoke", token.split("_")[1])
+    assert revoked.returncode == 0, revoked.stderr
+    # The lookup cache keeps an answer for at most 2 s (the same process clears it at once).
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        status = reading.client.get("/api/v1/vitals/summary", params={"site": "demo"}, headers=headers).status_code
+        if status == 401:
+            break
+        time.sleep(0.2)
+    assert status == 401
+    assert rumhouse(cli_env(reading), "token", "revoke", "doesnotexist").returncode == 1
+
+
+def test_a_tampered_token_with_a_real_id_is_refused(reading):
+    token = reading.token("viewer", "demo")
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    response = reading.client.get("/api/v1/vitals/summary", params={"site": "demo"},
+                                  headers={"authorization": f"Bearer {forged}"})
+    assert response.status_code == 401
+
+
+def test_bad_requests_to_create(reading):
+    headers = {"authorization": f"Bearer {ADMIN_TOKEN}"}
+    for body in ({"role": "owner", "sites": ["demo"]}, {"role": "viewer"}, {"sites": ["demo"]},
+                 {"role": "viewer", "sites": "demo"}):
+        assert reading.client.post("/api/v1/tokens", json=body, headers=headers).status_code == 400, body
+
+
+def test_tokens_without_a_running_server(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUMHOUSE_")}
+    env.update(RUMHOUSE_DATA_DIR=str(tmp_path / "data"), RUMHOUSE_URL="http://127.0.0.1:9",
+               PYTHONPATH=str(REPO / "src"))
+    (tmp_path / "data").mkdir()
+    created = rumhouse(env, "token", "create", "--role", "admin")
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip()
+    listed = rumhouse(env, "token", "list")
+    assert listed.returncode == 0 and token.split("_")[1] in listed.stdout and "admin" in listed.stdout
+    assert rumhouse(env, "token", "revoke", token.split("_")[1]).returncode == 0
+    assert rumhouse(env, "token", "create", "--role", "viewer").returncode == 2  # a viewer needs a site
+
+    # The server started on that folder later knows the revoked token as revoked.
+    server = RumhouseServer(tmp_path / "data").start()
+    try:
+        response = server.client.get("/api/v1/sites", headers={"authorization": f"Bearer {token}"})
+        assert response.status_code == 401
+    finally:
+        server.close()
