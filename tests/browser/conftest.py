@@ -1,5 +1,8 @@
 """Fixtures for the real-browser tests of rum.js: a real rumhouse server (uvicorn, embedded chDB, a fresh
-data folder per session), the test site, and Debian's Chromium driven by Playwright.
+data folder), the test site, and Debian's Chromium driven by Playwright.
+
+Package-scoped: Playwright's sync API runs an event loop, and one left open would break the next
+package's own `sync_playwright()` (tests/browser_dashboard).
 
 Under CI=true a missing Chromium (or web-vitals) fails these tests; elsewhere they are skipped.
 """
@@ -46,14 +49,14 @@ class Rumhouse(RumhouseServer):
         return self.client.get("/metrics").text
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def rumhouse(tmp_path_factory):
     server = Rumhouse(tmp_path_factory.mktemp("browser") / "data", RUMHOUSE_FLUSH_INTERVAL="0.1").start()
     yield server
     server.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def site(rumhouse):
     # web-vitals is a devDependency of the snippet, loaded by the test pages only.
     if not npm_ci():
@@ -62,7 +65,7 @@ def site(rumhouse):
         yield s
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     if not os.path.exists(CHROMIUM):
         unavailable(f"{CHROMIUM} is missing")
