@@ -36,7 +36,7 @@ safe(() => {
   // The public API exists even when nothing is measured, so the page's calls never throw.
   W.rumhouse = { measure: safe(measure) };
   // What the snippet cannot do without; older browsers are left alone.
-  if (W.PerformanceObserver && P.getEntriesByType && (N.sendBeacon || W.fetch) && W.WeakMap) {
+  if (W.PerformanceObserver && P && P.getEntriesByType && (N.sendBeacon || W.fetch) && W.WeakMap) {
     const script = D.currentScript || D.querySelector('script[data-site]');
     // A prerendered page starts measuring when it is shown.
     D.prerendering ? on(D, 'prerenderingchange', () => start(script)) : start(script);

@@ -8,10 +8,7 @@ import { vital } from './queue.js';
 import { D, P, W, now, on, safe } from './util.js';
 
 /** When the page was first hidden (Infinity while it has not been): paints after it don't count. */
-export let hiddenAt =
-  D.visibilityState == 'hidden'
-    ? 0
-    : (P.getEntriesByType('visibility-state').find((e) => e.name == 'hidden') || { startTime: 1 / 0 }).startTime;
+export let hiddenAt;
 
 /** Ends the current page view's reporting: final metric values, then a beacon. */
 export const end = (last) => {
@@ -22,6 +19,11 @@ export const end = (last) => {
 const raf = (fn) => requestAnimationFrame(safe(fn));
 
 export const lifecycle = (flushMs) => {
+  // Set here, not when the file is evaluated: only browsers that passed the entry's checks get here.
+  hiddenAt =
+    D.visibilityState == 'hidden'
+      ? 0
+      : (P.getEntriesByType('visibility-state').find((e) => e.name == 'hidden') || { startTime: 1 / 0 }).startTime;
   on(D, 'visibilitychange', (e) => {
     if (D.visibilityState == 'hidden') {
       hiddenAt = Math.min(hiddenAt, e.timeStamp);

@@ -4,7 +4,7 @@
 export const W = window;
 export const D = document;
 export const N = navigator;
-export const P = performance;
+export const P = W.performance; // read from window: a browser without it gets undefined, not an error
 export const now = () => P.now();
 
 /** Wraps a function so that it never throws; it returns undefined instead. */
