@@ -63,17 +63,14 @@ def site(rumhouse):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(playwright):
     if not os.path.exists(CHROMIUM):
         unavailable(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        # Playwright turns the back/forward cache off by default; real browsers have it on.
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
-                               ignore_default_args=["--disable-back-forward-cache"])
-        yield b
-        b.close()
+    # Playwright turns the back/forward cache off by default; real browsers have it on.
+    b = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+                                   ignore_default_args=["--disable-back-forward-cache"])
+    yield b
+    b.close()
 
 
 @pytest.fixture
