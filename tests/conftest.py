@@ -35,3 +35,13 @@ def server(tmp_path_factory):
     srv.close()
     assert accepted == inserted + dropped, (accepted, inserted, dropped)
     assert stored == inserted, (stored, inserted)
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    """One Playwright for the whole run, shared by the snippet and dashboard suites: its sync API runs an
+    event loop in this thread, and a second instance started while the first is alive fails."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        yield pw

@@ -1,8 +1,8 @@
 """Fixtures for the real-browser tests of rum.js: a real rumhouse server (uvicorn, embedded chDB, a fresh
 data folder), the test site, and Debian's Chromium driven by Playwright.
 
-Package-scoped: Playwright's sync API runs an event loop, and one left open would break the next
-package's own `sync_playwright()` (tests/browser_dashboard).
+The server and the site are package-scoped (freed when these tests end); Playwright is the run's one
+instance (`playwright` in tests/conftest.py), shared with tests/browser_dashboard.
 
 Under CI=true a missing Chromium (or web-vitals) fails these tests; elsewhere they are skipped.
 """
@@ -65,18 +65,15 @@ def site(rumhouse):
         yield s
 
 
-@pytest.fixture(scope="package")
-def browser():
+@pytest.fixture(scope="session")
+def browser(playwright):
     if not os.path.exists(CHROMIUM):
         unavailable(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        # Playwright turns the back/forward cache off by default; real browsers have it on.
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
-                               ignore_default_args=["--disable-back-forward-cache"])
-        yield b
-        b.close()
+    # Playwright turns the back/forward cache off by default; real browsers have it on.
+    b = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+                                   ignore_default_args=["--disable-back-forward-cache"])
+    yield b
+    b.close()
 
 
 @pytest.fixture
