@@ -1,0 +1,52 @@
+"""Helpers the budget, alert and suggestion routes share: who may read or change a site, JSON bodies."""
+
+from __future__ import annotations
+
+import anyio
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from rumhouse.api.access import Access, forbidden, problem
+from rumhouse.tokens import Principal
+
+
+def json(doc, status: int = 200) -> Response:
+    return Response(orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY), status_code=status,
+                    media_type="application/json")
+
+
+async def reader(access: Access, request: Request, site: str | None) -> Principal | Response:
+    who = await access.principal(request)
+    if isinstance(who, Response):
+        return who
+    if site is not None and not who.may_read(site):
+        return forbidden(f"this token may not read site {site!r}")
+    return who
+
+
+async def admin_of(access: Access, request: Request, site: str) -> Principal | Response:
+    who = await access.principal(request)
+    if isinstance(who, Response):
+        return who
+    if not (who.is_admin and who.may_read(site)):
+        return forbidden(f"changing site {site!r} needs an admin token for it")
+    return who
+
+
+async def body(request: Request) -> dict | Response:
+    try:
+        doc = orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        return problem(400, "bad_request", "the body must be a JSON object")
+    if not isinstance(doc, dict):
+        return problem(400, "bad_request", "the body must be a JSON object")
+    return doc
+
+
+async def run(fn, *args):
+    return await anyio.to_thread.run_sync(lambda: fn(*args))
+
+
+def actor(who: Principal) -> str:
+    return who.token_id or "admin"
