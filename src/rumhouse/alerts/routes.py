@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from rumhouse.alerts.notifier import iso
 from rumhouse.api.access import Access, problem
-from rumhouse.budgets.http import actor, admin_of, body, json, reader, run
+from rumhouse.budgets.http import guarded, actor, admin_of, body, json, reader, run
 
 PREFIX = "/api/v1/alerts"
 
@@ -95,9 +95,9 @@ def alert_routes(runtime, access: Access) -> list[Route]:
                                  for c in changes]})
 
     return [
-        Route(PREFIX, listing, methods=["GET"]),
-        Route(PREFIX + "/events", events, methods=["GET"]),
-        Route(PREFIX + "/deliveries", deliveries, methods=["GET"]),
-        Route(PREFIX + "/evaluate", evaluate, methods=["POST"]),
-        Route(PREFIX + "/{name}/{action}", action, methods=["POST"]),
+        Route(PREFIX, guarded(listing), methods=["GET"]),
+        Route(PREFIX + "/events", guarded(events), methods=["GET"]),
+        Route(PREFIX + "/deliveries", guarded(deliveries), methods=["GET"]),
+        Route(PREFIX + "/evaluate", guarded(evaluate), methods=["POST"]),
+        Route(PREFIX + "/{name}/{action}", guarded(action), methods=["POST"]),
     ]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+
 import anyio
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
 from rumhouse.api.access import Access, forbidden, problem
+from rumhouse.api.filters import ParamError
+from rumhouse.budgets.targets import SpecError
+from rumhouse.store.base import StoreError
 from rumhouse.tokens import Principal
 
 
@@ -50,3 +55,18 @@ async def run(fn, *args):
 
 def actor(who: Principal) -> str:
     return who.token_id or "admin"
+
+
+def guarded(handler):
+    """A route whose store fails answers 503, and a bad parameter 400, like the read routes."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except (ParamError, SpecError) as exc:
+            return problem(400, "bad_request", str(exc))
+        except StoreError as exc:
+            return problem(503, "store_unavailable", str(exc))
+
+    return wrapped

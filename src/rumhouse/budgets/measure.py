@@ -45,7 +45,7 @@ def _conditions(t: Target, f: Filters) -> str:
 
 def target_sql(t: Target, f: Filters, bucket_seconds: int | None = None) -> str:
     where = _conditions(t, f)
-    b = "intDiv(toUnixTimestamp(time), {m_bucket:UInt32}) * {m_bucket:UInt32}" if bucket_seconds else "0"
+    b = ("intDiv(toUnixTimestamp({col}), {{m_bucket:UInt32}}) * {{m_bucket:UInt32}}" if bucket_seconds else "0")
     if t.metric == "api_duration":
         select, table = f"{_stat_sql(t, 'duration_ms')}, count()", "rumhouse.api_calls"
     elif t.metric == "api_error_rate":
@@ -55,14 +55,14 @@ def target_sql(t: Target, f: Filters, bucket_seconds: int | None = None) -> str:
         select = f"countIf(page_view_id IN ({errors})) / count(), count()"
         table = "rumhouse.page_views"
     elif t.metric == "resource_bytes":
-        per_view = (f"SELECT page_view_id, min(time) AS time, sum(transfer_bytes) AS bytes FROM rumhouse.resources"
-                    f" WHERE {where} AND type = {{m_type:String}} GROUP BY page_view_id")
-        return (f"SELECT {b} AS b, {_stat_sql(t, 'bytes')}, count() FROM ({per_view})"
+        per_view = (f"SELECT page_view_id, min(time) AS first_time, sum(transfer_bytes) AS bytes"
+                    f" FROM rumhouse.resources WHERE {where} AND type = {{m_type:String}} GROUP BY page_view_id")
+        return (f"SELECT {b.format(col='first_time')} AS b, {_stat_sql(t, 'bytes')}, count() FROM ({per_view})"
                 " GROUP BY b ORDER BY b")
     else:
         select, table = f"{_stat_sql(t, 'value')}, count()", "rumhouse.vitals"
         where += " AND name = {m_name:String}"
-    return f"SELECT {b} AS b, {select} FROM {table} WHERE {where} GROUP BY b ORDER BY b"
+    return f"SELECT {b.format(col='time')} AS b, {select} FROM {table} WHERE {where} GROUP BY b ORDER BY b"
 
 
 def _params(t: Target, f: Filters, bucket_seconds: int | None) -> dict:

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from rumhouse.api.access import Access, problem
 from rumhouse.api.filters import Filters, ParamError, parse_time
-from rumhouse.budgets.http import actor, admin_of, body, json, reader, run
+from rumhouse.budgets.http import guarded, actor, admin_of, body, json, reader, run
 from rumhouse.budgets.model import parse_budget, parse_duration
 from rumhouse.budgets.repository import BudgetRepository
 from rumhouse.budgets.status import PERIODS, budget_status, compliance_report
@@ -190,10 +190,10 @@ def budget_routes(runtime, access: Access) -> list[Route]:
         return Response(status_code=204)
 
     return [
-        Route(PREFIX, collection, methods=["GET", "POST"]),
-        Route(PREFIX + "/status", status, methods=["GET"]),
-        Route(PREFIX + "/report", report, methods=["GET"]),
-        Route(PREFIX + "/{name}", item, methods=["GET", "PUT", "DELETE"]),
-        Route(PREFIX + "/{name}/overrides", overrides, methods=["GET", "POST"]),
-        Route(PREFIX + "/{name}/overrides/{id}", end_override, methods=["DELETE"]),
+        Route(PREFIX, guarded(collection), methods=["GET", "POST"]),
+        Route(PREFIX + "/status", guarded(status), methods=["GET"]),
+        Route(PREFIX + "/report", guarded(report), methods=["GET"]),
+        Route(PREFIX + "/{name}", guarded(item), methods=["GET", "PUT", "DELETE"]),
+        Route(PREFIX + "/{name}/overrides", guarded(overrides), methods=["GET", "POST"]),
+        Route(PREFIX + "/{name}/overrides/{id}", guarded(end_override), methods=["DELETE"]),
     ]

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from rumhouse.api.access import Access, problem
 from rumhouse.api.filters import Filters, ParamError
-from rumhouse.budgets.http import actor, admin_of, body, json, reader, run
+from rumhouse.budgets.http import guarded, actor, admin_of, body, json, reader, run
 from rumhouse.budgets.release import compare_releases, previous_release
 from rumhouse.budgets.suggestions import SHOWN, compute
 
@@ -103,7 +103,7 @@ def suggestion_routes(runtime, access: Access) -> list[Route]:
         return json({"site": site, "release_a": a, "release_b": b, "filters": f.describe(), "metrics": rows})
 
     return [
-        Route("/api/v1/suggestions", listing, methods=["GET"]),
-        Route("/api/v1/suggestions/{id}", set_status, methods=["PUT"]),
-        Route("/api/v1/releases/compare", compare, methods=["GET"]),
+        Route("/api/v1/suggestions", guarded(listing), methods=["GET"]),
+        Route("/api/v1/suggestions/{id}", guarded(set_status), methods=["PUT"]),
+        Route("/api/v1/releases/compare", guarded(compare), methods=["GET"]),
     ]
