@@ -113,15 +113,13 @@ def _order_releases(data: Dataset) -> None:
 
 
 BUDGET_CONFIG = """
-[[sites]]
-key = "demo"
-origins = ["*"]
+{alerting}
 
 [[budgets]]
 name = "lcp-tight"
 site = "budget"
 metric = "LCP"
-limit = 2500
+limit = 2200
 
 [[budgets]]
 name = "lcp-warn"
@@ -197,4 +195,72 @@ name = "rel-lcp"
 site = "rel"
 metric = "LCP"
 limit = 10000
+"""
+
+
+ALERTING = """
+[[sites]]
+key = "demo"
+origins = ["*"]
+
+[[alerts]]
+name = "api-slow"
+site = "budget"
+metric = "api_duration"
+endpoint = "/api/*"
+stat = "p95"
+above = 500
+window = "24h"
+for = "0s"
+repeat = "1h"
+group = "budget-perf"
+channels = ["hook", "slack", "mail"]
+
+[[alerts]]
+name = "budget-js-errors"
+budget = "js-errors"
+window = "24h"
+for = "0s"
+group = "budget-perf"
+channels = ["hook"]
+
+[[alerts]]
+name = "calm-lcp"
+site = "calm"
+metric = "LCP"
+above = 4000
+window = "24h"
+channels = ["hook"]
+
+[[alerts]]
+name = "flaky"
+site = "budget"
+metric = "LCP"
+above = 100
+window = "24h"
+channels = ["broken"]
+
+[[channels]]
+name = "hook"
+type = "webhook"
+url = "{hook}"
+secret = "{secret}"
+
+[[channels]]
+name = "slack"
+type = "slack"
+url = "{slack}"
+
+[[channels]]
+name = "mail"
+type = "email"
+smtp_host = "127.0.0.1"
+smtp_port = {smtp_port}
+from = "rum@example.test"
+to = ["oncall@example.test"]
+
+[[channels]]
+name = "broken"
+type = "webhook"
+url = "{broken}"
 """
