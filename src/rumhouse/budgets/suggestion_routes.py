@@ -104,6 +104,6 @@ def suggestion_routes(runtime, access: Access) -> list[Route]:
 
     return [
         Route("/api/v1/suggestions", guarded(listing), methods=["GET"]),
-        Route("/api/v1/suggestions/{id}", guarded(set_status), methods=["PUT"]),
+        Route("/api/v1/suggestions/{id:path}", guarded(set_status), methods=["PUT"]),
         Route("/api/v1/releases/compare", guarded(compare), methods=["GET"]),
     ]
