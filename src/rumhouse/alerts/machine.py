@@ -5,7 +5,7 @@
 
 Notifications (no storms): one when a rule starts firing, one when it resolves, and while it keeps
 firing a reminder every `repeat` seconds unless someone acknowledged it. An observation without a
-verdict (too few samples, store down) changes nothing.
+verdict (too few samples) changes nothing, reminders included: a reminder repeats what the data says.
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ def step(rule: Rule, s: RuleState, breached: bool | None, value: float | None, n
     s = replace(s, value=value)
     if breached:
         if s.state in ("ok", "resolved"):
-            s = RuleState("pending", now, value)
             changes = [Change(rule.name, s.state, "pending", now, value)]
+            s = RuleState("pending", now, value)
             if rule.hold > 0:
                 return s, changes
             return _fire(rule, s, now, changes)
