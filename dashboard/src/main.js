@@ -7,13 +7,36 @@ import { TABLES, exportButtons, renderTable } from "./tables.js";
 const $ = (id) => document.getElementById(id);
 let token = "";
 let generation = 0; // a newer load makes the answers of an older one stale
+const active = new Map(); // dimension -> value: the filters in force, shown as chips
+
+function windowParams() {
+  if ($("range").value !== "custom") return { range: $("range").value };
+  // datetime-local has no zone: the inputs are read as UTC, like every time on this page.
+  return { from: `${$("from").value}:00Z`, to: `${$("to").value}:00Z` };
+}
 
 function filters() {
-  const params = { site: $("site").value, range: $("range").value };
-  const dimension = $("dimension").value;
-  const value = $("dimension-value").value;
-  if (dimension && !$("dimension-value").hidden && value !== "\u0000") params[dimension] = value;
-  return params;
+  return { site: $("site").value, ...windowParams(), ...Object.fromEntries(active) };
+}
+
+function renderChips() {
+  $("chips").replaceChildren(...[...active].map(([dimension, value]) => {
+    const chip = document.createElement("span");
+    chip.className = "chip";
+    chip.dataset.dimension = dimension;
+    chip.textContent = `${dimension}: ${value || "(none)"}`;
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.textContent = "×";
+    remove.setAttribute("aria-label", `Remove the ${dimension} filter`);
+    remove.addEventListener("click", () => {
+      active.delete(dimension);
+      renderChips();
+      load();
+    });
+    chip.append(remove);
+    return chip;
+  }));
 }
 
 function addExports(section, route, extra) {
@@ -48,7 +71,8 @@ async function load() {
   try {
     await Promise.all(tasks);
     if (!current()) return;
-    $("status").textContent = `Loaded in ${Math.round(performance.now() - started)} ms · ${metric} series, window ${params.range}`;
+    const shown = params.range || `${params.from} – ${params.to}`;
+    $("status").textContent = `Loaded in ${Math.round(performance.now() - started)} ms · window ${shown} · ${metric} series`;
     document.body.dataset.state = "ready";
   } catch (error) {
     if (current()) {
@@ -61,21 +85,31 @@ async function load() {
 async function loadDimensionValues() {
   const dimension = $("dimension").value;
   const select = $("dimension-value");
-  document.body.dataset.state = "loading";
-  if (!dimension) {
-    select.hidden = true;
-    return load();
-  }
-  const params = { site: $("site").value, range: $("range").value };
+  select.hidden = true;
+  if (!dimension) return;
+  // The values seen under the other filters in force, most page views first.
+  const params = { ...filters(), by: dimension, metric: "LCP", limit: 100 };
+  delete params[dimension];
   try {
-    const doc = await get(token, "/vitals/split", { ...params, by: dimension, metric: "LCP", limit: 100 });
-    const choose = new Option(`any ${dimension}`, "\u0000");
+    const doc = await get(token, "/vitals/split", params);
+    const choose = new Option(`${dimension}…`, "\u0000");
     select.replaceChildren(choose, ...doc.rows.map((r) => new Option(`${r.value || "(none)"} (${r.samples})`, r.value)));
     select.hidden = false;
+    select.dataset.ready = dimension;
   } catch (error) {
     fail(error);
   }
-  return load();
+}
+
+function applyValue() {
+  const dimension = $("dimension").value;
+  const value = $("dimension-value").value;
+  if (!dimension || value === "\u0000") return;
+  active.set(dimension, value);
+  $("dimension").value = "";
+  $("dimension-value").hidden = true;
+  renderChips();
+  load();
 }
 
 async function signIn(candidate) {
@@ -92,6 +126,8 @@ async function signIn(candidate) {
 
 function signOut(message = "") {
   token = "";
+  active.clear();
+  renderChips();
   saveToken("");
   $("dashboard").hidden = true;
   $("filters").hidden = true;
@@ -122,10 +158,25 @@ function wire() {
     });
   });
   $("sign-out").addEventListener("click", () => signOut());
-  $("site").addEventListener("change", () => loadDimensionValues());
-  $("range").addEventListener("change", () => load());
+  $("site").addEventListener("change", () => {
+    active.clear();
+    renderChips();
+    load();
+  });
+  $("range").addEventListener("change", () => {
+    const custom = $("range").value === "custom";
+    $("custom-range").hidden = !custom;
+    if (custom) {
+      // Start from the last 24 hours, on whole hours (which the rollups answer).
+      const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+      $("to").value = new Date(hour.getTime() + 3_600_000).toISOString().slice(0, 16);
+      $("from").value = new Date(hour.getTime() - 23 * 3_600_000).toISOString().slice(0, 16);
+    }
+    load();
+  });
+  $("apply-range").addEventListener("click", () => load());
   $("dimension").addEventListener("change", () => loadDimensionValues());
-  $("dimension-value").addEventListener("change", () => load());
+  $("dimension-value").addEventListener("change", applyValue);
   $("series-metric").addEventListener("change", () => load());
 
   const saved = savedToken();

@@ -70,8 +70,18 @@ def check_cards(page, summary):
         assert float(card.get_attribute("data-p75")) == pytest.approx(row["p75"], rel=1e-6)
         assert card.locator(".p75").inner_text() == format_metric(metric, row["p75"])
         assert card.locator(".samples").inner_text() == f"{row['samples']:,} samples"
-        assert card.locator(".good-share").inner_text() == f"{row['good'] * 100:.1f}%"
-        assert card.locator(".poor-share").inner_text() == f"{row['poor'] * 100:.1f}%"
+        for cls, share in (("good", row["good"]), ("ni", row["needs_improvement"]), ("poor", row["poor"])):
+            text = card.locator(f".{cls}-share").inner_text()
+            # One decimal; JavaScript rounds halves up where Python rounds them to even.
+            assert text.endswith("%") and abs(float(text[:-1]) - share * 100) <= 0.05 + 1e-9, (metric, cls, text)
+
+
+def add_filter(page, dimension: str, value: str):
+    page.select_option("#dimension", dimension)
+    page.wait_for_selector(f"#dimension-value[data-ready={dimension}] option[value='{value}']", state="attached")
+    page.select_option("#dimension-value", value)
+    wait_ready(page)
+    assert page.locator(f"[data-dimension={dimension}]").inner_text().startswith(f"{dimension}: {value}")
 
 
 def test_dashboard(reading, demo_token, page, tmp_path):
@@ -94,16 +104,22 @@ def test_dashboard(reading, demo_token, page, tmp_path):
     wait_ready(page)
     check_cards(page, reading.api("/vitals/summary", demo_token, site="demo", range="7d"))
 
-    page.select_option("#dimension", "browser")
-    wait_ready(page)
-    page.select_option("#dimension-value", "Chrome")
-    wait_ready(page)
+    add_filter(page, "browser", "Chrome")
     filtered = reading.api("/vitals/summary", demo_token, site="demo", range="7d", browser="Chrome")
+    assert filtered["source"] == "rollup"
     check_cards(page, filtered)
     assert filtered["rows"][0]["samples"] < reading.api("/vitals/summary", demo_token, site="demo",
                                                         range="7d")["rows"][0]["samples"]
     page.screenshot(path=str(ARTIFACTS / "3-7d-chrome.png"), full_page=True)
 
+    # A second filter: the raw tables answer (the rollups hold one dimension at a time).
+    add_filter(page, "device", "desktop")
+    both = reading.api("/vitals/summary", demo_token, site="demo", range="7d", browser="Chrome", device="desktop")
+    assert both["source"] == "raw"
+    check_cards(page, both)
+    page.click("[data-dimension=device] button")
+    wait_ready(page)
+    check_cards(page, filtered)
     with page.expect_download() as info:
         page.locator("[data-table=pages] [data-export=csv]").click()
     saved = tmp_path / "pages.csv"
@@ -117,6 +133,15 @@ def test_dashboard(reading, demo_token, page, tmp_path):
         page.locator("#cards-panel [data-export=json]").click()
     info.value.save_as(tmp_path / "summary.json")
     assert (tmp_path / "summary.json").read_text().startswith('{"source"')
+
+    # A custom window (from / to, UTC), on whole hours as the page proposes it.
+    page.select_option("#range", "custom")
+    wait_ready(page)
+    start, end = page.input_value("#from") + ":00Z", page.input_value("#to") + ":00Z"
+    custom = reading.api("/vitals/summary", demo_token, site="demo", browser="Chrome", **{"from": start, "to": end})
+    assert custom["source"] == "rollup"
+    check_cards(page, custom)
+    page.screenshot(path=str(ARTIFACTS / "4-custom-window.png"), full_page=True)
 
     # Reloading keeps the session (sessionStorage); signing out forgets the token.
     page.reload()
@@ -134,6 +159,6 @@ def test_a_wrong_token_is_refused(reading, page):
     page.wait_for_function("document.getElementById('sign-in-error').textContent !== ''")
     assert page.inner_text("#sign-in-error") == "That token is not valid."
     assert page.locator("#dashboard").is_hidden()
-    page.screenshot(path=str(ARTIFACTS / "4-wrong-token.png"))
+    page.screenshot(path=str(ARTIFACTS / "5-wrong-token.png"))
     # The browser itself logs the 401 of the failed sign-in; nothing else may go wrong.
     assert [p for p in page.problems if "401" not in p] == []
