@@ -7,6 +7,8 @@ by Runtime.start runs `run_forever` until Runtime.stop sets the stop event.
 
 Intervals come from RUMHOUSE_ALERT_INTERVAL (seconds between evaluations, default 60) and
 RUMHOUSE_ALERT_RETRY (first retry delay of a failed delivery, default 5; it doubles each time).
+RUMHOUSE_ALERT_INTERVAL=0 turns evaluation off in a process: with several workers on one ClickHouse,
+exactly one should evaluate, or every worker would notify (docs/alerts.md).
 """
 
 from __future__ import annotations
@@ -143,7 +145,7 @@ class Alerting:
         self.journal = StoreJournal(store)
 
     def start(self) -> None:
-        if not self.rules:
+        if not self.rules or self.interval <= 0:
             return
         self.start_state()
         self._stop.clear()
