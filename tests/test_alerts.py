@@ -80,7 +80,7 @@ def test_no_reminders_when_repeat_is_zero():
 
 def test_flapping_shorter_than_for_sends_nothing():
     # Breached for 4 minutes, clear for 4 minutes, all hour long; `for` is 5 minutes: never fires.
-    flapping = lambda r, t: (t // (4 * MINUTE)) % 2 == 0  # noqa: E731
+    flapping = lambda r, t: (t // (4 * MINUTE)) % 2 == 0
     alerting, clock, sent = build(rule(hold="5m"), flapping)
     run(alerting, clock, HOUR)
     assert sent == []
@@ -89,7 +89,7 @@ def test_flapping_shorter_than_for_sends_nothing():
 
 
 def test_flapping_with_no_hold_notifies_once_per_state_change():
-    flapping = lambda r, t: (t // (4 * MINUTE)) % 2 == 0  # noqa: E731
+    flapping = lambda r, t: (t // (4 * MINUTE)) % 2 == 0
     alerting, clock, sent = build(rule(hold="0s", repeat="30m"), flapping)
     run(alerting, clock, HOUR)
     # Independently: count the changes of the pattern over the evaluation times.

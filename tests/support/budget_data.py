@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from support.reading_data import Dataset
 
 HOST = "www.example.com"
-HEALTHY = dict(lcp=1300.0, ttfb=250.0, cls=0.02, script_bytes=150_000, img_bytes=200_000, compressed=True,
-               hit_rate=0.6, api_calls=1, api_ms=120.0, api_fail=0.0, errors=0.0)
+HEALTHY = {"lcp": 1300.0, "ttfb": 250.0, "cls": 0.02, "script_bytes": 150_000, "img_bytes": 200_000,
+           "compressed": True, "hit_rate": 0.6, "api_calls": 1, "api_ms": 120.0, "api_fail": 0.0, "errors": 0.0}
 
 
 @dataclass
@@ -106,7 +106,7 @@ def make_budget_dataset(seed: int = 11, now: datetime | None = None) -> Dataset:
 def _order_releases(data: Dataset) -> None:
     """Release v1 first seen before v2 before v3 (the gate's default baseline is the previous one)."""
     first = {"v1": 1190, "v2": 1195, "v3": 1199}
-    for name, rows in data.rows.items():
+    for rows in data.rows.values():
         for r in rows:
             if r["site"] == "rel" and r["page_view_id"].split("-")[2] in ("000000", "010000", "020000"):
                 r["time"] = (data.now - timedelta(minutes=first[r["release"]])).replace(microsecond=0)

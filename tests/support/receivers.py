@@ -31,7 +31,7 @@ class HttpReceiver:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (the name http.server calls)
+            def do_POST(self):
                 length = int(self.headers.get("content-length", 0))
                 body = self.rfile.read(length)
                 owner.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
@@ -62,7 +62,7 @@ class _Collect:
     def __init__(self) -> None:
         self.messages = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(envelope)
         return "250 OK"
 

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from rumhouse.alerts.notifier import iso
 from rumhouse.api.access import Access, problem
-from rumhouse.budgets.http import guarded, actor, admin_of, body, json, reader, run
+from rumhouse.budgets.http import actor, admin_of, body, guarded, json, reader, run
 
 PREFIX = "/api/v1/alerts"
 

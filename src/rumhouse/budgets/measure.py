@@ -7,6 +7,7 @@ always answer. Every user value reaches ClickHouse as a query parameter.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from rumhouse.api.filters import Filters
@@ -80,7 +81,7 @@ def _value(raw) -> float | None:
     if raw is None:
         return None
     value = float(raw)
-    return None if value != value else value  # NaN: no samples
+    return None if math.isnan(value) else value  # NaN: no samples
 
 
 def measure(store: Store, t: Target, f: Filters) -> Measurement:

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from rumhouse.api.access import Access, problem
 from rumhouse.api.filters import Filters, ParamError, parse_time
-from rumhouse.budgets.http import guarded, actor, admin_of, body, json, reader, run
+from rumhouse.budgets.http import actor, admin_of, body, guarded, json, reader, run
 from rumhouse.budgets.model import parse_budget, parse_duration
 from rumhouse.budgets.repository import BudgetRepository
 from rumhouse.budgets.status import PERIODS, budget_status, compliance_report

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from rumhouse.api.access import Access, problem
 from rumhouse.api.filters import Filters, ParamError
-from rumhouse.budgets.http import guarded, actor, admin_of, body, json, reader, run
+from rumhouse.budgets.http import actor, admin_of, body, guarded, json, reader, run
 from rumhouse.budgets.release import compare_releases, previous_release
 from rumhouse.budgets.suggestions import SHOWN, compute
 
