@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from rumhouse.alerts.notifier import iso
 from rumhouse.api.access import Access, problem
-from rumhouse.budgets.http import actor, admin_of, body, guarded, json, reader, run
+from rumhouse.budgets.http import actor, admin_of, body, guarded, json, missing, reader, run
 
 PREFIX = "/api/v1/alerts"
 
@@ -64,17 +64,14 @@ def alert_routes(runtime, access: Access) -> list[Route]:
         rows = await run(alerting().journal.deliveries, 1000)
         return json({"deliveries": [r for r in rows if names & set(r["rules"])]})
 
-    async def action(request: Request) -> Response:
-        name, verb = request.path_params["name"], request.path_params["action"]
+    async def action(request: Request, verb: str) -> Response:
+        name = request.path_params["name"]
         rule = alerting().rules.get(name)
         if rule is None:
-            who = await access.principal(request)
-            return who if isinstance(who, Response) else problem(404, "not_found", f"no alert rule {name!r}")
+            return missing(request.state.who, f"alert rule {name!r}")
         who = await admin_of(access, request, rule.site)
         if isinstance(who, Response):
             return who
-        if verb not in ("ack", "resolve"):
-            return problem(404, "not_found", "actions are ack and resolve")
         raw = await body(request) if await request.body() else {}
         if isinstance(raw, Response):
             return raw
@@ -95,9 +92,10 @@ def alert_routes(runtime, access: Access) -> list[Route]:
                                  for c in changes]})
 
     return [
-        Route(PREFIX, guarded(listing), methods=["GET"]),
-        Route(PREFIX + "/events", guarded(events), methods=["GET"]),
-        Route(PREFIX + "/deliveries", guarded(deliveries), methods=["GET"]),
-        Route(PREFIX + "/evaluate", guarded(evaluate), methods=["POST"]),
-        Route(PREFIX + "/{name}/{action}", guarded(action), methods=["POST"]),
+        Route(PREFIX, guarded(access, listing), methods=["GET"]),
+        Route(PREFIX + "/events", guarded(access, events), methods=["GET"]),
+        Route(PREFIX + "/deliveries", guarded(access, deliveries), methods=["GET"]),
+        Route(PREFIX + "/evaluate", guarded(access, evaluate), methods=["POST"]),
+        Route(PREFIX + "/{name}/ack", guarded(access, lambda r: action(r, "ack")), methods=["POST"]),
+        Route(PREFIX + "/{name}/resolve", guarded(access, lambda r: action(r, "resolve")), methods=["POST"]),
     ]

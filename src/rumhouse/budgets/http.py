@@ -21,8 +21,13 @@ def json(doc, status: int = 200) -> Response:
                     media_type="application/json")
 
 
+async def _principal(access: Access, request: Request) -> Principal | Response:
+    who = getattr(request.state, "who", None)  # set by `guarded`, which checks the token first
+    return who if who is not None else await access.principal(request)
+
+
 async def reader(access: Access, request: Request, site: str | None) -> Principal | Response:
-    who = await access.principal(request)
+    who = await _principal(access, request)
     if isinstance(who, Response):
         return who
     if site is not None and not who.may_read(site):
@@ -31,7 +36,7 @@ async def reader(access: Access, request: Request, site: str | None) -> Principa
 
 
 async def admin_of(access: Access, request: Request, site: str) -> Principal | Response:
-    who = await access.principal(request)
+    who = await _principal(access, request)
     if isinstance(who, Response):
         return who
     if not (who.is_admin and who.may_read(site)):
@@ -57,11 +62,24 @@ def actor(who: Principal) -> str:
     return who.token_id or "admin"
 
 
-def guarded(handler):
-    """A route whose store fails answers 503, and a bad parameter 400, like the read routes."""
+def missing(who: Principal, what: str) -> Response:
+    """An unknown name: 404 for an unscoped token; 403 for a scoped one, which learns nothing about
+    what exists outside its sites (a name of another site and no name at all answer the same)."""
+    if who.unscoped:
+        return problem(404, "not_found", f"no {what}")
+    return forbidden(f"this token may not read {what}")
+
+
+def guarded(access: Access, handler):
+    """The token first (401 before anything else, whatever the request), then the handler; a store
+    failure answers 503 and a bad parameter 400, like the read routes."""
 
     @functools.wraps(handler)
     async def wrapped(request: Request) -> Response:
+        who = await access.principal(request)
+        if isinstance(who, Response):
+            return who
+        request.state.who = who
         try:
             return await handler(request)
         except (ParamError, SpecError) as exc:

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from rumhouse.api.access import Access, problem
 from rumhouse.api.filters import Filters, ParamError, parse_time
-from rumhouse.budgets.http import actor, admin_of, body, guarded, json, reader, run
+from rumhouse.budgets.http import actor, admin_of, body, guarded, json, missing, reader, run
 from rumhouse.budgets.model import parse_budget, parse_duration
 from rumhouse.budgets.repository import BudgetRepository
 from rumhouse.budgets.status import PERIODS, budget_status, compliance_report
@@ -63,8 +63,7 @@ def budget_routes(runtime, access: Access) -> list[Route]:
         r = repo()
         budget = await run(r.get, name)
         if budget is None:
-            who = await access.principal(request)
-            return who if isinstance(who, Response) else problem(404, "not_found", f"no budget {name!r}")
+            return missing(request.state.who, f"budget {name!r}")
         if request.method == "GET":
             who = await reader(access, request, budget.site)
             return who if isinstance(who, Response) else json(budget.to_dict())
@@ -140,8 +139,7 @@ def budget_routes(runtime, access: Access) -> list[Route]:
         r = repo()
         budget = await run(r.get, name)
         if budget is None:
-            who = await access.principal(request)
-            return who if isinstance(who, Response) else problem(404, "not_found", f"no budget {name!r}")
+            return missing(request.state.who, f"budget {name!r}")
         now = datetime.now(UTC)
         if request.method == "GET":
             who = await reader(access, request, budget.site)
@@ -178,8 +176,7 @@ def budget_routes(runtime, access: Access) -> list[Route]:
         r = repo()
         budget = await run(r.get, name)
         if budget is None:
-            who = await access.principal(request)
-            return who if isinstance(who, Response) else problem(404, "not_found", f"no budget {name!r}")
+            return missing(request.state.who, f"budget {name!r}")
         who = await admin_of(access, request, budget.site)
         if isinstance(who, Response):
             return who
@@ -190,10 +187,10 @@ def budget_routes(runtime, access: Access) -> list[Route]:
         return Response(status_code=204)
 
     return [
-        Route(PREFIX, guarded(collection), methods=["GET", "POST"]),
-        Route(PREFIX + "/status", guarded(status), methods=["GET"]),
-        Route(PREFIX + "/report", guarded(report), methods=["GET"]),
-        Route(PREFIX + "/{name}", guarded(item), methods=["GET", "PUT", "DELETE"]),
-        Route(PREFIX + "/{name}/overrides", guarded(overrides), methods=["GET", "POST"]),
-        Route(PREFIX + "/{name}/overrides/{id}", guarded(end_override), methods=["DELETE"]),
+        Route(PREFIX, guarded(access, collection), methods=["GET", "POST"]),
+        Route(PREFIX + "/status", guarded(access, status), methods=["GET"]),
+        Route(PREFIX + "/report", guarded(access, report), methods=["GET"]),
+        Route(PREFIX + "/{name}", guarded(access, item), methods=["GET", "PUT", "DELETE"]),
+        Route(PREFIX + "/{name}/overrides", guarded(access, overrides), methods=["GET", "POST"]),
+        Route(PREFIX + "/{name}/overrides/{id}", guarded(access, end_override), methods=["DELETE"]),
     ]

@@ -103,7 +103,7 @@ def suggestion_routes(runtime, access: Access) -> list[Route]:
         return json({"site": site, "release_a": a, "release_b": b, "filters": f.describe(), "metrics": rows})
 
     return [
-        Route("/api/v1/suggestions", guarded(listing), methods=["GET"]),
-        Route("/api/v1/suggestions/{id:path}", guarded(set_status), methods=["PUT"]),
-        Route("/api/v1/releases/compare", guarded(compare), methods=["GET"]),
+        Route("/api/v1/suggestions", guarded(access, listing), methods=["GET"]),
+        Route("/api/v1/suggestions/{id}", guarded(access, set_status), methods=["PUT"]),
+        Route("/api/v1/releases/compare", guarded(access, compare), methods=["GET"]),
     ]

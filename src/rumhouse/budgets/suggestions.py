@@ -9,6 +9,7 @@ purpose: they rank the work, they do not promise a number.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -31,7 +32,7 @@ TEXT_TYPES = ("script", "css", "other")
 
 @dataclass
 class Suggestion:
-    key: str  # kind:subject, stable across computations (status is kept under it)
+    subject: str  # kind:subject, e.g. batching:api.example.com/cart
     kind: str
     title: str
     action: str
@@ -39,11 +40,16 @@ class Suggestion:
     evidence: dict = field(default_factory=dict)
 
     @property
+    def key(self) -> str:
+        """Stable across computations (status is kept under it) and safe in a URL path."""
+        return f"{self.kind}-{hashlib.sha256(self.subject.encode()).hexdigest()[:12]}"
+
+    @property
     def priority(self) -> str:
         return "high" if self.impact >= 0.3 else "medium" if self.impact >= 0.15 else "low"
 
     def to_dict(self) -> dict:
-        return {"id": self.key, "kind": self.kind, "title": self.title, "action": self.action,
+        return {"id": self.key, "subject": self.subject, "kind": self.kind, "title": self.title, "action": self.action,
                 "impact": round(self.impact, 4), "priority": self.priority, "evidence": self.evidence}
 
 
