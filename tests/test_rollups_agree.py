@@ -115,9 +115,26 @@ def test_auto_uses_the_rollup_only_when_it_can(reading, demo_token):
 def test_rollups_keep_a_year_and_raw_tables_a_month(reading):
     engines = {r["name"]: r["engine_full"] for r in reading.sql(
         "SELECT name, engine_full FROM system.tables WHERE database = 'rumhouse'")}
-    for table in ("vitals_hourly", "page_views_hourly", "api_calls_hourly", "resources_hourly"):
-        assert "AggregatingMergeTree" in engines[table] and "toIntervalDay(365)" in engines[table]
+    for base in ("vitals", "page_views", "api_calls", "resources"):
+        for table in (f"{base}_hourly", f"{base}_daily"):
+            assert "AggregatingMergeTree" in engines[table] and "toIntervalDay(365)" in engines[table]
     assert "toIntervalDay(30)" in engines["vitals"]
+
+
+def test_the_daily_rollups_hold_what_the_hourly_ones_hold(reading, dataset):
+    """Long windows read whole days from the daily tables (fed by views on the hourly ones)."""
+    per_table = {
+        "vitals": ("sum(samples)", len(dataset.table("vitals")) * 8),  # once per dimension, and once for all
+        "page_views": ("sum(page_views)", len(dataset.table("page_views")) * 8),
+        "api_calls": ("sum(calls)", len(dataset.table("api_calls"))),
+        "resources": ("sum(count)", sum(r["count"] for r in dataset.table("resources"))),
+    }
+    for base, (total, expected) in per_table.items():
+        daily = reading.scalar(f"SELECT {total} FROM rumhouse.{base}_daily")
+        hourly = reading.scalar(f"SELECT {total} FROM rumhouse.{base}_hourly")
+        assert daily == hourly == expected, base
+    days = reading.scalar("SELECT uniqExact(day) FROM rumhouse.vitals_daily")
+    assert 2 <= days <= 8
 
 
 def test_thresholds_in_the_migration_match_the_api():
@@ -146,7 +163,8 @@ store.command("INSERT INTO rumhouse.vitals (time, site, page_view_id, path, name
 migrations.migrations_dir = real
 migrations.migrate(store)
 print(store.query("SELECT sum(samples) FROM rumhouse.vitals_hourly WHERE dimension = ''").scalar(),
-      store.query("SELECT sum(samples) FROM rumhouse.vitals_hourly WHERE dimension = 'path'").scalar())
+      store.query("SELECT sum(samples) FROM rumhouse.vitals_hourly WHERE dimension = 'path'").scalar(),
+      store.query("SELECT sum(samples) FROM rumhouse.vitals_daily WHERE dimension = ''").scalar())
 store.close()
 """
 
@@ -163,4 +181,4 @@ def test_rollup_migration_backfills_rows_stored_before_it(tmp_path):
                          check=False, capture_output=True, text=True, cwd=REPO, timeout=120,
                          env={**os.environ, "PYTHONPATH": str(REPO / "src")})
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["5000", "5000"]
+    assert out.stdout.split() == ["5000", "5000", "5000"]

@@ -82,7 +82,7 @@ class Settings:
     # Never printed or logged: see `__repr__`.
     admin_token: str = field(default="", repr=False)
     retention_days: int = 30
-    # The hourly rollups (clickhouse/0011-0014) answer the dashboard long after raw rows are gone.
+    # The rollups (clickhouse/0011-0018) answer the dashboard long after raw rows are gone.
     rollup_retention_days: int = 365
     flush_interval: float = 1.0
     flush_rows: int = 20_000

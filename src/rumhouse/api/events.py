@@ -46,9 +46,7 @@ def api_calls(store: Store, f: Filters, q: QueryParams) -> Table:
     source = choose_source(q, f.hour_aligned and not f.dims)
     if source == "rollup":
         sql = (f"SELECT endpoint, method, sum(calls) AS n, sum(failed), uniqMerge(page_views),"
-               f" {rollup_quantiles('duration')} FROM rumhouse.api_calls_hourly"
-               " WHERE site = {site:String} AND hour >= toDateTime({start:DateTime64(3, 'UTC')})"
-               " AND hour < toDateTime({end:DateTime64(3, 'UTC')})"
+               f" {rollup_quantiles('duration')} FROM {f.rollup_source('api_calls', 'site = {site:String}')}"
                " GROUP BY endpoint, method ORDER BY n DESC, endpoint, method LIMIT {limit:UInt32}")
     else:
         sql = (f"SELECT endpoint, method, count() AS n, countIf(status = 0 OR status >= 400),"
@@ -74,15 +72,13 @@ def resources(store: Store, f: Filters, q: QueryParams) -> Table:
     limit = int_param(q, "limit", 100, 1, 1000)
     source = choose_source(q, f.hour_aligned and not f.dims)
     keys = "type" if by == "type" else "resource_host, third_party"
-    where = f.raw_where() if source == "raw" else (
-        "site = {site:String} AND hour >= toDateTime({start:DateTime64(3, 'UTC')})"
-        " AND hour < toDateTime({end:DateTime64(3, 'UTC')})")
-    if third_party is not None:
-        where += " AND third_party = {third_party:UInt8}"
-    views = "sum(page_views)" if source == "rollup" else "count()"
-    table = "rumhouse.resources_hourly" if source == "rollup" else "rumhouse.resources"
+    only = " AND third_party = {third_party:UInt8}" if third_party is not None else ""
+    if source == "rollup":
+        views, table = "sum(page_views)", f.rollup_source("resources", "site = {site:String}" + only)
+    else:
+        views, table = "count()", f"rumhouse.resources WHERE {f.raw_where()}{only}"
     sql = (f"SELECT {keys}, sum(count) AS n, {views}, sum(transfer_bytes) AS bytes, sum(decoded_bytes),"
-           f" sum(cache_hits), sum(duration_total_ms), max(duration_max_ms) FROM {table} WHERE {where}"
+           f" sum(cache_hits), sum(duration_total_ms), max(duration_max_ms) FROM {table}"
            f" GROUP BY {keys} ORDER BY bytes DESC, n DESC, {keys} LIMIT {{limit:UInt32}}")
     out = []
     for row in rows(store, sql, f, {"limit": limit, "third_party": int(third_party or 0)}):

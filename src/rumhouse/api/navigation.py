@@ -34,8 +34,9 @@ def breakdown(store: Store, f: Filters, q: QueryParams) -> Table:
     if source == "rollup":
         stats = ", ".join(f"sum({p}_samples), {rollup_quantiles(p)}" for p in PHASES)
         group = "dim_value" if by else "''"
-        sql = (f"SELECT {group} AS v, sum(page_views) AS views, {stats} FROM rumhouse.page_views_hourly"
-               f" WHERE {f.rollup_where(split_by=by)} GROUP BY v ORDER BY views DESC, v LIMIT {{limit:UInt32}}")
+        sql = (f"SELECT {group} AS v, sum(page_views) AS views, {stats}"
+               f" FROM {f.rollup_source('page_views', f.rollup_dims(split_by=by))}"
+               " GROUP BY v ORDER BY views DESC, v LIMIT {limit:UInt32}")
     else:
         stats = ", ".join(f"count({p}_ms), {raw_quantiles(p + '_ms')}" for p in PHASES)
         group = DIMENSIONS[by] if by else "''"

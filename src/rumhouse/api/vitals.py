@@ -43,7 +43,7 @@ ROLLUP_STATS = f"sum(samples), {rollup_quantiles('quantiles')}, sum(good), sum(p
 
 def summary_rows(store: Store, f: Filters, source: str) -> dict[str, dict]:
     if source == "rollup":
-        sql = f"SELECT name, {ROLLUP_STATS} FROM rumhouse.vitals_hourly WHERE {f.rollup_where()} GROUP BY name"
+        sql = f"SELECT name, {ROLLUP_STATS} FROM {f.rollup_source('vitals', f.rollup_dims())} GROUP BY name"
     else:
         sql = f"SELECT name, {_raw_stats()} FROM rumhouse.vitals WHERE {f.raw_where()} GROUP BY name"
     return {name: _stats_row(name, n, q, good, poor) for name, n, q, good, poor in rows(store, sql, f)}
@@ -112,8 +112,8 @@ def split(store: Store, f: Filters, q: QueryParams) -> Table:
     limit = int_param(q, "limit", 50, 1, 1000)
     source = choose_source(q, f.hour_aligned and set(f.dims) <= {by})
     if source == "rollup":
-        sql = (f"SELECT dim_value AS v, {ROLLUP_STATS} FROM rumhouse.vitals_hourly"
-               f" WHERE {f.rollup_where(split_by=by)} AND name = {{metric:String}}"
+        where = f.rollup_dims(split_by=by) + " AND name = {metric:String}"
+        sql = (f"SELECT dim_value AS v, {ROLLUP_STATS} FROM {f.rollup_source('vitals', where)}"
                " GROUP BY v ORDER BY 2 DESC, v LIMIT {limit:UInt32}")
     else:
         sql = (f"SELECT {DIMENSIONS[by]} AS v, {_raw_stats()} FROM rumhouse.vitals"
@@ -132,10 +132,11 @@ def pages(store: Store, f: Filters, q: QueryParams) -> Table:
     limit = int_param(q, "limit", 50, 1, 1000)
     source = choose_source(q, f.hour_aligned and set(f.dims) <= {"path"})
     if source == "rollup":
-        views_sql = (f"SELECT dim_value, sum(page_views) FROM rumhouse.page_views_hourly"
-                     f" WHERE {f.rollup_where(split_by='path')} GROUP BY dim_value")
-        stats_sql = (f"SELECT dim_value, {ROLLUP_STATS} FROM rumhouse.vitals_hourly"
-                     f" WHERE {f.rollup_where(split_by='path')} AND name = {{metric:String}} GROUP BY dim_value")
+        paths = f.rollup_dims(split_by="path")
+        views_sql = (f"SELECT dim_value, sum(page_views) FROM {f.rollup_source('page_views', paths)}"
+                     " GROUP BY dim_value")
+        stats_sql = (f"SELECT dim_value, {ROLLUP_STATS}"
+                     f" FROM {f.rollup_source('vitals', paths + ' AND name = {metric:String}')} GROUP BY dim_value")
     else:
         views_sql = f"SELECT path, count() FROM rumhouse.page_views WHERE {f.raw_where()} GROUP BY path"
         stats_sql = (f"SELECT path, {_raw_stats()} FROM rumhouse.vitals"

@@ -51,8 +51,9 @@ def split_statements(text: str) -> list[str]:
     return statements
 
 
-# Rollup tables (clickhouse/0011-0014) and their TTL column: kept longer than the raw rows.
+# Rollup tables (clickhouse/0011-0018), kept longer than the raw rows; their TTL is on `hour` or `day`.
 ROLLUP_TABLES = ("vitals_hourly", "page_views_hourly", "api_calls_hourly", "resources_hourly")
+DAILY_TABLES = ("vitals_daily", "page_views_daily", "api_calls_daily", "resources_daily")
 
 
 def load_migrations(
@@ -113,6 +114,7 @@ def migrate(
         applied.append(migration.name)
     apply_retention(store, retention_days, retention_overrides or {})
     apply_retention(store, rollup_retention_days, {}, ROLLUP_TABLES, "hour")
+    apply_retention(store, rollup_retention_days, {}, DAILY_TABLES, "day")
     return applied
 
 
