@@ -2,7 +2,17 @@ pytest_plugins = ["support.reading_fixtures", "support.budget_fixtures"]
 
 import pytest
 
+from support.clickhouse_http import ClickHouseHttp
 from support.server import RumhouseServer
+
+
+@pytest.fixture(scope="session")
+def clickhouse_http(tmp_path_factory):
+    """A stand-in ClickHouse server (its HTTP interface, executing on chDB in a child process), for the
+    server engine's code path: clickhouse-connect and HTTP, as against a real server."""
+    fixture = ClickHouseHttp(tmp_path_factory.mktemp("clickhouse-http") / "data").start()
+    yield fixture
+    fixture.stop()
 
 
 @pytest.fixture(scope="session")
