@@ -120,7 +120,8 @@ class Runtime:
         )
         self.writer.start()
         self.alerting.attach(self.store)
-        self.alerting.start()
+        # With several workers on this machine, the one holding spool slot 0 evaluates alert rules.
+        self.alerting.start(evaluate=self._spool_lock is None or folder.name == "worker-0")
 
     def stop(self) -> None:
         self.alerting.stop()

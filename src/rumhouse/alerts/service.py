@@ -83,10 +83,14 @@ class Alerting:
     # Evaluation
 
     def start_state(self) -> None:
-        self.states = {name: s for name, s in self.journal.load_states().items() if name in self.rules}
+        self.states = self.journal_states()
 
     def evaluate(self, now: float | None = None) -> list[Change]:
         now = self.clock() if now is None else now
+        # The journal is the truth: an acknowledgement or resolution may have been made through
+        # another worker's API since the last evaluation.
+        with self._lock:
+            self.start_state()
         items, changes = [], []
         for rule in self.rules.values():
             try:
@@ -123,7 +127,7 @@ class Alerting:
         rule = self.rules[name]
         now = self.clock()
         with self._lock:
-            current = self.states.get(name, RuleState())
+            current = self.journal_states().get(name, RuleState())
             fn = acknowledge if action == "ack" else resolve
             after, change = fn(rule, current, who, now, note)
             self.states[name] = after
@@ -134,8 +138,14 @@ class Alerting:
         return after
 
     def snapshot(self) -> dict[str, RuleState]:
+        """Rule states; a process that does not evaluate reads them from the journal."""
+        if self._thread is None and self.store is not None:
+            return self.journal_states()
         with self._lock:
             return dict(self.states)
+
+    def journal_states(self) -> dict[str, RuleState]:
+        return {name: s for name, s in self.journal.load_states().items() if name in self.rules}
 
     # The background thread
 
@@ -144,8 +154,9 @@ class Alerting:
         self.store = store
         self.journal = StoreJournal(store)
 
-    def start(self) -> None:
-        if not self.rules or self.interval <= 0:
+    def start(self, *, evaluate: bool = True) -> None:
+        """`evaluate=False`: serve the API from the journal, leave evaluation to another process."""
+        if not self.rules or self.interval <= 0 or not evaluate:
             return
         self.start_state()
         self._stop.clear()
