@@ -179,3 +179,34 @@ def test_acknowledge_and_resolve_through_the_api(budget_server):
     assert ack["actor"] == token_id and ack["note"] == "on it"
     resolved = c.post("/api/v1/alerts/calm-lcp/resolve", json={}, headers=ADMIN)
     assert resolved.status_code == 409  # it is not firing
+
+
+def test_a_restarted_server_retries_what_was_still_pending():
+    """Deliveries journaled as pending are picked up by the next evaluating process (here: a second
+    Alerting on the same journal, as after a restart)."""
+    from rumhouse.alerts.config import parse_alerting
+    from rumhouse.alerts.journal import MemoryJournal
+    from rumhouse.alerts.service import Alerting
+
+    http = HttpReceiver(statuses={"/later": [500, 200]}).start()
+    try:
+        config = parse_alerting({"alerts": [{"name": "r", "site": "s", "metric": "LCP", "above": 1,
+                                             "channels": ["h"]}],
+                                 "channels": [{"name": "h", "type": "webhook", "url": f"{http.url}/later"}]})
+        journal = MemoryJournal()
+        first = Alerting(config, journal=journal, clock=lambda: 0.0, interval=60, retry=5,
+                         observe=lambda rule, now: (True, 2.0))
+        first.evaluate(0.0)
+        [d] = first.deliver(0.0)
+        assert d.status == "pending" and d.attempts == 1
+        second = Alerting(config, journal=journal, clock=lambda: 10.0, interval=3600, retry=5,
+                          observe=lambda rule, now: (True, 2.0))
+        second.start()
+        try:
+            [again] = wait_for(lambda: [x for x in journal.delivery_log.values() if x.status == "delivered"])
+        finally:
+            second.stop()
+        assert again.id == d.id and again.attempts == 2
+        assert len(http.on("/later")) == 2  # no new notification: the rule was already firing
+    finally:
+        http.stop()

@@ -49,6 +49,9 @@ class MemoryJournal:
     def events(self, limit: int = 200) -> list[dict]:
         return list(reversed(self.changes))[:limit]
 
+    def pending_deliveries(self) -> list[Delivery]:
+        return [d for d in self.delivery_log.values() if d.status == "pending"]
+
     def deliveries(self, limit: int = 200) -> list[dict]:
         found = sorted(self.delivery_log.values(), key=lambda d: d.created_at, reverse=True)
         return [d.to_dict() for d in found[:limit]]
@@ -103,6 +106,15 @@ class StoreJournal:
         for row in out:
             row["time"] = row["time"].replace(" ", "T") + "+00:00"
         return out
+
+    def pending_deliveries(self) -> list[Delivery]:
+        """Deliveries still to retry, to pick up after a restart."""
+        rows = self.store.query(
+            "SELECT id, channel, kind, rules, payload, toUnixTimestamp64Milli(created_at), attempts, last_error,"
+            " toUnixTimestamp64Milli(next_attempt_at) FROM rumhouse.alert_deliveries FINAL WHERE status = 'pending'"
+        ).rows
+        return [Delivery(r[0], r[1], r[2], tuple(r[3]), orjson.loads(r[4]), r[5] / 1000, "pending", r[6], r[7],
+                         (r[8] or r[5]) / 1000) for r in rows]
 
     def deliveries(self, limit: int = 200) -> list[dict]:
         rows = self.store.query(

@@ -159,6 +159,9 @@ class Alerting:
         if not self.rules or self.interval <= 0 or not evaluate:
             return
         self.start_state()
+        # Notifications still waiting for a retry when the process stopped are retried, not lost.
+        known = set(self.notifier.channels)
+        self.notifier.pending = {d.id: d for d in self.journal.pending_deliveries() if d.channel in known}
         self._stop.clear()
         self._thread = threading.Thread(target=self.run_forever, name="rumhouse-alerts", daemon=True)
         self._thread.start()
