@@ -63,3 +63,28 @@ def test_release_regression_fails_and_same_distribution_passes(budget_server):
 def test_unreachable_server_or_bad_token_is_not_a_pass(budget_server, tmp_path):
     bad = check(budget_server, "--site", "calm", token="rh_nope_nope")
     assert bad.returncode == 2 and "unauthorized" in bad.stderr
+
+
+def test_without_a_server_the_gate_reads_the_data_folder(tmp_path, budget_data):
+    """No server runs on the machine: the command opens the data folder itself (embedded engine)."""
+    from support.budget_data import BUDGET_CONFIG
+    from support.reading_data import Dataset, seed_folder
+    from support.server import free_port
+
+    keep = {t: [r for r in rows if r["site"] in ("calm", "sparse")] for t, rows in budget_data.rows.items()}
+    subset = Dataset(budget_data.now, {t: rows for t, rows in keep.items() if rows})
+    seed_folder(tmp_path / "data", subset)
+    (tmp_path / "rum.toml").write_text(BUDGET_CONFIG.replace("{alerting}", ""), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUMHOUSE_")}
+    env.update(PYTHONPATH=str(REPO / "src"), RUMHOUSE_DATA_DIR=str(tmp_path / "data"),
+               RUMHOUSE_CONFIG=str(tmp_path / "rum.toml"), RUMHOUSE_URL=f"http://127.0.0.1:{free_port()}")
+
+    def local(*args):
+        return subprocess.run([sys.executable, "-m", "rumhouse", "budgets", "check", *args], check=False, env=env,
+                              capture_output=True, text=True, timeout=120, cwd=REPO)
+
+    calm = local("--site", "calm")
+    assert calm.returncode == 0, calm.stdout + calm.stderr
+    assert "calm-lcp" in calm.stdout and "within" in calm.stdout
+    sparse = local("--site", "sparse")
+    assert sparse.returncode == 2 and "12 samples" in sparse.stderr
