@@ -1,4 +1,4 @@
-pytest_plugins = ["support.reading_fixtures"]
+pytest_plugins = ["support.reading_fixtures", "support.budget_fixtures"]
 
 import pytest
 

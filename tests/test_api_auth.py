@@ -64,6 +64,9 @@ def test_api_route_needs_a_token(reading, method, path):
 
 # Routes that name no site: the OpenAPI document and the list of the token's own sites.
 SITELESS = {"/api/v1/openapi.json", "/api/v1/sites"}
+# Budget, alert, suggestion and release routes answer JSON documents, not filtered tables
+# (docs/budgets.md, docs/alerts.md); their own parameters are described instead.
+NOT_TABLES = ("/api/v1/budgets", "/api/v1/alerts", "/api/v1/suggestions", "/api/v1/releases")
 
 
 @pytest.mark.parametrize(("method", "path"), API)
@@ -101,7 +104,7 @@ def test_openapi_describes_every_api_route(reading, demo_token):
                  for p, ops in doc["paths"].items() for m in ops}
     assert described == set(API)
     for path, ops in doc["paths"].items():
-        if "get" in ops and path not in SITELESS and "/tokens" not in path:
+        if "get" in ops and path not in SITELESS and "/tokens" not in path and not path.startswith(NOT_TABLES):
             names = {p["name"] for p in ops["get"]["parameters"]}
             assert {"site", "range", "from", "to", "path", "browser", "os", "device", "country", "connection",
                     "release", "format"} <= names, path

@@ -25,6 +25,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from rumhouse.alerts.api import alerting_routes
+from rumhouse.alerts.config import load_alerting
+from rumhouse.alerts.service import Alerting
 from rumhouse.api import api_routes
 from rumhouse.api.admin import delete_route
 from rumhouse.api.sql import sql_route
@@ -95,6 +98,7 @@ class Runtime:
         self.admin_token, self.admin_token_created = ensure_admin_token(settings.admin_token, settings.data_dir)
         self.store = store
         self.writer: Writer | None = None
+        self.alerting = Alerting(load_alerting(settings.config_file))  # budgets, alert rules, channels
         self._spool_lock = None
 
     def start(self) -> None:
@@ -115,8 +119,12 @@ class Runtime:
             flush_interval=self.settings.flush_interval, flush_rows=self.settings.flush_rows,
         )
         self.writer.start()
+        self.alerting.attach(self.store)
+        # With several workers on this machine, the one holding spool slot 0 evaluates alert rules.
+        self.alerting.start(evaluate=self._spool_lock is None or folder.name == "worker-0")
 
     def stop(self) -> None:
+        self.alerting.stop()
         if self.writer is not None:
             self.writer.close()
         if self.store is not None:
@@ -214,6 +222,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             Route("/api/v1/sql", sql_route(runtime), methods=["POST"]),
             Route("/api/v1/admin/sites/{site}/data", delete_route(runtime), methods=["DELETE"]),
             *api_routes(runtime),
+            *alerting_routes(runtime),
         ],
         lifespan=lifespan,
     )

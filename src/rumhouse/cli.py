@@ -1,4 +1,4 @@
-"""The `rumhouse` command: serve, migrate, sql, token, demo."""
+"""The `rumhouse` command: serve, migrate, sql, token, delete, demo, budgets."""
 
 from __future__ import annotations
 
@@ -285,6 +285,61 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_budgets(args: argparse.Namespace, settings: Settings) -> int:
+    """The CI gate; exit codes in budgets/gate.py."""
+    from rumhouse.budgets import gate
+    from rumhouse.budgets.model import parse_duration
+    from rumhouse.budgets.targets import SpecError
+
+    try:
+        since = parse_duration(args.since, "--since")
+    except SpecError as exc:
+        return _fail(str(exc))
+    params = {"site": args.site, "since": args.since, **({"release": args.release} if args.release else {})}
+    doc = _call_server(args, settings, "GET", "/api/v1/budgets/status", lambda store: _budgets_local(store, args, since),
+                       params=params)
+    if isinstance(doc, int):
+        return gate.REFUSED
+    comparison = []
+    if args.release and doc.get("compared", True):
+        compare = _call_server(args, settings, "GET", "/api/v1/releases/compare", lambda store: {"metrics": []},
+                               params={"site": args.site, "b": args.release, **gate.window_params(since),
+                                       **({"a": args.baseline} if args.baseline else {})})
+        if isinstance(compare, int):
+            print("release comparison: not available (see above)")
+        else:
+            comparison = compare["metrics"]
+    rows = doc["budgets"]
+    print(f"budgets of site {args.site}" + (f", release {args.release}" if args.release else "") + f", last {args.since}:")
+    print(_render(*gate.status_table(rows), "table"))
+    if comparison:
+        print(f"\nrelease {comparison[0]['release_b']} vs {comparison[0]['release_a']} (p75):")
+        columns = ["metric", "samples_a", "samples_b", "p75_a", "p75_b", "change", "ci_low", "ci_high", "verdict"]
+        print(_render(columns, [[c[k] for k in columns] for c in comparison], "table"))
+    code, reasons = gate.verdict(rows, comparison)
+    for reason in reasons:
+        print(("warning: " if args.warn_only else "") + reason, file=sys.stderr)
+    if args.warn_only:
+        return 0
+    print({0: "within budget", 1: "FAILED: over budget", 2: "NOT JUDGED"}[code])
+    return code
+
+
+def _budgets_local(store, args: argparse.Namespace, since: int) -> dict:
+    """No server runs: judge the budgets on the data folder itself (no release comparison)."""
+    from datetime import UTC, datetime
+
+    from rumhouse.alerts.config import load_alerting
+    from rumhouse.budgets.repository import BudgetRepository
+    from rumhouse.budgets.status import budget_status
+
+    settings = Settings.from_env()
+    repo = BudgetRepository(store, load_alerting(settings.config_file).budgets)
+    now = datetime.now(UTC)
+    rows = [budget_status(store, repo, b, now=now, since=since, release=args.release) for b in repo.all(args.site)]
+    return {"budgets": rows, "compared": False}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rumhouse", description="Real User Monitoring on ClickHouse")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -330,6 +385,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--page-views", type=int, default=500)
     demo.add_argument("--seed", type=int, default=None)
     demo.add_argument("--origin", help="Origin header to send, for sites that restrict origins")
+
+    budgets = commands.add_parser("budgets", help="performance budgets (the CI gate)")
+    budget_actions = budgets.add_subparsers(dest="action", required=True)
+    check = budget_actions.add_parser(
+        "check", help="judge a site's budgets on real-user data: exit 1 breached, 2 too few samples, 0 within")
+    check.add_argument("--site", required=True)
+    check.add_argument("--release", help="only page views of this release; also compared with the previous one")
+    check.add_argument("--baseline", help="release to compare --release with (default: the one seen before it)")
+    check.add_argument("--since", default="24h", help="window ending now: 30m, 24h, 7d (default 24h)")
+    check.add_argument("--warn-only", action="store_true", help="print what is wrong but always exit 0")
+    check.add_argument("--url", help=f"rumhouse server (default $RUMHOUSE_URL or {DEFAULT_URL})")
+    check.add_argument("--token", help="a token that reads the site (default $RUMHOUSE_ADMIN_TOKEN or the data folder's)")
     return parser
 
 
@@ -338,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         handler = {"serve": cmd_serve, "migrate": cmd_migrate, "sql": cmd_sql, "delete": cmd_delete,
-                   "token": cmd_token, "demo": cmd_demo}[args.command]
+                   "token": cmd_token, "demo": cmd_demo, "budgets": cmd_budgets}[args.command]
         return handler(args, settings)
     except (SettingsError, ConfigError, StoreError) as exc:
         return _fail(str(exc))

@@ -9,6 +9,7 @@ from starlette.routing import Route
 
 from rumhouse.api.access import Access
 from rumhouse.api.routes import COMMON_PARAMS, ENDPOINTS, PREFIX, Param
+from rumhouse.budgets.openapi import paths as budget_paths
 
 ERRORS = {
     "400": {"description": "A parameter is wrong; the body says which", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
@@ -66,6 +67,7 @@ def document() -> dict:
                        {"name": "before", "in": "query", "description": "Only rows older than this date",
                         "schema": {"type": "string"}}],
         "responses": {"200": {"description": "Rows deleted per table"}, **ERRORS}}}
+    paths.update(budget_paths())  # issue 6: budgets, alerts, suggestions, releases
     paths[PREFIX + "/openapi.json"] = {"get": {"operationId": "openapi", "summary": "This document",
                                                "responses": {"200": {"description": "OpenAPI 3.1"}, "401": ERRORS["401"]}}}
     return {

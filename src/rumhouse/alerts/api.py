@@ -1,0 +1,13 @@
+"""Every route of issue 6 (budgets, alerts, suggestions, release comparison), for create_app's one line."""
+
+from __future__ import annotations
+
+
+def alerting_routes(runtime) -> list:
+    from rumhouse.alerts.routes import alert_routes
+    from rumhouse.api.access import Access
+    from rumhouse.budgets.routes import budget_routes
+    from rumhouse.budgets.suggestion_routes import suggestion_routes
+
+    access = Access(runtime)
+    return [*budget_routes(runtime, access), *alert_routes(runtime, access), *suggestion_routes(runtime, access)]

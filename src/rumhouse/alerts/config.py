@@ -1,0 +1,188 @@
+"""The alerting half of the TOML config (`RUMHOUSE_CONFIG`), next to `[[sites]]`:
+
+    [[alerts]]
+    name = "slow-lcp"
+    site = "shop"
+    metric = "LCP"            # any target of budgets/targets.py ...
+    stat = "p75"
+    above = 4000              # ... with a threshold
+    # budget = "lcp"          # ... or: fires while this budget is breached
+    window = "10m"            # the data each evaluation looks at
+    for = "10m"               # how long the condition must hold before it fires
+    repeat = "1h"             # reminder interval while firing and not acknowledged ("0s": none)
+    group = "shop-perf"       # rules of one group that change together send one notification
+    min_samples = 20
+    channels = ["ops"]
+
+    [[channels]]
+    name = "ops"
+    type = "webhook"          # webhook | slack | email
+    url = "https://hooks.example/rum"
+    secret_env = "RUM_HOOK_SECRET"   # or secret = "..."; signs the body (X-Rumhouse-Signature)
+    # e-mail: smtp_host, smtp_port (25), from, to = [...], username/password_env, starttls = false
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rumhouse.budgets.model import NAME, Budget, number, parse_budgets, parse_duration
+from rumhouse.budgets.targets import SpecError, Target, parse_target
+from rumhouse.sites import ConfigError
+
+CHANNEL_TYPES = ("webhook", "slack", "email")
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    site: str
+    target: Target | None  # None when the rule watches a budget
+    above: float | None = None
+    budget: str = ""
+    window: int = 600
+    hold: int = 600  # `for` in the config
+    repeat: int = 3600
+    group: str = ""
+    min_samples: int = 20
+    channels: tuple[str, ...] = ()
+
+    @property
+    def group_key(self) -> str:
+        return self.group or self.name
+
+    def describe(self) -> str:
+        if self.budget:
+            return f"budget {self.budget} breached"
+        return f"{self.target.describe()} > {self.above:g} for {self.hold}s"
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str
+    type: str
+    url: str = ""
+    secret: str = field(default="", repr=False)
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    sender: str = "rumhouse@localhost"
+    to: tuple[str, ...] = ()
+    username: str = ""
+    password: str = field(default="", repr=False)
+    starttls: bool = False
+
+
+@dataclass(frozen=True)
+class AlertingConfig:
+    budgets: tuple[Budget, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    channels: tuple[Channel, ...] = ()
+
+
+def _name(raw: dict, where: str) -> str:
+    name = raw.get("name")
+    if not isinstance(name, str) or not NAME.match(name):
+        raise SpecError(f"{where}.name must be 1-64 characters of A-Z, a-z, 0-9, '_', '.' or '-'")
+    return name
+
+
+def parse_rule(raw: object, where: str, budgets: dict[str, Budget]) -> Rule:
+    if not isinstance(raw, dict):
+        raise SpecError(f"{where} must be a table")
+    name = _name(raw, where)
+    budget = raw.get("budget", "")
+    target, above = None, None
+    if budget:
+        if budget not in budgets:
+            raise SpecError(f"{where}.budget names no budget of the config: {budget!r}")
+        site = budgets[budget].site
+    else:
+        site = raw.get("site")
+        if not isinstance(site, str) or not site:
+            raise SpecError(f"{where}.site must be a site key")
+        target = parse_target(raw, where)
+        above = number(raw, "above", where)
+    channels = raw.get("channels", [])
+    if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
+        raise SpecError(f"{where}.channels must be a list of channel names")
+    group = raw.get("group", "")
+    if not isinstance(group, str):
+        raise SpecError(f"{where}.group must be a string")
+    return Rule(
+        name, site, target, above, budget,
+        window=parse_duration(raw.get("window", "10m"), f"{where}.window"),
+        hold=parse_duration(raw.get("for", "0s"), f"{where}.for"),
+        repeat=parse_duration(raw.get("repeat", "1h"), f"{where}.repeat"),
+        group=group, min_samples=int(number(raw, "min_samples", where, 20, lo=1, hi=1e9)),
+        channels=tuple(channels),
+    )
+
+
+def _secret(raw: dict, key: str, where: str) -> str:
+    if raw.get(f"{key}_env"):
+        value = os.environ.get(raw[f"{key}_env"])
+        if value is None:
+            raise SpecError(f"{where}.{key}_env names {raw[f'{key}_env']}, which is not set")
+        return value
+    value = raw.get(key, "")
+    if not isinstance(value, str):
+        raise SpecError(f"{where}.{key} must be a string")
+    return value
+
+
+def parse_channel(raw: object, where: str) -> Channel:
+    if not isinstance(raw, dict):
+        raise SpecError(f"{where} must be a table")
+    name = _name(raw, where)
+    kind = raw.get("type")
+    if kind not in CHANNEL_TYPES:
+        raise SpecError(f"{where}.type must be one of {', '.join(CHANNEL_TYPES)}")
+    if kind in ("webhook", "slack"):
+        url = raw.get("url")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise SpecError(f"{where}.url must be an http(s) URL")
+        return Channel(name, kind, url=url, secret=_secret(raw, "secret", where))
+    to = raw.get("to")
+    if not isinstance(to, list) or not to or not all(isinstance(t, str) and "@" in t for t in to):
+        raise SpecError(f"{where}.to must be a list of e-mail addresses")
+    return Channel(name, kind, smtp_host=str(raw.get("smtp_host", "127.0.0.1")),
+                   smtp_port=int(number(raw, "smtp_port", where, 25, lo=1, hi=65535)),
+                   sender=str(raw.get("from", "rumhouse@localhost")), to=tuple(to),
+                   username=str(raw.get("username", "")), password=_secret(raw, "password", where),
+                   starttls=bool(raw.get("starttls", False)))
+
+
+def parse_alerting(document: dict) -> AlertingConfig:
+    budgets = parse_budgets(document)
+    channels = document.get("channels", [])
+    rules = document.get("alerts", [])
+    if not isinstance(channels, list) or not isinstance(rules, list):
+        raise SpecError("alerts and channels must be arrays of tables ([[alerts]], [[channels]])")
+    parsed_channels = tuple(parse_channel(c, f"channels[{i}]") for i, c in enumerate(channels))
+    by_name = {b.name: b for b in budgets}
+    parsed_rules = tuple(parse_rule(r, f"alerts[{i}]", by_name) for i, r in enumerate(rules))
+    known = {c.name for c in parsed_channels}
+    for i, rule in enumerate(parsed_rules):
+        missing = [c for c in rule.channels if c not in known]
+        if missing:
+            raise SpecError(f"alerts[{i}].channels names unknown channels: {', '.join(missing)}")
+    for kind, items in (("alert rule", parsed_rules), ("channel", parsed_channels)):
+        names = [x.name for x in items]
+        duplicate = next((n for n in names if names.count(n) > 1), None)
+        if duplicate:
+            raise SpecError(f"{kind} {duplicate!r} is defined twice")
+    return AlertingConfig(budgets, parsed_rules, parsed_channels)
+
+
+def load_alerting(path: Path | None) -> AlertingConfig:
+    if path is None:
+        return AlertingConfig()
+    try:
+        return parse_alerting(tomllib.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise ConfigError(f"RUMHOUSE_CONFIG names {path}, which does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None

@@ -1,0 +1,97 @@
+"""A target over a time window: its value and the number of samples behind it.
+
+Percentiles are exact (`quantileExactInclusive`, numpy's default definition), read from the raw
+tables: budgets and alerts judge small windows and single releases, which the hourly rollups cannot
+always answer. Every user value reaches ClickHouse as a query parameter.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from rumhouse.api.filters import Filters
+from rumhouse.budgets.targets import STATS, Target
+from rumhouse.store.base import Store
+
+
+@dataclass(frozen=True)
+class Measurement:
+    value: float | None  # None when there are no samples
+    samples: int
+    bucket: int | None = None  # epoch seconds of the period start, for per-period answers
+
+
+def glob_to_like(pattern: str) -> str:
+    escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "%")
+
+
+def _stat_sql(t: Target, column: str) -> str:
+    level = STATS[t.stat]
+    return f"avg({column})" if level is None else f"quantileExactInclusive({level})({column})"
+
+
+def _conditions(t: Target, f: Filters) -> str:
+    where = f.raw_where()
+    if t.path:
+        where += " AND path LIKE {m_path:String}"
+    if t.endpoint:
+        # "/api/*" is about the path of the called URL; anything else matches host/path as stored.
+        column = ("if(position(endpoint, '/') > 0, substring(endpoint, position(endpoint, '/')), '/')"
+                  if t.endpoint.startswith("/") else "endpoint")
+        where += f" AND {column} LIKE {{m_endpoint:String}}"
+    return where
+
+
+def target_sql(t: Target, f: Filters, bucket_seconds: int | None = None) -> str:
+    where = _conditions(t, f)
+    b = ("intDiv(toUnixTimestamp({col}), {{m_bucket:UInt32}}) * {{m_bucket:UInt32}}" if bucket_seconds else "0")
+    if t.metric == "api_duration":
+        select, table = f"{_stat_sql(t, 'duration_ms')}, count()", "rumhouse.api_calls"
+    elif t.metric == "api_error_rate":
+        select, table = "countIf(status = 0 OR status >= 400) / count(), count()", "rumhouse.api_calls"
+    elif t.metric == "error_rate":
+        errors = f"SELECT page_view_id FROM rumhouse.errors WHERE {f.raw_where()}"
+        select = f"countIf(page_view_id IN ({errors})) / count(), count()"
+        table = "rumhouse.page_views"
+    elif t.metric == "resource_bytes":
+        per_view = (f"SELECT page_view_id, min(time) AS first_time, sum(transfer_bytes) AS bytes"
+                    f" FROM rumhouse.resources WHERE {where} AND type = {{m_type:String}} GROUP BY page_view_id")
+        return (f"SELECT {b.format(col='first_time')} AS b, {_stat_sql(t, 'bytes')}, count() FROM ({per_view})"
+                " GROUP BY b ORDER BY b")
+    else:
+        select, table = f"{_stat_sql(t, 'value')}, count()", "rumhouse.vitals"
+        where += " AND name = {m_name:String}"
+    return f"SELECT {b.format(col='time')} AS b, {select} FROM {table} WHERE {where} GROUP BY b ORDER BY b"
+
+
+def _params(t: Target, f: Filters, bucket_seconds: int | None) -> dict:
+    params = {**f.params(), "m_name": t.metric, "m_type": t.resource_type}
+    if t.path:
+        params["m_path"] = glob_to_like(t.path)
+    if t.endpoint:
+        params["m_endpoint"] = glob_to_like(t.endpoint)
+    if bucket_seconds:
+        params["m_bucket"] = int(bucket_seconds)
+    return params
+
+
+def _value(raw) -> float | None:
+    if raw is None:
+        return None
+    value = float(raw)
+    return None if math.isnan(value) else value  # NaN: no samples
+
+
+def measure(store: Store, t: Target, f: Filters) -> Measurement:
+    rows = store.query(target_sql(t, f), _params(t, f, None), readonly=True).rows
+    if not rows:
+        return Measurement(None, 0)
+    _, value, samples = rows[0]
+    return Measurement(_value(value) if samples else None, int(samples))
+
+
+def measure_buckets(store: Store, t: Target, f: Filters, bucket_seconds: int) -> list[Measurement]:
+    rows = store.query(target_sql(t, f, bucket_seconds), _params(t, f, bucket_seconds), readonly=True).rows
+    return [Measurement(_value(v), int(n), int(b)) for b, v, n in rows]

@@ -1,0 +1,81 @@
+"""What a budget or an alert rule measures: a metric, a statistic, and which rows count.
+
+Metric kinds (one SQL shape each, in measure.py):
+- a Web Vital (LCP, INP, CLS, FCP, TTFB, FID, TTI): a percentile of `vitals.value`;
+- `api_duration`: a percentile of `api_calls.duration_ms`; `api_error_rate`: failed calls / calls;
+- `resource_bytes`: transfer bytes of one resource type (default script) per page view, a percentile
+  or the mean over the page views that loaded that type;
+- `error_rate`: page views with at least one client error / page views.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rumhouse.api.thresholds import METRICS
+from rumhouse.sites import ConfigError
+
+RATES = ("api_error_rate", "error_rate")
+KINDS = (*METRICS, "api_duration", "resource_bytes", *RATES)
+STATS = {"p50": 0.5, "p75": 0.75, "p90": 0.9, "p95": 0.95, "p99": 0.99, "mean": None}
+RESOURCE_TYPES = ("script", "css", "img", "font", "fetch", "other")
+
+
+class SpecError(ConfigError):
+    """A budget, rule or channel definition is unusable; the message names the field."""
+
+
+@dataclass(frozen=True)
+class Target:
+    metric: str
+    stat: str = "p75"  # "rate" for the rate metrics
+    path: str = ""  # glob on the page path ("/checkout*"); empty: every page
+    endpoint: str = ""  # glob on the API endpoint; "/api/*" matches the path part of host/path
+    resource_type: str = "script"
+
+    def describe(self) -> str:
+        what = self.metric if self.metric in RATES else f"{self.stat} {self.metric}"
+        if self.metric == "resource_bytes":
+            what += f" ({self.resource_type} per page view)"
+        if self.endpoint:
+            what += f" of {self.endpoint}"
+        if self.path:
+            what += f" on {self.path}"
+        return what
+
+
+def _str(raw: dict, key: str, where: str, default: str = "") -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str) or len(value) > 512:
+        raise SpecError(f"{where}.{key} must be a string (at most 512 characters)")
+    return value
+
+
+def parse_target(raw: dict, where: str) -> Target:
+    metric = raw.get("metric")
+    if metric not in KINDS:
+        raise SpecError(f"{where}.metric must be one of {', '.join(KINDS)}")
+    default_stat = "rate" if metric in RATES else "p75"
+    stat = _str(raw, "stat", where, default_stat)
+    if metric in RATES:
+        if stat != "rate":
+            raise SpecError(f"{where}.stat of a rate metric is rate")
+    elif stat not in STATS:
+        raise SpecError(f"{where}.stat must be one of {', '.join(STATS)}")
+    resource_type = _str(raw, "resource_type", where, "script")
+    if resource_type not in RESOURCE_TYPES:
+        raise SpecError(f"{where}.resource_type must be one of {', '.join(RESOURCE_TYPES)}")
+    endpoint = _str(raw, "endpoint", where)
+    if endpoint and metric not in ("api_duration", "api_error_rate"):
+        raise SpecError(f"{where}.endpoint applies to api_duration and api_error_rate only")
+    return Target(metric, stat, _str(raw, "path", where), endpoint, resource_type)
+
+
+def target_fields(t: Target) -> dict:
+    out = {"metric": t.metric, "stat": t.stat}
+    for key in ("path", "endpoint"):
+        if getattr(t, key):
+            out[key] = getattr(t, key)
+    if t.metric == "resource_bytes":
+        out["resource_type"] = t.resource_type
+    return out

@@ -1,0 +1,41 @@
+"""Fixtures of the budget, CI gate, suggestion, release and alert tests (a pytest plugin named in
+conftest.py): one server on a folder seeded with support/budget_data.py, its config holding the
+budgets, alert rules, and channels that point at local receivers."""
+
+from __future__ import annotations
+
+import pytest
+
+from support.budget_data import ALERTING, BUDGET_CONFIG, make_budget_dataset
+from support.reading_data import seed_folder
+from support.reading_fixtures import ReadingServer
+from support.receivers import HttpReceiver, SmtpReceiver
+
+HOOK_SECRET = "s3cret-for-tests"
+
+
+@pytest.fixture(scope="session")
+def budget_data():
+    return make_budget_dataset()
+
+
+@pytest.fixture(scope="session")
+def receivers():
+    http = HttpReceiver(statuses={"/broken": [500]}).start()
+    smtp = SmtpReceiver().start()
+    yield http, smtp
+    http.stop()
+    smtp.stop()
+
+
+@pytest.fixture(scope="session")
+def budget_server(tmp_path_factory, budget_data, receivers):
+    http, smtp = receivers
+    folder = tmp_path_factory.mktemp("budgets") / "data"
+    seed_folder(folder, budget_data)
+    alerting = ALERTING.format(hook=f"{http.url}/hook", slack=f"{http.url}/slack", broken=f"{http.url}/broken",
+                               smtp_port=smtp.port, secret=HOOK_SECRET)
+    config = BUDGET_CONFIG.replace("{alerting}", alerting)
+    server = ReadingServer(folder, config=config, RUMHOUSE_ALERT_INTERVAL="1", RUMHOUSE_ALERT_RETRY="0.3").start()
+    yield server
+    server.close()
