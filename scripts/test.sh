@@ -50,4 +50,5 @@ fi
 # compared with the stored baseline (warn beyond 10% worse, fail beyond 20% worse).
 python benchmarks/ingest.py --smoke
 python benchmarks/queries.py --smoke
+python benchmarks/snippet_size.py
 python benchmarks/compare.py
