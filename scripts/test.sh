@@ -49,5 +49,5 @@ fi
 # Benchmarks, short runs: they print figures and check that nothing was lost; then their ratios are
 # compared with the stored baseline (warn beyond 10% worse, fail beyond 20% worse).
 python benchmarks/ingest.py --smoke
-python benchmarks/compare.py
 python benchmarks/queries.py --smoke
+python benchmarks/compare.py

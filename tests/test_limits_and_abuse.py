@@ -57,11 +57,10 @@ def test_a_stalled_body_times_out(tmp_path):
     server = RumhouseServer(tmp_path / "data", RUMHOUSE_BODY_TIMEOUT="1").start()
     try:
         with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            # 7 of the 500 announced bytes, then nothing: only the server's timeout can end this.
             sock.sendall(b"POST /beacon HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{\"site\"")
-            started = time.monotonic()
             answer = sock.recv(4096)
         assert answer.startswith(b"HTTP/1.1 408") and b"timeout:" in answer
-        assert time.monotonic() - started < 5
         assert server.metric("rumhouse_beacons_dropped_total", reason="timeout") == 1
     finally:
         server.close()

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import gc
 import gzip
 import logging
@@ -44,11 +45,39 @@ SNIPPET = Path(__file__).parent / "static" / "rum.js"
 
 
 def open_store(settings: Settings) -> Store:
+    """The server engine when RUMHOUSE_CLICKHOUSE_URL is set, else the embedded engine."""
     if settings.clickhouse_url:
-        raise StoreError("the ClickHouse server engine is not available yet; unset RUMHOUSE_CLICKHOUSE_URL")
+        from rumhouse.store.server import ServerStore
+
+        return ServerStore(
+            settings.clickhouse_url, compress=settings.clickhouse_compress, ca_cert=settings.clickhouse_ca_cert,
+            cluster=settings.cluster,
+        )
+    if settings.cluster:
+        raise StoreError("RUMHOUSE_CLUSTER needs a ClickHouse server: set RUMHOUSE_CLICKHOUSE_URL too")
     from rumhouse.store.embedded import EmbeddedStore
 
     return EmbeddedStore(settings.data_dir)
+
+
+def claim_worker_spool(base: Path):
+    """With several worker processes (RUMHOUSE_WORKERS), each takes a spool folder of its own,
+    `<spool>/worker-<n>`, held by an exclusive lock for the life of the process: two processes never
+    append to or replay one folder, and a restarted worker takes a free folder and replays what a dead
+    one left there. Returns the folder and the open lock file (closing it releases the folder)."""
+    base.mkdir(parents=True, exist_ok=True)
+    slot = 0
+    while True:
+        folder = base / f"worker-{slot}"
+        folder.mkdir(exist_ok=True)
+        handle = open(folder / ".lock", "a+", encoding="utf-8")  # noqa: SIM115 (held until stop)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            slot += 1
+            continue
+        return folder, handle
 
 
 class Runtime:
@@ -66,6 +95,7 @@ class Runtime:
         self.admin_token, self.admin_token_created = ensure_admin_token(settings.admin_token, settings.data_dir)
         self.store = store
         self.writer: Writer | None = None
+        self._spool_lock = None
 
     def start(self) -> None:
         if self.store is None:
@@ -76,7 +106,10 @@ class Runtime:
             retention_overrides=dict(self.settings.retention_overrides),
             rollup_retention_days=self.settings.rollup_retention_days,
         )
-        spool = Spool(self.settings.spool_path, max_bytes=self.settings.spool_max_bytes)
+        folder = self.settings.spool_path
+        if self.settings.workers > 1:
+            folder, self._spool_lock = claim_worker_spool(folder)
+        spool = Spool(folder, max_bytes=self.settings.spool_max_bytes)
         self.writer = Writer(
             self.store, self.metrics, spool,
             flush_interval=self.settings.flush_interval, flush_rows=self.settings.flush_rows,
@@ -88,6 +121,8 @@ class Runtime:
             self.writer.close()
         if self.store is not None:
             self.store.close()
+        if self._spool_lock is not None:
+            self._spool_lock.close()
 
 
 class _LateBound:

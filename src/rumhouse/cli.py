@@ -29,19 +29,36 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from rumhouse.app import create_app
 
+    workers = args.workers or settings.workers
+    if workers > 1 and not settings.clickhouse_url:
+        return _fail(
+            "several workers need the server engine (RUMHOUSE_CLICKHOUSE_URL): "
+            "the embedded engine's data folder is owned by one process"
+        )
     app = create_app(settings)
     runtime = app.state.runtime
     url = f"http://{args.host}:{args.port}"
     public = settings.public_url or url
     site = next(iter(runtime.sites.by_key))
-    print(f"rumhouse is starting on {url} (data in {settings.data_dir.resolve()})", flush=True)
+    # The server's address without the user and password.
+    where = f"ClickHouse at {settings.clickhouse_url.split('@')[-1]}" if settings.clickhouse_url else (
+        settings.data_dir.resolve())
+    print(f"rumhouse is starting on {url} (data in {where})", flush=True)
     print("Paste this into your pages:", flush=True)
     print(f'  <script src="{public}/rum.js" data-site="{site}" defer></script>', flush=True)
     if runtime.admin_token_created:
         print("An admin token was generated and saved in the data folder; it is shown only this once:", flush=True)
         print(f"  {runtime.admin_token}", flush=True)
+    if workers > 1:
+        # Each worker process builds its own app (and store) from the same environment; the admin
+        # token file was made above, before they start, so they all read the same one. The count
+        # goes to them through the environment: each takes a spool folder of its own.
+        os.environ["RUMHOUSE_WORKERS"] = str(workers)
+        print(f"with {workers} worker processes", flush=True)
     uvicorn.run(
-        app,
+        app if workers == 1 else "rumhouse.app:create_app",
+        factory=workers > 1,
+        workers=workers if workers > 1 else None,
         host=args.host,
         port=args.port,
         log_level=args.log_level,
@@ -276,6 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--workers", type=int, default=0,
+                       help="worker processes, server engine only (default $RUMHOUSE_WORKERS or 1)")
     serve.add_argument("--access-log", action="store_true", help="log every request (off: one line per beacon is costly)")
 
     commands.add_parser("migrate", help="apply the schema migrations in clickhouse/")

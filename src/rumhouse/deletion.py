@@ -36,9 +36,16 @@ def site_tables(store: Store) -> list[tuple[str, str | None]]:
 
 
 def delete_site_data(store: Store, site: str, before: datetime | None = None) -> dict[str, int]:
-    """Delete the site's rows (older than `before`, if given); returns the rows deleted per table."""
+    """Delete the site's rows (older than `before`, if given); returns the rows deleted per table.
+
+    On a cluster (store/cluster.py) the rows live in the `x_local` tables of every shard: they are
+    counted through the Distributed table `x` and deleted ON CLUSTER, on every shard."""
     deleted = {}
-    for table, time_column in site_tables(store):
+    cluster = getattr(store, "cluster", "")
+    for local, time_column in site_tables(store):
+        table, target = local, local
+        if cluster and local.endswith("_local"):
+            table, target = local[: -len("_local")], f"{local} ON CLUSTER {cluster}"
         condition = "site = {site:String}"
         params: dict = {"site": site}
         if before is not None:
@@ -48,7 +55,9 @@ def delete_site_data(store: Store, site: str, before: datetime | None = None) ->
             params["before"] = before.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
         count = store.query(f"SELECT count() FROM rumhouse.{table} WHERE {condition}", params).scalar()
         if count:
-            store.command(f"ALTER TABLE rumhouse.{table} DELETE WHERE {condition} SETTINGS mutations_sync = 1",
+            # mutations_sync = 2: wait for every replica, not only the one that took the statement.
+            sync = 2 if cluster else 1
+            store.command(f"ALTER TABLE rumhouse.{target} DELETE WHERE {condition} SETTINGS mutations_sync = {sync}",
                           params)
         deleted[table] = int(count or 0)
     return deleted

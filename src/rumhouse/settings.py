@@ -8,6 +8,7 @@ The full reference is in README.md ("Configuration").
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,14 @@ def _list(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+def _cluster(env: Mapping[str, str]) -> str:
+    name = env.get("RUMHOUSE_CLUSTER", "").strip()
+    # Spliced into DDL (ON CLUSTER name), so only a plain identifier is accepted.
+    if name and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise SettingsError(f"RUMHOUSE_CLUSTER must be a plain cluster name (letters, digits, _), got {name!r}")
+    return name
+
+
 # The raw tables whose retention can be set one by one.
 RETENTION_TABLES = ("page_views", "vitals", "errors", "api_calls", "resources", "measures", "beacons")
 
@@ -77,8 +86,16 @@ def _retention_overrides(env: Mapping[str, str]) -> tuple[tuple[str, int], ...]:
 class Settings:
     data_dir: Path = Path("rumhouse-data")
     config_file: Path | None = None
-    # Set only for the server engine (a later issue); empty means the embedded engine.
-    clickhouse_url: str = ""
+    # The server engine (store/server.py) when set, else the embedded engine. Holds the password:
+    # never printed or logged.
+    clickhouse_url: str = field(default="", repr=False)
+    clickhouse_compress: bool = True
+    clickhouse_ca_cert: str = ""
+    # A ClickHouse cluster name: migrations then create Replicated tables and Distributed tables
+    # ON CLUSTER (store/cluster.py). Empty means a single server (or the embedded engine).
+    cluster: str = ""
+    # Processes `rumhouse serve` runs (server engine only: the embedded engine's folder has one owner).
+    workers: int = 1
     # Never printed or logged: see `__repr__`.
     admin_token: str = field(default="", repr=False)
     retention_days: int = 30
@@ -118,7 +135,11 @@ class Settings:
         return cls(
             data_dir=Path(env.get("RUMHOUSE_DATA_DIR") or "rumhouse-data"),
             config_file=Path(config) if config else None,
-            clickhouse_url=env.get("RUMHOUSE_CLICKHOUSE_URL", ""),
+            clickhouse_url=env.get("RUMHOUSE_CLICKHOUSE_URL", "").strip(),
+            clickhouse_compress=_bool(env, "RUMHOUSE_CLICKHOUSE_COMPRESS", True),
+            clickhouse_ca_cert=env.get("RUMHOUSE_CLICKHOUSE_CA_CERT", ""),
+            cluster=_cluster(env),
+            workers=_int(env, "RUMHOUSE_WORKERS", 1, 1, 256),
             admin_token=env.get("RUMHOUSE_ADMIN_TOKEN", ""),
             retention_days=_int(env, "RUMHOUSE_RETENTION_DAYS", 30, 1, 3650),
             rollup_retention_days=_int(env, "RUMHOUSE_ROLLUP_RETENTION_DAYS", 365, 1, 3650),

@@ -28,17 +28,14 @@ def format_metric(metric: str, value: float) -> str:
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(playwright):
     if not CHROMIUM.exists():
         if os.environ.get("CI") == "true":
             pytest.fail("/usr/bin/chromium is missing: the dashboard test cannot run (install Debian's chromium)")
         pytest.skip("/usr/bin/chromium is missing")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield browser
-        browser.close()
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture()

@@ -2,7 +2,9 @@
 
 Applied by `rumhouse migrate` and at start-up. Each applied file is recorded in
 `rumhouse.schema_migrations`; the statements also use IF NOT EXISTS, so a run cut short in the middle
-of a file is simply run again. The same files serve the embedded engine and a ClickHouse server.
+of a file is simply run again. The same files serve the embedded engine and a ClickHouse server; on a
+ClickHouse cluster (RUMHOUSE_CLUSTER), store/cluster.py rewrites each statement into its replicated and
+distributed form, so the files never mention the cluster.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from rumhouse.ingest.rows import TABLES
 from rumhouse.store.base import Store
+from rumhouse.store.cluster import ClusterLayout
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -88,33 +91,47 @@ def migrate(
     *,
     retention_days: int = 30,
     retention_overrides: dict[str, int] | None = None,
+    cluster: str | None = None,
     rollup_retention_days: int = 365,
 ) -> list[str]:
-    """Apply every migration not yet applied; returns the names of those applied now."""
-    store.command("CREATE DATABASE IF NOT EXISTS rumhouse")
-    store.command(
+    """Apply every migration not yet applied; returns the names of those applied now.
+
+    `cluster` (default: the store's own `cluster` attribute, set by RUMHOUSE_CLUSTER) names a ClickHouse
+    cluster: the statements then run in their replicated and distributed form (store/cluster.py)."""
+    cluster = getattr(store, "cluster", "") if cluster is None else cluster
+    layout = ClusterLayout(cluster) if cluster else None
+
+    def planned(statement: str) -> list[str]:
+        return layout.rewrite(statement) if layout else [statement]
+
+    for statement in planned("CREATE DATABASE IF NOT EXISTS rumhouse") + planned(
         "CREATE TABLE IF NOT EXISTS rumhouse.schema_migrations ("
         " version UInt32 COMMENT 'Number of the migration file',"
         " name String COMMENT 'File name in clickhouse/',"
         " applied_at DateTime DEFAULT now() COMMENT 'When it was applied'"
         ") ENGINE = ReplacingMergeTree ORDER BY version"
         " COMMENT 'Schema migrations applied to this database'"
-    )
+    ):
+        store.command(statement)
     done = applied_versions(store)
+    # Every statement of every file is planned (on a cluster: rewritten) before any runs, so a
+    # statement the cluster layout cannot take stops the run before it changes anything.
+    plan = [(m, [out for statement in m.statements for out in planned(statement)])
+            for m in load_migrations(retention_days=retention_days, rollup_retention_days=rollup_retention_days)]
     applied = []
-    for migration in load_migrations(retention_days=retention_days, rollup_retention_days=rollup_retention_days):
+    for migration, statements in plan:
         if migration.version in done:
             continue
-        for statement in migration.statements:
+        for statement in statements:
             store.command(statement)
         store.command(
             "INSERT INTO rumhouse.schema_migrations (version, name) VALUES ({v:UInt32}, {n:String})",
             {"v": migration.version, "n": migration.name},
         )
         applied.append(migration.name)
-    apply_retention(store, retention_days, retention_overrides or {})
-    apply_retention(store, rollup_retention_days, {}, ROLLUP_TABLES, "hour")
-    apply_retention(store, rollup_retention_days, {}, DAILY_TABLES, "day")
+    apply_retention(store, retention_days, retention_overrides or {}, cluster=cluster)
+    apply_retention(store, rollup_retention_days, {}, ROLLUP_TABLES, "hour", cluster=cluster)
+    apply_retention(store, rollup_retention_days, {}, DAILY_TABLES, "day", cluster=cluster)
     return applied
 
 
@@ -124,20 +141,25 @@ def apply_retention(
     overrides: dict[str, int],
     tables: tuple[str, ...] = TABLES,
     column: str = "toDateTime(time)",
+    *,
+    cluster: str = "",
 ) -> None:
-    """Keep each table's TTL equal to its retention setting, also after the setting changes."""
+    """Keep each table's TTL equal to its retention setting, also after the setting changes. On a
+    cluster the TTL belongs to the local tables (`x_local`), on every node."""
     for table in tables:
         days = int(overrides.get(table, retention_days))
         wanted = f"toIntervalDay({days})"
+        name = f"{table}_local" if cluster else table
         current = store.query(
             "SELECT engine_full FROM system.tables WHERE database = 'rumhouse' AND name = {t:String}",
-            {"t": table},
+            {"t": name},
         ).scalar()
         if current is None or wanted in current:
             continue
         # materialize_ttl_after_modify = 0: old parts are trimmed by the next merge instead of
         # being rewritten right away, which would stall ingest on a large table.
+        on_cluster = f" ON CLUSTER {cluster}" if cluster else ""
         store.command(
-            f"ALTER TABLE rumhouse.{table} MODIFY TTL {column} + INTERVAL {days} DAY"
+            f"ALTER TABLE rumhouse.{name}{on_cluster} MODIFY TTL {column} + INTERVAL {days} DAY"
             " SETTINGS materialize_ttl_after_modify = 0"
         )

@@ -1,0 +1,20 @@
+// A tiny event bus that lets the metric modules take part in a page view's life without the
+// entry file knowing about each of them.
+
+/** The page view is ending (hidden, left, or replaced by a route change): report final values. */
+export const END = 0;
+/** A new page view started (route change or back/forward-cache restore): reset per-view state. */
+export const START = 1;
+/** A beacon is about to be assembled: add pending summaries to the queue. */
+export const FLUSH = 2;
+
+const hooks = [[], [], []];
+
+export const hook = (name, fn) => hooks[name].push(fn);
+
+export const emit = (name, arg) =>
+  hooks[name].forEach((fn) => {
+    try {
+      fn(arg);
+    } catch (e) {}
+  });

@@ -1,0 +1,59 @@
+// Resources, summarized per page view by type and host: count, bytes, cache hits, durations and
+// the slowest one. Summaries go with each beacon (so a page view may have several rows per type
+// and host: sum them).
+import { config } from './config.js';
+import { hook, FLUSH } from './hooks.js';
+import { push } from './queue.js';
+import { ms, observe } from './util.js';
+
+const type = (initiator, url) =>
+  /^(fetch|xmlhttprequest)$/.test(initiator)
+    ? 'fetch'
+    : /\.(woff2?|ttf|otf|eot)$/.test(url)
+      ? 'font'
+      : initiator == 'script'
+        ? 'script'
+        : /^(img|image)$/.test(initiator) || /\.(png|jpe?g|gif|webp|avif|svg|ico)$/.test(url)
+          ? 'img'
+          : /^(link|css)$/.test(initiator) || /\.css$/.test(url)
+            ? 'css'
+            : 'other';
+
+export const resources = () => {
+  let groups = {};
+  const add = (entries) =>
+    entries.forEach((e) => {
+      // Entry names are absolute URLs: split, not parsed (new URL() is costly per resource).
+      const url = e.name.split(/[?#]/)[0];
+      const host = (url.split('/')[2] || '').slice(0, 253);
+      // Our own beacons are not the page's resources.
+      if (e.initiatorType == 'beacon' || url == config._endpoint) return;
+      const t = type(e.initiatorType, url);
+      const g = (groups[t + host] = groups[t + host] || {
+        k: 'res', t, h: host, tp: host != location.host, n: 0, tb: 0, eb: 0, db: 0, ch: 0, d: 0, dm: -1,
+      });
+      g.n++;
+      g.tb += e.transferSize || 0;
+      g.eb += e.encodedBodySize || 0;
+      g.db += e.decodedBodySize || 0;
+      // Served from a cache: a body, but nothing transferred.
+      if (!e.transferSize && e.decodedBodySize) g.ch++;
+      g.d += e.duration;
+      if (e.duration > g.dm) {
+        g.dm = e.duration;
+        g.su = url.slice(0, 2048);
+      }
+    });
+  const po = observe('resource', add);
+  if (po)
+    hook(FLUSH, () => {
+      add(po.takeRecords());
+      for (const key in groups) {
+        const g = groups[key];
+        g.d = ms(g.d, 1e9);
+        g.dm = ms(g.dm);
+        push(g);
+      }
+      groups = {};
+    });
+};

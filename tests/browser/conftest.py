@@ -1,0 +1,88 @@
+"""Fixtures for the real-browser tests of rum.js: a real rumhouse server (uvicorn, embedded chDB, a fresh
+data folder per session), the test site, and Debian's Chromium driven by Playwright.
+
+Under CI=true a missing Chromium (or web-vitals) fails these tests; elsewhere they are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from support.server import RumhouseServer
+
+from .helpers import unavailable
+from .pages import PAGES
+from .site import Site, npm_ci
+
+CHROMIUM = os.environ.get("RUMHOUSE_TEST_CHROMIUM", "/usr/bin/chromium")
+# A normal desktop Chrome: rumhouse drops HeadlessChrome as a bot. Set for the whole browser too, since
+# Playwright's per-context override does not reach beacons sent while a page unloads.
+USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
+)
+CHROMIUM_ARGS = [
+    f"--user-agent={USER_AGENT}",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # navigator.webdriver = false: rumhouse drops beacons from automation as bots.
+    "--disable-blink-features=AutomationControlled",
+]
+
+
+class Rumhouse(RumhouseServer):
+    """The suite's real server (tests/support/server.py), with what the browser tests read of it."""
+
+    @property
+    def origin(self) -> str:
+        return self.url
+
+    def metrics_text(self) -> str:
+        return self.client.get("/metrics").text
+
+
+@pytest.fixture(scope="session")
+def rumhouse(tmp_path_factory):
+    server = Rumhouse(tmp_path_factory.mktemp("browser") / "data", RUMHOUSE_FLUSH_INTERVAL="0.1").start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def site(rumhouse):
+    # web-vitals is a devDependency of the snippet, loaded by the test pages only.
+    if not npm_ci():
+        unavailable("web-vitals is not installed: run `npm ci` in snippet/")
+    with Site(PAGES, rumhouse.origin) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    if not os.path.exists(CHROMIUM):
+        unavailable(f"{CHROMIUM} is missing")
+    # Playwright turns the back/forward cache off by default; real browsers have it on.
+    b = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+                                   ignore_default_args=["--disable-back-forward-cache"])
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context(user_agent=USER_AGENT, viewport={"width": 1280, "height": 720})
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context):
+    p = context.new_page()
+    p.errors = []  # uncaught errors of the pages, to tell ours from the test pages' own
+    p.on("pageerror", lambda exc: p.errors.append(str(exc)))
+    yield p

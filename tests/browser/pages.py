@@ -1,0 +1,162 @@
+"""The test pages, one per scenario, each with timing the test controls (see site.py for the routes)."""
+
+from __future__ import annotations
+
+from .site import Page
+
+# Runs `fn` once the page has loaded (and rum.js, a deferred script, has started).
+ON_LOAD = "<script>function onLoad(fn){addEventListener('load', function(){setTimeout(fn, 0)})}</script>"
+
+# A busy loop: a long task of a known length on the main thread.
+BLOCK = "<script>function block(ms){var t=performance.now(); while(performance.now()-t<ms){}}</script>"
+
+PAGES: dict[str, Page] = {
+    # The largest element is an image that the server sends after 700 ms.
+    "/lcp/": Page(
+        body='<h1>Largest paint</h1><p>Some text first.</p>'
+        '<img id="hero" src="/img/hero.png?w=200&h=112&noise=1&delay=700" width="800" height="450">',
+    ),
+    # At 300 ms a 180 px block is inserted above a 1280x360 block: the block moves down by 180 px, so in
+    # a 1280x720 viewport the impact region is 1280x540 (0.75 of it) and the distance 180/1280.
+    "/cls/": Page(
+        head="<style>body{margin:0;font:16px sans-serif} #content{height:360px;background:#ddd}</style>",
+        body='<div id="content">Content that moves <button id="grow">Grow</button></div><script>'
+        'function insert(id, h){var d=document.createElement("div");d.id=id;d.style.height=h+"px";'
+        'd.style.background="#fc0";document.body.insertBefore(d,document.body.firstChild)}'
+        # A second, smaller shift 1.3 s later: a session window of its own (0.8 * 36/1280 = 0.0225).
+        'setTimeout(function(){insert("ad", 180)}, 300); setTimeout(function(){insert("small", 36)}, 1600);'
+        # A shift right after a click is expected by the visitor: it does not count.
+        'document.getElementById("grow").addEventListener("click", function(){insert("grown", 100)})</script>',
+    ),
+    # A click handler that blocks the main thread for 300 ms.
+    "/inp/": Page(
+        head=BLOCK,
+        body='<p>Click the buttons, type a key.</p><button id="slow" style="width:240px;height:80px">Slow</button>'
+        '<button id="medium">Medium</button><input id="field">'
+        '<script>document.getElementById("slow").addEventListener("click", function(){'
+        'block(300); this.textContent = "Done"});'
+        'document.getElementById("medium").addEventListener("click", function(){block(120)});'
+        'document.getElementById("field").addEventListener("keydown", function(){block(80)})</script>',
+    ),
+    # The server answers after 600 ms and reports its database time in Server-Timing.
+    "/slow/": Page(
+        delay_ms=600,
+        headers={"Server-Timing": 'db;dur=123.4;desc="Database", cache;dur=5'},
+        body="<h1>Slow server</h1><p>It took a while.</p>",
+    ),
+    # The same error thrown twice from the same place, after load.
+    "/error/": Page(
+        head=ON_LOAD,
+        body="<h1>Errors</h1><script>\nfunction boom() { throw new Error('boom from the test page') }\n"
+        "onLoad(function () { setTimeout(boom, 0); setTimeout(boom, 5); setTimeout(function(){window.done=1}, 50) })"
+        "</script>",
+    ),
+    "/rejection/": Page(
+        head=ON_LOAD,
+        body="<h1>Rejection</h1><script>onLoad(function () { Promise.reject(new Error('nope from the test page'));"
+        " setTimeout(function(){window.done=1}, 50) })</script>",
+    ),
+    # A slow fetch (400 ms, id and query in the URL), an XHR that gets a 404, and a fetch that fails.
+    "/fetch/": Page(
+        head=ON_LOAD,
+        body="<h1>API calls</h1><script>onLoad(function () {"
+        "var slow = fetch('/api/users/12345?secret=abc&delay=400').then(function (r) { return r.json() });"
+        "var x = new XMLHttpRequest(); x.open('post', '/api/orders?status=404'); x.send('{}');"
+        "var xhr = new Promise(function (ok) { x.onloadend = ok });"
+        "var failed = fetch('http://127.0.0.1:9/nothing').catch(function () {});"
+        "Promise.all([slow, xhr, failed]).then(function () { window.done = 1 }) })</script>",
+    ),
+    # A single-page app: the button changes the route, then the new route has an error, an API call and a
+    # custom measure, which must belong to the new page view.
+    "/spa/": Page(
+        head=ON_LOAD,
+        body='<h1>App</h1><button id="go">Go to user</button><script>'
+        'document.getElementById("go").addEventListener("click", function () {'
+        'history.pushState({}, "", "/spa/users/42"); document.querySelector("h1").textContent = "User 42";'
+        'fetch("/api/users/42").then(function () {'
+        '  rumhouse.measure("route_render", 12.5, {route: "user"});'
+        '  setTimeout(function () { throw new Error("error on the new route") }, 0);'
+        '  setTimeout(function () { window.done = 1 }, 20) }) })</script>',
+    ),
+    # Many resources of every type, first and third party (localhost is another host than 127.0.0.1).
+    "/resources/": Page(
+        head="".join(f'<link rel="stylesheet" href="/asset/style{i}.css">' for i in range(3))
+        + "".join(f'<link rel="preload" as="font" type="font/woff2" crossorigin href="/asset/font{i}.woff2">'
+                  for i in range(2))
+        + "".join(f'<script src="/asset/script{i}.js"></script>' for i in range(5)),
+        body="<h1>Resources</h1>"
+        + "".join(f'<img src="/img/r.png?i={i}&w=20&h=20" width="20" height="20">' for i in range(30))
+        + "".join(f'<img src="http://localhost:{{port}}/img/t.png?i={i}&w=20&h=20" width="20" height="20">'
+                  for i in range(8))
+        + '<img src="/img/slow.png?w=20&h=20&delay=300" width="20" height="20">',
+    ),
+    # Pages that are left: by navigating, by closing the tab, by going into the back/forward cache.
+    "/leave/": Page(body='<h1>Leave me</h1><a id="away" href="/blank">away</a>'),
+    "/close/": Page(body="<h1>Close me</h1>"),
+    "/bfcache/": Page(
+        body='<h1>Back and forth</h1><a id="away" href="/blank">away</a>'
+        "<script>addEventListener('pageshow', function (e) { if (e.persisted) window.restored = 1 })</script>",
+    ),
+    # Long tasks of 400 ms at 500 ms and 200 ms at 2000 ms, then quiet: TTI is the end of the second one.
+    # Flushes every second, to see the timer at work.
+    "/tti/": Page(
+        head=BLOCK,
+        flush_s=1,
+        body="<h1>Time to interactive</h1><script>"
+        "setTimeout(function () { block(400) }, 500 - performance.now());"
+        "setTimeout(function () { block(200); window.lastTaskEnd = performance.now() }, 2000 - performance.now());"
+        "</script>",
+    ),
+    # Browsers without what the snippet needs: it must do nothing, and not throw.
+    "/unsupported/": Page(
+        reference=False,
+        head="<script>window.PerformanceObserver = undefined</script>",
+        body="<h1>Old browser</h1><script>window.addEventListener('load', function () {"
+        " rumhouse.measure('still_works', 1); window.done = 1 })</script>",
+    ),
+    # Sampled out (data-sample="0"), or no data-site: nothing is sent, and the public API still works.
+    "/sampled/": Page(attrs='data-site="demo" data-sample="0"', reference=False, head=ON_LOAD,
+                      body="<script>onLoad(function () { rumhouse.measure('x', 1); window.done = 1 })</script>"),
+    "/nosite/": Page(attrs="", reference=False, head=ON_LOAD,
+                     body="<script>onLoad(function () { rumhouse.measure('x', 1); window.done = 1 })</script>"),
+    # 250 API calls with long URLs: more than one beacon can hold, so the snippet must split them.
+    "/many/": Page(
+        head=ON_LOAD,
+        flush_s=1,
+        body="<h1>Many calls</h1><script>onLoad(function () { var all = [];"
+        "for (var i = 0; i < 250; i++) all.push(fetch('/api/' + 'x'.repeat(300) + '/item' + i + '?page=' + i));"
+        "Promise.all(all).then(function () { window.done = 1 }) })</script>",
+    ),
+    # The tag pasted twice: one copy measures, calls are not counted twice, and the page's calls work as before.
+    "/twice/": Page(
+        head='<script src="{rum}/rum.js" data-site="demo" defer></script>' + ON_LOAD,
+        body="<h1>Twice</h1><script>onLoad(function () {"
+        " fetch('/api/things').then(function (r) { return r.json() }).then(function (j) { window.fetched = j.ok;"
+        "  var x = new XMLHttpRequest(); x.open('GET', '/api/other'); x.onload = function () {"
+        "   window.xhrStatus = x.status; window.done = 1 }; x.send() }) })</script>",
+    ),
+    # Loaded, then reloaded: the second time its images come from the browser's cache.
+    "/cached/": Page(
+        body="<h1>Cached</h1>"
+        + "".join(f'<img src="/img/c.png?i={i}&w=30&h=30" width="30" height="30">' for i in range(6)),
+    ),
+    # A browser that supports fewer entry types (as Safari and Firefox do): what it can measure is sent.
+    "/fewer/": Page(
+        first="<script>Object.defineProperty(PerformanceObserver, 'supportedEntryTypes',"
+        " {get: function () { return Object.freeze(['navigation', 'paint', 'resource']) }})</script>",
+        body='<h1>Fewer entry types</h1><button id="b">Click</button>',
+    ),
+    # 60 interactions: INP is then the second longest (the 98th percentile), not the longest.
+    "/interactions/": Page(
+        head=BLOCK,
+        body='<button id="b" style="width:200px;height:60px">Click</button><script>var n = 0;'
+        'document.getElementById("b").addEventListener("click", function () {'
+        ' n++; block(n == 1 ? 400 : n == 2 ? 200 : 45); this.textContent = "Clicked " + n })</script>',
+    ),
+    # rum.js served by the site itself, beacons sent elsewhere with data-endpoint.
+    "/endpoint/": Page(
+        snippet=False,
+        head='<script src="/rum.js" data-site="demo" data-endpoint="{rum}/beacon" defer></script>',
+        body="<h1>Own copy</h1>",
+    ),
+}
