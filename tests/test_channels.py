@@ -119,9 +119,9 @@ def wait_for(predicate, timeout=30.0):
     raise AssertionError("timed out")
 
 
-def test_server_evaluates_rules_and_notifies_every_channel(budget_server, budget_data, receivers):
-    http, smtp = receivers
-    alerts = {a["rule"]: a for a in budget_server.client.get("/api/v1/alerts", headers=ADMIN).json()["alerts"]}
+def test_server_evaluates_rules_and_notifies_every_channel(alert_server, budget_data, alert_receivers):
+    http, smtp = alert_receivers
+    alerts = {a["rule"]: a for a in alert_server.client.get("/api/v1/alerts", headers=ADMIN).json()["alerts"]}
     # Expected states from the seeded rows: p95 of /api/* calls over 500 ms; js error rate over its budget.
     start, end = budget_data.now.replace(year=budget_data.now.year - 1), budget_data.now
     api_p95, _ = expected_value(budget_data, {"site": "budget", "metric": "api_duration", "stat": "p95",
@@ -130,7 +130,7 @@ def test_server_evaluates_rules_and_notifies_every_channel(budget_server, budget
     calm, _ = expected_value(budget_data, {"site": "calm", "metric": "LCP"}, start, end)
     assert api_p95 > 500 and errors > 0.01 and calm < 4000
     wait_for(lambda: http.on("/hook"))
-    alerts = {a["rule"]: a for a in budget_server.client.get("/api/v1/alerts", headers=ADMIN).json()["alerts"]}
+    alerts = {a["rule"]: a for a in alert_server.client.get("/api/v1/alerts", headers=ADMIN).json()["alerts"]}
     assert alerts["api-slow"]["state"] == "firing" and alerts["budget-js-errors"]["state"] == "firing"
     assert alerts["calm-lcp"]["state"] == "ok"
     assert alerts["api-slow"]["value"] == pytest.approx(api_p95)
@@ -149,28 +149,28 @@ def test_server_evaluates_rules_and_notifies_every_channel(budget_server, budget
     assert len(http.on("/slack")) == 1 and len(smtp.messages) == 1
 
 
-def test_failed_deliveries_are_visible_in_the_api(budget_server):
+def test_failed_deliveries_are_visible_in_the_api(alert_server):
     def broken():
-        rows = budget_server.client.get("/api/v1/alerts/deliveries", headers=ADMIN).json()["deliveries"]
+        rows = alert_server.client.get("/api/v1/alerts/deliveries", headers=ADMIN).json()["deliveries"]
         found = [r for r in rows if r["channel"] == "broken"]
         return found if found and found[0]["attempts"] >= 3 else None
 
     [row] = wait_for(broken)
     assert row["rules"] == ["flaky"] and row["status"] in ("pending", "failed")
     assert row["last_error"].startswith("HTTP 500")
-    delivered = budget_server.client.get("/api/v1/alerts/deliveries", headers=ADMIN).json()["deliveries"]
+    delivered = alert_server.client.get("/api/v1/alerts/deliveries", headers=ADMIN).json()["deliveries"]
     assert {r["channel"] for r in delivered if r["status"] == "delivered"} >= {"hook", "slack", "mail"}
-    assert budget_server.client.get("/api/v1/alerts/deliveries").status_code == 401
+    assert alert_server.client.get("/api/v1/alerts/deliveries").status_code == 401
 
 
-def test_acknowledge_and_resolve_through_the_api(budget_server):
-    c = budget_server.client
+def test_acknowledge_and_resolve_through_the_api(alert_server):
+    c = alert_server.client
     wait_for(lambda: next(a for a in c.get("/api/v1/alerts", headers=ADMIN).json()["alerts"]
                           if a["rule"] == "api-slow")["state"] == "firing")
     assert c.post("/api/v1/alerts/api-slow/ack", json={}).status_code == 401
-    viewer = {"authorization": f"Bearer {budget_server.token('viewer', 'budget')}"}
+    viewer = {"authorization": f"Bearer {alert_server.token('viewer', 'budget')}"}
     assert c.post("/api/v1/alerts/api-slow/ack", json={}, headers=viewer).status_code == 403
-    admin = budget_server.token("admin", "budget")
+    admin = alert_server.token("admin", "budget")
     acked = c.post("/api/v1/alerts/api-slow/ack", json={"note": "on it"}, headers={"authorization": f"Bearer {admin}"})
     assert acked.status_code == 200, acked.text
     token_id = admin.split("_")[1]

@@ -19,10 +19,21 @@ def budget_data():
     return make_budget_dataset()
 
 
+def start_receivers():
+    return HttpReceiver(statuses={"/broken": [500]}).start(), SmtpReceiver().start()
+
+
+def start_budget_server(folder, budget_data, http, smtp) -> ReadingServer:
+    seed_folder(folder, budget_data)
+    alerting = ALERTING.format(hook=f"{http.url}/hook", slack=f"{http.url}/slack", broken=f"{http.url}/broken",
+                               smtp_port=smtp.port, secret=HOOK_SECRET)
+    config = BUDGET_CONFIG.replace("{alerting}", alerting)
+    return ReadingServer(folder, config=config, RUMHOUSE_ALERT_INTERVAL="1", RUMHOUSE_ALERT_RETRY="0.3").start()
+
+
 @pytest.fixture(scope="session")
 def receivers():
-    http = HttpReceiver(statuses={"/broken": [500]}).start()
-    smtp = SmtpReceiver().start()
+    http, smtp = start_receivers()
     yield http, smtp
     http.stop()
     smtp.stop()
@@ -30,12 +41,23 @@ def receivers():
 
 @pytest.fixture(scope="session")
 def budget_server(tmp_path_factory, budget_data, receivers):
-    http, smtp = receivers
-    folder = tmp_path_factory.mktemp("budgets") / "data"
-    seed_folder(folder, budget_data)
-    alerting = ALERTING.format(hook=f"{http.url}/hook", slack=f"{http.url}/slack", broken=f"{http.url}/broken",
-                               smtp_port=smtp.port, secret=HOOK_SECRET)
-    config = BUDGET_CONFIG.replace("{alerting}", alerting)
-    server = ReadingServer(folder, config=config, RUMHOUSE_ALERT_INTERVAL="1", RUMHOUSE_ALERT_RETRY="0.3").start()
+    server = start_budget_server(tmp_path_factory.mktemp("budgets") / "data", budget_data, *receivers)
+    yield server
+    server.close()
+
+
+# The channel tests count notifications: they get a server and receivers of their own, so that what other
+# modules do to the shared server's budgets (an override made and ended flips an alert) is not counted.
+@pytest.fixture(scope="module")
+def alert_receivers():
+    http, smtp = start_receivers()
+    yield http, smtp
+    http.stop()
+    smtp.stop()
+
+
+@pytest.fixture(scope="module")
+def alert_server(tmp_path_factory, budget_data, alert_receivers):
+    server = start_budget_server(tmp_path_factory.mktemp("alerts") / "data", budget_data, *alert_receivers)
     yield server
     server.close()
