@@ -4,6 +4,8 @@ budgets, alert rules, and channels that point at local receivers."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from support.budget_data import ALERTING, BUDGET_CONFIG, make_budget_dataset
@@ -19,8 +21,14 @@ def budget_data():
     return make_budget_dataset()
 
 
-def start_receivers():
-    return HttpReceiver(statuses={"/broken": [500]}).start(), SmtpReceiver().start()
+@contextlib.contextmanager
+def running_receivers():
+    http, smtp = HttpReceiver(statuses={"/broken": [500]}).start(), SmtpReceiver().start()
+    try:
+        yield http, smtp
+    finally:
+        http.stop()
+        smtp.stop()
 
 
 def start_budget_server(folder, budget_data, http, smtp) -> ReadingServer:
@@ -33,10 +41,8 @@ def start_budget_server(folder, budget_data, http, smtp) -> ReadingServer:
 
 @pytest.fixture(scope="session")
 def receivers():
-    http, smtp = start_receivers()
-    yield http, smtp
-    http.stop()
-    smtp.stop()
+    with running_receivers() as both:
+        yield both
 
 
 @pytest.fixture(scope="session")
@@ -50,10 +56,8 @@ def budget_server(tmp_path_factory, budget_data, receivers):
 # modules do to the shared server's budgets (an override made and ended flips an alert) is not counted.
 @pytest.fixture(scope="module")
 def alert_receivers():
-    http, smtp = start_receivers()
-    yield http, smtp
-    http.stop()
-    smtp.stop()
+    with running_receivers() as both:
+        yield both
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import orjson
+
 INSERT_FORMAT = "JSONCompactEachRow"
 
 
@@ -37,6 +39,15 @@ class QueryResult:
 
     def scalar(self) -> Any:
         return self.rows[0][0] if self.rows and self.rows[0] else None
+
+
+def parse_json_compact(raw: bytes) -> QueryResult:
+    """A query's answer in ClickHouse's JSONCompact format, as both engines ask for it."""
+    if not raw.strip():
+        return QueryResult([], [], [])
+    doc = orjson.loads(raw)
+    meta = doc.get("meta", [])
+    return QueryResult([m["name"] for m in meta], [m["type"] for m in meta], doc.get("data", []))
 
 
 class Store(Protocol):

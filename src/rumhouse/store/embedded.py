@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import chdb
-import orjson
 
-from rumhouse.store.base import INSERT_FORMAT, QueryResult, ReadOnlyViolation, StoreError, first_line
+from rumhouse.store.base import parse_json_compact, INSERT_FORMAT, QueryResult, ReadOnlyViolation, StoreError, first_line
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
@@ -109,12 +108,7 @@ class EmbeddedStore:
         self._run(sql, "CSV", params, readonly=False)
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None, *, readonly: bool = False) -> QueryResult:
-        raw = self._run(sql, "JSONCompact", params, readonly)
-        if not raw.strip():
-            return QueryResult([], [], [])
-        doc = orjson.loads(raw)
-        meta = doc.get("meta", [])
-        return QueryResult([m["name"] for m in meta], [m["type"] for m in meta], doc.get("data", []))
+        return parse_json_compact(self._run(sql, "JSONCompact", params, readonly))
 
     def query_raw(
         self, sql: str, fmt: str, params: Mapping[str, Any] | None = None, *, readonly: bool = False

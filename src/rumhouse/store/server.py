@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import orjson
 
-from rumhouse.store.base import INSERT_FORMAT, QueryResult, ReadOnlyViolation, StoreError, first_line
+from rumhouse.store.base import parse_json_compact, INSERT_FORMAT, QueryResult, ReadOnlyViolation, StoreError, first_line
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
@@ -182,12 +181,7 @@ class ServerStore:
             raise self._fail(exc) from exc
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None, *, readonly: bool = False) -> QueryResult:
-        raw = self.query_raw(sql, "JSONCompact", params, readonly=readonly)
-        if not raw.strip():
-            return QueryResult([], [], [])
-        doc = orjson.loads(raw)
-        meta = doc.get("meta", [])
-        return QueryResult([m["name"] for m in meta], [m["type"] for m in meta], doc.get("data", []))
+        return parse_json_compact(self.query_raw(sql, "JSONCompact", params, readonly=readonly))
 
     def query_raw(
         self, sql: str, fmt: str, params: Mapping[str, Any] | None = None, *, readonly: bool = False
