@@ -16,7 +16,14 @@ from typing import Any
 
 import chdb
 
-from rumhouse.store.base import parse_json_compact, INSERT_FORMAT, QueryResult, ReadOnlyViolation, StoreError, first_line
+from rumhouse.store.base import (
+    INSERT_FORMAT,
+    QueryResult,
+    ReadOnlyViolation,
+    StoreError,
+    first_line,
+    parse_json_compact,
+)
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
