@@ -7,13 +7,11 @@ machine finds it) and printed once.
 
 from __future__ import annotations
 
-import hmac
 import os
 import secrets
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
 
 TOKEN_FILE = "admin-token"
 
@@ -49,15 +47,3 @@ def bearer(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     return value.strip() if scheme.lower() == "bearer" else ""
-
-
-def require_admin(request: Request, admin_token: str) -> PlainTextResponse | None:
-    """None when the request carries the admin token; otherwise the 401 to answer."""
-    given = bearer(request)
-    if given and admin_token and hmac.compare_digest(given.encode(), admin_token.encode()):
-        return None
-    return PlainTextResponse(
-        "unauthorized: send Authorization: Bearer <admin token>\n",
-        status_code=401,
-        headers={"www-authenticate": 'Bearer realm="rumhouse"'},
-    )
