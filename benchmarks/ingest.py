@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from rumhouse.ingest.rows import EVENT_TABLES  # noqa: E402
 from support.server import CHROME_UA, RumhouseServer  # noqa: E402
 
-EVENT_TABLES = ("page_views", "vitals", "errors", "api_calls", "resources", "measures")
 PV_SLOT = b"PVPVPVPVPVPVPVPV"
 
 

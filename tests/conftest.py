@@ -2,7 +2,9 @@ pytest_plugins = ["support.reading_fixtures", "support.budget_fixtures"]
 
 import pytest
 
+from rumhouse.ingest.rows import EVENT_TABLES
 from support.clickhouse_http import ClickHouseHttp
+from support.load import assert_accounting
 from support.server import RumhouseServer
 
 
@@ -22,19 +24,14 @@ def server(tmp_path_factory):
     srv = RumhouseServer(tmp_path_factory.mktemp("shared") / "data").start()
     yield srv
     srv.sql("SELECT 1")  # flushes the buffer
-    accepted = srv.metric("rumhouse_events_accepted_total")
-    dropped = srv.metric_sum("rumhouse_events_dropped_total")
-    inserted = sum(
-        srv.metric("rumhouse_rows_inserted_total", table=t)
-        for t in ("page_views", "vitals", "errors", "api_calls", "resources", "measures")
-    )
-    stored = sum(
-        srv.scalar(f"SELECT count() FROM rumhouse.{t}")
-        for t in ("page_views", "vitals", "errors", "api_calls", "resources", "measures")
-    )
-    srv.close()
-    assert accepted == inserted + dropped, (accepted, inserted, dropped)
-    assert stored == inserted, (stored, inserted)
+    try:
+        assert_accounting(srv)
+        assert sum(srv.metric("rumhouse_buffer_rows", table=t) for t in EVENT_TABLES) == 0
+        inserted = sum(srv.metric("rumhouse_rows_inserted_total", table=t) for t in EVENT_TABLES)
+        stored = sum(srv.scalar(f"SELECT count() FROM rumhouse.{t}") for t in EVENT_TABLES)
+        assert stored == inserted, (stored, inserted)
+    finally:
+        srv.close()
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,8 @@ import signal
 
 import orjson
 
+from rumhouse.ingest.rows import EVENT_TABLES
 from support.server import RumhouseServer
-
-EVENT_TABLES = ("page_views", "vitals", "errors", "api_calls", "resources", "measures")
 
 
 def random_beacon(rng: random.Random, pv: str, seq: int, metrics: list[str]) -> dict:

@@ -14,6 +14,7 @@ from collections import Counter
 import httpx
 import orjson
 
+from rumhouse.ingest.rows import EVENT_TABLES
 from support.server import CHROME_UA
 
 MEASURES_PER_BEACON = 3
@@ -105,10 +106,9 @@ def assert_exactly_once(server, load: Load) -> None:
 
 def assert_accounting(server) -> None:
     """This process's identity: events accepted = rows inserted + events dropped + rows still waiting."""
-    tables = ("page_views", "vitals", "errors", "api_calls", "resources", "measures")
     accepted = server.metric("rumhouse_events_accepted_total")
-    inserted = sum(server.metric("rumhouse_rows_inserted_total", table=t) for t in tables)
-    waiting = sum(server.metric("rumhouse_buffer_rows", table=t) for t in tables)
+    inserted = sum(server.metric("rumhouse_rows_inserted_total", table=t) for t in EVENT_TABLES)
+    waiting = sum(server.metric("rumhouse_buffer_rows", table=t) for t in EVENT_TABLES)
     dropped = server.metric_sum("rumhouse_events_dropped_total")
     assert accepted == inserted + dropped + waiting, (accepted, inserted, dropped, waiting)
 
