@@ -53,15 +53,49 @@ def test_an_endless_chunked_body_is_refused_before_it_ends(server):
         assert sent < 1_000_000, f"the server read {sent} bytes before answering"
 
 
+def read_answer(sock: socket.socket) -> bytes:
+    """One whole HTTP answer: the head, then as many body bytes as Content-Length says."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
 def test_a_stalled_body_times_out(tmp_path):
     server = RumhouseServer(tmp_path / "data", RUMHOUSE_BODY_TIMEOUT="1").start()
     try:
         with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
             # 7 of the 500 announced bytes, then nothing: only the server's timeout can end this.
             sock.sendall(b"POST /beacon HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{\"site\"")
-            answer = sock.recv(4096)
+            started = time.monotonic()
+            answer = read_answer(sock)
+            waited = time.monotonic() - started
         assert answer.startswith(b"HTTP/1.1 408") and b"timeout:" in answer
-        assert server.metric("rumhouse_beacons_dropped_total", reason="timeout") == 1
+        assert 0.95 <= waited < 5, f"answered after {waited:.2f} s, the limit being 1 s"
+        # A slow body that completes within the limit is taken, while stalled ones around it are cut off.
+        body = padded(300)
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as slow, \
+                socket.create_connection(("127.0.0.1", server.port), timeout=10) as stalled:
+            stalled.sendall(b"POST /beacon HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{")
+            slow.sendall(b"POST /beacon HTTP/1.1\r\nHost: x\r\nUser-Agent: %s\r\nContent-Length: %d\r\n\r\n%s"
+                         % (CHROME_UA.encode(), len(body), body[:100]))
+            time.sleep(0.6)
+            slow.sendall(body[100:])
+            assert read_answer(slow).startswith(b"HTTP/1.1 204")
+            assert read_answer(stalled).startswith(b"HTTP/1.1 408")
+        assert server.metric("rumhouse_beacons_dropped_total", reason="timeout") == 2
+        assert server.metric("rumhouse_beacons_accepted_total") == 1
     finally:
         server.close()
 

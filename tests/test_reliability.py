@@ -10,7 +10,7 @@ import pytest
 from support.load import Load, assert_accounting, assert_exactly_once, wait_until
 from support.server import RumhouseServer
 
-MAGIC = b"RHS1"  # the spool's record marker (docs/reliability.md)
+MAGIC = b"RHS2"  # the spool's record marker (docs/reliability.md)
 
 
 def spool_empty(server) -> bool:

@@ -72,7 +72,7 @@ def test_uncompressed_inserts_work_too(clickhouse_http, tmp_path):
         pv = new_pv()
         rows = [(time.time(), "st", pv, "h", "/p", "Firefox", "Linux", "desktop", "", "", "", "navigate", "FCP", 1.5, "")]
         writer = Writer(store, Metrics(), Spool(tmp_path / "spool", max_bytes=1 << 30), flush_interval=60)
-        writer.add(Accepted(rows={"vitals": rows}, events=1))
+        writer.add(Accepted.from_rows({"vitals": rows}, events=1))
         assert writer.flush() is True
         assert store.query("SELECT count() FROM rumhouse.vitals WHERE page_view_id = {p:String}", {"p": pv}).scalar() == 1
     finally:
@@ -94,7 +94,7 @@ def test_a_server_that_goes_away_and_comes_back_loses_nothing(tmp_path):
         rows = [(time.time(), "st", pv, "h", "/p", "Chrome", "Windows", "desktop", "", "", "", "navigate", "LCP", float(i), "")
                 for i in range(25)]
         clickhouse.stop()
-        writer.add(Accepted(rows={"vitals": rows}, events=len(rows)))
+        writer.add(Accepted.from_rows({"vitals": rows}, events=len(rows)))
         assert writer.flush() is False
         assert writer.pending("vitals") == 25
         with pytest.raises(StoreError, match=r"did not answer") as caught:

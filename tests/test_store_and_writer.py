@@ -15,14 +15,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from rumhouse.ingest.pipeline import Accepted
-from rumhouse.ingest.rows import COLUMNS, TABLES
+from rumhouse.ingest.rows import COLUMNS, TABLES, encode_rows
 from rumhouse.metrics import Metrics
 from rumhouse.spool import Spool
 from rumhouse.store.base import ReadOnlyViolation, StoreError
 from rumhouse.store.embedded import EmbeddedStore
 from rumhouse.store.migrations import load_migrations, migrate
 from rumhouse.store.server import ServerStore
-from rumhouse.writer import Writer, encode
+from rumhouse.writer import Writer
 from support.server import REPO
 
 # Page view ids unique to this run: a real server keeps the rows of earlier runs.
@@ -110,10 +110,23 @@ def count_pv(store, pv: str) -> int:
 
 
 def test_a_retried_insert_with_the_same_token_is_stored_once(store):
-    data = encode(vital_rows(5, f"{RUN}-dedup"))
+    data = encode_rows(vital_rows(5, f"{RUN}-dedup"))
     store.insert("rumhouse.vitals", COLUMNS["vitals"], data, dedup_token=f"{RUN}-batch-1-vitals")
     store.insert("rumhouse.vitals", COLUMNS["vitals"], data, dedup_token=f"{RUN}-batch-1-vitals")
     assert count_pv(store, f"{RUN}-dedup") == 5
+
+
+def test_chunks_of_rows_joined_by_commas_insert_as_separate_rows(store):
+    """The writer joins each beacon's encoded rows with b",": both engines must read every row back."""
+    pv = f"{RUN}-commas"
+    first, second = vital_rows(3, pv), vital_rows(2, pv)
+    second = [(*row[:-3], "INP", 100.0 + i, 'a "quoted", [bracketed] value') for i, row in enumerate(second)]
+    store.insert("rumhouse.vitals", COLUMNS["vitals"], encode_rows(first) + b"," + encode_rows(second))
+    stored = store.query("SELECT name, value, attribution FROM rumhouse.vitals WHERE page_view_id = {p:String} "
+                         "ORDER BY name, value", {"p": pv}).rows
+    assert [tuple(r) for r in stored] == [("INP", 100.0, 'a "quoted", [bracketed] value'),
+                                          ("INP", 101.0, 'a "quoted", [bracketed] value'),
+                                          ("LCP", 0.0, ""), ("LCP", 1.0, ""), ("LCP", 2.0, "")]
 
 
 def test_read_only_queries_cannot_write(store):
@@ -150,7 +163,7 @@ def test_inserted_values_read_back_unchanged(store):
     seconds = int(time.time())  # recent: older rows would fall to the tables' TTL
     row = (seconds + 0.125, "st", pv, "h", "/caf\u00e9/\"q\"", "Chrome", "Windows", "desktop", "DE", "4g",
            "v1", "navigate", "INP", 123.5, "button#buy \u2713")
-    store.insert("rumhouse.vitals", COLUMNS["vitals"], encode([row]))
+    store.insert("rumhouse.vitals", COLUMNS["vitals"], encode_rows([row]))
     [got] = store.query(
         "SELECT toUnixTimestamp64Milli(time) AS ms, path, value, attribution FROM rumhouse.vitals"
         " WHERE page_view_id = {p:String}", {"p": pv}
@@ -160,7 +173,7 @@ def test_inserted_values_read_back_unchanged(store):
 
 def test_queries_and_inserts_from_several_threads_at_once(store):
     def work(i: int) -> int:
-        store.insert("rumhouse.vitals", COLUMNS["vitals"], encode(vital_rows(3, f"{RUN}-threads-{i}")))
+        store.insert("rumhouse.vitals", COLUMNS["vitals"], encode_rows(vital_rows(3, f"{RUN}-threads-{i}")))
         return store.query("SELECT count() FROM numbers({n:UInt32})", {"n": i}, readonly=True).scalar()
 
     with ThreadPoolExecutor(8) as pool:
@@ -214,7 +227,7 @@ class FlakyStore:
 
 
 def accepted(rows: list[tuple]) -> Accepted:
-    return Accepted(rows={"vitals": rows}, events=len(rows))
+    return Accepted.from_rows({"vitals": rows}, events=len(rows))
 
 
 def new_writer(store, tmp_path, **options) -> Writer:

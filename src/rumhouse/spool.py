@@ -26,7 +26,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-MAGIC = b"RHS1"
+MAGIC = b"RHS2"  # 2: parts carry their row count; rows are comma-separated
 HEADER = struct.Struct("<4sII")
 MAX_RECORD = 16 * 1024 * 1024
 _SEGMENT = re.compile(r"^(\d{12})-([0-9a-f]{8})\.seg$")

@@ -1,7 +1,8 @@
 """The write path after the pipeline: spool to disk, buffer in memory, insert in bulk.
 
-`add()` (on the request path, before the 204) encodes the beacon's rows once, as insert-ready lines, and
-appends them to the spool and to the memory buffer (bytes: nothing there for the garbage collector).
+`add()` (on the request path, before the 204) takes the beacon's rows, encoded once by the pipeline as
+insert-ready data, and appends them to the spool and to the memory buffer (bytes: nothing there for the
+garbage collector).
 A background thread flushes every `flush_interval` seconds, sooner when `flush_rows` rows wait, and at
 shutdown: it seals the spool's current segment (whose records are exactly the rows taken from
 memory), inserts those rows, one statement per table, and deletes the segment.
@@ -23,8 +24,6 @@ import threading
 import time
 from collections import defaultdict
 
-import orjson
-
 from rumhouse.ingest.pipeline import Accepted
 from rumhouse.ingest.rows import COLUMNS, TABLES
 from rumhouse.metrics import Metrics
@@ -34,34 +33,29 @@ from rumhouse.store.base import Store, StoreError
 log = logging.getLogger("rumhouse.writer")
 
 
-def encode(rows: list) -> bytes:
-    """Rows -> JSONCompactEachRow: one JSON array per row (in COLUMNS order), each ending a line."""
-    return b"\n".join(map(orjson.dumps, rows)) + b"\n"
+# A spool record: for each table, its name's length (u8) and name, its row count and the data's length
+# (u32 each), then the data.
+_COUNTS = struct.Struct("<II")
+_NAMES = {table: bytes([len(table)]) + table.encode() for table in TABLES}
 
 
-# A spool record: for each table, its name's length (u8), the name, the data's length (u32), the data.
-_PART = struct.Struct("<B")
-_LENGTH = struct.Struct("<I")
-
-
-def pack_record(parts: dict[str, bytes]) -> bytes:
+def pack_record(parts: dict[str, tuple[bytes, int]]) -> bytes:
     out = []
-    for table, data in parts.items():
-        name = table.encode()
-        out += (_PART.pack(len(name)), name, _LENGTH.pack(len(data)), data)
+    for table, (data, count) in parts.items():
+        out += (_NAMES[table], _COUNTS.pack(count, len(data)), data)
     return b"".join(out)
 
 
-def unpack_record(payload: bytes) -> dict[str, bytes]:
+def unpack_record(payload: bytes) -> dict[str, tuple[bytes, int]]:
     parts = {}
     pos = 0
     while pos < len(payload):
         size = payload[pos]
         name = payload[pos + 1:pos + 1 + size].decode()
         pos += 1 + size
-        (length,) = _LENGTH.unpack_from(payload, pos)
-        pos += _LENGTH.size
-        parts[name] = payload[pos:pos + length]
+        count, length = _COUNTS.unpack_from(payload, pos)
+        pos += _COUNTS.size
+        parts[name] = (payload[pos:pos + length], count)
         pos += length
     return parts
 
@@ -109,14 +103,14 @@ class Writer:
 
     def add(self, accepted: Accepted) -> None:
         """Keep an accepted beacon's rows: on disk (the OS has them when this returns) and in memory."""
-        parts = {table: encode(rows) for table, rows in accepted.rows.items() if rows}
+        parts = accepted.parts
         payload = pack_record(parts)
+        chunks, counts = self._chunks, self._counts
         with self._lock:
             self.spool.append(payload)
-            for table, data in parts.items():
-                self._chunks[table].append(data)
-                count = len(accepted.rows[table])
-                self._counts[table] += count
+            for table, (data, count) in parts.items():
+                chunks[table].append(data)
+                counts[table] += count
                 self._buffered += count
             large = self._buffered >= self.flush_rows
         if large:
@@ -166,7 +160,7 @@ class Writer:
                 counts, self._counts = self._counts, dict.fromkeys(TABLES, 0)
                 self._buffered = 0
                 segment = self.spool.seal()
-            taken = {table: (b"".join(chunks[table]), counts[table]) for table in TABLES if counts[table]}
+            taken = {table: (b",".join(chunks[table]), counts[table]) for table in TABLES if counts[table]}
             if segment is not None:
                 if self._waiting:
                     # Older segments wait: keep the order, and let go of the memory copy.
@@ -191,13 +185,12 @@ class Writer:
                 self._forget(segment)
                 continue
             chunks: dict[str, list[bytes]] = defaultdict(list)
+            counts: dict[str, int] = defaultdict(int)
             for payload in result.payloads:
-                for table, data in unpack_record(payload).items():
-                    chunks[table].append(data)
-            data = {}
-            for table, parts in chunks.items():
-                joined = b"".join(parts)
-                data[table] = (joined, joined.count(b"\n"))  # one row per line
+                for table, (part, count) in unpack_record(payload).items():
+                    chunks[table].append(part)
+                    counts[table] += count
+            data = {table: (b",".join(parts), counts[table]) for table, parts in chunks.items()}
             if not self._insert(segment, data, replay=True):
                 return
             if result.corrupt:  # counted once, when the segment is done with

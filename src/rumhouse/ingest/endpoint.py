@@ -29,6 +29,50 @@ _PREFLIGHT_HEADERS = [
 OVERLOADED_RETRY_AFTER = 5
 
 
+class BodyDeadlines:
+    """Cancels body reads that run past their deadline, with one timer for all of them.
+
+    `asyncio.timeout` per request costs about 6 µs (a timer armed and cancelled each time), more than
+    decoding a beacon; nearly every body has arrived whole with its headers, so the deadline almost never
+    fires. Here a request costs one dict entry, and a sweep runs every quarter of the limit (at most every
+    second) while some read is under way: a stalled body is cut off between 1 and 1.25 times the limit.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.every = min(1.0, seconds / 4)
+        self._reading: dict[asyncio.Task, float] = {}
+        self._expired: set[asyncio.Task] = set()
+        self._sweeping = False
+
+    def watch(self, task: asyncio.Task) -> None:
+        loop = task.get_loop()
+        self._reading[task] = loop.time() + self.seconds
+        if not self._sweeping:
+            self._sweeping = True
+            loop.call_later(self.every, self._sweep, loop)
+
+    def done(self, task: asyncio.Task) -> bool:
+        """Stop watching `task`; True when its deadline had passed (and cancelled it)."""
+        self._reading.pop(task, None)
+        if task in self._expired:
+            self._expired.discard(task)
+            return True
+        return False
+
+    def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
+        now = loop.time()
+        for task, deadline in list(self._reading.items()):
+            if deadline <= now:
+                del self._reading[task]
+                self._expired.add(task)
+                task.cancel()
+        if self._reading:
+            loop.call_later(self.every, self._sweep, loop)
+        else:
+            self._sweeping = False
+
+
 class BeaconEndpoint:
     def __init__(
         self, pipeline: Pipeline, writer: Writer, metrics: Metrics, sites: SiteRegistry, *,
@@ -42,6 +86,7 @@ class BeaconEndpoint:
         self.max_body_bytes = max_body_bytes
         self.country_header = country_header.encode("latin-1")
         self.body_timeout = body_timeout
+        self.deadlines = BodyDeadlines(body_timeout)
         self.ip_limits = ip_limits or TokenBuckets(0, 1)
         self.client_address = client_address or ClientAddress(())
 
@@ -113,12 +158,18 @@ class BeaconEndpoint:
                 return Drop(Reason.TOO_LARGE, f"the body is over {self.max_body_bytes} bytes")
         if self.writer.is_full():
             return Drop(Reason.OVERLOADED, "the spool is full, retry later", OVERLOADED_RETRY_AFTER)
+        task = asyncio.current_task()
+        self.deadlines.watch(task)
         try:
-            # asyncio.timeout arms a timer; wait_for would spawn a task per beacon.
-            async with asyncio.timeout(self.body_timeout):
-                body = await _read_body(receive, self.max_body_bytes)
-        except TimeoutError:
-            return Drop(Reason.TIMEOUT, f"the body did not arrive within {self.body_timeout:g} s")
+            body = await _read_body(receive, self.max_body_bytes)
+        except asyncio.CancelledError:
+            # Our deadline, and nobody else's cancel (a shutdown) on top of it: answer 408.
+            if self.deadlines.done(task) and task.uncancel() == 0:
+                return Drop(Reason.TIMEOUT, f"the body did not arrive within {self.body_timeout:g} s")
+            raise
+        # A sweep that cancels the task always lands inside the read above (a cancel while a step is
+        # pending is thrown in at that step), so past this point the deadline never fired.
+        self.deadlines.done(task)
         if body is None or isinstance(body, Drop):
             return body
         incoming = Incoming(body, origin, user_agent or "", country, time.time())

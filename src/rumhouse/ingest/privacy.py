@@ -92,7 +92,9 @@ class UrlScrubber:
         return host, template_path(parts.path), query
 
 
+@lru_cache(maxsize=50_000)
 def host_of(url: str) -> str:
+    """The host of a URL (a referrer), lower-case, or '' when there is none."""
     if not url:
         return ""
     try:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import orjson
+
 from rumhouse.ingest import schema
 from rumhouse.ingest.privacy import endpoint_of, scrub_text, strip_url
 
@@ -46,6 +48,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 TABLES = tuple(COLUMNS)
 # Tables whose rows are the visitor's events; `beacons` is our own delivery bookkeeping.
 EVENT_TABLES = tuple(t for t in TABLES if t != "beacons")
+
+
+def encode_rows(rows: list[tuple]) -> bytes:
+    """Rows -> the insert's data: JSONCompactEachRow rows, one JSON array each, separated by commas.
+
+    One orjson call for all of a table's rows (the list's brackets cut off) costs a third of one call per
+    row. ClickHouse's JSONCompactEachRow reader takes a comma between rows as it takes a newline
+    (tests/test_store_and_writer.py checks that on both engines), so chunks join with b",".
+    """
+    return orjson.dumps(rows)[1:-1]
 
 
 @dataclass(slots=True)
