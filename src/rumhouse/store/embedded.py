@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -63,6 +64,19 @@ def _lock_folder(data_dir: Path):
     return handle
 
 
+def plain_type(column_type: str) -> str:
+    """A column's type with every LowCardinality(...) wrapper taken off: `Map(LowCardinality(String), T)`
+    -> `Map(String, T)`."""
+    marker = "LowCardinality("
+    while (start := column_type.find(marker)) != -1:
+        depth, end = 1, start + len(marker)
+        while depth:  # find the wrapper's closing parenthesis
+            depth += {"(": 1, ")": -1}.get(column_type[end], 0)
+            end += 1
+        column_type = column_type[:start] + column_type[start + len(marker):end - 1] + column_type[end:]
+    return column_type
+
+
 class EmbeddedStore:
     def __init__(self, data_dir: Path) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -80,6 +94,11 @@ class EmbeddedStore:
         # it, so two parametrized queries at once on one connection can run with each other's values
         # (measured with chDB 4.4: 14 of 400 queries on 8 threads). A connection costs about 1 ms.
         self._local = threading.local()
+        self._input_structures: dict[tuple[str, tuple[str, ...]], str] = {}
+        self._insert_dir = data_dir.resolve() / "inserting"  # each insert's rows, for the time it runs
+        self._insert_dir.mkdir(exist_ok=True)
+        for leftover in self._insert_dir.glob("*.json"):  # from a process that died mid-insert
+            leftover.unlink(missing_ok=True)
         self._connections: list = []
         self._connections_lock = threading.Lock()
         self._closed = False
@@ -133,10 +152,46 @@ class EmbeddedStore:
         if dedup_token is not None:
             if not _TOKEN.match(dedup_token):
                 raise ValueError(f"bad deduplication token {dedup_token!r}")
-            settings = f" SETTINGS insert_deduplication_token = '{dedup_token}'"
-        # chDB takes the rows inline, after the FORMAT clause.
-        sql = f"INSERT INTO {table} ({', '.join(columns)}){settings} FORMAT {INSERT_FORMAT} "
-        self._run(sql + data.decode("utf-8"), "CSV", None, readonly=False)
+            settings = f", insert_deduplication_token = '{dedup_token}'"
+        # The rows go through a file, read with file() and LowCardinality columns declared as their plain
+        # types, on one thread. Measured with chDB 4.4 on the vitals: 4 to 6 µs of CPU a row when the rows
+        # follow the statement inline (the whole text is one query string, and each value is looked up
+        # in its column's dictionary as it is read), 1.2 to 1.7 µs this way, writing the file included.
+        # (chDB's input() would be the inline way to declare the types, but inserts nothing.)
+        structure = self._input_structure(table, tuple(columns))
+        handle, name = tempfile.mkstemp(dir=self._insert_dir, suffix=".json")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            path = name.replace("\\", "\\\\").replace("'", "\\'")
+            sql = (
+                f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"SELECT * FROM file('{path}', {INSERT_FORMAT}, '{structure}') "
+                f"SETTINGS input_format_parallel_parsing = 0, max_threads = 1{settings}"
+            )
+            self._run(sql, "CSV", None, readonly=False)
+        finally:
+            os.unlink(name)
+
+    def _input_structure(self, table: str, columns: tuple[str, ...]) -> str:
+        """`name Type, ...` of the insert's columns, in their order, LowCardinality unwrapped."""
+        key = (table, columns)
+        structure = self._input_structures.get(key)
+        if structure is None:
+            database, _, name = table.rpartition(".")
+            found = self.query(
+                "SELECT name, type FROM system.columns WHERE database = {d:String} AND table = {t:String}",
+                {"d": database or "default", "t": name},
+            )
+            types = {column: column_type for column, column_type in found.rows}
+            missing = [c for c in columns if c not in types]
+            if missing:
+                raise StoreError(f"{table} has no column {missing[0]!r}")
+            structure = ", ".join(f"{c} {plain_type(types[c])}" for c in columns)
+            # It goes into a quoted literal: types such as DateTime('UTC') have quotes of their own.
+            structure = structure.replace("\\", "\\\\").replace("'", "\\'")
+            self._input_structures[key] = structure
+        return structure
 
     def close(self) -> None:
         if self._closed:
