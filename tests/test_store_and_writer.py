@@ -8,6 +8,7 @@ chDB allows one data folder per process, so the embedded store is shared by the 
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -297,3 +298,39 @@ def test_the_writer_reports_full_when_the_spool_is(store, tmp_path):
     writer.add(accepted(vital_rows(60, f"{RUN}-full")))
     assert writer.is_full()
     writer.spool.close()
+
+
+def test_rows_added_while_flushes_run_are_all_stored(embedded_store, tmp_path):
+    """Request threads add beacons while flushes keep swapping the buffer out: every row added must be
+    in exactly one insert. Thread switches are forced every microsecond so that an add and a flush
+    interleave at every step many times over."""
+    migrate(embedded_store)
+    pv = f"{RUN}-race"
+    writer = new_writer(embedded_store, tmp_path, flush_interval=3600)
+    stop = threading.Event()
+
+    def add_many(worker: int) -> None:
+        for i in range(400):
+            writer.add(accepted(vital_rows(3, f"{pv}-{worker}-{i}")))
+
+    def flush_often() -> None:
+        while not stop.is_set():
+            writer.flush()
+
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        flusher = threading.Thread(target=flush_often)
+        flusher.start()
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(add_many, range(4)))
+        stop.set()
+        flusher.join()
+    finally:
+        sys.setswitchinterval(previous)
+    assert writer.flush() is True
+    stored = embedded_store.query(
+        "SELECT count(), uniqExact(page_view_id) FROM rumhouse.vitals WHERE startsWith(page_view_id, {p:String})",
+        {"p": pv},
+    ).rows[0]
+    assert stored == [4 * 400 * 3, 4 * 400]

@@ -105,8 +105,10 @@ class Writer:
         """Keep an accepted beacon's rows: on disk (the OS has them when this returns) and in memory."""
         parts = accepted.parts
         payload = pack_record(parts)
-        chunks, counts = self._chunks, self._counts
         with self._lock:
+            # Read under the lock: a flush swaps these for new ones, and rows put into the old ones
+            # after it took them would be in neither the insert nor memory.
+            chunks, counts = self._chunks, self._counts
             self.spool.append(payload)
             for table, (data, count) in parts.items():
                 chunks[table].append(data)

@@ -178,12 +178,10 @@ class EmbeddedStore:
         key = (table, columns)
         structure = self._input_structures.get(key)
         if structure is None:
-            database, _, name = table.rpartition(".")
-            found = self.query(
-                "SELECT name, type FROM system.columns WHERE database = {d:String} AND table = {t:String}",
-                {"d": database or "default", "t": name},
-            )
-            types = {column: column_type for column, column_type in found.rows}
+            # DESCRIBE rather than system.columns, which skips a table it cannot lock at once (one being
+            # inserted into, say); the name passed _IDENTIFIER above.
+            found = self.query(f"DESCRIBE TABLE {table}")
+            types = {row[0]: row[1] for row in found.rows}
             missing = [c for c in columns if c not in types]
             if missing:
                 raise StoreError(f"{table} has no column {missing[0]!r}")
