@@ -10,6 +10,7 @@ holds exactly, and beacons_received = beacons_accepted + sum(beacons_dropped).
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest
+from prometheus_client.core import CounterMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from rumhouse.ingest.drops import BEACON_REASONS, EVENT_REASONS
@@ -20,24 +21,49 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 disable_created_metrics()
 
 
+class LoopCounter:
+    """A counter that only the event loop's thread increments: a plain integer, no lock.
+
+    prometheus_client's Counter takes a lock on every increment (about 0.5 µs), and the beacon endpoint
+    counts three things per beacon, on the hot path. `LoopCounters` exposes these to the registry."""
+
+    __slots__ = ("name", "documentation", "value")
+
+    def __init__(self, name: str, documentation: str) -> None:
+        self.name, self.documentation, self.value = name, documentation, 0
+
+    def inc(self, amount: int = 1) -> None:
+        self.value += amount
+
+
+class LoopCounters:
+    """The collector that puts LoopCounters in a registry."""
+
+    def __init__(self, registry: CollectorRegistry, *counters: LoopCounter) -> None:
+        self.counters = counters
+        registry.register(self)
+
+    def collect(self):
+        for counter in self.counters:
+            yield CounterMetricFamily(counter.name, counter.documentation, value=counter.value)
+
+
 class Metrics:
     def __init__(self) -> None:
         # One registry per app, so that tests can build several apps in one process.
         self.registry = registry = CollectorRegistry(auto_describe=True)
-        self.beacons_received = Counter(
-            "rumhouse_beacons_received", "Beacons posted to /beacon", registry=registry
-        )
-        self.beacons_accepted = Counter(
-            "rumhouse_beacons_accepted", "Beacons answered 204 and buffered for insert", registry=registry
+        self.beacons_received = LoopCounter("rumhouse_beacons_received", "Beacons posted to /beacon")
+        self.beacons_accepted = LoopCounter(
+            "rumhouse_beacons_accepted", "Beacons answered 204 and buffered for insert"
         )
         self.beacons_dropped = Counter(
             "rumhouse_beacons_dropped", "Beacons not stored, by reason", ["reason"], registry=registry
         )
-        self.events_accepted = Counter(
+        self.events_accepted = LoopCounter(
             "rumhouse_events_accepted",
             "Events in accepted beacons (a page view's navigation breakdown counts as one)",
-            registry=registry,
         )
+        LoopCounters(registry, self.beacons_received, self.beacons_accepted, self.events_accepted)
         self.events_dropped = Counter(
             "rumhouse_events_dropped", "Events of accepted beacons not stored, by reason", ["reason"],
             registry=registry,

@@ -165,16 +165,9 @@ class Pipeline:
             beacon.site, beacon.pv, host, path, agent.browser, agent.os, agent.device_type,
             country_from(incoming.country), beacon.ctx.et, beacon.rel, beacon.nt,
         )
-        elapsed = max(0.0, beacon.now - beacon.st) / 1000.0
-        pv = PageView(
-            dims=dims,
-            start=incoming.received - elapsed,
-            received=incoming.received,
-            st=beacon.st,
-            query=query,
-            referrer_host=host_of(beacon.ref),
-            browser_version=agent.browser_version,
-        )
+        received = incoming.received
+        start = received - max(0.0, beacon.now - beacon.st) / 1000.0
+        pv = PageView(dims, start, received, beacon.st, query, host_of(beacon.ref), agent.browser_version)
         rows: dict[str, list[tuple]] = {}
         events = len(beacon.ev)
         if beacon.nav is not None:
@@ -191,7 +184,7 @@ class Pipeline:
                     duplicates += 1
                     continue
                 seen.add(event.n)
-                vitals.append((pv.start, *dims, event.n, event.v, event.a))
+                vitals.append((start, *dims, event.n, event.v, event.a))
             else:
                 table, build = EVENT_ROWS[kind]
                 table_rows = rows.get(table)
@@ -199,5 +192,5 @@ class Pipeline:
                     table_rows = rows[table] = []
                 table_rows.append(build(pv, event))
         rows["vitals"] = vitals
-        rows["beacons"] = [(incoming.received, beacon.site, beacon.pv, beacon.seq, int(beacon.last), events - duplicates)]
+        rows["beacons"] = [(received, beacon.site, beacon.pv, beacon.seq, int(beacon.last), events - duplicates)]
         return Accepted.from_rows(rows, events, {Reason.DUPLICATE: duplicates} if duplicates else None)
