@@ -140,11 +140,16 @@ class Writer:
             self._threads.append(thread)
 
     def _run(self) -> None:
+        # Flushes start every flush_interval, counted from the previous start: a beacon then waits at
+        # most one interval plus one insert, also when inserts take a good part of the interval (under
+        # load, where waiting a whole interval after each insert would add the two up).
+        next_start = time.monotonic() + self.flush_interval
         while not self._stop.is_set():
-            self._wake.wait(self.flush_interval)
+            self._wake.wait(max(0.0, next_start - time.monotonic()))
             self._wake.clear()
             if self._stop.is_set():
                 break
+            next_start = time.monotonic() + self.flush_interval
             try:
                 self.flush()
             except Exception:  # never let the flusher die: the spool keeps the rows
