@@ -16,7 +16,7 @@ from rumhouse.ingest.drops import Drop, Reason
 from rumhouse.ingest.enrich import Agent, country_from, parse_agent
 from rumhouse.ingest.limits import TokenBuckets, retry_after
 from rumhouse.ingest.privacy import UrlScrubber, host_of
-from rumhouse.ingest.rows import EVENT_ROWS, PageView, encode_rows, page_view_row
+from rumhouse.ingest.rows import EVENT_ROWS, PageView, encode_rows, page_view_row, vital_row
 from rumhouse.sites import Site, SiteRegistry
 
 MAX_CLS = 100.0
@@ -180,7 +180,7 @@ class Pipeline:
         if beacon.nav is not None:
             events += 1
             rows["page_views"] = [page_view_row(pv, beacon)]
-        # Vitals are most of the events: built here rather than through EVENT_ROWS (the hot path).
+        # Vitals are checked for repeats first (a bit per metric and page view).
         vitals: list[tuple] = []
         seen = self.seen.add(beacon.site, beacon.pv, 0)
         duplicates = 0
@@ -192,7 +192,7 @@ class Pipeline:
                     duplicates += 1
                     continue
                 seen |= bit
-                vitals.append((start, *dims, event.n, event.v, event.a))
+                vitals.append(vital_row(pv, event))
             else:
                 table, build = EVENT_ROWS[kind]
                 table_rows = rows.get(table)
