@@ -1,12 +1,13 @@
 """The storage boundary: a narrow protocol with two engines behind it.
 
 - `EmbeddedStore` (store/embedded.py): chDB, ClickHouse in this process, data in a folder.
-- The server engine (clickhouse-connect over HTTP) comes later and implements the same protocol.
+- `ServerStore` (store/server.py): a ClickHouse server through clickhouse-connect over HTTP.
 
 Both take the same SQL (the clickhouse/ files and the queries next to the code that runs them) and the
-same insert encoding: `JSONCompactEachRow`, one JSON array per row and line. The writer encodes each row
-once, when its beacon is accepted; the spool and the buffer keep those bytes, and an insert is their
-concatenation, so nothing is encoded twice.
+same insert encoding: `JSONCompactEachRow`, one JSON array per row, rows separated by commas. The
+pipeline encodes a beacon's rows once, when it is accepted; the spool and the buffer keep those bytes,
+and an insert is their concatenation, so nothing is encoded twice. (The embedded engine hands them to
+chDB through a file; the server engine sends them as the HTTP body.)
 """
 
 from __future__ import annotations
