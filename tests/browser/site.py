@@ -111,10 +111,12 @@ class _Server(ThreadingHTTPServer):
 
 
 class Site:
-    """A threaded HTTP server for the test pages. `pages` maps a path to a Page."""
+    """A threaded HTTP server for the test pages. `pages` maps a path to a Page; `scripts` a path to the
+    JavaScript served there (cacheable, as a site's own scripts are)."""
 
-    def __init__(self, pages: dict[str, Page], rum_origin: str) -> None:
+    def __init__(self, pages: dict[str, Page], rum_origin: str, scripts: dict[str, str] | None = None) -> None:
         self.pages = pages
+        self.scripts = scripts if scripts is not None else {}
         self.rum_origin = rum_origin
         self.refs: list[dict] = []
         self.lock = threading.Lock()
@@ -157,7 +159,9 @@ class Site:
                     self.reply(200, render(page, site.rum_origin, site.port), "text/html; charset=utf-8", page.headers)
                     return
                 time.sleep(delay / 1000)
-                if url.path == "/web-vitals.js":
+                if url.path in site.scripts:
+                    self.reply(200, site.scripts[url.path].encode(), "text/javascript", {"Cache-Control": "max-age=600"})
+                elif url.path == "/web-vitals.js":
                     self.reply(200, WEB_VITALS.read_bytes(), "text/javascript")
                 elif url.path == "/rum.js":  # for benchmarks; the tests load it from the rumhouse server
                     self.reply(200, (ROOT / "src" / "rumhouse" / "static" / "rum.js").read_bytes(), "text/javascript",
