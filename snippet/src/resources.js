@@ -1,6 +1,11 @@
 // Resources, summarized per page view by type and host: count, bytes, cache hits, durations and
 // the slowest one. Summaries go with each beacon (so a page view may have several rows per type
-// and host: sum them).
+// and host: sum them). Hosts are names without the port, as the page's host is stored, and a
+// resource is third party when its host name differs from the page's.
+//
+// A live observer, unlike the buffer read at flush time as other entries are: the browser's buffer
+// holds 250 resources, and those past it only reach observers. Its callbacks come in batches (one
+// or two per page load).
 import { config } from './config.js';
 import { hook, FLUSH } from './hooks.js';
 import { push } from './queue.js';
@@ -19,18 +24,21 @@ const type = (initiator, url) =>
             ? 'css'
             : 'other';
 
+/** The host name of an absolute URL: no user, no port (`[::1]` stays bracketed, as location.hostname). */
+const hostname = (url) => (url.split('/')[2] || '').replace(/^.*@|:\d*$/g, '').slice(0, 253);
+
 export const resources = () => {
   let groups = {};
   const add = (entries) =>
     entries.forEach((e) => {
       // Entry names are absolute URLs: split, not parsed (new URL() is costly per resource).
       const url = e.name.split(/[?#]/)[0];
-      const host = (url.split('/')[2] || '').slice(0, 253);
+      const host = hostname(url);
       // Our own beacons are not the page's resources.
       if (e.initiatorType == 'beacon' || url == config._endpoint) return;
       const t = type(e.initiatorType, url);
       const g = (groups[t + host] = groups[t + host] || {
-        k: 'res', t, h: host, tp: host != location.host, n: 0, tb: 0, eb: 0, db: 0, ch: 0, d: 0, dm: -1,
+        k: 'res', t, h: host, tp: host != location.hostname, n: 0, tb: 0, eb: 0, db: 0, ch: 0, d: 0, dm: -1,
       });
       g.n++;
       g.tb += e.transferSize || 0;

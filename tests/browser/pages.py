@@ -90,6 +90,11 @@ PAGES: dict[str, Page] = {
                   for i in range(8))
         + '<img src="/img/slow.png?w=20&h=20&delay=1500" width="20" height="20">',
     ),
+    # More resources than the browser's Resource Timing buffer holds (250 entries).
+    "/overflow/": Page(
+        body="<h1>Overflow</h1>"
+        + "".join(f'<img src="/img/o.png?i={i}&w=4&h=4" width="4" height="4">' for i in range(300)),
+    ),
     # Pages that are left: by navigating, by closing the tab, by going into the back/forward cache.
     "/leave/": Page(body='<h1>Leave me</h1><a id="away" href="/blank">away</a>'),
     "/close/": Page(body="<h1>Close me</h1>"),
