@@ -11,8 +11,10 @@
    - rum.js on a visitor's first page view, and on a third page view (the script and V8's compiled code
      cached), both loaded as the tag says (`defer`);
    - web-vitals 6 with its five metrics wired, on the same page, measured the same way (for scale);
-   - two controls, for the part no script can avoid: a script of rum.js's size that does nothing (a comment),
-     and rum.js's text inside a function that is never called (parsed, never run).
+   - three controls, for the part no script can avoid: a script of rum.js's size that does nothing (a
+     comment); rum.js's text inside a function that is never called (parsed, never run); and a script that
+     only sends two 1 KB beacons with `sendBeacon`, one after a second and one at `pagehide`, as any RUM
+     script must (the browser's own cost of a request).
 2. Its effect on the page's load: the same page loaded with and without the snippet, alternately, with the
    median of the page's load event end, First Contentful Paint and the browser's total script time.
 
@@ -44,6 +46,12 @@ from trace_time import CATEGORIES, script_time  # noqa: E402
 RUM_JS = (ROOT / "src" / "rumhouse" / "static" / "rum.js").read_text()
 WEB_VITALS = ROOT / "snippet" / "node_modules" / "web-vitals" / "dist" / "web-vitals.iife.js"
 # web-vitals as a site would wire it: five metrics, values kept.
+# The least a RUM script does: send what it measured, periodically and when the page is left.
+BEACONS_ONLY = (
+    "(function () { var url = location.origin + '/beacon', body = JSON.stringify({x: 'x'.repeat(1000)});"
+    " setTimeout(function () { navigator.sendBeacon(url, body) }, 1000);"
+    " addEventListener('pagehide', function () { navigator.sendBeacon(url, body) }) })();"
+)
 WEB_VITALS_INIT = (
     "\n;var kept = []; ['onFCP', 'onLCP', 'onCLS', 'onINP', 'onTTFB'].forEach(function (f) {"
     " webVitals[f](function (m) { kept.push(m.name, m.value) }) });"
@@ -117,7 +125,7 @@ def main() -> None:
 
     pages: dict[str, Page] = {}
     scripts = {"/rum.js": RUM_JS, "/control/empty.js": "/*" + "x" * (len(RUM_JS) - 4) + "*/",
-               "/control/unrun.js": "(function () {" + RUM_JS + "\n});"}
+               "/control/unrun.js": "(function () {" + RUM_JS + "\n});", "/control/beacons.js": BEACONS_ONLY}
     rum_attrs = 'data-site="demo" data-endpoint="{origin}/beacon" data-flush="1"'
     with Site(pages, "", scripts) as site, sync_playwright() as pw:
         attrs = rum_attrs.format(origin=site.origin)
@@ -137,8 +145,10 @@ def main() -> None:
             kinds.append(("web-vitals 6, five metrics, first page view", "/web-vitals/", "/wv/web-vitals.js", 1))
         pages["/control/empty/"] = tagged("/control/empty.js")
         pages["/control/unrun/"] = tagged("/control/unrun.js")
+        pages["/control/beacons/"] = tagged("/control/beacons.js")
         kinds += [("control: a comment of rum.js's size", "/control/empty/", "/control/empty.js", 1),
-                  ("control: rum.js parsed, never run", "/control/unrun/", "/control/unrun.js", 1)]
+                  ("control: rum.js parsed, never run", "/control/unrun/", "/control/unrun.js", 1),
+                  ("control: two sendBeacon calls, nothing else", "/control/beacons/", "/control/beacons.js", 1)]
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
                                      ignore_default_args=["--disable-back-forward-cache"])
 

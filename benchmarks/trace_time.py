@@ -8,7 +8,9 @@ A script's time is what the renderer's main thread spends on that script's behal
   (`getEntriesByType`, `sendBeacon`, style or layout it forces, a garbage collection it triggers);
 - code of the script that other JavaScript calls directly (the page calling a wrapped `fetch`, promise
   reactions): no trace event marks those, so they are counted from the V8 CPU profile recorded in the same
-  trace (samples about every 0.2 ms with a frame of the script on the stack, outside the events above).
+  trace (samples about every 0.2 ms with a frame of the script on the stack, outside the events above),
+  except where a wrapper of the script forwards the page's own call to the browser function it wraps (the
+  page's `fetch` itself is the page's work, not the wrapper's).
 
 Each event's CPU time of the main thread (`tdur`) is counted, and its wall time (`dur`) too: on a shared
 machine wall time also counts the time the thread waited for a core, CPU time does not. Sampled time has
@@ -117,11 +119,19 @@ def _sampled_outside(events: list[dict], pid: int, tid: int, url: str, spans: li
                 node["callFrame"].get("url") == url or in_script(node.get("parent", -1)))
         return memo[node_id]
 
+    def forwarded(node_id: int) -> bool:
+        # A browser function (no URL) called by the script's function of the same name: `fetch` under
+        # the wrapper that `window.fetch = function ...` names `W.fetch`.
+        leaf = nodes[node_id]["callFrame"]
+        caller = nodes.get(nodes[node_id].get("parent", -1), {}).get("callFrame", {})
+        return (not leaf.get("url") and caller.get("url") == url and bool(leaf.get("functionName"))
+                and caller.get("functionName", "").rsplit(".", 1)[-1] == leaf["functionName"])
+
     total, i = 0.0, 0
     for (ts, sample), (next_ts, _) in zip(samples, samples[1:]):
         while i < len(spans) and spans[i][1] <= ts:
             i += 1
-        if (i < len(spans) and spans[i][0] <= ts) or not in_script(sample):
+        if (i < len(spans) and spans[i][0] <= ts) or not in_script(sample) or forwarded(sample):
             continue
         # A sample stands for the time until the next one, but not for a gap in sampling.
         total += min(next_ts - ts, 2 * step)

@@ -3,13 +3,15 @@
 // and host: sum them). Hosts are names without the port, as the page's host is stored, and a
 // resource is third party when its host name differs from the page's.
 //
-// A live observer, unlike the buffer read at flush time as other entries are: the browser's buffer
-// holds 250 resources, and those past it only reach observers. Its callbacks come in batches (one
-// or two per page load).
+// Read from the browser's Resource Timing buffer when a beacon is assembled, not with a live
+// observer, whose callback would run after every batch of resources while the page loads (about ten
+// times on a typical page). When that buffer is full (250 entries unless the page enlarges it), later
+// entries only reach observers, so from then on a live observer collects them; the few that arrive
+// between the buffer filling and the browser's `resourcetimingbufferfull` event are lost.
 import { config } from './config.js';
 import { hook, FLUSH } from './hooks.js';
 import { push } from './queue.js';
-import { ms, observe } from './util.js';
+import { P, ms, observe, on } from './util.js';
 
 const type = (initiator, url) =>
   /^(fetch|xmlhttprequest)$/.test(initiator)
@@ -52,16 +54,28 @@ export const resources = () => {
         g.su = url.slice(0, 2048);
       }
     });
-  const po = observe('resource', add);
-  if (po)
-    hook(FLUSH, () => {
-      add(po.takeRecords());
-      for (const key in groups) {
-        const g = groups[key];
-        g.d = ms(g.d, 1e9);
-        g.dm = ms(g.dm);
-        push(g);
-      }
-      groups = {};
-    });
+  let seen = 0;
+  let live;
+  // What the buffer got since the last read; a page that cleared it starts it over.
+  const read = () => {
+    const all = P.getEntriesByType('resource');
+    add(all.slice(all.length < seen ? 0 : seen));
+    seen = all.length;
+  };
+  on(P, 'resourcetimingbufferfull', () => {
+    if (!live) {
+      read();
+      live = observe('resource', add, { buffered: false });
+    }
+  });
+  hook(FLUSH, () => {
+    live ? add(live.takeRecords()) : read();
+    for (const key in groups) {
+      const g = groups[key];
+      g.d = ms(g.d, 1e9);
+      g.dm = ms(g.dm);
+      push(g);
+    }
+    groups = {};
+  });
 };

@@ -149,8 +149,9 @@ def test_more_resources_than_the_browser_buffers(rumhouse, site, page):
     assert_final_beacons(rumhouse, view["page_view_id"])
     (images,) = rumhouse.sql("SELECT sum(count) AS n FROM rumhouse.resources"
                              f" WHERE page_view_id = '{view['page_view_id']}' AND type = 'img'")
-    # 300 images: those past the buffer's 250 entries are counted too.
-    assert images["n"] == 300
+    # 300 images: those past the buffer's 250 entries are counted too, but for the few that arrive between
+    # the buffer filling and the browser's resourcetimingbufferfull event (one on an idle machine).
+    assert 290 <= images["n"] <= 300
 
 
 def test_more_events_than_one_beacon_holds(rumhouse, site, page):
