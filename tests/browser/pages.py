@@ -95,6 +95,20 @@ PAGES: dict[str, Page] = {
         body="<h1>Overflow</h1>"
         + "".join(f'<img src="/img/o.png?i={i}&w=4&h=4" width="4" height="4">' for i in range(300)),
     ),
+    # A page that prerenders the next one with speculation rules, then navigates to it after 2 s. The
+    # prerendered page adds its largest text 300 ms after it is shown, then leaves after 1.5 s.
+    "/prerender/": Page(
+        reference=False, snippet=False,
+        body='<p>Start</p><script type="speculationrules">{"prerender": [{"source": "list", "urls": ["/prerendered/"]}]}'
+        '</script><script>setTimeout(function () { location.href = "/prerendered/" }, 2000)</script>',
+    ),
+    "/prerendered/": Page(
+        body="<p>Prerendered</p><script>function shown() {"
+        " setTimeout(function () { var p = document.createElement('p'); p.id = 'late'; p.style.fontSize = '40px';"
+        "  p.textContent = 'Shown after activation. '.repeat(12); document.body.appendChild(p) }, 300);"
+        " setTimeout(function () { location.href = '/blank' }, 1500) }"
+        " document.prerendering ? document.addEventListener('prerenderingchange', shown) : shown()</script>",
+    ),
     # Pages that are left: by navigating, by closing the tab, by going into the back/forward cache.
     "/leave/": Page(body='<h1>Leave me</h1><a id="away" href="/blank">away</a>'),
     "/close/": Page(body="<h1>Close me</h1>"),
