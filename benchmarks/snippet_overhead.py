@@ -39,9 +39,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from browser.conftest import CHROMIUM, CHROMIUM_ARGS, USER_AGENT  # noqa: E402
-from browser.site import Page, Site  # noqa: E402
-from trace_time import CATEGORIES, script_time  # noqa: E402
+from trace_time import CATEGORIES, script_time
+
+from browser.conftest import CHROMIUM, CHROMIUM_ARGS, USER_AGENT
+from browser.site import Page, Site
 
 RUM_JS = (ROOT / "src" / "rumhouse" / "static" / "rum.js").read_text()
 WEB_VITALS = ROOT / "snippet" / "node_modules" / "web-vitals" / "dist" / "web-vitals.iife.js"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from itertools import pairwise
 
 CATEGORIES = [
     "devtools.timeline",
@@ -108,7 +109,7 @@ def _sampled_outside(events: list[dict], pid: int, tid: int, url: str, spans: li
     samples.sort()
     if len(samples) < 2:
         return 0.0
-    steps = sorted(b[0] - a[0] for a, b in zip(samples, samples[1:]))
+    steps = sorted(b[0] - a[0] for a, b in pairwise(samples))
     step = steps[len(steps) // 2]
     memo: dict[int, bool] = {}
 
@@ -128,7 +129,7 @@ def _sampled_outside(events: list[dict], pid: int, tid: int, url: str, spans: li
                 and caller.get("functionName", "").rsplit(".", 1)[-1] == leaf["functionName"])
 
     total, i = 0.0, 0
-    for (ts, sample), (next_ts, _) in zip(samples, samples[1:]):
+    for (ts, sample), (next_ts, _) in pairwise(samples):
         while i < len(spans) and spans[i][1] <= ts:
             i += 1
         if (i < len(spans) and spans[i][0] <= ts) or not in_script(sample) or forwarded(sample):
