@@ -187,7 +187,7 @@ def main() -> None:
     print(f"rum.js: {len(code)} B raw, {len(gzip.compress(code, 9))} B gzip, "
           f"{len(brotli.compress(code, quality=11))} B brotli")
     print(f"\n1. Main-thread time of one page view, ms: CPU (wall), median of {args.runs} (target for rum.js: < 1 ms)")
-    print(f"   {'':46s} {'evaluation':>15s} {'callbacks':>20s} {'called by page':>14s} {'total':>15s}  total min..max")
+    print(f"   {'':46s} {'evaluation':>15s} {'callbacks':>20s} {'called by page':>15s} {'total':>15s}  total min..max")
     for label, runs in own.items():
         if not runs:
             print(f"   {label:46s} (did not run)")
@@ -195,7 +195,8 @@ def main() -> None:
         cpu = [r.cpu for r in runs]
         print(f"   {label:46s} {median([r.eval_cpu for r in runs]):6.2f} ({median([r.eval_wall for r in runs]):6.2f})"
               f" {median([r.callbacks_cpu for r in runs]):6.2f} ({median([r.callbacks_wall for r in runs]):6.2f})"
-              f" x{median([r.calls for r in runs]):<3.0f} {median([r.sampled for r in runs]):14.2f}"
+              f" x{median([r.calls for r in runs]):<3.0f} {median([r.sampled_cpu for r in runs]):6.2f}"
+              f" ({median([r.sampled_wall for r in runs]):6.2f})"
               f" {median(cpu):6.2f} ({median([r.wall for r in runs]):6.2f})  {min(cpu):.2f}..{max(cpu):.2f}")
     print(f"\n2. The page's load, median of {args.runs} loads each, without -> with rum.js")
     for key, label in (("load", "load event end"), ("fcp", "first contentful paint"), ("script_ms", "script time")):

@@ -9,12 +9,13 @@ A script's time is what the renderer's main thread spends on that script's behal
 - code of the script that other JavaScript calls directly (the page calling a wrapped `fetch`, promise
   reactions): no trace event marks those, so they are counted from the V8 CPU profile recorded in the same
   trace (samples about every 0.2 ms with a frame of the script on the stack, outside the events above),
-  except where a wrapper of the script forwards the page's own call to the browser function it wraps (the
-  page's `fetch` itself is the page's work, not the wrapper's).
+  except where a wrapper of the script forwards the page's own call to the browser function it wraps
+  (`FORWARDED`: the page's `fetch` itself is the page's work, not the wrapper's).
 
 Each event's CPU time of the main thread (`tdur`) is counted, and its wall time (`dur`) too: on a shared
-machine wall time also counts the time the thread waited for a core, CPU time does not. Sampled time has
-only wall time; it is added to both. Not counted: work on other threads or processes (background parsing,
+machine wall time also counts the time the thread waited for a core, CPU time does not. A sample stands for
+the wall time until the next one; its CPU time is estimated with the CPU share (`tdur / dur`) of the
+innermost traced event around it (the page's task that called the script). Not counted: work on other threads or processes (background parsing,
 the network).
 """
 
@@ -32,6 +33,9 @@ CATEGORIES = [
     "disabled-by-default-v8.cpu_profiler",
 ]
 TOP = ("EvaluateScript", "FunctionCall", "v8.compile")
+# The browser functions that rum.js wraps (api.js, spa.js). Its wrappers are anonymous in the minified
+# build (no name to match the wrapped function's), so the names are listed.
+FORWARDED = {"fetch", "open", "send", "pushState", "replaceState"}
 
 
 @dataclass
@@ -41,15 +45,16 @@ class ScriptTime:
     callbacks_cpu: float = 0.0
     callbacks_wall: float = 0.0
     calls: int = 0
-    sampled: float = 0.0  # ms of code called from other scripts (CPU profile samples)
+    sampled_cpu: float = 0.0  # ms of code called from other scripts (CPU profile samples)
+    sampled_wall: float = 0.0
 
     @property
     def cpu(self) -> float:
-        return self.eval_cpu + self.callbacks_cpu + self.sampled
+        return self.eval_cpu + self.callbacks_cpu + self.sampled_cpu
 
     @property
     def wall(self) -> float:
-        return self.eval_wall + self.callbacks_wall + self.sampled
+        return self.eval_wall + self.callbacks_wall + self.sampled_wall
 
 
 def _url(event: dict) -> str:
@@ -84,13 +89,15 @@ def script_time(trace: bytes, url: str) -> ScriptTime | None:
             out.eval_cpu += cpu
             out.eval_wall += wall
 
-    out.sampled = _sampled_outside(events, pid, tid, url, spans) / 1000
+    cpu, wall = _sampled_outside(events, pid, tid, url, spans)
+    out.sampled_cpu, out.sampled_wall = cpu / 1000, wall / 1000
     return out
 
 
-def _sampled_outside(events: list[dict], pid: int, tid: int, url: str, spans: list[tuple[float, float]]) -> float:
-    """Microseconds of CPU-profile samples of the main thread with a frame of `url` on the stack, outside
-    `spans`: code of the script that other JavaScript called."""
+def _sampled_outside(events: list[dict], pid: int, tid: int, url: str,
+                     spans: list[tuple[float, float]]) -> tuple[float, float]:
+    """Microseconds (CPU, wall) of CPU-profile samples of the main thread with a frame of `url` on the
+    stack, outside `spans`: code of the script that other JavaScript called."""
     profiles = {e["id"] for e in events if e["name"] == "Profile" and (e["pid"], e["tid"]) == (pid, tid)}
     nodes: dict[int, dict] = {}
     samples: list[tuple[float, int]] = []
@@ -108,7 +115,15 @@ def _sampled_outside(events: list[dict], pid: int, tid: int, url: str, spans: li
             samples.append((t, sample))
     samples.sort()
     if len(samples) < 2:
-        return 0.0
+        return 0.0, 0.0
+    tasks = [e for e in events if e.get("ph") == "X" and (e["pid"], e["tid"]) == (pid, tid) and e.get("dur")
+             and "tdur" in e]
+
+    def cpu_share(ts: float) -> float:
+        around = [e for e in tasks if e["ts"] <= ts < e["ts"] + e["dur"]]
+        inner = max(around, key=lambda e: e["ts"], default=None)
+        return min(inner["tdur"] / inner["dur"], 1.0) if inner else 1.0
+
     steps = sorted(b[0] - a[0] for a, b in pairwise(samples))
     step = steps[len(steps) // 2]
     memo: dict[int, bool] = {}
@@ -121,19 +136,19 @@ def _sampled_outside(events: list[dict], pid: int, tid: int, url: str, spans: li
         return memo[node_id]
 
     def forwarded(node_id: int) -> bool:
-        # A browser function (no URL) called by the script's function of the same name: `fetch` under
-        # the wrapper that `window.fetch = function ...` names `W.fetch`.
+        # A wrapped browser function (no URL) called directly by the script.
         leaf = nodes[node_id]["callFrame"]
         caller = nodes.get(nodes[node_id].get("parent", -1), {}).get("callFrame", {})
-        return (not leaf.get("url") and caller.get("url") == url and bool(leaf.get("functionName"))
-                and caller.get("functionName", "").rsplit(".", 1)[-1] == leaf["functionName"])
+        return not leaf.get("url") and leaf.get("functionName") in FORWARDED and caller.get("url") == url
 
-    total, i = 0.0, 0
+    cpu, wall, i = 0.0, 0.0, 0
     for (ts, sample), (next_ts, _) in pairwise(samples):
         while i < len(spans) and spans[i][1] <= ts:
             i += 1
         if (i < len(spans) and spans[i][0] <= ts) or not in_script(sample) or forwarded(sample):
             continue
         # A sample stands for the time until the next one, but not for a gap in sampling.
-        total += min(next_ts - ts, 2 * step)
-    return total
+        time = min(next_ts - ts, 2 * step)
+        wall += time
+        cpu += time * cpu_share(ts)
+    return cpu, wall
