@@ -12,8 +12,13 @@ export let hiddenAt;
 
 /** Ends the current page view's reporting: final metric values, then a beacon. */
 export const end = (last) => {
-  emit(END);
-  flush(last);
+  // Nothing is left to do once the final beacon went: leaving a page fires pagehide, then
+  // visibilitychange (a page restored from the back/forward cache is a new page view).
+  if (!pv._last) {
+    emit(END);
+    flush(last);
+    pv._last = last;
+  }
 };
 
 const raf = (fn) => requestAnimationFrame(safe(fn));
