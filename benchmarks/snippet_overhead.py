@@ -1,17 +1,29 @@
 """The snippet's cost to the pages it sits on, measured in Debian's Chromium.
 
-1. Main-thread time spent in rum.js's own code on a typical page (text, images, scripts, stylesheets, a fetch,
-   an XHR, a click, a layout shift, an error, a custom measure and a periodic flush):
-   the evaluation of the script and every callback it registered (performance observers, event listeners,
-   timers, animation frames), timed by wrappers that an init script puts around those registrations before the
-   page runs. Not included: the few operations rum.js adds inside the page's own fetch and XHR calls.
+1. Main-thread time of rum.js on a typical page (text, images, scripts, stylesheets, a fetch, an XHR, a
+   click, a layout shift, an error, a custom measure, a periodic flush, and the final beacon when the page is
+   left), from a Chrome trace of the whole page view (benchmarks/trace_time.py): the script's evaluation,
+   every callback the browser calls in it, each with the browser work done inside it (`getEntriesByType`,
+   `sendBeacon`, ...), and its code that the page's own code calls (the `fetch` and XHR wrappers), sampled
+   by V8's CPU profiler. The main figure is the main thread's CPU time, which does not count the time the
+   thread waited for a core on a busy machine; wall time is printed too. Medians of `--runs` page views.
+   Printed for:
+   - rum.js on a visitor's first page view, and on a third page view (the script and V8's compiled code
+     cached), both loaded as the tag says (`defer`);
+   - web-vitals 6 with its five metrics wired (values only kept, nothing sent), on the same page, first and
+     third page view, measured the same way (for scale);
+   - three controls, for the part no script can avoid: a script of rum.js's size that does nothing (a
+     comment); rum.js's text inside a function that is never called (parsed, never run); and a script that
+     only sends two 1 KB beacons with `sendBeacon`, one after a second and one at `pagehide`, as any RUM
+     script must (the browser's own cost of a request).
 2. Its effect on the page's load: the same page loaded with and without the snippet, alternately, with the
    median of the page's load event end, First Contentful Paint and the browser's total script time.
 
-    python benchmarks/snippet_overhead.py [--runs 15]
+    python benchmarks/snippet_overhead.py [--runs 9] [--also OTHER_RUM_JS]
 
-Needs /usr/bin/chromium and the built src/rumhouse/static/rum.js. Beacons go to the test site itself, so no
-rumhouse server runs while measuring.
+`--also` measures another build of rum.js in the same run (e.g. `git show main:src/rumhouse/static/rum.js`),
+for a before/after comparison under the same machine load. Needs /usr/bin/chromium and the built
+src/rumhouse/static/rum.js. Beacons go to the test site itself, so no rumhouse server runs while measuring.
 """
 
 from __future__ import annotations
@@ -26,39 +38,26 @@ import brotli
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from browser.conftest import CHROMIUM, CHROMIUM_ARGS, USER_AGENT  # noqa: E402
-from browser.site import Page, Site  # noqa: E402
+from trace_time import CATEGORIES, script_time
+
+from browser.conftest import CHROMIUM, CHROMIUM_ARGS, USER_AGENT
+from browser.site import Page, Site
 
 RUM_JS = (ROOT / "src" / "rumhouse" / "static" / "rum.js").read_text()
-
-# Wraps every callback that code registers while `inRum` is set, and times it (nested calls are counted once).
-TIMING = """
-(() => {
-  let inRum = false, total = 0, calls = 0, evalMs = 0, t0 = 0;
-  const timed = (fn) => function () {
-    if (inRum) return fn.apply(this, arguments);
-    inRum = true; const t = performance.now();
-    try { return fn.apply(this, arguments) } finally { total += performance.now() - t; calls++; inRum = false }
-  };
-  const wrap = (obj, name, i) => {
-    const orig = obj[name];
-    obj[name] = function (...a) { if (inRum && typeof a[i] == 'function') a[i] = timed(a[i]); return orig.apply(this, a) };
-  };
-  wrap(EventTarget.prototype, 'addEventListener', 1);
-  wrap(window, 'setTimeout', 0); wrap(window, 'setInterval', 0); wrap(window, 'requestAnimationFrame', 0);
-  const PO = window.PerformanceObserver;
-  const Wrapped = function (cb) { return new PO(inRum ? timed(cb) : cb) };
-  Wrapped.prototype = PO.prototype;
-  Object.defineProperty(Wrapped, 'supportedEntryTypes', { get: () => PO.supportedEntryTypes });
-  window.PerformanceObserver = Wrapped;
-  window.__rum = {
-    start() { inRum = true; t0 = performance.now() },
-    stop() { evalMs = performance.now() - t0; inRum = false },
-    result() { return { evalMs, callbackMs: total, callbacks: calls } },
-  };
-})();
-"""
+WEB_VITALS = ROOT / "snippet" / "node_modules" / "web-vitals" / "dist" / "web-vitals.iife.js"
+# web-vitals as a site would wire it: five metrics, values kept.
+# The least a RUM script does: send what it measured, periodically and when the page is left.
+BEACONS_ONLY = (
+    "(function () { var url = location.origin + '/beacon', body = JSON.stringify({x: 'x'.repeat(1000)});"
+    " setTimeout(function () { navigator.sendBeacon(url, body) }, 1000);"
+    " addEventListener('pagehide', function () { navigator.sendBeacon(url, body) }) })();"
+)
+WEB_VITALS_INIT = (
+    "\n;var kept = []; ['onFCP', 'onLCP', 'onCLS', 'onINP', 'onTTFB'].forEach(function (f) {"
+    " webVitals[f](function (m) { kept.push(m.name, m.value) }) });"
+)
 
 HEAD = (
     "<style>body{margin:0;font:16px sans-serif} .card{display:inline-block;margin:4px}</style>"
@@ -85,88 +84,84 @@ BODY = (
 )
 
 
-WEB_VITALS = (ROOT / "snippet" / "node_modules" / "web-vitals" / "dist" / "web-vitals.iife.js")
 
-
-def web_vitals_page() -> Page:
-    """The same page with Google's web-vitals instead (five metrics, values only kept): a yardstick for
-    what this machine makes of a measuring script."""
-    code = WEB_VITALS.read_text()
-    head = (
-        f"<script>window.__rum && __rum.start()</script><script>{code}</script>"
-        "<script>var kept = []; ['onFCP', 'onLCP', 'onCLS', 'onINP', 'onTTFB'].forEach(function (f) {"
-        " webVitals[f](function (m) { kept.push(m.name, m.value) }) })</script>"
-        "<script>window.__rum && __rum.stop()</script>"
-    )
-    return Page(head=HEAD + head, body=BODY, reference=False, snippet=False)
-
-
-def repeat_view_page(site_origin: str) -> Page:
-    """rum.js as a normal cached script, for a visitor's later page views: the browser then has the file
-    and V8's compiled code cached (made after the script's second run)."""
-    snippet = (
-        "<script>window.__rum && __rum.start()</script>"
-        f'<script src="/rum.js" data-site="demo" data-endpoint="{site_origin}/beacon" data-flush="1"></script>'
-        "<script>window.__rum && __rum.stop()</script>"
-    )
-    return Page(head=HEAD + snippet, body=BODY, reference=False, snippet=False)
-
-
-def page_html(site_origin: str, with_snippet: bool) -> Page:
-    snippet = ""
-    if with_snippet:
-        # Inline, so that its evaluation can be timed by the scripts around it; configured as from the tag.
-        snippet = (
-            "<script>window.__rum && __rum.start()</script>"
-            f'<script data-site="demo" data-endpoint="{site_origin}/beacon" data-flush="1">{RUM_JS}</script>'
-            "<script>window.__rum && __rum.stop()</script>"
-        )
-    return Page(head=HEAD + snippet, body=BODY, reference=False, snippet=False)
+def tagged(src: str, attrs: str = "") -> Page:
+    return Page(head=HEAD + f'<script src="{src}" {attrs} defer></script>', body=BODY, reference=False,
+                snippet=False)
 
 
 def median(values):
     return statistics.median(values) if values else float("nan")
 
 
+def page_view(browser, site, path: str, views: int = 1) -> bytes:
+    """A trace of the last of `views` page views at `path` in one browser context: load, a click, a second
+    and a half (a periodic flush with data-flush=1), then leaving the page (the final beacon)."""
+    context = browser.new_context(user_agent=USER_AGENT, viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    for _ in range(views - 1):  # earlier views: the script in the HTTP cache, then its compiled code
+        page.goto(site.origin + path)
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(100)
+    page.goto(site.origin + "/blank")
+    browser.start_tracing(page=page, categories=CATEGORIES)
+    page.goto(site.origin + path)
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)
+    page.click("#buy")
+    page.wait_for_timeout(1200)
+    page.goto(site.origin + "/blank")
+    page.wait_for_timeout(200)
+    trace = browser.stop_tracing()
+    context.close()
+    return trace
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=15, help="page loads with and without the snippet, each")
+    parser.add_argument("--runs", type=int, default=9, help="page views of each kind")
+    parser.add_argument("--also", type=Path, help="another build of rum.js to measure in the same run")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
 
     pages: dict[str, Page] = {}
-    with Site(pages, "") as site, sync_playwright() as pw:
-        pages["/with/"] = page_html(site.origin, True)
-        pages["/without/"] = page_html(site.origin, False)
+    scripts = {"/rum.js": RUM_JS, "/control/empty.js": "/*" + "x" * (len(RUM_JS) - 4) + "*/",
+               "/control/unrun.js": "(function () {" + RUM_JS + "\n});", "/control/beacons.js": BEACONS_ONLY}
+    rum_attrs = 'data-site="demo" data-endpoint="{origin}/beacon" data-flush="1"'
+    with Site(pages, "", scripts) as site, sync_playwright() as pw:
+        attrs = rum_attrs.format(origin=site.origin)
+        # (label, path, script URL, views in one context)
+        kinds = [("rum.js, first page view", "/with/", "/rum.js", 1),
+                 ("rum.js, third page view (cached)", "/with/", "/rum.js", 3)]
+        pages["/with/"] = tagged("/rum.js", attrs)
+        pages["/without/"] = Page(head=HEAD, body=BODY, reference=False, snippet=False)
+        if args.also:
+            scripts["/also/rum.js"] = args.also.read_text()
+            pages["/also/"] = tagged("/also/rum.js", attrs)
+            kinds += [(f"{args.also.name}, first page view", "/also/", "/also/rum.js", 1),
+                      (f"{args.also.name}, third page view (cached)", "/also/", "/also/rum.js", 3)]
+        if WEB_VITALS.exists():
+            scripts["/wv/web-vitals.js"] = WEB_VITALS.read_text() + WEB_VITALS_INIT
+            pages["/web-vitals/"] = tagged("/wv/web-vitals.js")
+            kinds += [("web-vitals 6, five metrics, first page view", "/web-vitals/", "/wv/web-vitals.js", 1),
+                      ("web-vitals 6, third page view (cached)", "/web-vitals/", "/wv/web-vitals.js", 3)]
+        pages["/control/empty/"] = tagged("/control/empty.js")
+        pages["/control/unrun/"] = tagged("/control/unrun.js")
+        pages["/control/beacons/"] = tagged("/control/beacons.js")
+        kinds += [("control: a comment of rum.js's size", "/control/empty/", "/control/empty.js", 1),
+                  ("control: rum.js parsed, never run", "/control/unrun/", "/control/unrun.js", 1),
+                  ("control: two sendBeacon calls, nothing else", "/control/beacons/", "/control/beacons.js", 1)]
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
                                      ignore_default_args=["--disable-back-forward-cache"])
 
-        pages["/repeat/"] = repeat_view_page(site.origin)
-        if WEB_VITALS.exists():
-            pages["/web-vitals/"] = web_vitals_page()
-
-        # 1. The snippet's own main-thread time (and web-vitals', for scale).
-        own: dict[str, list[dict]] = {path: [] for path in ("/with/", "/repeat/", "/web-vitals/") if path in pages}
+        # 1. Main-thread time, the kinds interleaved so that a change in the machine's load hits all alike.
+        own: dict[str, list] = {label: [] for label, *_ in kinds}
         for _ in range(args.runs):
-            for path in own:
-                context = browser.new_context(user_agent=USER_AGENT, viewport={"width": 1280, "height": 720})
-                context.add_init_script(TIMING)
-                page = context.new_page()
-                if path == "/repeat/":  # two earlier views of the site: the script and its code are cached
-                    for _ in range(2):
-                        page.goto(site.origin + path)
-                        page.wait_for_load_state("load")
-                        page.wait_for_timeout(100)
-                page.goto(site.origin + path)
-                page.wait_for_load_state("load")
-                page.wait_for_timeout(300)
-                page.click("#buy")
-                page.wait_for_timeout(1200)  # one periodic flush (data-flush=1)
-                # Headless Chromium does not hide a page behind another tab, so the hidden-page flush is not
-                # measured here; it does what the periodic flush does, plus three takeRecords() calls.
-                own[path].append(page.evaluate("__rum.result()"))
-                context.close()
+            for label, path, url, views in kinds:
+                measured = script_time(page_view(browser, site, path, views), site.origin + url)
+                if measured:
+                    own[label].append(measured)
 
         # 2. The page's load with and without the snippet.
         loads: dict[str, list[dict]] = {"/with/": [], "/without/": []}
@@ -193,18 +188,18 @@ def main() -> None:
     code = RUM_JS.encode()
     print(f"rum.js: {len(code)} B raw, {len(gzip.compress(code, 9))} B gzip, "
           f"{len(brotli.compress(code, quality=11))} B brotli")
-    print(f"\n1. Main-thread time on a typical page (median of {args.runs} loads; target for rum.js: < 1 ms)")
-    for path, label in (("/with/", "rum.js, first page view"), ("/repeat/", "rum.js, third page view (cached)"),
-                        ("/web-vitals/", "web-vitals 6, first page view (for scale)")):
-        if path not in own:
+    print(f"\n1. Main-thread time of one page view, ms: CPU (wall), median of {args.runs} (target for rum.js: < 1 ms)")
+    print(f"   {'':46s} {'evaluation':>15s} {'callbacks':>20s} {'called by page':>15s} {'total':>15s}  total min..max")
+    for label, runs in own.items():
+        if not runs:
+            print(f"   {label:46s} (did not run)")
             continue
-        runs = own[path]
-        totals = [r["evalMs"] + r["callbackMs"] for r in runs]
-        print(f"   {label}")
-        print(f"     evaluation and set-up : {median([r['evalMs'] for r in runs]):6.2f} ms")
-        print(f"     callbacks             : {median([r['callbackMs'] for r in runs]):6.2f} ms"
-              f" in {median([r['callbacks'] for r in runs]):.0f} calls")
-        print(f"     total                 : {median(totals):6.2f} ms (min {min(totals):.2f}, max {max(totals):.2f})")
+        cpu = [r.cpu for r in runs]
+        print(f"   {label:46s} {median([r.eval_cpu for r in runs]):6.2f} ({median([r.eval_wall for r in runs]):6.2f})"
+              f" {median([r.callbacks_cpu for r in runs]):6.2f} ({median([r.callbacks_wall for r in runs]):6.2f})"
+              f" x{median([r.calls for r in runs]):<3.0f} {median([r.sampled_cpu for r in runs]):6.2f}"
+              f" ({median([r.sampled_wall for r in runs]):6.2f})"
+              f" {median(cpu):6.2f} ({median([r.wall for r in runs]):6.2f})  {min(cpu):.2f}..{max(cpu):.2f}")
     print(f"\n2. The page's load, median of {args.runs} loads each, without -> with rum.js")
     for key, label in (("load", "load event end"), ("fcp", "first contentful paint"), ("script_ms", "script time")):
         a = median([t[key] for t in loads["/without/"] if t[key] is not None])

@@ -26,9 +26,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt_install "${missing[@]}"
 fi
 
-# The snippet build (esbuild and the test pages' reference library, from the npm lock file).
+# The snippet build (esbuild and the test pages' reference library, from the npm lock file). Its output,
+# src/rumhouse/static/rum.js, is committed: a build that differs from the committed file fails here (as
+# tests/browser/test_build.py does, which would otherwise compare the fresh build with itself).
 if [ -f snippet/package.json ]; then
   (cd snippet && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
+  if command -v git >/dev/null && git rev-parse --git-dir >/dev/null 2>&1 \
+     && ! git diff --quiet -- src/rumhouse/static/rum.js; then
+    echo "scripts/test.sh: src/rumhouse/static/rum.js differs from a fresh build; run npm run build in snippet/ and commit" >&2
+    exit 1
+  fi
 fi
 
 # The dashboard build (Chart.js and esbuild from the npm lock file). Its output is committed, so the

@@ -15,5 +15,9 @@ await build({
   // As web-vitals does: every property that starts with `_` is ours alone, so it may be renamed.
   mangleProps: /^_/,
   legalComments: 'none',
+  // V8's explicit compile hint (Chrome 136+): compile every function while the script streams in, on a
+  // background thread, instead of on the main thread at each function's first call. Nearly all of
+  // rum.js runs in a page view (at start, or at the first flush).
+  banner: { js: '//# allFunctionsCalledOnLoad' },
   logLevel: process.argv[2] ? 'warning' : 'info',
 });

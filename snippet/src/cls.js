@@ -4,7 +4,7 @@
 import { hook, END, START } from './hooks.js';
 import { pv } from './pageview.js';
 import { vital } from './queue.js';
-import { observe, sel } from './util.js';
+import { buffered, observe, sel } from './util.js';
 
 export const cls = () => {
   let max, session, first, last, biggest, source;
@@ -35,9 +35,10 @@ export const cls = () => {
     hook(START, reset);
     hook(END, () => {
       process(po.takeRecords());
-      // A page load left before its first paint has no CLS (as in web-vitals); route changes and
-      // restores have no paint entry of their own.
-      if (pv._st || pv._sent.FCP) vital('CLS', max, source, pv);
+      // A page load left before its first contentful paint has no CLS (as in web-vitals); route changes
+      // and restores have no paint entry of their own. (Not `pv._sent.FCP`: FCP is queued at the flush
+      // that follows this.)
+      if (pv._st || (buffered('paint') || []).some((e) => e.name == 'first-contentful-paint')) vital('CLS', max, source, pv);
     });
   }
 };

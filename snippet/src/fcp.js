@@ -1,18 +1,18 @@
 // First Contentful Paint, as web-vitals measures it: the paint entry's start, relative to the
-// page's activation, counted only if the page was visible then.
-import { hook, END } from './hooks.js';
+// page's activation, counted only if the page was visible then. Read from the browser's buffer when
+// a beacon is assembled: nothing of ours runs while the page paints.
+import { hook, FLUSH } from './hooks.js';
 import { hiddenAt } from './lifecycle.js';
 import { pv } from './pageview.js';
-import { vital } from './queue.js';
-import { activation, observe } from './util.js';
+import { due, vital } from './queue.js';
+import { activation, buffered } from './util.js';
 
 export const fcp = () => {
   const view = pv;
-  const handle = (entries) =>
-    entries.forEach(
+  hook(FLUSH, () =>
+    due('FCP', view) &&
+    (buffered('paint') || []).forEach(
       (e) => e.name == 'first-contentful-paint' && e.startTime < hiddenAt && vital('FCP', e.startTime - activation(), 0, view),
-    );
-  const po = observe('paint', handle);
-  // An entry not yet delivered when the page view ends is still taken.
-  if (po) hook(END, () => handle(po.takeRecords()));
+    ),
+  );
 };

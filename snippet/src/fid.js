@@ -1,11 +1,14 @@
-// First Input Delay: from the first input's start until its handlers could run.
+// First Input Delay: from the first input's start until its handlers could run. The browser keeps
+// the entry; it is read when a beacon is assembled.
+import { hook, FLUSH } from './hooks.js';
 import { pv } from './pageview.js';
-import { vital } from './queue.js';
-import { observe } from './util.js';
+import { due, vital } from './queue.js';
+import { buffered } from './util.js';
 
 export const fid = () => {
   const view = pv;
-  observe('first-input', (entries) =>
-    entries.forEach((e) => vital('FID', e.processingStart - e.startTime, e.name, view)),
+  hook(FLUSH, () =>
+    due('FID', view) &&
+    (buffered('first-input') || []).forEach((e) => vital('FID', e.processingStart - e.startTime, e.name, view)),
   );
 };

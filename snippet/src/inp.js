@@ -2,11 +2,12 @@
 // grouped by interactionId (an interaction's latency is its longest entry), the interaction at
 // the 98th percentile, estimated as the (n/50)th longest of the page view's n interactions: the
 // longest one when there are fewer than 50. Only entries of 40 ms or more are observed (plus the
-// first input), so the ten longest are always known. Reported when the page view ends.
+// first input, read from the browser's buffer at the end), so the ten longest are always known and
+// the observer's callback runs for slow interactions only. Reported when the page view ends.
 import { hook, END, START } from './hooks.js';
 import { pv } from './pageview.js';
 import { vital } from './queue.js';
-import { P, observe, sel } from './util.js';
+import { P, buffered, observe, sel } from './util.js';
 
 const count = () => P.interactionCount || 0;
 
@@ -34,10 +35,13 @@ export const inp = () => {
   const po = observe('event', process, { durationThreshold: 40 });
   if (po && 'interactionId' in PerformanceEventTiming.prototype) {
     reset();
-    observe('first-input', process);
     hook(START, reset);
     hook(END, () => {
       process(po.takeRecords());
+      // The first input, if it ended in this page view: an input whose handler changed the route
+      // belongs to the new one (as with the event entries, delivered after its paint), one before a
+      // restore does not.
+      process((buffered('first-input') || []).filter((e) => e.startTime + e.duration >= pv._st));
       const n = count() - base;
       const i = longest[Math.min(longest.length - 1, (n / 50) | 0)];
       // Interactions counted but none of 40 ms or more seen (only possible without a first-input entry,

@@ -1,31 +1,22 @@
-// Largest Contentful Paint: the last candidate entry, final at the first trusted input
-// (keydown or click: the browser stops reporting candidates then) or when the page is hidden.
-import { hook, END } from './hooks.js';
+// Largest Contentful Paint: the last candidate entry while the page was visible. The browser stops
+// reporting candidates at the first input and buffers them, so the value is read from that buffer
+// once it is final: at the first flush after an input (there is a first-input entry), or when the
+// page view ends. Nothing of ours runs on each candidate or on the page's clicks and keys.
+import { hook, END, FLUSH } from './hooks.js';
 import { hiddenAt } from './lifecycle.js';
 import { pv } from './pageview.js';
-import { vital } from './queue.js';
-import { W, activation, observe, on, sel } from './util.js';
+import { due, vital } from './queue.js';
+import { activation, buffered, sel } from './util.js';
 
 export const lcp = () => {
   const view = pv;
-  let value, element, done;
-  const process = (entries) =>
-    entries.forEach((e) => {
-      if (e.startTime < hiddenAt) {
-        value = e.startTime - activation();
-        element = sel(e.element);
-      }
-    });
-  const po = observe('largest-contentful-paint', process);
-  const finish = (e) => {
-    if (po && !done && (!e || e.isTrusted)) {
-      done = 1;
-      process(po.takeRecords());
-      po.disconnect();
-      if (value >= 0) vital('LCP', value, element, view);
+  const finish = (final) => {
+    if (due('LCP', view) && (final || (buffered('first-input') || []).length)) {
+      let last;
+      (buffered('largest-contentful-paint') || []).forEach((e) => e.startTime < hiddenAt && (last = e));
+      if (last) vital('LCP', last.startTime - activation(), sel(last.element), view);
     }
   };
-  on(W, 'keydown', finish);
-  on(W, 'click', finish);
-  hook(END, () => finish());
+  hook(FLUSH, () => finish());
+  hook(END, () => finish(1));
 };

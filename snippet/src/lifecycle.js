@@ -5,25 +5,35 @@ import { flush } from './beacon.js';
 import { emit, END, START } from './hooks.js';
 import { newPageView, pv } from './pageview.js';
 import { vital } from './queue.js';
-import { D, P, W, now, on, safe } from './util.js';
+import { D, P, W, activation, now, on, safe } from './util.js';
 
 /** When the page was first hidden (Infinity while it has not been): paints after it don't count. */
 export let hiddenAt;
 
 /** Ends the current page view's reporting: final metric values, then a beacon. */
 export const end = (last) => {
-  emit(END);
-  flush(last);
+  // Nothing is left to do once the final beacon went: leaving a page fires pagehide, then
+  // visibilitychange (a page restored from the back/forward cache is a new page view).
+  if (!pv._last) {
+    emit(END);
+    flush(last);
+    pv._last = last;
+  }
 };
 
 const raf = (fn) => requestAnimationFrame(safe(fn));
 
 export const lifecycle = (flushMs) => {
   // Set here, not when the file is evaluated: only browsers that passed the entry's checks get here.
+  // A prerendered page is hidden until it is shown (activated): only later hides count.
   hiddenAt =
     D.visibilityState == 'hidden'
       ? 0
-      : (P.getEntriesByType('visibility-state').find((e) => e.name == 'hidden') || { startTime: 1 / 0 }).startTime;
+      : (
+          P.getEntriesByType('visibility-state').find((e) => e.name == 'hidden' && e.startTime >= activation()) || {
+            startTime: 1 / 0,
+          }
+        ).startTime;
   on(D, 'visibilitychange', (e) => {
     if (D.visibilityState == 'hidden') {
       hiddenAt = Math.min(hiddenAt, e.timeStamp);

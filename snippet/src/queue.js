@@ -18,6 +18,9 @@ export const vital = (name, value, attribution, view) => {
   }
 };
 
+/** Whether `name` is still to be reported for `view` (and `view` is still the current page view). */
+export const due = (name, view) => view == pv && !pv._sent[name];
+
 /** Empties the queue and returns what it held. */
 export const take = () => {
   const q = queue;

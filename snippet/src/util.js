@@ -32,6 +32,20 @@ export const observe = (type, cb, opts) => {
   } catch (e) {}
 };
 
+/**
+ * The entries of one type that the browser has buffered so far, read at once: a buffered observer's
+ * records are there as soon as it observes, so its callback never runs. Undefined when the browser
+ * lacks the type. Cheaper than a live observer for what is only needed when a beacon is assembled.
+ */
+export const buffered = (type) => {
+  const po = observe(type, Object);
+  if (po) {
+    const list = po.takeRecords();
+    po.disconnect();
+    return list;
+  }
+};
+
 /** A short CSS-like name for an element, for attribution: `img#hero`, `button.buy`. */
 export const sel = (el) => {
   try {

@@ -72,7 +72,7 @@ def final_beacon_arrived(rumhouse, pv: str) -> bool:
 def assert_final_beacons(rumhouse, *pvs: str) -> None:
     """Every page view's final beacon arrived, once (the server-side lost-beacon share is 0)."""
     for pv in pvs:
-        assert wait_for(lambda: final_beacon_arrived(rumhouse, pv)), f"no final beacon for page view {pv}"
+        assert wait_for(lambda pv=pv: final_beacon_arrived(rumhouse, pv)), f"no final beacon for page view {pv}"
 
 
 def painted(page) -> None:

@@ -90,6 +90,25 @@ PAGES: dict[str, Page] = {
                   for i in range(8))
         + '<img src="/img/slow.png?w=20&h=20&delay=1500" width="20" height="20">',
     ),
+    # More resources than the browser's Resource Timing buffer holds (250 entries).
+    "/overflow/": Page(
+        body="<h1>Overflow</h1>"
+        + "".join(f'<img src="/img/o.png?i={i}&w=4&h=4" width="4" height="4">' for i in range(300)),
+    ),
+    # A page that prerenders the next one with speculation rules, then navigates to it after 2 s. The
+    # prerendered page adds its largest text 300 ms after it is shown, then leaves after 1.5 s.
+    "/prerender/": Page(
+        reference=False, snippet=False,
+        body='<p>Start</p><script type="speculationrules">{"prerender": [{"source": "list", "urls": ["/prerendered/"]}]}'
+        '</script><script>setTimeout(function () { location.href = "/prerendered/" }, 2000)</script>',
+    ),
+    "/prerendered/": Page(
+        body="<p>Prerendered</p><script>function shown() {"
+        " setTimeout(function () { var p = document.createElement('p'); p.id = 'late'; p.style.fontSize = '40px';"
+        "  p.textContent = 'Shown after activation. '.repeat(12); document.body.appendChild(p) }, 300);"
+        " setTimeout(function () { location.href = '/blank' }, 1500) }"
+        " document.prerendering ? document.addEventListener('prerenderingchange', shown) : shown()</script>",
+    ),
     # Pages that are left: by navigating, by closing the tab, by going into the back/forward cache.
     "/leave/": Page(body='<h1>Leave me</h1><a id="away" href="/blank">away</a>'),
     "/close/": Page(body="<h1>Close me</h1>"),
@@ -146,8 +165,14 @@ PAGES: dict[str, Page] = {
         " {get: function () { return Object.freeze(['navigation', 'paint', 'resource']) }})</script>",
         body='<h1>Fewer entry types</h1><button id="b">Click</button>',
     ),
-    # 60 interactions: INP is then the second longest (the 98th percentile), not the longest.
+    # 60 interactions: INP is then the second longest (the 98th percentile), not the longest. The page keeps
+    # every interaction's latency (the longest Event Timing entry of each interactionId), as the browser
+    # measured it, for the test's expected value: on a busy machine a 45 ms click can take 200 ms or more.
     "/interactions/": Page(
+        first="<script>window.latencies = {}; new PerformanceObserver(function (list) {"
+        " list.getEntries().forEach(function (e) { if (e.interactionId)"
+        "  latencies[e.interactionId] = Math.max(latencies[e.interactionId] || 0, e.duration) })"
+        "}).observe({type: 'event', durationThreshold: 16, buffered: true})</script>",
         head=BLOCK,
         body='<button id="b" style="width:200px;height:60px">Click</button><script>var n = 0;'
         'document.getElementById("b").addEventListener("click", function () {'

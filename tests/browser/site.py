@@ -10,15 +10,16 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import struct
 import subprocess
 import sys
-import struct
 import threading
 import time
 import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Self
 from urllib.parse import parse_qs, urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,10 +112,12 @@ class _Server(ThreadingHTTPServer):
 
 
 class Site:
-    """A threaded HTTP server for the test pages. `pages` maps a path to a Page."""
+    """A threaded HTTP server for the test pages. `pages` maps a path to a Page; `scripts` a path to the
+    JavaScript served there (cacheable, as a site's own scripts are)."""
 
-    def __init__(self, pages: dict[str, Page], rum_origin: str) -> None:
+    def __init__(self, pages: dict[str, Page], rum_origin: str, scripts: dict[str, str] | None = None) -> None:
         self.pages = pages
+        self.scripts = scripts if scripts is not None else {}
         self.rum_origin = rum_origin
         self.refs: list[dict] = []
         self.lock = threading.Lock()
@@ -157,7 +160,9 @@ class Site:
                     self.reply(200, render(page, site.rum_origin, site.port), "text/html; charset=utf-8", page.headers)
                     return
                 time.sleep(delay / 1000)
-                if url.path == "/web-vitals.js":
+                if url.path in site.scripts:
+                    self.reply(200, site.scripts[url.path].encode(), "text/javascript", {"Cache-Control": "max-age=600"})
+                elif url.path == "/web-vitals.js":
                     self.reply(200, WEB_VITALS.read_bytes(), "text/javascript")
                 elif url.path == "/rum.js":  # for benchmarks; the tests load it from the rumhouse server
                     self.reply(200, (ROOT / "src" / "rumhouse" / "static" / "rum.js").read_bytes(), "text/javascript",
@@ -188,7 +193,7 @@ class Site:
         self.origin = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> Site:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 
 import brotli
+
 from .helpers import unavailable
 from .site import ROOT, npm_ci
 
