@@ -2,7 +2,15 @@
 
 import pytest
 
-from rumhouse.ingest.privacy import UrlScrubber, endpoint_of, host_of, scrub_text, strip_url, template_path
+from rumhouse.ingest.privacy import (
+    UrlScrubber,
+    bare_host,
+    endpoint_of,
+    host_of,
+    scrub_text,
+    strip_url,
+    template_path,
+)
 
 
 @pytest.mark.parametrize("path, expected", [
@@ -49,3 +57,15 @@ def test_error_text_loses_emails_and_query_strings():
     assert scrub_text("at load (https://a.example/app.js?token=abc:10:5)") == "at load (https://a.example/app.js:10:5)"
     assert scrub_text("fetch https://api.example/x?key=1 failed") == "fetch https://api.example/x failed"
     assert scrub_text("f@https://a.example/app.js:1:2") == "f@https://a.example/app.js:1:2"  # Firefox stack frame
+
+
+@pytest.mark.parametrize(("reported", "stored"), [
+    ("cdn.example", "cdn.example"),
+    ("cdn.example:8443", "cdn.example"),
+    ("127.0.0.1:8123", "127.0.0.1"),
+    ("[::1]:8080", "::1"),
+    ("CDN.Example:443", "cdn.example"),
+    ("bad:port:x", "bad"),
+])
+def test_resource_hosts_are_stored_without_their_port(reported, stored):
+    assert bare_host(reported) == stored

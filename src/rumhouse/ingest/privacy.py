@@ -103,6 +103,18 @@ def host_of(url: str) -> str:
         return ""
 
 
+@lru_cache(maxsize=10_000)
+def bare_host(host: str) -> str:
+    """A resource host as the snippet reports it, without its port: `cdn.example:8443` -> `cdn.example`.
+    Snippets before 0.1 sent the port; the page's host is stored without one, so resources must be too."""
+    if ":" not in host:
+        return host
+    try:
+        return (urlsplit("//" + host).hostname or "")[:253]
+    except ValueError:
+        return ""
+
+
 @lru_cache(maxsize=50_000)
 def endpoint_of(url: str) -> str:
     """An API call's URL as `host/templated/path`: no scheme, query or fragment."""

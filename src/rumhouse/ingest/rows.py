@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import orjson
 
 from rumhouse.ingest import schema
-from rumhouse.ingest.privacy import endpoint_of, scrub_text, strip_url
+from rumhouse.ingest.privacy import bare_host, endpoint_of, scrub_text, strip_url
 
 # The page view's dimensions, copied onto every event row so that queries need no join.
 DIMENSIONS = (
@@ -107,7 +107,7 @@ def api_row(pv: PageView, event: schema.Api) -> tuple:
 
 def resource_row(pv: PageView, event: schema.Resources) -> tuple:
     return (
-        pv.start, *pv.dims, event.t, event.h, int(event.tp), event.n, event.tb, event.eb, event.db, event.ch,
+        pv.start, *pv.dims, event.t, bare_host(event.h), int(event.tp), event.n, event.tb, event.eb, event.db, event.ch,
         event.d, event.dm, strip_url(event.su),
     )
 
