@@ -121,7 +121,7 @@ import sys, orjson
 from pathlib import Path
 from rumhouse.store.embedded import EmbeddedStore
 from rumhouse.store.migrations import migrate
-from rumhouse.writer import encode
+from rumhouse.ingest.rows import encode_rows as encode
 store = EmbeddedStore(Path(sys.argv[1]))
 migrate(store)
 for table, block in orjson.loads(Path(sys.argv[2]).read_bytes()).items():
@@ -132,7 +132,7 @@ store.close()
 
 def seed_folder(data_dir: Path, data: Dataset) -> None:
     """Insert the dataset into a data folder, in a child process, through Store.insert (encoded by the
-    writer's own encoder, so the seed follows the store's insert format)."""
+    ingest path's own encoder, rows.encode_rows, so the seed follows the store's insert format)."""
     payload = {}
     for table, rows in data.rows.items():
         columns = list(rows[0])
