@@ -45,7 +45,8 @@ def api_calls(store: Store, f: Filters, q: QueryParams) -> Table:
     limit = int_param(q, "limit", 100, 1, 1000)
     source = choose_source(q, f.hour_aligned and not f.dims)
     if source == "rollup":
-        sql = (f"SELECT endpoint, method, sum(calls) AS n, sum(failed), uniqMerge(page_views),"
+        # A sketch of page view ids (clickhouse/0019): exact for small counts, about 1.6% off past that.
+        sql = (f"SELECT endpoint, method, sum(calls) AS n, sum(failed), uniqCombinedMerge(12)(page_views),"
                f" {rollup_quantiles('duration')} FROM {f.rollup_source('api_calls', 'site = {site:String}')}"
                " GROUP BY endpoint, method ORDER BY n DESC, endpoint, method LIMIT {limit:UInt32}")
     else:
@@ -55,6 +56,9 @@ def api_calls(store: Store, f: Filters, q: QueryParams) -> Table:
                " LIMIT {limit:UInt32}")
     out = []
     for endpoint, method, calls, failed, views, quantiles in rows(store, sql, f, {"limit": limit}):
+        if source == "rollup" and calls and not views:
+            # Hours rolled up before 0019 lost their page-view states: unknown, not zero.
+            views = None
         out.append({"endpoint": endpoint, "method": method, "calls": calls, "page_views": views,
                     "failed": failed, "error_rate": failed / calls if calls else None, "samples": calls,
                     **percentile_fields(quantiles)})
