@@ -97,6 +97,20 @@ def test_api_calls(reading, demo_token, dataset):
         check(a, raw_rows[(a["endpoint"], a["method"])], values)
 
 
+@pytest.mark.parametrize("range_", ["24h", "7d"])
+def test_errors(reading, demo_token, dataset, range_):
+    rollup, raw = both(reading, demo_token, "/errors", range=range_)
+    assert rollup["rows"], "the data set has errors in the window"
+    by_key = {(r["kind"], r["message"], r["source"]): r for r in raw["rows"]}
+    for a in rollup["rows"]:
+        b = by_key.pop((a["kind"], a["message"], a["source"]))
+        # Counts, page views (a sketch, exact at these sizes), times and the latest stack are exact.
+        for key in ("fingerprint", "occurrences", "page_views", "first_seen", "last_seen", "sample_stack"):
+            assert a[key] == b[key], key
+        assert set(a["top_paths"].split()) <= {r["path"] for r in dataset.table("errors")}
+    assert not by_key
+
+
 @pytest.mark.parametrize("by", ["type", "host"])
 def test_resources(reading, demo_token, by):
     rollup, raw = both(reading, demo_token, "/resources", by=by)
@@ -115,7 +129,7 @@ def test_auto_uses_the_rollup_only_when_it_can(reading, demo_token):
 def test_rollups_keep_a_year_and_raw_tables_a_month(reading):
     engines = {r["name"]: r["engine_full"] for r in reading.sql(
         "SELECT name, engine_full FROM system.tables WHERE database = 'rumhouse'")}
-    for base in ("vitals", "page_views", "api_calls", "resources"):
+    for base in ("vitals", "page_views", "api_calls", "resources", "errors"):
         for table in (f"{base}_hourly", f"{base}_daily"):
             assert "AggregatingMergeTree" in engines[table] and "toIntervalDay(365)" in engines[table]
     assert "toIntervalDay(30)" in engines["vitals"]
