@@ -9,6 +9,11 @@ source=rollup, for the 24h, 7d and 30d windows, and prints the median of a few r
     python benchmarks/queries.py                  # 1M, then 10M page views (about 10 minutes on 2 cores)
     python benchmarks/queries.py --smoke          # 20k and 100k page views, as in CI
     python benchmarks/queries.py --sizes 1000000  # any sizes, ascending
+    python benchmarks/queries.py --data-dir D --sizes 10000000  # fill D, or measure D as an earlier run left it
+
+A folder from an earlier run is migrated (an upgrade at that size: the time is printed) and measured
+without filling again; its rows stay spread over the 29 days before that run, so the windows, which
+end now, hold a little less than on the day it was filled.
 
 "dashboard" is the sum of the dashboard's panel queries: what one dashboard load costs on the server
 (the embedded store answers parameterized queries one at a time). With --browser, the data folder is
@@ -32,12 +37,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from starlette.datastructures import QueryParams  # noqa: E402
+from starlette.datastructures import QueryParams
 
-from rumhouse.api import events, navigation, vitals  # noqa: E402
-from rumhouse.api.filters import Filters  # noqa: E402
-from rumhouse.store.embedded import EmbeddedStore  # noqa: E402
-from rumhouse.store.migrations import migrate  # noqa: E402
+from rumhouse.api import events, navigation, vitals
+from rumhouse.api.filters import Filters
+from rumhouse.store.embedded import EmbeddedStore
+from rumhouse.store.migrations import DAILY_TABLES, ROLLUP_TABLES, migrate
 
 # The dashboard's panels (dashboard/src/main.js and tables.js), in the order it sends them.
 DASHBOARD = [
@@ -55,6 +60,7 @@ EXTRA = [
     ("summary, browser=Chrome", vitals.summary, {"browser": "Chrome"}),
 ]
 RANGES = ("24h", "7d", "30d")
+ROLLUPS = ROLLUP_TABLES + DAILY_TABLES
 
 PICK = "{arr}[cityHash64(number, {salt}) % length({arr}) + 1]"
 DIMS = {
@@ -122,53 +128,66 @@ def fill(store: EmbeddedStore, start: int, count: int, end_ms: int, chunk: int =
         n = min(chunk, start + count - offset)
         for sql in INSERTS.values():
             store.command(sql, {"start": offset, "count": n, "end_ms": end_ms})
-    store.command("OPTIMIZE TABLE rumhouse.vitals_hourly FINAL")  # as background merges would, in time
-    store.command("OPTIMIZE TABLE rumhouse.page_views_hourly FINAL")
+    merge_rollups(store)
     return time.perf_counter() - began
 
 
-def timed(fn, store, filters, params, runs: int) -> float:
+def merge_rollups(store: EmbeddedStore) -> None:
+    # As background merges would, in time. Each INSERT ... SELECT above writes its own parts into
+    # every hourly and daily rollup, each part with a row per key and hour (or day): unmerged, a
+    # 30-day question would merge ten states per key and day at 10M instead of one, and the figures
+    # would depend on how far the background merges had got.
+    for table in ROLLUPS:
+        store.command(f"OPTIMIZE TABLE rumhouse.{table} FINAL")
+
+
+def timed(fn, store, filters, params, runs: int) -> tuple[float, float]:
+    """Median wall-clock ms, and median CPU ms of this process (chDB runs in it): on a shared machine
+    the CPU time moves much less with the other work than the wall-clock time does."""
     fn(store, filters, params)  # warm: the first run reads from disk into the page cache
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         fn(store, filters, params)
         times.append((time.perf_counter() - began) * 1000)
-    return statistics.median(times)
+        cpu.append((time.process_time() - began_cpu) * 1000)
+    return statistics.median(times), statistics.median(cpu)
 
 
-def measure(store: EmbeddedStore, runs: int) -> list[dict]:
+def measure(store: EmbeddedStore, runs: int, sources: tuple[str, ...] = ("raw", "rollup")) -> list[dict]:
     results = []
     for range_name in RANGES:
         filters_base = QueryParams({"range": range_name})
-        totals = {"raw": 0.0, "rollup": 0.0}
+        totals = {"raw": 0.0, "rollup": 0.0, "raw_cpu": 0.0, "rollup_cpu": 0.0}
         for name, fn, extra in DASHBOARD + EXTRA:
             row = {"range": range_name, "query": name}
             for source in ("raw", "rollup"):
+                if source not in sources:
+                    row[source] = None
+                    continue
                 params = QueryParams({**filters_base, **extra, "source": source})
                 filters = Filters.parse(params, "demo")
-                if fn is events.errors and source == "rollup":
-                    row[source] = None  # errors are read from the raw table only
-                    continue
-                row[source] = timed(fn, store, filters, params, runs)
+                row[source], row[f"{source}_cpu"] = timed(fn, store, filters, params, runs)
                 if (name, fn, extra) in DASHBOARD:
                     totals[source] += row[source]
+                    totals[f"{source}_cpu"] += row[f"{source}_cpu"]
             results.append(row)
-        # A dashboard load with rollups still reads errors raw.
-        errors_ms = next(r["raw"] for r in results if r["range"] == range_name and r["query"] == "errors")
-        results.append({"range": range_name, "query": "dashboard (all panels)", "raw": totals["raw"],
-                        "rollup": totals["rollup"] + errors_ms})
+        results.append({"range": range_name, "query": "dashboard (all panels)",
+                        **{key: total if key.split("_")[0] in sources else None for key, total in totals.items()}})
     return results
 
 
 def print_table(size: int, rows: list[dict], counts: dict) -> None:
     print(f"\n{size:,} page views ({', '.join(f'{t} {n:,}' for t, n in counts.items())} rows)")
-    print(f"{'window':>6}  {'query':<26} {'raw ms':>9} {'rollup ms':>10} {'speed-up':>9}")
+    print(f"{'window':>6}  {'query':<26} {'raw ms':>9} {'rollup ms':>10} {'speed-up':>9} {'rollup cpu ms':>14}")
     for r in rows:
         raw, rollup = r["raw"], r["rollup"]
         speed = f"{raw / rollup:8.1f}x" if raw and rollup else "        -"
-        rollup_text = f"{rollup:10.1f}" if rollup is not None else "  (raw only)"
-        print(f"{r['range']:>6}  {r['query']:<26} {raw:9.1f} {rollup_text} {speed}")
+        raw_text = f"{raw:9.1f}" if raw is not None else "        -"
+        rollup_text = f"{rollup:10.1f}" if rollup is not None else "         -"
+        cpu = r.get("rollup_cpu")
+        cpu_text = f"{cpu:14.1f}" if cpu is not None else f"{'-':>14}"
+        print(f"{r['range']:>6}  {r['query']:<26} {raw_text} {rollup_text} {speed} {cpu_text}")
 
 
 def dashboard_load(data_dir: Path, loads: int = 3) -> list[float]:
@@ -206,6 +225,8 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", help="page-view counts, ascending")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per query (median is printed)")
     parser.add_argument("--data-dir", type=Path, help="data folder (default: a temporary one)")
+    parser.add_argument("--sources", nargs="+", choices=("raw", "rollup"), default=["raw", "rollup"],
+                        help="what to time (raw answers at 10M take minutes in all)")
     parser.add_argument("--browser", action="store_true",
                         help="at the largest size, time the dashboard's load in Chromium against a real server")
     args = parser.parse_args()
@@ -216,16 +237,26 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="rumhouse-bench-") as tmp:
         data_dir = args.data_dir or Path(tmp) / "data"
         store = EmbeddedStore(data_dir)
-        migrate(store)
-        report, done = [], 0
+        began = time.perf_counter()
+        applied = migrate(store)
+        if applied:
+            print(f"applied {len(applied)} migrations in {time.perf_counter() - began:.1f} s", flush=True)
+        # A folder kept from an earlier run (--data-dir) is measured as it is, from its own size on.
+        report, done = [], store.query("SELECT count() FROM rumhouse.page_views").scalar()
         for size in sorted(sizes):
-            seconds = fill(store, done, size - done, end_ms)
-            print(f"inserted {size - done:,} page views with their events in {seconds:.1f} s", flush=True)
+            if size < done:
+                print(f"skipped {size:,}: the folder already holds {done:,} page views", flush=True)
+                continue
+            if size > done:
+                seconds = fill(store, done, size - done, end_ms)
+                print(f"inserted {size - done:,} page views with their events in {seconds:.1f} s", flush=True)
+            else:
+                merge_rollups(store)
             done = size
             counts = {t: store.query(f"SELECT count() FROM rumhouse.{t}").scalar()
                       for t in ("page_views", "vitals", "vitals_hourly", "page_views_hourly")}
             assert counts["page_views"] == size, counts
-            rows = measure(store, runs)
+            rows = measure(store, runs, tuple(args.sources))
             print_table(size, rows, counts)
             report.append({"page_views": size, "rows": counts, "queries": rows})
         store.close()

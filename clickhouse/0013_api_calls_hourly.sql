@@ -1,3 +1,4 @@
+-- Since 0019 the page_views column holds a uniqCombined(12) sketch instead of this uniq state.
 -- Hourly rollup of fetch/XHR calls per endpoint: counts, failures and a t-digest of durations.
 -- No page dimensions here: a question filtered by browser, path, ... goes to rumhouse.api_calls.
 -- A call failed when the browser got no answer (status 0) or an HTTP error (status >= 400).

@@ -1,3 +1,4 @@
+-- Since 0019 the page_views column holds a uniqCombined(12) sketch instead of this uniq state.
 -- Daily rollup of rumhouse.api_calls_hourly, for long windows: a 30-day question reads 30 rows per key
 -- here (plus the hours at the window's edges from the hourly table) instead of 720. Fed by a view on the
 -- hourly table (views chain: an insert into api_calls fills api_calls_hourly, which fills this one), with

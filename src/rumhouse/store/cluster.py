@@ -39,6 +39,7 @@ _CREATE_OTHER = re.compile(
 _CREATE_DATABASE = re.compile(r"^\s*CREATE\s+DATABASE\s+(?:IF\s+NOT\s+EXISTS\s+)?`?([A-Za-z_][A-Za-z0-9_]*)`?", re.IGNORECASE)
 _ALTER = re.compile(rf"^\s*ALTER\s+TABLE\s+{_NAME}", re.IGNORECASE)
 _DROP = re.compile(rf"^\s*DROP\s+(TABLE|VIEW|DICTIONARY)\s+(?:IF\s+EXISTS\s+)?{_NAME}", re.IGNORECASE)
+_EXCHANGE = re.compile(rf"^\s*EXCHANGE\s+TABLES\s+{_NAME}\s+AND\s+{_NAME}", re.IGNORECASE)
 _TRUNCATE_OPTIMIZE = re.compile(rf"^\s*(?:TRUNCATE|OPTIMIZE)\s+TABLE\s+(?:IF\s+EXISTS\s+)?{_NAME}", re.IGNORECASE)
 _UNCHANGED = re.compile(r"^\s*(?:INSERT|SELECT|WITH|SHOW|DESCRIBE|DESC|EXISTS|EXPLAIN)\b", re.IGNORECASE)
 _ON_CLUSTER = re.compile(r"\bON\s+CLUSTER\b", re.IGNORECASE)
@@ -147,6 +148,7 @@ class ClusterLayout:
             (_CREATE_OTHER, self._plain),
             (_ALTER, self._alter),
             (_DROP, self._drop),
+            (_EXCHANGE, self._exchange),
             (_TRUNCATE_OPTIMIZE, self._local_only),
         ):
             match = pattern.match(statement)
@@ -281,6 +283,17 @@ class ClusterLayout:
             dropped.append(self._on_cluster(local, _DROP.match(local)))
             self.sharded.discard((database, table))
         return dropped
+
+    def _exchange(self, statement: str, match: re.Match) -> list[str]:
+        # Swapping two sharded tables swaps their local tables; each Distributed table names its own
+        # local table, so it then shows the other's rows, which is what the swap means.
+        a, b = (match.group(1), match.group(2)), (match.group(3), match.group(4))
+        if (a in self.sharded) != (b in self.sharded):
+            raise ClusterError(f"cannot exchange {a[0]}.{a[1]} and {b[0]}.{b[1]}: only one is distributed")
+        if a in self.sharded:
+            statement = f"EXCHANGE TABLES {self.local(*a)} AND {self.local(*b)}{statement[match.end():]}"
+            match = _EXCHANGE.match(statement)
+        return [f"{statement[:match.end()]} ON CLUSTER {self.cluster}{statement[match.end():]}"]
 
     def _local_only(self, statement: str, match: re.Match) -> list[str]:
         database, table = match.group(1), match.group(2)

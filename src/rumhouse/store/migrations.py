@@ -54,9 +54,9 @@ def split_statements(text: str) -> list[str]:
     return statements
 
 
-# Rollup tables (clickhouse/0011-0018), kept longer than the raw rows; their TTL is on `hour` or `day`.
-ROLLUP_TABLES = ("vitals_hourly", "page_views_hourly", "api_calls_hourly", "resources_hourly")
-DAILY_TABLES = ("vitals_daily", "page_views_daily", "api_calls_daily", "resources_daily")
+# Rollup tables (clickhouse/0011-0021), kept longer than the raw rows; their TTL is on `hour` or `day`.
+ROLLUP_TABLES = ("vitals_hourly", "page_views_hourly", "api_calls_hourly", "resources_hourly", "errors_hourly")
+DAILY_TABLES = ("vitals_daily", "page_views_daily", "api_calls_daily", "resources_daily", "errors_daily")
 
 
 def load_migrations(
