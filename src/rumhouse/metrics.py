@@ -9,7 +9,14 @@ holds exactly, and beacons_received = beacons_accepted + sum(beacons_dropped).
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -27,7 +34,7 @@ class LoopCounter:
     prometheus_client's Counter takes a lock on every increment (about 0.5 µs), and the beacon endpoint
     counts three things per beacon, on the hot path. `LoopCounters` exposes these to the registry."""
 
-    __slots__ = ("name", "documentation", "value")
+    __slots__ = ("documentation", "name", "value")
 
     def __init__(self, name: str, documentation: str) -> None:
         self.name, self.documentation, self.value = name, documentation, 0
