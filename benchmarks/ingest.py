@@ -68,7 +68,7 @@ def beacon_template(i: int) -> bytes:
 EVENTS_PER_BEACON = 10
 
 
-async def connection(host: str, port: int, templates: list[bytes], counter, deadline: float, limit: int,
+async def connection(host: str, port: int, templates: list[bytes], counter, deadline: float,
                      latencies: list[float], statuses: dict[int, int]) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     head = (f"POST /beacon HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {CHROME_UA}\r\n"
@@ -76,8 +76,6 @@ async def connection(host: str, port: int, templates: list[bytes], counter, dead
     try:
         while time.perf_counter() < deadline:
             n = next(counter)
-            if n >= limit:
-                break
             body = templates[n % len(templates)].replace(PV_SLOT, b"%016x" % n)
             started = time.perf_counter()
             writer.write(head + str(len(body)).encode() + b"\r\n\r\n" + body)
@@ -135,7 +133,7 @@ async def probe_freshness(port: int, deadline: float, every: float = 0.2) -> lis
     return found
 
 
-async def drive(port: int, seconds: float, limit: int, connections: int,
+async def drive(port: int, seconds: float, connections: int,
                 freshness: list[float] | None = None) -> tuple[float, list[float], dict]:
     import itertools
 
@@ -145,7 +143,7 @@ async def drive(port: int, seconds: float, limit: int, connections: int,
     statuses: dict[int, int] = {}
     started = time.perf_counter()
     deadline = started + seconds
-    load = asyncio.gather(*(connection("127.0.0.1", port, templates, counter, deadline, limit, latencies, statuses)
+    load = asyncio.gather(*(connection("127.0.0.1", port, templates, counter, deadline, latencies, statuses)
                             for _ in range(connections)))
     if freshness is None:
         await load
@@ -185,7 +183,7 @@ def run_wrk(port: int, args, first_id: int = 0) -> Outcome:
 
 
 def run_asyncio(port: int, args, freshness: list[float] | None = None) -> Outcome:
-    elapsed, latencies, statuses = asyncio.run(drive(port, args.seconds, 10**12, args.connections, freshness))
+    elapsed, latencies, statuses = asyncio.run(drive(port, args.seconds, args.connections, freshness))
     latencies.sort()
     other = {str(k): v for k, v in statuses.items() if k != 204}
     p50 = statistics.median(latencies) * 1000 if latencies else float("nan")

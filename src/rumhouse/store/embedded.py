@@ -35,6 +35,7 @@ _READONLY_SETTINGS = "readonly=1&max_execution_time=30&max_result_rows=1000000&r
 _COMMON_SETTINGS = "output_format_json_quote_64bit_integers=0"
 # Query parameter values are parsed in ClickHouse's escaped text format (as `param_x` values are on a
 # server), so a string's backslashes, tabs and newlines must be escaped, as clickhouse-connect does.
+# The same escapes make a string safe inside a quoted SQL literal (the insert's file path and structure).
 _ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "'": "\\'"})
 
 
@@ -163,7 +164,7 @@ class EmbeddedStore:
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
-            path = name.replace("\\", "\\\\").replace("'", "\\'")
+            path = name.translate(_ESCAPE)  # the path goes into a quoted string literal
             sql = (
                 f"INSERT INTO {table} ({', '.join(columns)}) "
                 f"SELECT * FROM file('{path}', {INSERT_FORMAT}, '{structure}') "
@@ -178,16 +179,13 @@ class EmbeddedStore:
         key = (table, columns)
         structure = self._input_structures.get(key)
         if structure is None:
-            # DESCRIBE rather than system.columns, which skips a table it cannot lock at once (one being
-            # inserted into, say); the name passed _IDENTIFIER above.
-            found = self.query(f"DESCRIBE TABLE {table}")
+            found = self.query(f"DESCRIBE TABLE {table}")  # the name passed _IDENTIFIER in insert()
             types = {row[0]: row[1] for row in found.rows}
             missing = [c for c in columns if c not in types]
             if missing:
                 raise StoreError(f"{table} has no column {missing[0]!r}")
-            structure = ", ".join(f"{c} {plain_type(types[c])}" for c in columns)
             # It goes into a quoted literal: types such as DateTime('UTC') have quotes of their own.
-            structure = structure.replace("\\", "\\\\").replace("'", "\\'")
+            structure = ", ".join(f"{c} {plain_type(types[c])}" for c in columns).translate(_ESCAPE)
             self._input_structures[key] = structure
         return structure
 
