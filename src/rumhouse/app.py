@@ -36,6 +36,7 @@ from rumhouse.ingest.endpoint import BeaconEndpoint
 from rumhouse.ingest.limits import ClientAddress, TokenBuckets
 from rumhouse.ingest.pipeline import Pipeline
 from rumhouse.metrics import CONTENT_TYPE, Metrics
+from rumhouse.placement import ThreadPlacement
 from rumhouse.settings import Settings
 from rumhouse.sites import SiteRegistry, load_sites
 from rumhouse.spool import Spool
@@ -192,7 +193,9 @@ def snippet_response_factory():
     return rum_js
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None) -> RumhouseApp:
+def create_app(
+    settings: Settings | None = None, *, store: Store | None = None, pin_event_loop: bool = False,
+) -> RumhouseApp:
     settings = settings or Settings.from_env()
     runtime = Runtime(settings, store)
 
@@ -218,6 +221,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         runtime.start()
+        # In the event loop's thread: `rumhouse serve` asks for this, never an app built in a test.
+        placement = ThreadPlacement() if pin_event_loop else None
+        if placement is not None and placement.start():
+            log.info("event loop on CPU %d, other threads on %s", placement.loop_cpu, sorted(placement.others))
         # Everything built so far lives as long as the process: move it out of the cyclic GC's reach,
         # so that collections on the hot path only scan what requests allocate.
         gc.freeze()
@@ -225,6 +232,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             yield
         finally:
             runtime.stop()
+            if placement is not None:
+                placement.stop()
 
     beacon = _LateBound(runtime)
     app = RumhouseApp(

@@ -35,7 +35,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             "several workers need the server engine (RUMHOUSE_CLICKHOUSE_URL): "
             "the embedded engine's data folder is owned by one process"
         )
-    app = create_app(settings)
+    app = create_app(settings, pin_event_loop=settings.pin_event_loop and workers == 1)
     runtime = app.state.runtime
     url = f"http://{args.host}:{args.port}"
     public = settings.public_url or url

@@ -96,6 +96,8 @@ class Settings:
     cluster: str = ""
     # Processes `rumhouse serve` runs (server engine only: the embedded engine's folder has one owner).
     workers: int = 1
+    # One worker: its event loop gets a CPU of its own, the process's other threads the rest (placement.py).
+    pin_event_loop: bool = True
     # Never printed or logged: see `__repr__`.
     admin_token: str = field(default="", repr=False)
     retention_days: int = 30
@@ -143,6 +145,7 @@ class Settings:
             clickhouse_ca_cert=env.get("RUMHOUSE_CLICKHOUSE_CA_CERT", ""),
             cluster=_cluster(env),
             workers=_int(env, "RUMHOUSE_WORKERS", 1, 1, 256),
+            pin_event_loop=_bool(env, "RUMHOUSE_PIN_EVENT_LOOP", True),
             admin_token=env.get("RUMHOUSE_ADMIN_TOKEN", ""),
             retention_days=_int(env, "RUMHOUSE_RETENTION_DAYS", 30, 1, 3650),
             rollup_retention_days=_int(env, "RUMHOUSE_ROLLUP_RETENTION_DAYS", 365, 1, 3650),

@@ -16,6 +16,7 @@ A torn or corrupted record is skipped and counted; reading resumes at the next M
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
@@ -25,6 +26,9 @@ import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
+
+log = logging.getLogger("rumhouse.spool")
 
 MAGIC = b"RHS2"  # 2: parts carry their row count; rows are comma-separated
 HEADER = struct.Struct("<4sII")
@@ -79,6 +83,15 @@ def read_segment(path: Path) -> ReadResult:
     return ReadResult(payloads, corrupt)
 
 
+@dataclass
+class _Open:
+    """The segment being appended to: its file, and how many bytes of records it holds."""
+
+    segment: Segment
+    file: BinaryIO
+    used: int = 0
+
+
 class Spool:
     def __init__(self, folder: Path, *, max_bytes: int, sync_interval: float = 0.5) -> None:
         self.folder = folder
@@ -89,11 +102,10 @@ class Spool:
         existing = self._scan()
         self._next = max((s.number for s in existing), default=0) + 1
         self._sealed_bytes = sum(s.size() for s in existing)
-        self._current: Segment | None = None
-        self._file = None
-        self._current_bytes = 0
+        self._open: _Open | None = None
         self._dirty = False
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards _open and _dirty; held for one write()
+        self._sync_lock = threading.Lock()  # a segment is not closed while it is being synced
 
     def _scan(self) -> list[Segment]:
         found = []
@@ -105,48 +117,59 @@ class Spool:
 
     def leftover(self) -> list[Segment]:
         """Sealed segments on disk, oldest first (at start-up: those a previous run left)."""
-        current = self._current
+        current = self._open.segment if self._open is not None else None
         return [s for s in self._scan() if s != current]
 
     # --- appending: called on the request path, under the writer's lock ---
 
     def append(self, payload: bytes) -> None:
+        record = HEADER.pack(MAGIC, len(payload), zlib.crc32(payload)) + payload
         with self._lock:
-            if self._file is None:
-                self._current = Segment(self._next, self.run, self.folder / f"{self._next:012d}-{self.run}.seg")
+            current = self._open
+            if current is None:
+                segment = Segment(self._next, self.run, self.folder / f"{self._next:012d}-{self.run}.seg")
                 self._next += 1
                 # Unbuffered: each record reaches the OS in one write() before the beacon is answered.
-                self._file = open(self._current.path, "ab", buffering=0)
-            record = HEADER.pack(MAGIC, len(payload), zlib.crc32(payload)) + payload
-            self._file.write(record)
-            self._current_bytes += len(record)
+                current = self._open = _Open(segment, open(segment.path, "ab", buffering=0))  # noqa: SIM115
+            current.file.write(record)
+            current.used += len(record)
             self._dirty = True
+
+    def cut(self) -> _Open | None:
+        """Take the current segment away from appends (fast: call it under the writer's lock); the
+        next append starts a new one. `finish` then makes it a sealed file."""
+        with self._lock:
+            current, self._open = self._open, None
+            if current is not None:
+                self._sealed_bytes += current.used
+            self._dirty = False
+        return current
+
+    def finish(self, current: _Open | None) -> Segment | None:
+        """Sync the cut segment to disk and close it."""
+        if current is None:
+            return None
+        with self._sync_lock:
+            os.fdatasync(current.file.fileno())
+            current.file.close()
+        return current.segment
 
     def seal(self) -> Segment | None:
         """Close the current segment and return it; the next append starts a new one."""
-        with self._lock:
-            segment, handle = self._current, self._file
-            if handle is None:
-                return None
-            self._file = self._current = None
-            self._sealed_bytes += self._current_bytes
-            self._current_bytes = 0
-            dirty, self._dirty = self._dirty, False
-        if dirty:
-            os.fdatasync(handle.fileno())
-        handle.close()
-        return segment
+        return self.finish(self.cut())
 
     def sync(self) -> None:
         """fdatasync the current segment if anything was written since the last sync."""
-        with self._lock:
-            handle = self._file if self._dirty else None
-            self._dirty = False
-        if handle is not None:
-            try:
-                os.fdatasync(handle.fileno())
-            except (OSError, ValueError):  # sealed and closed meanwhile: seal() synced it
-                pass
+        with self._sync_lock:
+            with self._lock:
+                current = self._open if self._dirty else None
+                self._dirty = False
+            if current is not None:
+                try:
+                    os.fdatasync(current.file.fileno())
+                except OSError as exc:  # the next sync, or the seal, tries again
+                    self._dirty = True
+                    log.warning("could not sync the spool segment %s: %s", current.segment.path.name, exc)
 
     def delete(self, segment: Segment) -> None:
         size = segment.size()
@@ -157,7 +180,8 @@ class Spool:
     # --- state, for backpressure and /metrics ---
 
     def bytes(self) -> int:
-        return self._sealed_bytes + self._current_bytes
+        current = self._open
+        return self._sealed_bytes + (current.used if current is not None else 0)
 
     def is_full(self) -> bool:
         return self.bytes() >= self.max_bytes

@@ -166,7 +166,9 @@ class Writer:
                 chunks, self._chunks = self._chunks, {table: [] for table in TABLES}
                 counts, self._counts = self._counts, dict.fromkeys(TABLES, 0)
                 self._buffered = 0
-                segment = self.spool.seal()
+                cut = self.spool.cut()
+            # Outside the lock: the sync to disk takes milliseconds, and beacons keep coming.
+            segment = self.spool.finish(cut)
             taken = {table: (b",".join(chunks[table]), counts[table]) for table in TABLES if counts[table]}
             if segment is not None:
                 if self._waiting:
