@@ -135,24 +135,26 @@ class Runtime:
 
 
 class _LateBound:
-    """The beacon endpoint needs the writer, which exists only once the lifespan has started."""
+    """The beacon endpoint needs the writer, which exists only once the lifespan has started. The first
+    beacon builds it and puts it in the app's place of this object, so later ones go straight to it."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.endpoint: BeaconEndpoint | None = None
+        self.app: RumhouseApp | None = None
 
     async def __call__(self, scope, receive, send) -> None:
-        if self.endpoint is None:
-            rt = self.runtime
-            settings = rt.settings
-            self.endpoint = BeaconEndpoint(
-                rt.pipeline, rt.writer, rt.metrics, rt.sites,
-                max_body_bytes=settings.max_body_bytes, country_header=settings.country_header,
-                body_timeout=settings.body_timeout,
-                ip_limits=TokenBuckets(settings.ip_rate_limit, settings.ip_burst),
-                client_address=ClientAddress(settings.trusted_proxies),
-            )
-        await self.endpoint(scope, receive, send)
+        rt = self.runtime
+        settings = rt.settings
+        endpoint = BeaconEndpoint(
+            rt.pipeline, rt.writer, rt.metrics, rt.sites,
+            max_body_bytes=settings.max_body_bytes, country_header=settings.country_header,
+            body_timeout=settings.body_timeout,
+            ip_limits=TokenBuckets(settings.ip_rate_limit, settings.ip_burst),
+            client_address=ClientAddress(settings.trusted_proxies),
+        )
+        if self.app is not None:
+            self.app.beacon = endpoint
+        await endpoint(scope, receive, send)
 
 
 class RumhouseApp(Starlette):
@@ -160,7 +162,7 @@ class RumhouseApp(Starlette):
     those cost about 5 µs a request, and /beacon takes nearly all requests. The router keeps a /beacon
     route too, so that listings of the app's routes show it."""
 
-    beacon: _LateBound
+    beacon: _LateBound | BeaconEndpoint
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http" and scope["path"] == "/beacon":
@@ -221,6 +223,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         runtime.start()
+        app.beacon = beacon  # a new writer: the endpoint is built again, for it, at the first beacon
         # In the event loop's thread: `rumhouse serve` asks for this, never an app built in a test.
         placement = ThreadPlacement() if pin_event_loop else None
         if placement is not None and placement.start():
@@ -250,6 +253,7 @@ def create_app(
         ],
         lifespan=lifespan,
     )
+    beacon.app = app
     app.beacon = beacon
     app.state.runtime = runtime
     return app

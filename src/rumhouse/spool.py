@@ -123,16 +123,28 @@ class Spool:
     # --- appending: called on the request path, under the writer's lock ---
 
     def append(self, payload: bytes) -> None:
-        record = HEADER.pack(MAGIC, len(payload), zlib.crc32(payload)) + payload
+        self.append_many([payload])
+
+    def append_many(self, payloads: list[bytes]) -> None:
+        """One record per payload, all in one write()."""
+        pieces = []
+        for payload in payloads:
+            pieces += (HEADER.pack(MAGIC, len(payload), zlib.crc32(payload)), payload)
+        records = b"".join(pieces)
         with self._lock:
             current = self._open
             if current is None:
                 segment = Segment(self._next, self.run, self.folder / f"{self._next:012d}-{self.run}.seg")
                 self._next += 1
-                # Unbuffered: each record reaches the OS in one write() before the beacon is answered.
+                # Unbuffered: the records reach the OS in one write() before the beacons are answered.
                 current = self._open = _Open(segment, open(segment.path, "ab", buffering=0))  # noqa: SIM115
-            current.file.write(record)
-            current.used += len(record)
+            written = current.file.write(records)
+            if written != len(records):
+                # A short write to a regular file means a full disk. What did land reads back as a torn
+                # record, skipped and counted; none of these beacons is answered 204.
+                current.used += written or 0
+                raise OSError(f"spool segment {current.segment.path.name}: wrote {written} of {len(records)} bytes")
+            current.used += written
             self._dirty = True
 
     def cut(self) -> _Open | None:

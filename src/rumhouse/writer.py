@@ -103,18 +103,24 @@ class Writer:
 
     def add(self, accepted: Accepted) -> None:
         """Keep an accepted beacon's rows: on disk (the OS has them when this returns) and in memory."""
-        parts = accepted.parts
-        payload = pack_record(parts)
+        self.add_many([accepted])
+
+    def add_many(self, beacons: list[Accepted]) -> None:
+        """`add` for several beacons at once, with one write to the spool (ingest/batching.py)."""
+        payloads = [pack_record(accepted.parts) for accepted in beacons]
         with self._lock:
             # Read under the lock: a flush swaps these for new ones, and rows put into the old ones
             # after it took them would be in neither the insert nor memory.
             chunks, counts = self._chunks, self._counts
-            self.spool.append(payload)
-            for table, (data, count) in parts.items():
-                chunks[table].append(data)
-                counts[table] += count
-                self._buffered += count
-            large = self._buffered >= self.flush_rows
+            self.spool.append_many(payloads)
+            buffered = self._buffered
+            for accepted in beacons:
+                for table, (data, count) in accepted.parts.items():
+                    chunks[table].append(data)
+                    counts[table] += count
+                    buffered += count
+            self._buffered = buffered
+            large = buffered >= self.flush_rows
         if large:
             self._wake.set()
 

@@ -1,8 +1,8 @@
 """`POST /beacon`: the HTTP edge of ingestion, a bare ASGI app because it is the hot path.
 
 It reads the body up to the size limit (with or without Content-Length: a chunked body is cut off as
-soon as it passes the limit, not read whole), hands it to the pipeline, buffers what is accepted and
-answers. It also answers the CORS preflight that `fetch` with `application/json` triggers.
+soon as it passes the limit, not read whole), hands it to the pipeline and the writer with the other
+beacons of this pass of the event loop (batching.py), and answers. It also answers the CORS preflight that `fetch` with `application/json` triggers.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from rumhouse.ingest.batching import BeaconBatches
 from rumhouse.ingest.drops import Drop, Reason
 from rumhouse.ingest.limits import ClientAddress, TokenBuckets, is_loopback, retry_after
 from rumhouse.ingest.pipeline import Incoming, Pipeline
@@ -24,6 +25,10 @@ _PREFLIGHT_HEADERS = [
     (b"access-control-max-age", b"86400"),
 ]
 
+
+# The usual answer, built once (uvicorn reads these messages and never changes them).
+_ACCEPTED = {"type": "http.response.start", "status": 204, "headers": []}
+_EMPTY_BODY = {"type": "http.response.body", "body": b""}
 
 # Seconds a client should wait after a 503: the spool drains at insert speed.
 OVERLOADED_RETRY_AFTER = 5
@@ -89,6 +94,7 @@ class BeaconEndpoint:
         self.deadlines = BodyDeadlines(body_timeout)
         self.ip_limits = ip_limits or TokenBuckets(0, 1)
         self.client_address = client_address or ClientAddress(())
+        self.batches = BeaconBatches(pipeline, writer, metrics)
 
     async def __call__(self, scope, receive, send) -> None:
         origin = user_agent = country = content_type = content_length = forwarded_for = None
@@ -123,28 +129,28 @@ class BeaconEndpoint:
         client = self.client_address.resolve(peer, forwarded_for)
         wait = self.ip_limits.take(hash(client)) if client and not is_loopback(client) else 0.0
         if wait:
-            result = Drop(Reason.RATE_LIMITED, "this client is over its rate limit", retry_after(wait))
+            body = Drop(Reason.RATE_LIMITED, "this client is over its rate limit", retry_after(wait))
         else:
-            result = await self._read_and_process(receive, origin, user_agent, country, content_type, content_length)
-        if result is None:  # the client went away mid-body: nobody to answer
+            body = await self._read(receive, content_type, content_length)
+        if body is None:  # the client went away mid-body: nobody to answer
             self.metrics.beacons_dropped.labels(Reason.DISCONNECTED.value).inc()
             return
-        if isinstance(result, Drop):
-            self.metrics.beacons_dropped.labels(result.reason.value).inc()
-            headers = list(cors)
-            if result.retry_after:
-                headers.append((b"retry-after", str(result.retry_after).encode()))
-            body = b"" if result.status == 204 else (result.message() + "\n").encode("utf-8")
-            await _answer(send, result.status, headers, body)
+        if isinstance(body, Drop):
+            self.metrics.beacons_dropped.labels(body.reason.value).inc()
+            await _refuse(send, cors, body)
             return
-        self.writer.add(result)
-        self.metrics.beacons_accepted.inc()
-        self.metrics.events_accepted.inc(result.events)
-        for reason, count in result.dropped.items():
-            self.metrics.events_dropped.labels(reason.value).inc(count)
-        await _answer(send, 204, cors, b"")
+        # The pipeline's outcome, counted by the batch as it is decided.
+        result = await self.batches.submit(Incoming(body, origin, user_agent or "", country, time.time()))
+        if isinstance(result, Drop):
+            await _refuse(send, cors, result)
+        elif cors:
+            await _answer(send, 204, cors, b"")
+        else:  # nearly every beacon: same-origin, or sent without CORS
+            await send(_ACCEPTED)
+            await send(_EMPTY_BODY)
 
-    async def _read_and_process(self, receive, origin, user_agent, country, content_type, content_length):
+    async def _read(self, receive, content_type, content_length) -> bytes | Drop | None:
+        """The body, or why it is not taken (None: the client went away)."""
         if content_type is not None:
             media_type = content_type.split(b";", 1)[0].strip().lower()
             if media_type not in _ACCEPTED_TYPES:
@@ -170,10 +176,7 @@ class BeaconEndpoint:
         # A sweep that cancels the task always lands inside the read above (a cancel while a step is
         # pending is thrown in at that step), so past this point the deadline never fired.
         self.deadlines.done(task)
-        if body is None or isinstance(body, Drop):
-            return body
-        incoming = Incoming(body, origin, user_agent or "", country, time.time())
-        return self.pipeline.process(incoming)
+        return body
 
 
 async def _read_body(receive, limit: int) -> bytes | Drop | None:
@@ -190,6 +193,14 @@ async def _read_body(receive, limit: int) -> bytes | Drop | None:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks) if len(chunks) > 1 else chunks[0]
+
+
+async def _refuse(send, cors: list, drop: Drop) -> None:
+    headers = list(cors)
+    if drop.retry_after:
+        headers.append((b"retry-after", str(drop.retry_after).encode()))
+    body = b"" if drop.status == 204 else (drop.message() + "\n").encode("utf-8")
+    await _answer(send, drop.status, headers, body)
 
 
 async def _answer(send, status: int, headers: list, body: bytes) -> None:
