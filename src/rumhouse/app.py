@@ -1,6 +1,6 @@
 """The Starlette application: routes, and the runtime (store, writer) opened at start-up.
 
-    POST /beacon          ingest/endpoint.py -> ingest/pipeline.py -> writer.py -> store/
+    POST /beacon          ingest/endpoint.py -> ingest/batching.py -> ingest/pipeline.py -> writer.py -> store/
     GET  /rum.js          the snippet (built from snippet/ into static/rum.js)
     GET  /healthz         liveness, and whether the store answers
     GET  /metrics         rumhouse's own health, Prometheus text format
