@@ -97,6 +97,21 @@ def test_api_calls(reading, demo_token, dataset):
         check(a, raw_rows[(a["endpoint"], a["method"])], values)
 
 
+@pytest.mark.parametrize(("path", "params", "key"), [
+    ("/navigation", {"by": "path", "limit": "3"}, lambda r: r["value"]),
+    ("/api-calls", {"limit": "3", "range": "7d"}, lambda r: (r["endpoint"], r["method"])),
+], ids=["paths", "endpoints"])
+def test_a_limit_keeps_the_same_keys_as_raw(reading, demo_token, path, params, key):
+    # Ordered by count with a tie-break on the key, a limited rollup answer keeps the keys raw keeps.
+    rollup, raw = both(reading, demo_token, path, **params)
+
+    def ordered(rows):
+        return list(dict.fromkeys(key(r) for r in rows))
+
+    assert len(ordered(raw["rows"])) == 3  # more keys than that in the data set: the limit cuts
+    assert ordered(rollup["rows"]) == ordered(raw["rows"])
+
+
 @pytest.mark.parametrize("range_", ["24h", "7d"])
 def test_errors(reading, demo_token, dataset, range_):
     rollup, raw = both(reading, demo_token, "/errors", range=range_)
