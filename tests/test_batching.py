@@ -91,8 +91,10 @@ def test_a_spool_that_cannot_be_written_fails_its_batch_and_only_its_batch(app, 
         return real(self, payloads)
 
     monkeypatch.setattr(Spool, "append_many", full_disk_once)
-    failed = post_together(app, [beacon(f"lost{n:05d}") for n in range(5)])
-    assert [r.status_code for r in failed] == [500] * 5  # none answered 204: none of them may be counted on
+    failed = post_together(app, [beacon(f"lost{n:05d}") for n in range(5)] + [b"{not json"])
+    # None answered 204: none of them may be counted on. The bad body still gets its own answer.
+    assert [r.status_code for r in failed] == [500] * 5 + [400]
+    assert counters(app)[("rumhouse_beacons_dropped_total", "bad_json")] == 1
 
     taken = post_together(app, [beacon(f"kept{n:05d}") for n in range(5)])
     assert [r.status_code for r in taken] == [204] * 5

@@ -51,23 +51,26 @@ class BeaconBatches:
                 future.set_exception(exc)
                 results.append(None)
         accepted = [result for result in results if type(result) is Accepted]
+        failure = None
         try:
             if accepted:
                 self.writer.add_many(accepted)
         except Exception as exc:  # noqa: BLE001 (the spool could not be written, a full disk: nothing taken)
-            for _, future in pending:
-                if not future.done():
-                    future.set_exception(exc)
-            return
+            failure = exc
         metrics = self.metrics
-        for result in results:
+        for (_, future), result in zip(pending, results, strict=True):
+            if result is None:  # its exception is set above
+                continue
             if type(result) is Accepted:
+                if failure is not None:  # not kept: that request fails, and nothing is counted
+                    if not future.done():
+                        future.set_exception(failure)
+                    continue
                 metrics.beacons_accepted.inc()
                 metrics.events_accepted.inc(result.events)
                 for reason, count in result.dropped.items():
                     metrics.events_dropped.labels(reason.value).inc(count)
-            elif result is not None:
+            else:
                 metrics.beacons_dropped.labels(result.reason.value).inc()
-        for (_, future), result in zip(pending, results, strict=True):
             if not future.done():  # cancelled meanwhile: counted all the same, nobody to answer
                 future.set_result(result)

@@ -2,7 +2,8 @@
 
 It reads the body up to the size limit (with or without Content-Length: a chunked body is cut off as
 soon as it passes the limit, not read whole), hands it to the pipeline and the writer with the other
-beacons of this pass of the event loop (batching.py), and answers. It also answers the CORS preflight that `fetch` with `application/json` triggers.
+beacons of this pass of the event loop (batching.py), and answers. It also answers the CORS preflight
+that `fetch` with `application/json` triggers.
 """
 
 from __future__ import annotations

@@ -174,9 +174,7 @@ class Pipeline:
         )
         received = incoming.received
         start = received - max(0.0, beacon.now - beacon.st) / 1000.0
-        pv = PageView(
-            dims, (start, *dims), start, received, beacon.st, query, host_of(beacon.ref), agent.browser_version,
-        )
+        pv = PageView(dims, start, received, beacon.st, query, host_of(beacon.ref), agent.browser_version)
         rows: dict[str, list[tuple]] = {}
         events = len(beacon.ev)
         if beacon.nav is not None:

@@ -65,7 +65,6 @@ class PageView:
     """What every row of one beacon shares."""
 
     dims: tuple
-    head: tuple  # (start, *dims): how most rows begin, built once per beacon
     start: float  # epoch seconds when the page view started
     received: float  # epoch seconds when the beacon arrived
     st: float  # the page view's start on the page's clock (ms since time origin)
@@ -83,8 +82,8 @@ class PageView:
 def page_view_row(pv: PageView, beacon: schema.Beacon) -> tuple:
     nav, ctx = beacon.nav, beacon.ctx
     assert nav is not None
-    return pv.head + (
-        pv.query, pv.referrer_host, pv.browser_version,
+    return (
+        pv.start, *pv.dims, pv.query, pv.referrer_host, pv.browser_version,
         nav.redirect, nav.dns, nav.connect, nav.tls, nav.server, nav.download, nav.render, nav.load,
         nav.size, dict(nav.st),
         ctx.rtt, ctx.dl, int(ctx.sd), ctx.mem, ctx.cpu, ctx.vw, ctx.vh,
@@ -92,29 +91,29 @@ def page_view_row(pv: PageView, beacon: schema.Beacon) -> tuple:
 
 
 def vital_row(pv: PageView, event: schema.Vital) -> tuple:
-    return pv.head + (event.n, event.v, event.a)
+    return (pv.start, *pv.dims, event.n, event.v, event.a)
 
 
 def error_row(pv: PageView, event: schema.Error) -> tuple:
-    return (pv.at(event.ts),) + pv.dims + (
-        event.t, scrub_text(event.m), strip_url(event.src), event.line, event.col,
+    return (
+        pv.at(event.ts), *pv.dims, event.t, scrub_text(event.m), strip_url(event.src), event.line, event.col,
         scrub_text(event.stack), event.n,
     )
 
 
 def api_row(pv: PageView, event: schema.Api) -> tuple:
-    return (pv.at(event.ts),) + pv.dims + (event.m.upper(), endpoint_of(event.u), event.s, event.d)
+    return (pv.at(event.ts), *pv.dims, event.m.upper(), endpoint_of(event.u), event.s, event.d)
 
 
 def resource_row(pv: PageView, event: schema.Resources) -> tuple:
-    return pv.head + (
-        event.t, bare_host(event.h), int(event.tp), event.n, event.tb, event.eb, event.db, event.ch,
+    return (
+        pv.start, *pv.dims, event.t, bare_host(event.h), int(event.tp), event.n, event.tb, event.eb, event.db, event.ch,
         event.d, event.dm, strip_url(event.su),
     )
 
 
 def measure_row(pv: PageView, event: schema.Measure) -> tuple:
-    return (pv.at(event.ts),) + pv.dims + (event.n, event.v, event.tags)
+    return (pv.at(event.ts), *pv.dims, event.n, event.v, event.tags)
 
 
 # Event class -> (table, row builder), for every event but vitals: the pipeline checks those for
