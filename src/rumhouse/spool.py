@@ -122,9 +122,6 @@ class Spool:
 
     # --- appending: called on the request path, under the writer's lock ---
 
-    def append(self, payload: bytes) -> None:
-        self.append_many([payload])
-
     def append_many(self, payloads: list[bytes]) -> None:
         """One record per payload, all in one write()."""
         pieces = []

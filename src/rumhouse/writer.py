@@ -240,7 +240,7 @@ class Writer:
         landed = list(self._pool.map(insert, events)) if len(events) > 1 else [insert(t) for t in events]
         if not all(landed):
             return False
-        if "beacons" in waiting and not self._insert_table(segment, "beacons", data["beacons"], from_this_run, replay):
+        if "beacons" in waiting and not insert("beacons"):
             return False
         self.metrics.flush_seconds.observe(time.perf_counter() - started)
         self._backoff = 0.0

@@ -67,17 +67,20 @@ class SeenVitals:
         # nothing the cyclic garbage collector has to visit (it would, in every full collection).
         self._seen: OrderedDict[tuple[str, str], int] = OrderedDict()
 
-    def add(self, site: str, page_view: str, bits: int) -> int:
-        """Record `bits` for this page view; returns the bits it had before."""
+    def get(self, site: str, page_view: str) -> int:
+        """The bits this page view has reported so far."""
+        return self._seen.get((site, page_view), 0)
+
+    def add(self, site: str, page_view: str, bits: int) -> None:
+        """Record `bits` for this page view, beside those it had."""
         key = (site, page_view)
         before = self._seen.get(key)
         if before is None:
             self._seen[key] = bits
             if len(self._seen) > self.capacity:
                 self._seen.popitem(last=False)
-            return 0
-        self._seen[key] = before | bits
-        return before
+        else:
+            self._seen[key] = before | bits
 
 
 VITAL_BITS = {name: 1 << i for i, name in enumerate(schema.VITAL_NAMES)}
@@ -182,7 +185,7 @@ class Pipeline:
             rows["page_views"] = [page_view_row(pv, beacon)]
         # Vitals are checked for repeats first (a bit per metric and page view).
         vitals: list[tuple] = []
-        seen = self.seen.add(beacon.site, beacon.pv, 0)
+        seen = self.seen.get(beacon.site, beacon.pv)
         duplicates = 0
         for event in beacon.ev:
             kind = type(event)
