@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 extras="${1:-}"
 python="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
+  # Debian's python3 makes venvs only with its python3-venv package (ensurepip).
+  "$python" -c "import ensurepip" 2>/dev/null || bash scripts/apt-install.sh python3-venv
   "$python" -m venv .venv
 fi
 stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-${extras:-base}"

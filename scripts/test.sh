@@ -7,24 +7,12 @@ cd "$(dirname "$0")/.."
 bash scripts/setup-python.sh test
 
 # Debian packages: Chromium for the snippet and dashboard tests (Playwright cannot download a browser
-# here), wrk for the ingest benchmark's load generator.
-apt_install() {
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
-    sudo apt-get update -qq
-    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-  else
-    echo "scripts/test.sh: $* missing and cannot be installed without root" >&2
-  fi
-}
+# here), wrk for the ingest benchmark's load generator, npm for the builds.
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v wrk >/dev/null || missing+=(wrk)
-if [ ${#missing[@]} -gt 0 ]; then
-  apt_install "${missing[@]}"
-fi
+command -v npm >/dev/null || missing+=(npm)  # the snippet and dashboard builds below
+bash scripts/apt-install.sh "${missing[@]}"
 
 # The snippet build (esbuild and the test pages' reference library, from the npm lock file). Its output,
 # src/rumhouse/static/rum.js, is committed: a build that differs from the committed file fails here (as
