@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
-# Creates .venv and installs rumhouse into it (editable), with the extras given as $1 (e.g. "test").
-# Skips pip when pyproject.toml has not changed since the last install.
+# Creates .venv and installs rumhouse into it (editable), with its dependencies exactly as the lock file
+# pins them: requirements/runtime.txt, or requirements/test.txt when $1 is "test". A new release of a
+# dependency therefore never changes what is installed; renovating the lock is a commit of its own
+# (scripts/lock.sh). Skips pip when the lock file has not changed since the last install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"
 python="${PYTHON:-python3}"
+case "$extras" in
+  "") lock=requirements/runtime.txt ;;
+  test) lock=requirements/test.txt ;;
+  *) echo "scripts/setup-python.sh: no lock file for extras '$extras'" >&2; exit 2 ;;
+esac
 if [ ! -x .venv/bin/python ]; then
   # Debian's python3 makes venvs only with its python3-venv package (ensurepip).
   "$python" -c "import ensurepip" 2>/dev/null || bash scripts/apt-install.sh python3-venv
   "$python" -m venv .venv
 fi
-stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-${extras:-base}"
+stamp=".venv/.installed-$(cat "$lock" pyproject.toml | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  if [ -n "$extras" ]; then
-    .venv/bin/python -m pip install --quiet -e ".[$extras]"
-  else
-    .venv/bin/python -m pip install --quiet -e .
-  fi
+  # --require-hashes: every package (and the build backend) is the exact file the lock names.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r "$lock"
+  # The project itself: no dependency resolution (the lock did it), no isolated build (hatchling is locked).
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+  rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -83,6 +83,14 @@ class SeenVitals:
             self._seen[key] = before | bits
 
 
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 VITAL_BITS = {name: 1 << i for i, name in enumerate(schema.VITAL_NAMES)}
 
 
@@ -122,10 +130,15 @@ class Pipeline:
             state.beacon = schema.decoder.decode(state.incoming.body)
         except msgspec.ValidationError as exc:
             return Drop(Reason.INVALID, str(exc))
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            # msgspec up to 0.19 raised UnicodeDecodeError for invalid UTF-8, later releases a DecodeError
+            # like any malformed JSON: check the encoding only on this error path, so that both answer alike.
+            if not _is_utf8(state.incoming.body):
+                return Drop(Reason.BAD_ENCODING, "the body is not valid UTF-8")
             return Drop(Reason.BAD_JSON, str(exc))
-        except UnicodeDecodeError:
-            return Drop(Reason.BAD_ENCODING, "the body is not valid UTF-8")
+        except RecursionError:
+            # JSON nested deeper than msgspec recurses (in an unknown field, say): malformed for a beacon.
+            return Drop(Reason.BAD_JSON, "nested too deeply")
         return None
 
     def known_site(self, state: _State) -> Drop | None:
