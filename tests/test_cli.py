@@ -9,6 +9,7 @@ import time
 import httpx
 import pytest
 
+from support.folder_sql import folder_sql
 from support.server import REPO, free_port
 
 METRICS = {"FCP", "LCP", "CLS", "INP", "FID", "TTFB", "TTI"}
@@ -85,15 +86,15 @@ def test_sql_is_read_only_and_needs_the_admin_token(served):
     env, _ = served
     write = run(env, "sql", "INSERT INTO rumhouse.vitals (name, value) VALUES ('LCP', 1)")
     assert write.returncode == 1
-    assert write.stderr.startswith("rumhouse: readonly:")
+    assert write.stderr.startswith("rumhouse: refused: only a SELECT query may run here")
     drop = run(env, "sql", "DROP TABLE rumhouse.vitals")
-    assert drop.returncode == 1 and "readonly" in drop.stderr
+    assert drop.returncode == 1 and "refused: only a SELECT query may run here, not Drop query" in drop.stderr
     assert run(env, "sql", "SELECT count() FROM rumhouse.vitals").returncode == 0
 
     wrong = run(env, "sql", "--token", "not-the-token", "SELECT 1")
     assert wrong.returncode == 1 and "unauthorized" in wrong.stderr
     bad = run(env, "sql", "SELEC 1")
-    assert bad.returncode == 1 and "query_failed" in bad.stderr
+    assert bad.returncode == 1 and "syntax_error" in bad.stderr
 
 
 def test_sql_without_a_server_opens_the_folder_itself(tmp_path):
@@ -102,7 +103,12 @@ def test_sql_without_a_server_opens_the_folder_itself(tmp_path):
     assert run(env, "migrate").returncode == 0
     again = run(env, "migrate")
     assert again.stdout.strip() == "the schema is up to date"
-    result = run(env, "sql", "--format", "csv", "SELECT count() FROM rumhouse.schema_migrations")
+    result = run(env, "sql", "--format", "csv", "SELECT count() FROM rumhouse.vitals")
     assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["count()", "0"]
+    # The same check as the server's SQL route: rumhouse's own tables stay out of reach here too.
+    refused = run(env, "sql", "SELECT count() FROM rumhouse.schema_migrations")
+    assert refused.returncode == 1 and "refused: table rumhouse.schema_migrations" in refused.stderr
     files = list((REPO / "clickhouse").glob("[0-9][0-9][0-9][0-9]_*.sql"))
-    assert int(result.stdout.split()[-1]) == len(files) > 7
+    [[applied]] = folder_sql(tmp_path / "data", ["SELECT count() AS n FROM rumhouse.schema_migrations"])
+    assert applied["n"] == len(files) > 7

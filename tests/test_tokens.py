@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+from support.folder_sql import folder_sql
 from support.server import ADMIN_TOKEN, REPO, RumhouseServer
 
 
@@ -19,28 +20,34 @@ def cli_env(server: RumhouseServer) -> dict:
     return {**server.env, "RUMHOUSE_URL": server.url}
 
 
-def test_create_prints_the_token_once_and_stores_only_its_hash(reading):
-    created = rumhouse(cli_env(reading), "token", "create", "--role", "viewer", "--site", "demo", "--name", "ci")
-    assert created.returncode == 0, created.stderr
-    token = created.stdout.strip()
-    assert token.startswith("rh_") and len(token) > 40
-    assert "shown only this once" in created.stderr
-    token_id = token.split("_")[1]
+def test_create_prints_the_token_once_and_stores_only_its_hash(tmp_path):
+    server = RumhouseServer(tmp_path / "data").start()
+    try:
+        created = rumhouse(cli_env(server), "token", "create", "--role", "viewer", "--site", "demo", "--name", "ci")
+        assert created.returncode == 0, created.stderr
+        token = created.stdout.strip()
+        assert token.startswith("rh_") and len(token) > 40
+        assert "shown only this once" in created.stderr
+        token_id = token.split("_")[1]
 
-    stored = reading.sql("SELECT id, hash, role, sites, name FROM rumhouse.tokens FINAL")
+        # The token table is rumhouse's own: people's SQL cannot read it, even with the admin token.
+        dump = server.client.post("/api/v1/sql", content="SELECT * FROM rumhouse.tokens",
+                                  params={"format": "csv"}, headers={"authorization": f"Bearer {ADMIN_TOKEN}"})
+        assert dump.status_code == 400 and token not in dump.text
+
+        listed = rumhouse(cli_env(server), "token", "list")
+        assert listed.returncode == 0 and token_id in listed.stdout and token not in listed.stdout
+
+        ok = server.client.get("/api/v1/vitals/summary", params={"site": "demo"},
+                               headers={"authorization": f"Bearer {token}"})
+        assert ok.status_code == 200
+    finally:
+        server.close()
+    [stored] = folder_sql(server.data_dir, ["SELECT id, hash, role, sites, name FROM rumhouse.tokens FINAL"])
     mine = [row for row in stored if row["id"] == token_id]
     assert mine == [{"id": token_id, "hash": hashlib.sha256(token.encode()).hexdigest(), "role": "viewer",
                      "sites": ["demo"], "name": "ci"}]
-    dump = reading.client.post("/api/v1/sql", content="SELECT * FROM rumhouse.tokens",
-                               params={"format": "csv"}, headers={"authorization": f"Bearer {ADMIN_TOKEN}"}).text
-    assert token not in dump and token.split("_", 2)[2] not in dump
-
-    listed = rumhouse(cli_env(reading), "token", "list")
-    assert listed.returncode == 0 and token_id in listed.stdout and token not in listed.stdout
-
-    ok = reading.client.get("/api/v1/vitals/summary", params={"site": "demo"},
-                            headers={"authorization": f"Bearer {token}"})
-    assert ok.status_code == 200
+    assert not any(token.split("_", 2)[2] in str(row) for row in stored)
 
 
 def test_revoked_tokens_stop_working(reading):

@@ -98,11 +98,9 @@ def _render(columns: list[str], rows: list[list], fmt: str) -> str:
     if fmt == "json":
         return orjson.dumps([dict(zip(columns, row, strict=True)) for row in rows], option=orjson.OPT_INDENT_2).decode()
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
-        return out.getvalue().rstrip("\n")
+        from rumhouse.api.table import delimited
+
+        return delimited(columns, rows, "csv").rstrip("\n")
     cells = [[_cell(value) for value in row] for row in rows]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
     numeric = [all(isinstance(row[i], (int, float)) for row in rows) and bool(rows) for i in range(len(columns))]
@@ -162,7 +160,17 @@ def _run_local(settings: Settings, local):
 
 def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
     def local(store):
-        result = store.query(args.query, readonly=True)
+        # The same check and limits as the server's SQL route (usersql/).
+        from rumhouse.usersql.guard import Refused
+        from rumhouse.usersql.run import QueryFailed, prepare, run
+
+        try:
+            text, _checked = prepare(store, args.query, settings.sql_limits)
+            result = run(store, text, settings.sql_limits)
+        except Refused as exc:
+            return _fail(f"{exc.reason}: {exc}", 1)
+        except QueryFailed as exc:
+            return _fail(f"query_failed: {exc}", 1)
         return {"columns": result.columns, "rows": result.rows}
 
     doc = _call_server(args, settings, "POST", "/api/v1/sql", local, params={"format": "json"},

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rumhouse.usersql.limits import SqlLimits
+
 
 class SettingsError(ValueError):
     """A setting has a value that cannot be used; the message names the variable."""
@@ -82,6 +84,20 @@ def _retention_overrides(env: Mapping[str, str]) -> tuple[tuple[str, int], ...]:
     )
 
 
+def _sql_limits(env: Mapping[str, str]) -> SqlLimits:
+    d = SqlLimits()
+    return SqlLimits(
+        concurrent=_int(env, "RUMHOUSE_SQL_CONCURRENT", d.concurrent, 1, 64),
+        seconds=_int(env, "RUMHOUSE_SQL_TIMEOUT", d.seconds, 1, 3600),
+        memory_bytes=_int(env, "RUMHOUSE_SQL_MAX_MEMORY", d.memory_bytes, 1 << 20, 1 << 40),
+        rows_read=_int(env, "RUMHOUSE_SQL_MAX_ROWS_READ", d.rows_read, 1, 10**13),
+        bytes_read=_int(env, "RUMHOUSE_SQL_MAX_BYTES_READ", d.bytes_read, 1, 1 << 50),
+        result_rows=_int(env, "RUMHOUSE_SQL_MAX_RESULT_ROWS", d.result_rows, 1, 10**8),
+        result_bytes=_int(env, "RUMHOUSE_SQL_MAX_RESULT_BYTES", d.result_bytes, 1024, 1 << 32),
+        threads=_int(env, "RUMHOUSE_SQL_MAX_THREADS", d.threads, 1, 256),
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("rumhouse-data")
@@ -125,6 +141,8 @@ class Settings:
     max_connections: int = 2000
     # Per-table retention overrides (RUMHOUSE_RETENTION_DAYS_<TABLE>), else retention_days.
     retention_overrides: tuple[tuple[str, int], ...] = ()
+    # People's SQL (/api/v1/sql, `rumhouse sql`): what one query may use, and how many run at once.
+    sql_limits: SqlLimits = field(default_factory=SqlLimits)
 
     @property
     def spool_path(self) -> Path:
@@ -168,4 +186,5 @@ class Settings:
             body_timeout=_float(env, "RUMHOUSE_BODY_TIMEOUT", 10.0, 0.1, 600.0),
             max_connections=_int(env, "RUMHOUSE_MAX_CONNECTIONS", 2000, 1, 1_000_000),
             retention_overrides=_retention_overrides(env),
+            sql_limits=_sql_limits(env),
         )

@@ -34,15 +34,50 @@ def clean(value: Any) -> Any:
     return value
 
 
+# A cell a spreadsheet would read as a formula: =, +, - or @ first, or a tab or carriage return first
+# (which some applications strip before they look). Visitors control many strings (error messages,
+# URLs, API endpoints), so an export must never hand one to a spreadsheet as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize(value: Any) -> Any:
+    """A text cell that would start a formula gets a leading apostrophe, as OWASP advises and as
+    spreadsheets themselves mark text: it shows, but is never evaluated. Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        value = orjson.dumps(value, default=str).decode()
+    return neutralize(value)
+
+
+def delimited(columns: list[str], rows: list[list[Any]], fmt: str) -> str:
+    """Rows as CSV (RFC 4180 quoting) or TSV (tabs, newlines and backslashes escaped, as ClickHouse's
+    TabSeparated does), a header line first; every text cell neutralized."""
+    out = io.StringIO()
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([neutralize(c) for c in columns])
+        writer.writerows([_cell(v) for v in row] for row in rows)
+    else:
+        for row in [columns, *rows]:
+            out.write("\t".join(str(_cell(v)).translate(_TSV_ESCAPES) for v in row) + "\n")
+    return out.getvalue()
+
+
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
 def render(table: Table, fmt: str, *, name: str, filters: dict) -> Response:
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(table.columns)
-        for row in table.rows:
-            writer.writerow(["" if row.get(c) is None else row.get(c) for c in table.columns])
+        body = delimited(table.columns, [[row.get(c) for c in table.columns] for row in table.rows], "csv")
         return Response(
-            out.getvalue(), media_type="text/csv; charset=utf-8",
+            body, media_type="text/csv; charset=utf-8",
             headers={"content-disposition": f'attachment; filename="rumhouse-{name}.csv"'},
         )
     body = {"source": table.source, "filters": filters, **table.meta, "columns": table.columns,

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import chdb
 
@@ -43,6 +44,10 @@ def _bind(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not params:
         return None
     return {k: v.translate(_ESCAPE) if isinstance(v, str) else ("\\N" if v is None else v) for k, v in params.items()}
+
+
+def _limits_key(limits: Mapping[str, Any]) -> str:
+    return "limits_" + "_".join(f"{k}{v}" for k, v in sorted(limits.items()))
 
 
 def _lock_folder(data_dir: Path):
@@ -109,38 +114,70 @@ class EmbeddedStore:
         except Exception as exc:  # chDB raises plain RuntimeErrors
             raise StoreError(f"cannot open the embedded store in {path}: {first_line(str(exc))}") from exc
 
-    def _connection(self, readonly: bool):
-        conn = getattr(self._local, "ro" if readonly else "rw", None)
+    def _connection(self, readonly: bool, limits: Mapping[str, Any] | None = None):
+        key = ("ro" if readonly else "rw") if limits is None else _limits_key(limits)
+        conn = getattr(self._local, key, None)
         if conn is None:
-            conn = chdb.connect(self._targets[readonly])
-            setattr(self._local, "ro" if readonly else "rw", conn)
+            if limits is None:
+                target = self._targets[readonly]
+            else:
+                # People's SQL: a connection whose session carries readonly and the limits, so no
+                # statement on it can lift them (readonly=1 refuses any change of settings).
+                target = f"{self._targets[False]}&{urlencode(dict(limits))}"
+            conn = chdb.connect(target)
+            setattr(self._local, key, conn)
             with self._connections_lock:
                 self._connections.append(conn)
         return conn
 
-    def _run(self, sql: str, fmt: str, params: Mapping[str, Any] | None, readonly: bool) -> bytes:
+    def _run(
+        self, sql: str, fmt: str, params: Mapping[str, Any] | None, readonly: bool,
+        limits: Mapping[str, Any] | None = None,
+    ) -> bytes:
         if self._closed:
             raise StoreError("the store is closed")
+        conn = None
         try:
-            conn = self._connection(readonly)
+            conn = self._connection(readonly, limits)
             result = conn.query(sql, fmt, params=_bind(params))
         except Exception as exc:
+            if conn is not None:
+                self._discard(conn, readonly, limits)
             message = first_line(str(exc))
             if "READONLY" in message or "readonly mode" in message:
                 raise ReadOnlyViolation(message) from exc
             raise StoreError(message) from exc
         return result.bytes() if result is not None else b""
 
+    def _discard(self, conn, readonly: bool, limits: Mapping[str, Any] | None) -> None:
+        """Close a connection whose statement failed and let the thread open a new one: chDB 4.4 keeps
+        the output a failed query had begun (a result past max_result_rows, say) and prepends it to the
+        connection's next answer."""
+        key = ("ro" if readonly else "rw") if limits is None else _limits_key(limits)
+        if getattr(self._local, key, None) is conn:
+            delattr(self._local, key)
+        with self._connections_lock:
+            if conn in self._connections:
+                self._connections.remove(conn)
+        try:
+            conn.close()
+        except Exception:  # closing after a failed statement is harmless
+            pass
+
     def command(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         self._run(sql, "CSV", params, readonly=False)
 
-    def query(self, sql: str, params: Mapping[str, Any] | None = None, *, readonly: bool = False) -> QueryResult:
-        return parse_json_compact(self._run(sql, "JSONCompact", params, readonly))
+    def query(
+        self, sql: str, params: Mapping[str, Any] | None = None, *, readonly: bool = False,
+        limits: Mapping[str, Any] | None = None,
+    ) -> QueryResult:
+        return parse_json_compact(self._run(sql, "JSONCompact", params, readonly, limits))
 
     def query_raw(
-        self, sql: str, fmt: str, params: Mapping[str, Any] | None = None, *, readonly: bool = False
+        self, sql: str, fmt: str, params: Mapping[str, Any] | None = None, *, readonly: bool = False,
+        limits: Mapping[str, Any] | None = None,
     ) -> bytes:
-        return self._run(sql, fmt, params, readonly)
+        return self._run(sql, fmt, params, readonly, limits)
 
     def insert(
         self, table: str, columns: Sequence[str], data: bytes, *, dedup_token: str | None = None

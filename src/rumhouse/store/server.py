@@ -186,16 +186,21 @@ class ServerStore:
         except self._failures as exc:
             raise self._fail(exc) from exc
 
-    def query(self, sql: str, params: Mapping[str, Any] | None = None, *, readonly: bool = False) -> QueryResult:
-        return parse_json_compact(self.query_raw(sql, "JSONCompact", params, readonly=readonly))
+    def query(
+        self, sql: str, params: Mapping[str, Any] | None = None, *, readonly: bool = False,
+        limits: Mapping[str, Any] | None = None,
+    ) -> QueryResult:
+        return parse_json_compact(self.query_raw(sql, "JSONCompact", params, readonly=readonly, limits=limits))
 
     def query_raw(
-        self, sql: str, fmt: str, params: Mapping[str, Any] | None = None, *, readonly: bool = False
+        self, sql: str, fmt: str, params: Mapping[str, Any] | None = None, *, readonly: bool = False,
+        limits: Mapping[str, Any] | None = None,
     ) -> bytes:
         self._check_open()
+        settings = dict(limits) if limits is not None else self._settings(readonly)
         try:
             return self._client.raw_query(
-                sql, parameters=dict(params) if params else None, settings=self._settings(readonly), fmt=fmt
+                sql, parameters=dict(params) if params else None, settings=settings, fmt=fmt
             )
         except self._failures as exc:
             raise self._fail(exc) from exc
