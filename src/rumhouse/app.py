@@ -32,6 +32,8 @@ from rumhouse.api import api_routes
 from rumhouse.api.admin import delete_route
 from rumhouse.api.sql import sql_route
 from rumhouse.auth import ensure_admin_token
+from rumhouse.http_front import FrontLimits
+from rumhouse.http_front import configure as configure_front
 from rumhouse.ingest.endpoint import BeaconEndpoint
 from rumhouse.ingest.limits import ClientAddress, TokenBuckets
 from rumhouse.ingest.pipeline import Pipeline
@@ -200,6 +202,12 @@ def create_app(
 ) -> RumhouseApp:
     settings = settings or Settings.from_env()
     runtime = Runtime(settings, store)
+    # The HTTP front's limits, in this process (each worker process builds its app through here).
+    configure_front(FrontLimits(
+        head_timeout=settings.head_timeout, body_timeout=settings.body_timeout + 5,
+        max_head_bytes=settings.max_head_bytes, per_client=settings.max_connections_per_client,
+        total=settings.max_connections,
+    ), settings.trusted_proxies)
 
     async def healthz(request: Request) -> Response:
         try:

@@ -28,6 +28,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from rumhouse.app import create_app
+    from rumhouse.http_front import GuardedHttpProtocol
+
+    if bool(args.tls_cert) != bool(args.tls_key):
+        return _fail("--tls-cert and --tls-key go together")
 
     workers = args.workers or settings.workers
     if workers > 1 and not settings.clickhouse_url:
@@ -64,13 +68,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         log_level=args.log_level,
         # One log line per beacon would cost more than handling it; /metrics counts requests instead.
         access_log=args.access_log,
-        http="httptools",
         loop="uvloop",
         server_header=False,
+        # Limits on request heads, bodies and connections per client and in all (http_front.py).
+        http=GuardedHttpProtocol,
         # Slow or stalled clients must not pin connections: beacons are small and sent at once.
         timeout_keep_alive=5,
-        # Past this many connections and tasks uvicorn answers 503 instead of queueing without bound.
-        limit_concurrency=settings.max_connections,
+        ssl_certfile=args.tls_cert,
+        ssl_keyfile=args.tls_key,
         # Client IPs are resolved by rumhouse itself, honouring only RUMHOUSE_TRUSTED_PROXIES.
         proxy_headers=False,
     )
@@ -359,6 +364,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=0,
                        help="worker processes, server engine only (default $RUMHOUSE_WORKERS or 1)")
     serve.add_argument("--access-log", action="store_true", help="log every request (off: one line per beacon is costly)")
+    serve.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM; with --tls-key)")
+    serve.add_argument("--tls-key", help="the certificate's private key (PEM)")
 
     commands.add_parser("migrate", help="apply the schema migrations in clickhouse/")
 

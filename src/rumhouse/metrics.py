@@ -55,6 +55,22 @@ class LoopCounters:
             yield CounterMetricFamily(counter.name, counter.documentation, value=counter.value)
 
 
+class _FrontCollector:
+    """The HTTP front's connections and refusals (http_front.py), read when /metrics is scraped."""
+
+    def collect(self):
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        from rumhouse.http_front import FRONT
+
+        refused = CounterMetricFamily(
+            "rumhouse_connections_refused", "Connections the HTTP front closed or refused, by reason", labels=["reason"])
+        for reason, count in FRONT.refused.items():
+            refused.add_metric([reason], count)
+        yield refused
+        yield GaugeMetricFamily("rumhouse_connections_open", "Connections open now", value=len(FRONT.connections))
+
+
 class Metrics:
     def __init__(self) -> None:
         # One registry per app, so that tests can build several apps in one process.
@@ -122,6 +138,8 @@ class Metrics:
             self.rows_replayed.labels(table)
             self.insert_errors.labels(table)
             self.buffer_rows.labels(table).set(0)
+
+        registry.register(_FrontCollector())
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -138,7 +138,11 @@ class Settings:
     ip_burst: int = 200
     trusted_proxies: tuple[str, ...] = ()
     body_timeout: float = 10.0
-    max_connections: int = 2000
+    # The HTTP front (http_front.py): time and size of a request head, connections per client and in all.
+    head_timeout: float = 10.0
+    max_head_bytes: int = 32 << 10
+    max_connections_per_client: int = 256
+    max_connections: int = 10_000
     # Per-table retention overrides (RUMHOUSE_RETENTION_DAYS_<TABLE>), else retention_days.
     retention_overrides: tuple[tuple[str, int], ...] = ()
     # People's SQL (/api/v1/sql, `rumhouse sql`): what one query may use, and how many run at once.
@@ -184,7 +188,10 @@ class Settings:
             ip_burst=_int(env, "RUMHOUSE_IP_BURST", 200, 1, 10**9),
             trusted_proxies=_list(env, "RUMHOUSE_TRUSTED_PROXIES", ()),
             body_timeout=_float(env, "RUMHOUSE_BODY_TIMEOUT", 10.0, 0.1, 600.0),
-            max_connections=_int(env, "RUMHOUSE_MAX_CONNECTIONS", 2000, 1, 1_000_000),
+            head_timeout=_float(env, "RUMHOUSE_HEADER_TIMEOUT", 10.0, 0.1, 600.0),
+            max_head_bytes=_int(env, "RUMHOUSE_MAX_HEADER_BYTES", 32 << 10, 1024, 1 << 20),
+            max_connections_per_client=_int(env, "RUMHOUSE_MAX_CONNECTIONS_PER_CLIENT", 256, 1, 1_000_000),
+            max_connections=_int(env, "RUMHOUSE_MAX_CONNECTIONS", 10_000, 16, 1_000_000),
             retention_overrides=_retention_overrides(env),
             sql_limits=_sql_limits(env),
         )
