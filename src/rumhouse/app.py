@@ -23,6 +23,7 @@ import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from rumhouse.alerts.api import alerting_routes
@@ -39,6 +40,7 @@ from rumhouse.ingest.limits import ClientAddress, TokenBuckets
 from rumhouse.ingest.pipeline import Pipeline
 from rumhouse.metrics import CONTENT_TYPE, Metrics
 from rumhouse.placement import ThreadPlacement
+from rumhouse.security_headers import SecurityHeaders
 from rumhouse.settings import Settings
 from rumhouse.sites import SiteRegistry, load_sites
 from rumhouse.spool import Spool
@@ -168,7 +170,7 @@ class RumhouseApp(Starlette):
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http" and scope["path"] == "/beacon":
-            await self.beacon(scope, receive, send)
+            await self.beacon(scope, receive, send)  # its answers carry security_headers.COMMON themselves
             return
         await super().__call__(scope, receive, send)
 
@@ -260,6 +262,7 @@ def create_app(
             *alerting_routes(runtime),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(SecurityHeaders)],
     )
     beacon.app = app
     app.beacon = beacon

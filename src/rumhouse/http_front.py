@@ -17,16 +17,15 @@ Every refusal is counted at /metrics (`rumhouse_connections_refused_total`, by r
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import resource
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from rumhouse.ingest.limits import ClientAddress
+from rumhouse.ingest.limits import ClientAddress, client_group
 
+SWEEP_EVERY = 0.5  # seconds
 REASONS = ("per_client", "total", "evicted_idle", "head_timeout", "head_too_large", "body_timeout")
 
 
@@ -39,20 +38,6 @@ class FrontLimits:
     total: int = 10_000
 
 
-@lru_cache(maxsize=65536)
-def client_group(address: str) -> str:
-    """The key a client's connections are counted under: its IPv4 address, or its IPv6 /64."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if ip.version == 6:
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
-
-
 class _Front:
     """The process's connections, by client group, oldest first; its limits and its refusal counts."""
 
@@ -62,6 +47,7 @@ class _Front:
         self.connections: OrderedDict[GuardedHttpProtocol, str] = OrderedDict()
         self.per_group: dict[str, int] = {}
         self.refused = dict.fromkeys(REASONS, 0)
+        self._sweeping: asyncio.AbstractEventLoop | None = None
 
     def add(self, conn: GuardedHttpProtocol, group: str) -> None:
         self.connections[conn] = group
@@ -75,6 +61,20 @@ class _Front:
                 self.per_group[group] = left
             else:
                 del self.per_group[group]
+
+    def start_sweeping(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._sweeping is not loop:
+            self._sweeping = loop
+            loop.call_later(SWEEP_EVERY, self.sweep, loop)
+
+    def sweep(self, loop: asyncio.AbstractEventLoop) -> None:
+        now = loop.time()
+        for conn in list(self.connections):
+            conn.overdue(now)
+        if self.connections:
+            loop.call_later(SWEEP_EVERY, self.sweep, loop)
+        else:
+            self._sweeping = None  # the next connection starts it again
 
     def evict_idle(self) -> bool:
         """Close the connection idle for longest; False when every connection has a request in flight."""
@@ -119,11 +119,15 @@ _HEAD_TIMEOUT = _answer("408 Request Timeout", "head_timeout: the request head d
 
 
 class GuardedHttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol with the limits of this module (FRONT)."""
+    """uvicorn's httptools protocol with the limits of this module (FRONT).
 
-    _in_head = True
+    Deadlines are plain numbers on the connection, checked by one sweep for all connections (FRONT.sweep)
+    every half second, not a timer per request: arming and cancelling a timer costs microseconds on every
+    beacon, a number costs nothing. A limit is enforced between its time and half a second later."""
+
+    _phase = ""  # "head" while a request head is awaited, "body" while its body is, else ""
+    _deadline = 0.0
     _head_bytes = 0
-    _timer: asyncio.TimerHandle | None = None
 
     @property
     def idle(self) -> bool:
@@ -144,65 +148,54 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             transport.close()
             return
         FRONT.add(self, group)
-        self._arm(limits.head_timeout, self._head_timed_out)
+        FRONT.start_sweeping(self.loop)
+        self._phase, self._deadline = "head", self.loop.time() + limits.head_timeout
 
     def connection_lost(self, exc) -> None:
         FRONT.remove(self)
-        self._disarm()
+        self._phase = ""
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
-        if self._in_head and self.parser is not None and not self.transport.is_closing():
+        if self._phase == "head" and self.parser is not None and not self.transport.is_closing():
             # Still no whole head after these bytes: they all belong to it.
             self._head_bytes += len(data)
             if self._head_bytes > FRONT.limits.max_head_bytes:
-                self._refuse(_HEAD_TOO_LARGE, "head_too_large")
+                self.refuse(_HEAD_TOO_LARGE, "head_too_large")
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._in_head = True
         self._head_bytes = 0
-        if FRONT.connections.get(self) is not None:
+        if self._phase != "head":  # a kept-alive connection: the head's clock starts with its first byte
+            self._phase, self._deadline = "head", self.loop.time() + FRONT.limits.head_timeout
             FRONT.connections.move_to_end(self)  # active again: last in line for eviction
-        if self._timer is None:  # a kept-alive connection: the head's clock starts with its first byte
-            self._arm(FRONT.limits.head_timeout, self._head_timed_out)
 
     def on_headers_complete(self) -> None:
-        self._in_head = False
         size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
         if size > FRONT.limits.max_head_bytes:  # a whole large head in one read
-            self._refuse(_HEAD_TOO_LARGE, "head_too_large")
+            self.refuse(_HEAD_TOO_LARGE, "head_too_large")
             return
-        self._arm(FRONT.limits.body_timeout, self._body_timed_out)
+        self._phase, self._deadline = "body", self.loop.time() + FRONT.limits.body_timeout
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
-        self._disarm()
+        self._phase = ""
         super().on_message_complete()
 
-    def _arm(self, seconds: float, callback) -> None:
-        self._disarm()
-        self._timer = self.loop.call_later(seconds, callback)
-
-    def _disarm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def _head_timed_out(self) -> None:
-        self._timer = None
-        if self._in_head and not self.transport.is_closing():
-            self._refuse(_HEAD_TIMEOUT, "head_timeout")
-
-    def _body_timed_out(self) -> None:
-        self._timer = None
-        if not self.transport.is_closing():
+    def overdue(self, now: float) -> None:
+        """Called by the sweep: close this connection if its head or body is late."""
+        if not self._phase or now < self._deadline or self.transport.is_closing():
+            return
+        if self._phase == "head":
+            self.refuse(_HEAD_TIMEOUT, "head_timeout")
+        else:
             FRONT.refused["body_timeout"] += 1
+            self._phase = ""
             self.transport.close()
 
-    def _refuse(self, answer: bytes, reason: str) -> None:
+    def refuse(self, answer: bytes, reason: str) -> None:
         FRONT.refused[reason] += 1
-        self._disarm()
+        self._phase = ""
         self.transport.write(answer)
         self.transport.close()

@@ -72,6 +72,8 @@ def _cluster(env: Mapping[str, str]) -> str:
     return name
 
 
+LOOPBACK_PROXIES = ("127.0.0.1/32", "::1/128")
+
 # The raw tables whose retention can be set one by one.
 RETENTION_TABLES = ("page_views", "vitals", "errors", "api_calls", "resources", "measures", "beacons")
 
@@ -136,7 +138,7 @@ class Settings:
     site_burst: int = 4000
     ip_rate_limit: float = 50.0
     ip_burst: int = 200
-    trusted_proxies: tuple[str, ...] = ()
+    trusted_proxies: tuple[str, ...] = LOOPBACK_PROXIES
     body_timeout: float = 10.0
     # The HTTP front (http_front.py): time and size of a request head, connections per client and in all.
     head_timeout: float = 10.0
@@ -186,7 +188,9 @@ class Settings:
             site_burst=_int(env, "RUMHOUSE_SITE_BURST", 4000, 1, 10**9),
             ip_rate_limit=_float(env, "RUMHOUSE_IP_RATE_LIMIT", 50.0, 0, 1e9),
             ip_burst=_int(env, "RUMHOUSE_IP_BURST", 200, 1, 10**9),
-            trusted_proxies=_list(env, "RUMHOUSE_TRUSTED_PROXIES", ()),
+            # A reverse proxy on the same host is trusted by default: its clients are then limited one by
+            # one (from X-Forwarded-For) instead of all sharing the proxy's exempt loopback address.
+            trusted_proxies=_list(env, "RUMHOUSE_TRUSTED_PROXIES", LOOPBACK_PROXIES),
             body_timeout=_float(env, "RUMHOUSE_BODY_TIMEOUT", 10.0, 0.1, 600.0),
             head_timeout=_float(env, "RUMHOUSE_HEADER_TIMEOUT", 10.0, 0.1, 600.0),
             max_head_bytes=_int(env, "RUMHOUSE_MAX_HEADER_BYTES", 32 << 10, 1024, 1 << 20),

@@ -13,7 +13,8 @@ import time
 
 from rumhouse.ingest.batching import BeaconBatches
 from rumhouse.ingest.drops import Drop, Reason
-from rumhouse.ingest.limits import ClientAddress, TokenBuckets, is_loopback, retry_after
+from rumhouse import security_headers
+from rumhouse.ingest.limits import ClientAddress, TokenBuckets, retry_after
 from rumhouse.ingest.pipeline import Incoming, Pipeline
 from rumhouse.metrics import Metrics
 from rumhouse.sites import SiteRegistry
@@ -28,7 +29,7 @@ _PREFLIGHT_HEADERS = [
 
 
 # The usual answer, built once (uvicorn reads these messages and never changes them).
-_ACCEPTED = {"type": "http.response.start", "status": 204, "headers": []}
+_ACCEPTED = {"type": "http.response.start", "status": 204, "headers": security_headers.COMMON}
 _EMPTY_BODY = {"type": "http.response.body", "body": b""}
 
 # Seconds a client should wait after a 503: the spool drains at insert speed.
@@ -127,8 +128,8 @@ class BeaconEndpoint:
 
         self.metrics.beacons_received.inc()
         peer = scope["client"][0] if scope.get("client") else None
-        client = self.client_address.resolve(peer, forwarded_for)
-        wait = self.ip_limits.take(hash(client)) if client and not is_loopback(client) else 0.0
+        key = self.client_address.rate_key(peer, forwarded_for)
+        wait = self.ip_limits.take(hash(key)) if key is not None else 0.0
         if wait:
             body = Drop(Reason.RATE_LIMITED, "this client is over its rate limit", retry_after(wait))
         else:
@@ -205,6 +206,7 @@ async def _refuse(send, cors: list, drop: Drop) -> None:
 
 
 async def _answer(send, status: int, headers: list, body: bytes) -> None:
+    headers = headers + security_headers.COMMON
     if body:
         headers = headers + [(b"content-type", b"text/plain; charset=utf-8"),
                              (b"content-length", str(len(body)).encode())]

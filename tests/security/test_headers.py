@@ -1,0 +1,61 @@
+"""Security headers on every answer of a real server, and a real browser refusing to frame the dashboard."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import orjson
+import pytest
+
+COMMON = {"x-content-type-options": "nosniff", "referrer-policy": "no-referrer", "x-frame-options": "DENY"}
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def answers(server):
+    beacon = orjson.dumps({"site": "demo", "pv": "headershead0001", "url": "https://a.example/"})
+    return {
+        "dashboard": server.client.get("/"),
+        "snippet": server.client.get("/rum.js"),
+        "healthz": server.client.get("/healthz"),
+        "metrics": server.client.get("/metrics"),
+        "api without token": server.client.get("/api/v1/vitals/summary", params={"site": "demo"}),
+        "not found": server.client.get("/nope"),
+        "beacon accepted": server.post(beacon),
+        "beacon refused": server.post(b"{"),
+        "beacon preflight": server.client.options("/beacon", headers={"origin": "https://a.example",
+                                                                      "access-control-request-method": "POST"}),
+    }
+
+
+def test_every_answer_carries_the_security_headers(server):
+    for name, response in answers(server).items():
+        for header, value in COMMON.items():
+            assert response.headers.get(header) == value, (name, response.status_code, dict(response.headers))
+        if name != "snippet" and not name.startswith("beacon"):
+            assert "frame-ancestors 'none'" in response.headers["content-security-policy"], name
+
+
+def test_the_snippet_is_still_served_to_other_origins(server):
+    response = server.client.get("/rum.js")
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.headers["content-type"].startswith("text/javascript")
+
+
+@pytest.mark.browser
+def test_another_site_cannot_frame_the_dashboard(server, playwright):
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("/usr/bin/chromium is missing")
+        pytest.skip("/usr/bin/chromium is missing")
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    try:
+        page = browser.new_page()
+        # A page of another origin (data:) that frames the dashboard, as a clickjacking page would.
+        page.goto("data:text/html,<iframe id=f src='" + server.url + "/'></iframe>")
+        page.wait_for_timeout(1500)
+        # Chromium shows its error page in place of a frame it refused to display.
+        assert page.frames[1].url.startswith("chrome-error://"), page.frames[1].url
+    finally:
+        browser.close()
