@@ -212,3 +212,26 @@ def test_fuzz_the_handler_answers_every_input_with_204_or_4xx(server, body):
     assert response.status_code in (204, 400, 401, 403, 413, 415), response.text
     if response.status_code != 204:
         assert response.text.endswith("\n") and response.text.count("\n") == 1
+
+
+def test_per_ip_limits_behind_a_proxy_on_the_same_host(tmp_path):
+    """No RUMHOUSE_TRUSTED_PROXIES: a proxy on loopback is trusted by default, so its clients are limited
+    one by one; IPv6 clients share a bucket per /64; an address taken from X-Forwarded-For is never
+    exempt, even a loopback one; the operator's own loopback traffic (no header) stays unlimited."""
+    server = RumhouseServer(tmp_path / "data", RUMHOUSE_IP_RATE_LIMIT="1", RUMHOUSE_IP_BURST="5").start()
+    try:
+        def statuses(forwarded: list[str | None], start: int) -> list[int]:
+            return [server.post(beacon("demo", start + n), headers={"x-forwarded-for": f} if f else {}).status_code
+                    for n, f in enumerate(forwarded)]
+
+        assert statuses(["198.51.100.7"] * 10, 0).count(429) >= 4
+        assert statuses(["198.51.100.8"] * 3, 100) == [204] * 3
+        # Ten addresses of one /64 are one client; another /64 is another.
+        rotating = statuses([f"2001:db8:1:2::{n + 1:x}" for n in range(10)], 200)
+        assert rotating.count(429) >= 4
+        assert statuses(["2001:db8:1:3::1"] * 3, 300) == [204] * 3
+        # A forged loopback address behind the proxy is a client like any other.
+        assert statuses(["127.0.0.9"] * 10, 400).count(429) >= 4
+        assert statuses([None] * 20, 500) == [204] * 20
+    finally:
+        server.close()
