@@ -16,6 +16,7 @@ import contextlib
 import fcntl
 import gc
 import gzip
+import hmac
 import logging
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from rumhouse.alerts.service import Alerting
 from rumhouse.api import api_routes
 from rumhouse.api.admin import delete_route
 from rumhouse.api.sql import sql_route
-from rumhouse.auth import ensure_admin_token
+from rumhouse.auth import bearer, ensure_admin_token
 from rumhouse.http_front import FrontLimits
 from rumhouse.http_front import configure as configure_front
 from rumhouse.ingest.endpoint import BeaconEndpoint
@@ -228,6 +229,12 @@ def create_app(
         return JSONResponse({"ready": True})
 
     async def metrics(request: Request) -> Response:
+        # Optional: the figures name every site, so a deployment that exposes /metrics sets a token.
+        expected = settings.metrics_token
+        if expected and not hmac.compare_digest(bearer(request).encode(), expected.encode()):
+            return Response("unauthorized: /metrics needs RUMHOUSE_METRICS_TOKEN as a bearer token\n",
+                            status_code=401, media_type="text/plain",
+                            headers={"www-authenticate": 'Bearer realm="rumhouse metrics"'})
         return Response(runtime.metrics.render(), media_type=CONTENT_TYPE)
 
     @contextlib.asynccontextmanager

@@ -118,6 +118,8 @@ class Settings:
     pin_event_loop: bool = True
     # Never printed or logged: see `__repr__`.
     admin_token: str = field(default="", repr=False)
+    # When set, /metrics answers only requests with this bearer token (Prometheus: `authorization`).
+    metrics_token: str = field(default="", repr=False)
     retention_days: int = 30
     # The rollups (clickhouse/0011-0018) answer the dashboard long after raw rows are gone.
     rollup_retention_days: int = 365
@@ -171,6 +173,7 @@ class Settings:
             workers=_int(env, "RUMHOUSE_WORKERS", 1, 1, 256),
             pin_event_loop=_bool(env, "RUMHOUSE_PIN_EVENT_LOOP", True),
             admin_token=env.get("RUMHOUSE_ADMIN_TOKEN", ""),
+            metrics_token=env.get("RUMHOUSE_METRICS_TOKEN", ""),
             retention_days=_int(env, "RUMHOUSE_RETENTION_DAYS", 30, 1, 3650),
             rollup_retention_days=_int(env, "RUMHOUSE_ROLLUP_RETENTION_DAYS", 365, 1, 3650),
             flush_interval=_float(env, "RUMHOUSE_FLUSH_INTERVAL", 1.0, 0.01, 60.0),

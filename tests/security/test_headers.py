@@ -59,3 +59,17 @@ def test_another_site_cannot_frame_the_dashboard(server, playwright):
         assert page.frames[1].url.startswith("chrome-error://"), page.frames[1].url
     finally:
         browser.close()
+
+
+def test_metrics_can_require_a_token(tmp_path):
+    from support.server import RumhouseServer
+
+    server = RumhouseServer(tmp_path / "data", RUMHOUSE_METRICS_TOKEN="metrics-secret-123").start()
+    try:
+        assert server.client.get("/metrics").status_code == 401
+        assert server.client.get("/metrics", headers={"authorization": "Bearer wrong"}).status_code == 401
+        scraped = server.client.get("/metrics", headers={"authorization": "Bearer metrics-secret-123"})
+        assert scraped.status_code == 200 and "rumhouse_beacons_received_total" in scraped.text
+        assert server.metric("rumhouse_beacons_received_total") == 0  # the helper sends the token
+    finally:
+        server.close()

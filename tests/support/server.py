@@ -125,7 +125,8 @@ class RumhouseServer:
 
     def metrics(self) -> dict[tuple[str, tuple], float]:
         """{(sample name, sorted labels): value} from /metrics."""
-        text = self.client.get("/metrics").text
+        token = self.env.get("RUMHOUSE_METRICS_TOKEN")
+        text = self.client.get("/metrics", headers={"authorization": f"Bearer {token}"} if token else {}).text
         values = {}
         for family in text_string_to_metric_families(text):
             for sample in family.samples:
