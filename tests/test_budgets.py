@@ -153,3 +153,26 @@ def test_compliance_report_per_period(budget_server, budget_data, range_, period
         assert report["compliance"] == (within / judged if judged else None)
         if period == "day":
             assert judged >= 1  # a day holds enough page views for a verdict
+
+
+def test_another_sites_items_answer_exactly_like_missing_ones(budget_server):
+    """A token of site `calm` learns nothing about site `budget`'s budgets and alert rules: each route
+    answers a name of that site as it answers a name that exists nowhere."""
+    c = budget_server.client
+    calm_admin = {"authorization": f"Bearer {budget_server.token('admin', 'calm')}"}
+    override = {"justification": "x", "expires_in": "1h"}
+    routes = [
+        ("GET", "/api/v1/budgets/{}", None), ("PUT", "/api/v1/budgets/{}", {"limit": 1}),
+        ("DELETE", "/api/v1/budgets/{}", None), ("GET", "/api/v1/budgets/{}/overrides", None),
+        ("POST", "/api/v1/budgets/{}/overrides", override), ("DELETE", "/api/v1/budgets/{}/overrides/abc", None),
+        ("POST", "/api/v1/alerts/{}/ack", None), ("POST", "/api/v1/alerts/{}/resolve", None),
+    ]
+    for method, path, body in routes:
+        name = "api-slow" if "alerts" in path else "lcp-warn"  # both of site `budget`
+        theirs = c.request(method, path.format(name), json=body, headers=calm_admin)
+        nowhere = c.request(method, path.format("no-such-name"), json=body, headers=calm_admin)
+        assert theirs.status_code == nowhere.status_code == 404, (method, path, theirs.text)
+        assert theirs.json()["message"].replace(name, "X") == nowhere.json()["message"].replace("no-such-name", "X")
+    # The budget is untouched, and the site's own admin still reaches it.
+    own = {"authorization": f"Bearer {budget_server.token('admin', 'budget')}"}
+    assert c.get("/api/v1/budgets/lcp-warn", headers=own).status_code == 200

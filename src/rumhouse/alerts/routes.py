@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from rumhouse.alerts.notifier import iso
 from rumhouse.api.access import Access, problem
-from rumhouse.budgets.http import actor, admin_of, body, guarded, json, missing, reader, run
+from rumhouse.budgets.http import actor, admin_of, body, guarded, json, reader, run, visible_item
 
 PREFIX = "/api/v1/alerts"
 
@@ -67,8 +67,9 @@ def alert_routes(runtime, access: Access) -> list[Route]:
     async def action(request: Request, verb: str) -> Response:
         name = request.path_params["name"]
         rule = alerting().rules.get(name)
-        if rule is None:
-            return missing(request.state.who, f"alert rule {name!r}")
+        hidden = visible_item(request, rule.site if rule else None, f"alert rule {name!r}")
+        if hidden is not None:
+            return hidden
         who = await admin_of(access, request, rule.site)
         if isinstance(who, Response):
             return who

@@ -62,12 +62,18 @@ def actor(who: Principal) -> str:
     return who.token_id or "admin"
 
 
-def missing(who: Principal, what: str) -> Response:
-    """An unknown name: 404 for an unscoped token; 403 for a scoped one, which learns nothing about
-    what exists outside its sites (a name of another site and no name at all answer the same)."""
-    if who.unscoped:
-        return problem(404, "not_found", f"no {what}")
-    return forbidden(f"this token may not read {what}")
+def missing(what: str) -> Response:
+    """An unknown name. Also the answer for a name of a site the token may not read: a name of another
+    site and no name at all answer alike, so a token learns nothing about what exists outside its sites."""
+    return problem(404, "not_found", f"no {what}")
+
+
+def visible_item(request: Request, site: str | None, what: str) -> Response | None:
+    """404 (as `missing`) unless the item exists (`site` is not None) and the token may read its site."""
+    who = request.state.who
+    if site is None or not who.may_read(site):
+        return missing(what)
+    return None
 
 
 def guarded(access: Access, handler):

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from rumhouse.api.access import Access, problem
 from rumhouse.api.filters import Filters, ParamError, parse_time
-from rumhouse.budgets.http import actor, admin_of, body, guarded, json, missing, reader, run
+from rumhouse.budgets.http import actor, admin_of, body, guarded, json, reader, run, visible_item
 from rumhouse.budgets.model import parse_budget, parse_duration
 from rumhouse.budgets.repository import BudgetRepository
 from rumhouse.budgets.status import PERIODS, budget_status, compliance_report
@@ -62,8 +62,9 @@ def budget_routes(runtime, access: Access) -> list[Route]:
         name = request.path_params["name"]
         r = repo()
         budget = await run(r.get, name)
-        if budget is None:
-            return missing(request.state.who, f"budget {name!r}")
+        hidden = visible_item(request, budget.site if budget else None, f"budget {name!r}")
+        if hidden is not None:
+            return hidden
         if request.method == "GET":
             who = await reader(access, request, budget.site)
             return who if isinstance(who, Response) else json(budget.to_dict())
@@ -138,8 +139,9 @@ def budget_routes(runtime, access: Access) -> list[Route]:
         name = request.path_params["name"]
         r = repo()
         budget = await run(r.get, name)
-        if budget is None:
-            return missing(request.state.who, f"budget {name!r}")
+        hidden = visible_item(request, budget.site if budget else None, f"budget {name!r}")
+        if hidden is not None:
+            return hidden
         now = datetime.now(UTC)
         if request.method == "GET":
             who = await reader(access, request, budget.site)
@@ -175,8 +177,9 @@ def budget_routes(runtime, access: Access) -> list[Route]:
         name, oid = request.path_params["name"], request.path_params["id"]
         r = repo()
         budget = await run(r.get, name)
-        if budget is None:
-            return missing(request.state.who, f"budget {name!r}")
+        hidden = visible_item(request, budget.site if budget else None, f"budget {name!r}")
+        if hidden is not None:
+            return hidden
         who = await admin_of(access, request, budget.site)
         if isinstance(who, Response):
             return who
