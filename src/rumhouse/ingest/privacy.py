@@ -4,7 +4,12 @@
   (`utm_*` by default).
 - Path segments that look like ids, e-mail addresses or tokens are templated: `/users/12345` becomes
   `/users/:id`, so no identifier of a person is stored and pages group by route.
-- Error messages and stacks lose e-mail addresses and query strings.
+- Path segments shorter than that which still look like ids (`a1b2c3d4`, `Xk9fQ2pL7`, `INV0012345`) too.
+- Free text (error messages and stacks, vital attribution, measure tags) loses e-mail addresses (also
+  percent-encoded), phone numbers, query strings, credentials in URLs (`user:pass@`), `token=...`-style
+  pairs, `Bearer ...` values, JWTs and other long token-like runs; the paths of URLs in it are templated.
+- Allow-listed query values (`utm_*`) lose e-mail addresses and tokens the same way.
+- Stored URLs (scripts, resources) and hosts never keep `user:password@`.
 
 Paths repeat far more than they vary, so templating is cached.
 """
@@ -25,8 +30,25 @@ _EMAIL = re.compile(r"^[^@/\s]+@[^@/\s]+\.[^@/\s]+$")
 # A token is a long run of base64url-like characters. Slugs ("black-friday-deals-2026") also mix letters
 # and digits, but in short words between separators, so the test is on the longest run.
 _RUN = re.compile(r"[A-Za-z0-9+=~]+")
-_EMAIL_ANYWHERE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_EMAIL_ANYWHERE = re.compile(r"[\w.+-]+(?:@|%40)[\w-]+\.[\w.-]+", re.IGNORECASE)
 _URL_QUERY = re.compile(r"(\bhttps?://[^\s?#()'\"]*)[?#][^\s()'\":]*")
+# Shorter ids: hex with digits and letters; mixed-case alphanumerics with 3+ digits; a long number with
+# a short prefix or suffix (INV0012345, u1234567).
+_SHORT_HEX = re.compile(r"^(?=[^a-fA-F]*[a-fA-F])(?=\D*\d)[0-9a-fA-F]{8,15}$")
+_SHORT_TOKEN = re.compile(r"^(?=(?:\D*\d){3})(?=[^a-z]*[a-z])(?=[^A-Z]*[A-Z])[A-Za-z0-9]{8,15}$")
+_AFFIXED_NUMBER = re.compile(r"^(?:[A-Za-z]{1,4}\d{5,}|\d{5,}[A-Za-z]{1,4})$")
+# Free text.
+_URL_CREDENTIALS = re.compile(r"\b([a-z][a-z0-9+.-]*://)[^\s/@]+@", re.IGNORECASE)
+_URL_PATH = re.compile(r"(\bhttps?://[^\s/?#()'\"]+)(/[^\s?#()'\"]*)")
+_SECRET_PAIR = re.compile(
+    r"\b(access_token|id_token|refresh_token|token|api[_-]?key|apikey|key|secret|client_secret|password|passwd"
+    r"|pwd|auth|authorization|session|sessionid|session_id|sid|signature|sig|code|otp)(\s*[=:]\s*)"
+    r"(?!:redacted)[^\s&,;\"'<>)]+", re.IGNORECASE)
+_AUTH_SCHEME = re.compile(r"\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+_JWT = re.compile(r"\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*")
+_LONG_RUN = re.compile(r"[A-Za-z0-9+/=_-]{24,}")
+# A phone number: 8 to 15 digits, written with a leading + or with separators between groups.
+_PHONE = re.compile(r"(?<![\w.:/=-])(?:\+\d[\d\s().-]{6,18}\d|\(?\d{2,4}\)?(?:[\s.-]\(?\d{2,5}\)?){2,5})(?![\w.:/-])")
 
 
 _EXTENSION = re.compile(r"^(.+?)(\.[A-Za-z0-9]{1,5})$")
@@ -50,6 +72,10 @@ def _template(segment: str) -> str:
         return ":id"
     if "@" in decoded and _EMAIL.match(decoded):
         return ":email"
+    if _SHORT_HEX.match(decoded) or _AFFIXED_NUMBER.match(decoded):
+        return ":id"
+    if _SHORT_TOKEN.match(decoded):
+        return ":token"
     if len(decoded) >= 16:
         longest = max((len(run) for run in _RUN.findall(decoded)), default=0)
         if longest >= 16 and any(c.isdigit() for c in decoded) and any(c.isalpha() for c in decoded):
@@ -87,7 +113,7 @@ class UrlScrubber:
             return "", "/", ""
         query = ""
         if parts.query and self.allowlist:
-            kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if self._allowed(k)]
+            kept = [(k, scrub_value(v)) for k, v in parse_qsl(parts.query, keep_blank_values=True) if self._allowed(k)]
             query = urlencode(kept)[:1024]
         return host, template_path(parts.path), query
 
@@ -103,16 +129,21 @@ def host_of(url: str) -> str:
         return ""
 
 
+_HOST = re.compile(r"^[a-z0-9.\-_:\[\]]*$")
+
+
 @lru_cache(maxsize=10_000)
 def bare_host(host: str) -> str:
-    """A resource host as the snippet reports it, without its port: `cdn.example:8443` -> `cdn.example`.
-    Snippets before 0.1 sent the port; the page's host is stored without one, so resources must be too."""
-    if ":" not in host:
-        return host
-    try:
-        return (urlsplit("//" + host).hostname or "")[:253]
-    except ValueError:
-        return ""
+    """A resource host as the snippet reports it, without its port or any `user:password@`:
+    `cdn.example:8443` -> `cdn.example`. Snippets before 0.1 sent the port; the page's host is stored
+    without one, so resources must be too. Anything that is no host name is stored as ''."""
+    if ":" in host or "@" in host:
+        try:
+            host = urlsplit("//" + host).hostname or ""
+        except ValueError:
+            return ""
+    host = host.lower()[:253]
+    return host if _HOST.match(host) else ""
 
 
 @lru_cache(maxsize=50_000)
@@ -136,16 +167,64 @@ def strip_url(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:
         return ""
-    origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    origin = ""
+    if parts.scheme and parts.netloc:
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        host = parts.hostname or ""
+        host = f"[{host}]" if ":" in host else host
+        origin = f"{parts.scheme}://{host}" + (f":{port}" if port else "")  # never user:password@
     return origin + template_path(parts.path)
 
 
 def scrub_text(text: str) -> str:
-    """Error messages and stacks: no e-mail addresses, no query strings in the URLs they mention."""
+    """Free text (error messages and stacks, attribution, tags): see the module's docstring."""
     if not text:
         return text
-    if "@" in text:
+    if "@" in text or "%40" in text:
+        text = _URL_CREDENTIALS.sub(r"\1", text)
         text = _EMAIL_ANYWHERE.sub(":email", text)
     if "?" in text or "#" in text:
         text = _URL_QUERY.sub(r"\1", text)
-    return text
+    if "://" in text:
+        text = _URL_PATH.sub(lambda m: m.group(1) + template_path(m.group(2)), text)
+    if "=" in text or ":" in text:
+        text = _SECRET_PAIR.sub(r"\1\2:redacted", text)
+    if " " in text:
+        text = _AUTH_SCHEME.sub(r"\1 :token", text)
+    if "eyJ" in text:
+        text = _JWT.sub(":token", text)
+    text = _LONG_RUN.sub(_token_or_kept, text)
+    return _PHONE.sub(_phone_or_kept, text)
+
+
+def _token_or_kept(match: re.Match) -> str:
+    """A long run is a token when it mixes digits and letters as generated strings do."""
+    run = match.group(0)
+    digits = sum(c.isdigit() for c in run)
+    letters = sum(c.isalpha() for c in run)
+    if digits >= 4 and letters >= 4 and (_HEX.match(run) or (any(c.isupper() for c in run)
+                                                                and any(c.islower() for c in run))):
+        return ":token"
+    return run
+
+
+def _phone_or_kept(match: re.Match) -> str:
+    digits = sum(c.isdigit() for c in match.group(0))
+    return ":phone" if 8 <= digits <= 15 else match.group(0)
+
+
+@lru_cache(maxsize=50_000)
+def scrub_short(text: str) -> str:
+    """`scrub_text` for short strings that repeat (vital attribution, measure tags): cached."""
+    return scrub_text(text)
+
+
+def scrub_value(value: str) -> str:
+    """An allow-listed query value (`utm_*`): free-text scrubbing, and a value that is itself an e-mail
+    address or a token is replaced whole."""
+    value = scrub_text(value)
+    templated = _template(value) if value else value
+    return templated if templated in (":email", ":token") else value

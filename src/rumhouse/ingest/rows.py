@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import orjson
 
 from rumhouse.ingest import schema
-from rumhouse.ingest.privacy import bare_host, endpoint_of, scrub_text, strip_url
+from rumhouse.ingest.privacy import bare_host, endpoint_of, scrub_short, scrub_text, strip_url
 
 # The page view's dimensions, copied onto every event row so that queries need no join.
 DIMENSIONS = (
@@ -91,7 +91,7 @@ def page_view_row(pv: PageView, beacon: schema.Beacon) -> tuple:
 
 
 def vital_row(pv: PageView, event: schema.Vital) -> tuple:
-    return (pv.start, *pv.dims, event.n, event.v, event.a)
+    return (pv.start, *pv.dims, event.n, event.v, scrub_short(event.a) if event.a else event.a)
 
 
 def error_row(pv: PageView, event: schema.Error) -> tuple:
@@ -113,7 +113,8 @@ def resource_row(pv: PageView, event: schema.Resources) -> tuple:
 
 
 def measure_row(pv: PageView, event: schema.Measure) -> tuple:
-    return (pv.at(event.ts), *pv.dims, event.n, event.v, event.tags)
+    tags = {scrub_short(k): scrub_short(v) for k, v in event.tags.items()} if event.tags else event.tags
+    return (pv.at(event.ts), *pv.dims, event.n, event.v, tags)
 
 
 # Event class -> (table, row builder), for every event but vitals: the pipeline checks those for
