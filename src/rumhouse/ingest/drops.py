@@ -24,7 +24,7 @@ class Reason(enum.StrEnum):
     RATE_LIMITED = "rate_limited"
     TIMEOUT = "timeout"  # the body did not arrive in time (a slow or stalled client)
     # Events of an accepted beacon.
-    DUPLICATE = "duplicate"  # a metric the page view already reported
+    DUPLICATE = "duplicate"  # a metric the page view already reported, or a whole beacon sent again
 
 
 STATUS = {

@@ -55,20 +55,22 @@ class _State:
     agent: Agent | None = None
 
 
-class SeenVitals:
-    """The metrics each recent page view has already reported, so a repeat is dropped, not stored twice.
+class SeenBits:
+    """What each recent page view has already sent, as bits: a bit per metric (VITAL_BITS), so that a
+    repeated metric is dropped, and a bit per beacon number (`seq`, from SEQ_SHIFT on), so that a replayed
+    beacon stores none of its rows again.
 
-    Bounded: the oldest page views are forgotten first. A repeat arriving after that (hours later,
-    past 200,000 newer page views) would be stored; the snippet itself sends each metric once."""
+    Bounded: the oldest page views are forgotten first. A repeat arriving after that (hours later, past
+    200,000 newer page views) would be stored; so would a replay of a page view's 512th or later beacon."""
 
     def __init__(self, capacity: int = 200_000) -> None:
         self.capacity = capacity
-        # Per page view, a bit per metric (VITAL_BITS): ints, not sets, so that the 200,000 entries are
-        # nothing the cyclic garbage collector has to visit (it would, in every full collection).
+        # Ints, not sets, so that the 200,000 entries are nothing the cyclic garbage collector has to
+        # visit (it would, in every full collection).
         self._seen: OrderedDict[tuple[str, str], int] = OrderedDict()
 
     def get(self, site: str, page_view: str) -> int:
-        """The bits this page view has reported so far."""
+        """The bits this page view has sent so far."""
         return self._seen.get((site, page_view), 0)
 
     def add(self, site: str, page_view: str, bits: int) -> None:
@@ -92,6 +94,9 @@ def _is_utf8(body: bytes) -> bool:
 
 
 VITAL_BITS = {name: 1 << i for i, name in enumerate(schema.VITAL_NAMES)}
+SEQ_SHIFT = 8  # beacon number n is bit SEQ_SHIFT + n, for n < MAX_TRACKED_SEQ
+MAX_TRACKED_SEQ = 512  # bounds an entry at 65 bytes whatever `seq` a client sends
+assert len(VITAL_BITS) <= SEQ_SHIFT
 
 
 class Pipeline:
@@ -102,7 +107,7 @@ class Pipeline:
         self.sites = sites
         self.scrubber = UrlScrubber(query_allowlist)
         self.drop_bots = drop_bots
-        self.seen = SeenVitals()
+        self.seen = SeenBits()
         # One bucket per site, at the site's own rate or the server-wide default.
         self.site_limits = {
             site.key: TokenBuckets(
@@ -192,13 +197,17 @@ class Pipeline:
         start = received - max(0.0, beacon.now - beacon.st) / 1000.0
         pv = PageView(dims, start, received, beacon.st, query, host_of(beacon.ref), agent.browser_version)
         rows: dict[str, list[tuple]] = {}
-        events = len(beacon.ev)
+        events = len(beacon.ev) + (beacon.nav is not None)
+        seen = self.seen.get(beacon.site, beacon.pv)
+        seq_bit = 1 << (SEQ_SHIFT + beacon.seq) if beacon.seq < MAX_TRACKED_SEQ else 0
+        if seen & seq_bit:
+            # The same beacon again (a retry, a replay): answered like the first, stored not again.
+            return Accepted.from_rows({}, events, {Reason.DUPLICATE: events} if events else None)
+        seen |= seq_bit
         if beacon.nav is not None:
-            events += 1
             rows["page_views"] = [page_view_row(pv, beacon)]
         # Vitals are checked for repeats first (a bit per metric and page view).
         vitals: list[tuple] = []
-        seen = self.seen.get(beacon.site, beacon.pv)
         duplicates = 0
         for event in beacon.ev:
             kind = type(event)
@@ -215,8 +224,7 @@ class Pipeline:
                 if table_rows is None:
                     table_rows = rows[table] = []
                 table_rows.append(build(pv, event))
-        if vitals:
-            self.seen.add(beacon.site, beacon.pv, seen)
+        self.seen.add(beacon.site, beacon.pv, seen)
         rows["vitals"] = vitals
         rows["beacons"] = [(received, beacon.site, beacon.pv, beacon.seq, int(beacon.last), events - duplicates)]
         return Accepted.from_rows(rows, events, {Reason.DUPLICATE: duplicates} if duplicates else None)
