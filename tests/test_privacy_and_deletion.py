@@ -145,6 +145,8 @@ def test_retention_can_be_set_per_table(tmp_path):
     server = RumhouseServer(tmp_path / "data", RUMHOUSE_RETENTION_DAYS="14", RUMHOUSE_RETENTION_DAYS_ERRORS="90").start()
     server.close()
     [tables] = folder_sql(server.data_dir, [
-        "SELECT name, engine_full FROM system.tables WHERE database = 'rumhouse' AND name IN ('errors', 'vitals')"])
+        "SELECT name, engine_full FROM system.tables WHERE database = 'rumhouse' "
+        "AND name IN ('errors', 'vitals', 'audit_log')"])
     ttl = {r["name"]: r["engine_full"] for r in tables}
     assert "toIntervalDay(90)" in ttl["errors"] and "toIntervalDay(14)" in ttl["vitals"]
+    assert "toIntervalDay(14)" in ttl["audit_log"]  # the audit log follows the retention setting too

@@ -5,7 +5,8 @@
     GET  /healthz         liveness, and whether the store answers
     GET  /metrics         rumhouse's own health, Prometheus text format
     GET  /readyz          readiness: not ready while the spool is full
-    POST /api/v1/sql      read-only SQL for admin tokens (api/sql.py)
+    POST /api/v1/sql      read-only SQL for admin tokens (api/sql.py, usersql/)
+    GET  /api/v1/audit    the audit log of API calls, for admin tokens (api/audit.py, audit.py)
     DELETE /api/v1/admin/sites/{site}/data   delete a site's data (api/admin.py)
     GET  /api/v1/...      the JSON API, its OpenAPI document, tokens; GET / the dashboard (api/)
 """
@@ -33,6 +34,8 @@ from rumhouse.alerts.service import Alerting
 from rumhouse.api import api_routes
 from rumhouse.api.admin import delete_route
 from rumhouse.api.sql import sql_route
+from rumhouse.api.audit import audit_route
+from rumhouse.audit import AuditLog, AuditMiddleware
 from rumhouse.auth import bearer, ensure_admin_token
 from rumhouse.http_front import FrontLimits
 from rumhouse.http_front import configure as configure_front
@@ -105,6 +108,7 @@ class Runtime:
         self.store = store
         self.writer: Writer | None = None
         self.alerting = Alerting(load_alerting(settings.config_file))  # budgets, alert rules, channels
+        self.audit = AuditLog()
         self._spool_lock = None
 
     def start(self) -> None:
@@ -125,12 +129,14 @@ class Runtime:
             flush_interval=self.settings.flush_interval, flush_rows=self.settings.flush_rows,
         )
         self.writer.start()
+        self.audit.start(self.store)
         self.alerting.attach(self.store)
         # With several workers on this machine, the one holding spool slot 0 evaluates alert rules.
         self.alerting.start(evaluate=self._spool_lock is None or folder.name == "worker-0")
 
     def stop(self) -> None:
         self.alerting.stop()
+        self.audit.close()
         if self.writer is not None:
             self.writer.close()
         if self.store is not None:
@@ -264,12 +270,13 @@ def create_app(
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             Route("/api/v1/sql", sql_route(runtime), methods=["POST"]),
+            Route("/api/v1/audit", audit_route(runtime), methods=["GET"]),
             Route("/api/v1/admin/sites/{site}/data", delete_route(runtime), methods=["DELETE"]),
             *api_routes(runtime),
             *alerting_routes(runtime),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(SecurityHeaders), Middleware(AuditMiddleware, audit=runtime.audit)],
     )
     beacon.app = app
     app.beacon = beacon

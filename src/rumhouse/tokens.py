@@ -32,6 +32,7 @@ class Principal:
     role: str
     sites: tuple[str, ...] = ()
     token_id: str = ""
+    name: str = ""  # the token's name, for the audit log
 
     @property
     def unscoped(self) -> bool:
@@ -131,7 +132,7 @@ class Tokens:
         if not token:
             return None
         if self.admin_token and hmac.compare_digest(token.encode(), self.admin_token.encode()):
-            return Principal("admin", (), "settings")
+            return Principal("admin", (), "settings", "admin token")
         token_id = split_token(token)
         if token_id is None:
             return None
@@ -142,12 +143,12 @@ class Tokens:
         if hit is not None and now - hit[0] < CACHE_SECONDS:
             return hit[1]
         row = self.store.query(
-            "SELECT hash, role, sites, revoked FROM rumhouse.tokens FINAL WHERE id = {id:String}", {"id": token_id},
+            "SELECT hash, role, sites, revoked, name FROM rumhouse.tokens FINAL WHERE id = {id:String}", {"id": token_id},
             readonly=True,
         ).rows
         principal = None
         if row and hmac.compare_digest(row[0][0], digest) and not row[0][3]:
-            principal = Principal(row[0][1], tuple(row[0][2]), token_id)
+            principal = Principal(row[0][1], tuple(row[0][2]), token_id, row[0][4])
         with self._lock:
             if len(self._cache) > 10_000:  # bounded: random wrong tokens must not grow it forever
                 self._cache.clear()

@@ -76,6 +76,8 @@ ATTACKS: list[tuple[str, str]] = [
     ("tokens-quoted", 'SELECT * FROM "rumhouse"."tokens"'),
     ("tokens-backquoted", "SELECT * FROM `rumhouse`.`tokens`"),
     ("alert-state", "SELECT * FROM rumhouse.alert_state"),
+    ("audit-log", "SELECT * FROM rumhouse.audit_log"),
+    ("budgets", "SELECT * FROM rumhouse.budgets"),
     ("schema-migrations", "SELECT * FROM rumhouse.schema_migrations"),
     ("unqualified", "SELECT * FROM tokens"),
     ("default-db", "SELECT * FROM default.anything"),

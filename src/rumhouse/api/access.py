@@ -45,7 +45,10 @@ class Access:
         if not token:
             return unauthorized()
         found = await anyio.to_thread.run_sync(self.tokens.authenticate, token)
-        return found if found is not None else unauthorized()
+        if found is None:
+            return unauthorized()
+        request.state.who = found  # for the audit log (audit.py)
+        return found
 
     async def admin(self, request: Request) -> Principal | Response:
         """An admin for every site: raw SQL and token management see all sites at once."""

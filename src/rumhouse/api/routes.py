@@ -124,6 +124,7 @@ def endpoint_route(runtime, access: Access, endpoint: Endpoint) -> Route:
             return problem(400, "bad_request", str(exc))
         except StoreError as exc:
             return problem(503, "store_unavailable", str(exc))
+        request.state.audit_site, request.state.audit_rows = site, len(table.rows)
         return render(table, fmt, name=endpoint.name, filters=filters.describe())
 
     return Route(PREFIX + endpoint.path, handle, methods=["GET"], name=endpoint.name)
@@ -140,6 +141,7 @@ def sites_route(runtime, access: Access) -> Route:
         known = {row["site"] for row in rows}
         rows += [{"site": key, "name": key} for key in who.sites if key not in known]
         table = Table(["site", "name"], rows, "config", {"role": who.role})
+        request.state.audit_rows = len(rows)
         return render(table, request.query_params.get("format", "json"), name="sites", filters={})
 
     return Route(PREFIX + "/sites", sites, methods=["GET"], name="sites")

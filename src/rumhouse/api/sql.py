@@ -69,6 +69,7 @@ def sql_route(runtime, access: Access | None = None):
         query = await read_sql(request)
         if isinstance(query, Response):
             return query
+        request.state.audit_detail = query
         nonlocal running
         if running >= limits.concurrent:
             return _error(429, "too_many_queries",
@@ -93,6 +94,7 @@ def sql_route(runtime, access: Access | None = None):
             return _error(400, "query_failed", str(exc))
         finally:
             running -= 1
+        request.state.audit_rows = len(result.rows)
         if fmt == "json":
             payload = {"columns": result.columns, "types": result.types, "rows": result.rows}
             # default=str: integers past 64 bits (UInt128, Int256) are not JSON numbers orjson writes.

@@ -130,6 +130,7 @@ def migrate(
         )
         applied.append(migration.name)
     apply_retention(store, retention_days, retention_overrides or {}, cluster=cluster)
+    apply_retention(store, retention_days, {}, ("audit_log",), cluster=cluster)
     apply_retention(store, rollup_retention_days, {}, ROLLUP_TABLES, "hour", cluster=cluster)
     apply_retention(store, rollup_retention_days, {}, DAILY_TABLES, "day", cluster=cluster)
     return applied
