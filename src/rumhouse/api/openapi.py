@@ -57,10 +57,23 @@ def document() -> dict:
         "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
         "responses": {"204": {"description": "Revoked"}, "404": {"description": "No such token"}, **ERRORS}}}
     paths[PREFIX + "/sql"] = {"post": {
-        "operationId": "sql", "summary": "Read-only SQL (unscoped admin); body: the query",
+        "operationId": "sql",
+        "summary": "One SELECT over rumhouse's public tables (unscoped admin); body: the query (docs/security.md)",
         "parameters": [{"name": "format", "in": "query", "schema": {"enum": ["json", "csv", "tsv"]}}],
         "requestBody": {"content": {"text/plain": {"schema": {"type": "string"}}}},
-        "responses": {"200": {"description": "The result"}, **ERRORS}}}
+        "responses": {"200": {"description": "The result"},
+                      "400": {"description": "Refused, a syntax error, or over a limit: one line with the reason"},
+                      "429": {"description": "Too many queries at once; see Retry-After"}, **ERRORS}}}
+    paths[PREFIX + "/audit"] = {"get": {
+        "operationId": "audit", "summary": "The audit log of API calls, newest first (unscoped admin)",
+        "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000}},
+                       {"name": "token", "in": "query", "description": "A token id", "schema": {"type": "string"}},
+                       {"name": "site", "in": "query", "schema": {"type": "string"}},
+                       {"name": "since", "in": "query", "description": "ISO time", "schema": {"type": "string"}},
+                       {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"]}}],
+        "responses": {"200": {"description": "time, token_id, token_name, role, method, route, site, status, rows, "
+                                             "detail", "content": {"application/json": {
+                                                 "schema": {"$ref": "#/components/schemas/Table"}}}}, **ERRORS}}}
     paths[PREFIX + "/admin/sites/{site}/data"] = {"delete": {
         "operationId": "delete_site_data", "summary": "Delete a site's data (admin for that site)",
         "parameters": [{"name": "site", "in": "path", "required": True, "schema": {"type": "string"}},
