@@ -177,7 +177,7 @@ class RumhouseApp(Starlette):
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http" and scope["path"] == "/beacon":
-            await self.beacon(scope, receive, send)  # its answers carry security_headers.COMMON themselves
+            await self.beacon(scope, receive, send)  # security_headers.COMMON: uvicorn adds them
             return
         await super().__call__(scope, receive, send)
 

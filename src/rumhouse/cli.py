@@ -29,6 +29,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from rumhouse.app import create_app
     from rumhouse.http_front import GuardedHttpProtocol
+    from rumhouse.security_headers import uvicorn_headers
 
     if bool(args.tls_cert) != bool(args.tls_key):
         return _fail("--tls-cert and --tls-key go together")
@@ -70,6 +71,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         access_log=args.access_log,
         loop="uvloop",
         server_header=False,
+        # nosniff, no-referrer, no framing on every answer, written by uvicorn (security_headers.py).
+        headers=uvicorn_headers(),
         # Limits on request heads, bodies and connections per client and in all (http_front.py).
         http=GuardedHttpProtocol,
         # Slow or stalled clients must not pin connections: beacons are small and sent at once.

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from rumhouse.ingest.limits import ClientAddress, client_group
+from rumhouse.security_headers import COMMON
 
 SWEEP_EVERY = 0.5  # seconds
 REASONS = ("per_client", "total", "evicted_idle", "head_timeout", "head_too_large", "body_timeout")
@@ -110,8 +111,10 @@ def configure(limits: FrontLimits, trusted_proxies: tuple[str, ...]) -> FrontLim
 
 def _answer(status: str, body: str) -> bytes:
     """A whole response that closes the connection (sent before any app sees the request)."""
-    return (f"HTTP/1.1 {status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {len(body) + 1}\r\n"
-            f"connection: close\r\n\r\n{body}\n").encode("ascii")
+    head = f"HTTP/1.1 {status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {len(body) + 1}\r\n"
+    for name, value in COMMON:
+        head += f"{name.decode()}: {value.decode()}\r\n"
+    return f"{head}connection: close\r\n\r\n{body}\n".encode("ascii")
 
 
 _HEAD_TOO_LARGE = _answer("431 Request Header Fields Too Large", "head_too_large: the request head is too big")
@@ -157,25 +160,26 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self._phase == "head":
+            self._head_bytes += len(data)  # an upper bound of the head's size: the body may follow it
         super().data_received(data)
-        if self._phase == "head" and self.parser is not None and not self.transport.is_closing():
-            # Still no whole head after these bytes: they all belong to it.
-            self._head_bytes += len(data)
-            if self._head_bytes > FRONT.limits.max_head_bytes:
-                self.refuse(_HEAD_TOO_LARGE, "head_too_large")
+        if self._phase == "head" and self._head_bytes > FRONT.limits.max_head_bytes \
+                and self.parser is not None and not self.transport.is_closing():
+            self.refuse(_HEAD_TOO_LARGE, "head_too_large")  # no whole head yet, and already too much
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._head_bytes = 0
         if self._phase != "head":  # a kept-alive connection: the head's clock starts with its first byte
             self._phase, self._deadline = "head", self.loop.time() + FRONT.limits.head_timeout
             FRONT.connections.move_to_end(self)  # active again: last in line for eviction
 
     def on_headers_complete(self) -> None:
-        size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
-        if size > FRONT.limits.max_head_bytes:  # a whole large head in one read
-            self.refuse(_HEAD_TOO_LARGE, "head_too_large")
-            return
+        if self._head_bytes > FRONT.limits.max_head_bytes:  # maybe a whole large head in one read: measure it
+            size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
+            if size > FRONT.limits.max_head_bytes:
+                self.refuse(_HEAD_TOO_LARGE, "head_too_large")
+                return
+        self._head_bytes = 0
         self._phase, self._deadline = "body", self.loop.time() + FRONT.limits.body_timeout
         super().on_headers_complete()
 

@@ -1,6 +1,10 @@
-"""Headers every answer carries: no MIME sniffing, no referrer, never framed by another site, and a
-Content-Security-Policy that lets the dashboard load only its own files (its script and style are files
-of this server; the charts draw on canvas). Over HTTPS, HSTS too."""
+"""Headers every answer carries: no MIME sniffing, no referrer, never framed by another site (COMMON), and
+on the app's answers a Content-Security-Policy that lets the dashboard load only its own files (its script
+and style are files of this server; the charts draw on canvas). Over HTTPS, HSTS too.
+
+COMMON goes to uvicorn as its default headers (`rumhouse serve`), which it writes pre-encoded into every
+answer, its own 400s and the front's 408/431 included: added per response through ASGI, three headers
+cost 4% of beacon throughput (uvicorn validates each one). The middleware adds the rest."""
 
 from __future__ import annotations
 
@@ -11,12 +15,16 @@ COMMON = [
 ]
 CSP = (b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        b"font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-PAGE = [*COMMON, (b"content-security-policy", CSP)]
+PAGE = [(b"content-security-policy", CSP)]
 HSTS = (b"strict-transport-security", b"max-age=31536000")
 
 
+def uvicorn_headers() -> list[tuple[str, str]]:
+    return [(name.decode(), value.decode()) for name, value in COMMON]
+
+
 class SecurityHeaders:
-    """ASGI middleware: adds PAGE (and HSTS over https) to every HTTP answer that does not set them."""
+    """ASGI middleware: adds PAGE (and HSTS over https) to every answer of the app that does not set them."""
 
     def __init__(self, app) -> None:
         self.app = app

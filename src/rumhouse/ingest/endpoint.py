@@ -13,7 +13,6 @@ import time
 
 from rumhouse.ingest.batching import BeaconBatches
 from rumhouse.ingest.drops import Drop, Reason
-from rumhouse import security_headers
 from rumhouse.ingest.limits import ClientAddress, TokenBuckets, retry_after
 from rumhouse.ingest.pipeline import Incoming, Pipeline
 from rumhouse.metrics import Metrics
@@ -29,7 +28,7 @@ _PREFLIGHT_HEADERS = [
 
 
 # The usual answer, built once (uvicorn reads these messages and never changes them).
-_ACCEPTED = {"type": "http.response.start", "status": 204, "headers": security_headers.COMMON}
+_ACCEPTED = {"type": "http.response.start", "status": 204, "headers": []}
 _EMPTY_BODY = {"type": "http.response.body", "body": b""}
 
 # Seconds a client should wait after a 503: the spool drains at insert speed.
@@ -206,7 +205,6 @@ async def _refuse(send, cors: list, drop: Drop) -> None:
 
 
 async def _answer(send, status: int, headers: list, body: bytes) -> None:
-    headers = headers + security_headers.COMMON
     if body:
         headers = headers + [(b"content-type", b"text/plain; charset=utf-8"),
                              (b"content-length", str(len(body)).encode())]

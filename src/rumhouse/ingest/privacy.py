@@ -40,10 +40,15 @@ _AFFIXED_NUMBER = re.compile(r"^(?:[A-Za-z]{1,4}\d{5,}|\d{5,}[A-Za-z]{1,4})$")
 # Free text.
 _URL_CREDENTIALS = re.compile(r"\b([a-z][a-z0-9+.-]*://)[^\s/@]+@", re.IGNORECASE)
 _URL_PATH = re.compile(r"(\bhttps?://[^\s/?#()'\"]+)(/[^\s?#()'\"]*)")
-_SECRET_PAIR = re.compile(
-    r"\b(access_token|id_token|refresh_token|token|api[_-]?key|apikey|key|secret|client_secret|password|passwd"
-    r"|pwd|auth|authorization|session|sessionid|session_id|sid|signature|sig|code|otp)(\s*[=:]\s*)"
-    r"(?!:redacted)[^\s&,;\"'<>)]+", re.IGNORECASE)
+# `name=value` or `name: value` pairs whose name says secret. The regex finds any short name before = or :
+# (cheap to scan for), and SECRET_NAMES decides; one alternation of every name at every word boundary
+# was 5 times slower on a stack trace.
+_PAIR = re.compile(r"\b([A-Za-z][A-Za-z_-]{1,24})(\s*[=:]\s*)([^\s&,;\"'<>)]+)")
+SECRET_NAMES = frozenset({
+    "access_token", "id_token", "refresh_token", "token", "api_key", "api-key", "apikey", "key", "secret",
+    "client_secret", "password", "passwd", "pwd", "auth", "authorization", "session", "sessionid",
+    "session_id", "sid", "signature", "sig", "code", "otp",
+})
 _AUTH_SCHEME = re.compile(r"\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
 _JWT = re.compile(r"\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*")
 _LONG_RUN = re.compile(r"[A-Za-z0-9+/=_-]{24,}")
@@ -159,6 +164,7 @@ def endpoint_of(url: str) -> str:
     return host + template_path(parts.path)
 
 
+@lru_cache(maxsize=50_000)
 def strip_url(url: str) -> str:
     """A URL without query string and fragment, path templated (for script and resource URLs)."""
     if not url:
@@ -191,13 +197,20 @@ def scrub_text(text: str) -> str:
     if "://" in text:
         text = _URL_PATH.sub(lambda m: m.group(1) + template_path(m.group(2)), text)
     if "=" in text or ":" in text:
-        text = _SECRET_PAIR.sub(r"\1\2:redacted", text)
+        text = _PAIR.sub(_redact_secret_pair, text)
     if " " in text:
         text = _AUTH_SCHEME.sub(r"\1 :token", text)
     if "eyJ" in text:
         text = _JWT.sub(":token", text)
     text = _LONG_RUN.sub(_token_or_kept, text)
     return _PHONE.sub(_phone_or_kept, text)
+
+
+def _redact_secret_pair(match: re.Match) -> str:
+    name, value = match.group(1), match.group(3)
+    if name.lower() in SECRET_NAMES and value != ":redacted" and not value.startswith("//"):
+        return f"{name}{match.group(2)}:redacted"
+    return match.group(0)
 
 
 def _token_or_kept(match: re.Match) -> str:
