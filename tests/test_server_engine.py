@@ -184,3 +184,33 @@ def test_several_workers_need_the_server_engine(tmp_path):
     )
     assert result.returncode == 2
     assert "several workers need the server engine (RUMHOUSE_CLICKHOUSE_URL)" in result.stderr
+
+
+def test_peoples_sql_logs_in_as_its_own_clickhouse_user(tmp_path):
+    """RUMHOUSE_CLICKHOUSE_SQL_USER: people's SQL goes to ClickHouse with those credentials, everything
+    else with the main ones; credentials that cannot log in stop the start with a message that names
+    the setting. (The stand-in has no grants: what that user may do on a real server is what
+    docs/security.md's DDL sets, checked by the real-server suite.)"""
+    ch = ClickHouseHttp(tmp_path / "ch", extra_users={"rumhouse_sql": "sql-pw"}).start()
+    try:
+        server = RumhouseServer(tmp_path / "rh", RUMHOUSE_CLICKHOUSE_URL=ch.url,
+                                RUMHOUSE_CLICKHOUSE_SQL_USER="rumhouse_sql", RUMHOUSE_CLICKHOUSE_SQL_PASSWORD="sql-pw")
+        server.start()
+        try:
+            assert server.post(orjson.dumps(full_beacon(new_pv()))).status_code == 204
+            answer = server.client.post("/api/v1/sql", content="SELECT count() FROM rumhouse.vitals",
+                                        headers={"authorization": "Bearer test-admin-token-0123456789"})
+            assert answer.status_code == 200, answer.text
+            # The stand-in's log (stderr) names the queries that the SQL user ran: people's, and no other.
+            ran = [line for line in ch.log.read_text().splitlines() if line.startswith("as rumhouse_sql: ")]
+            assert any("SELECT count() FROM rumhouse.vitals" in line for line in ran), ran
+            assert not any("INSERT" in line for line in ran)
+        finally:
+            server.close()
+        wrong = RumhouseServer(tmp_path / "rh-wrong", RUMHOUSE_CLICKHOUSE_URL=ch.url,
+                               RUMHOUSE_CLICKHOUSE_SQL_USER="rumhouse_sql", RUMHOUSE_CLICKHOUSE_SQL_PASSWORD="wrong")
+        with pytest.raises(RuntimeError, match="RUMHOUSE_CLICKHOUSE_SQL_USER 'rumhouse_sql' cannot log in"):
+            wrong.start(timeout=60)
+        wrong.close()
+    finally:
+        ch.stop()

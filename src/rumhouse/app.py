@@ -63,7 +63,8 @@ def open_store(settings: Settings) -> Store:
 
         return ServerStore(
             settings.clickhouse_url, compress=settings.clickhouse_compress, ca_cert=settings.clickhouse_ca_cert,
-            cluster=settings.cluster,
+            cluster=settings.cluster, sql_user=settings.clickhouse_sql_user,
+            sql_password=settings.clickhouse_sql_password,
         )
     if settings.cluster:
         raise StoreError("RUMHOUSE_CLUSTER needs a ClickHouse server: set RUMHOUSE_CLICKHOUSE_URL too")

@@ -107,6 +107,9 @@ class Settings:
     # The server engine (store/server.py) when set, else the embedded engine. Holds the password:
     # never printed or logged.
     clickhouse_url: str = field(default="", repr=False)
+    # People's SQL logs in as this ClickHouse user when set (docs/security.md has its DDL). Never printed.
+    clickhouse_sql_user: str = ""
+    clickhouse_sql_password: str = field(default="", repr=False)
     clickhouse_compress: bool = True
     clickhouse_ca_cert: str = ""
     # A ClickHouse cluster name: migrations then create Replicated tables and Distributed tables
@@ -167,6 +170,8 @@ class Settings:
             data_dir=Path(env.get("RUMHOUSE_DATA_DIR") or "rumhouse-data"),
             config_file=Path(config) if config else None,
             clickhouse_url=env.get("RUMHOUSE_CLICKHOUSE_URL", "").strip(),
+            clickhouse_sql_user=env.get("RUMHOUSE_CLICKHOUSE_SQL_USER", "").strip(),
+            clickhouse_sql_password=env.get("RUMHOUSE_CLICKHOUSE_SQL_PASSWORD", ""),
             clickhouse_compress=_bool(env, "RUMHOUSE_CLICKHOUSE_COMPRESS", True),
             clickhouse_ca_cert=env.get("RUMHOUSE_CLICKHOUSE_CA_CERT", ""),
             cluster=_cluster(env),

@@ -152,12 +152,15 @@ class Handler(BaseHTTPRequestHandler):
                 raise Failure(0, f"There is no handle {url.path}", 404)
             params = dict(parse_qsl(url.query, keep_blank_values=True))
             query_id = params.get("query_id") or str(uuid.uuid4())
-            self._authenticate(params)
+            user = self._authenticate(params)
             body = _decode_body(body, self.headers.get("content-encoding", ""))
             content_type = self.headers.get("content-type", "")
             if content_type.startswith("multipart/form-data"):
                 params.update(self._form_fields(content_type, body))
                 body = b""
+            if user in self.server.extra_users:  # which queries another user ran, for tests
+                print(f"as {user}: {params.get('query', '') or body[:200].decode('utf-8', 'replace')}".replace("\n", " "),
+                      file=sys.stderr, flush=True)
             try:
                 output, fmt, summary = self.server.execute(params, body, get=get)
             except Failure:
@@ -190,7 +193,7 @@ class Handler(BaseHTTPRequestHandler):
                 headers["Content-Encoding"] = encoding
         self._send(200, output, headers)
 
-    def _authenticate(self, params: dict[str, str]) -> None:
+    def _authenticate(self, params: dict[str, str]) -> str:
         user, password = "default", ""
         auth = self.headers.get("authorization", "")
         if auth.lower().startswith("basic "):
@@ -199,11 +202,13 @@ class Handler(BaseHTTPRequestHandler):
             user, password = self.headers["x-clickhouse-user"], self.headers.get("x-clickhouse-key", "")
         elif "user" in params:
             user, password = params["user"], params.get("password", "")
-        if (user, password) != (self.server.user, self.server.password):
+        if (user, password) != (self.server.user, self.server.password) and \
+                self.server.extra_users.get(user) != password:
             raise Failure(
                 516, f"{user}: Authentication failed: password is incorrect, or there is no user with such name."
                 " (AUTHENTICATION_FAILED)"
             )
+        return user
 
     @staticmethod
     def _form_fields(content_type: str, body: bytes) -> dict[str, str]:
@@ -242,6 +247,7 @@ class ChdbHttpServer(ThreadingHTTPServer):
         self.anchor = chdb.connect(self.path)
         self.version, self.timezone = self.anchor.query("SELECT version(), timezone()", "TSV").bytes().decode().split()
         self.user, self.password, self.verbose = user, password, verbose
+        self.extra_users: dict[str, str] = {}  # more users that may log in (no grants: chDB has none)
         self.statements = 0
         self._count_lock = threading.Lock()
         super().__init__(address, Handler)
@@ -306,8 +312,10 @@ class ChdbHttpServer(ThreadingHTTPServer):
 class ClickHouseHttp:
     """The stand-in server in a child process (chDB: one data folder per process), for tests."""
 
-    def __init__(self, data_dir: Path, *, user: str = "rumhouse", password: str = "secret p@ss") -> None:
+    def __init__(self, data_dir: Path, *, user: str = "rumhouse", password: str = "secret p@ss",
+                 extra_users: dict[str, str] | None = None) -> None:
         self.data_dir, self.user, self.password = data_dir, user, password
+        self.extra_users = extra_users or {}
         self.process: subprocess.Popen | None = None
         self.port = 0
         self.log = data_dir.parent / f"{data_dir.name}-clickhouse-http.log"
@@ -323,7 +331,8 @@ class ClickHouseHttp:
         with open(self.log, "ab") as log:  # the child keeps its own copy of the descriptor
             self.process = subprocess.Popen(
                 [sys.executable, __file__, "--data", str(self.data_dir), "--port", str(self.port),
-                 "--user", self.user, "--password", self.password],
+                 "--user", self.user, "--password", self.password,
+                 *[arg for name, pw in self.extra_users.items() for arg in ("--extra-user", f"{name}:{pw}")]],
                 stdout=subprocess.PIPE, stderr=log, env=env, text=True,
             )
         deadline = time.monotonic() + timeout
@@ -355,10 +364,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8123, help="0 picks a free port")
     parser.add_argument("--user", default="default")
     parser.add_argument("--password", default="")
+    parser.add_argument("--extra-user", action="append", default=[], help="NAME:PASSWORD of another user")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     server = ChdbHttpServer((args.host, args.port), args.data, user=args.user, password=args.password,
                             verbose=args.verbose)
+    server.extra_users = dict(pair.partition(":")[::2] for pair in args.extra_user)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
     print(f"listening on http://{args.host}:{server.server_address[1]}", flush=True)
     try:

@@ -115,8 +115,9 @@ class ServerStore:
         cluster: str = "",
         connect_timeout: float = 10,
         timeout: float = 120,
+        sql_user: str = "",
+        sql_password: str = "",
     ) -> None:
-        import clickhouse_connect
         from clickhouse_connect.driver.exceptions import ClickHouseError
         from urllib3.exceptions import HTTPError
 
@@ -134,15 +135,28 @@ class ServerStore:
             # ClickHouse decodes `Content-Encoding: lz4` (the LZ4 frame format) on inserts. JSON
             # compresses several times over, and lz4 costs little CPU on the worker.
             self._compress = lz4.frame.compress
-        options: dict[str, Any] = {}
+        self._options: dict[str, Any] = {"connect_timeout": connect_timeout, "send_receive_timeout": timeout}
         if ca_cert:
-            options["ca_cert"] = ca_cert
+            self._options["ca_cert"] = ca_cert
+        self._client = self._connect(self.address.username, self.address.password)
+        # People's SQL (usersql/) logs in as a user of its own when one is given: a ClickHouse user with
+        # SELECT on rumhouse's public tables only and a settings profile that pins readonly and the
+        # limits (docs/security.md), so that the server itself refuses what the guard would.
         try:
-            self._client = clickhouse_connect.get_client(
+            self._sql_client = self._connect(sql_user, sql_password) if sql_user else None
+        except StoreError as exc:
+            raise StoreError(f"RUMHOUSE_CLICKHOUSE_SQL_USER {sql_user!r} cannot log in: {exc}") from None
+        self._closed = False
+
+    def _connect(self, username: str, password: str):
+        import clickhouse_connect
+
+        try:
+            return clickhouse_connect.get_client(
                 host=self.address.host,
                 port=self.address.port,
-                username=self.address.username,
-                password=self.address.password,
+                username=username,
+                password=password,
                 secure=self.address.secure,
                 # No default database: every statement names rumhouse.*, and the database does not
                 # exist before the first migration.
@@ -152,14 +166,11 @@ class ServerStore:
                 autogenerate_session_id=False,
                 # Query results come back as JSONCompact (raw_query); responses are small.
                 compress=False,
-                connect_timeout=connect_timeout,
-                send_receive_timeout=timeout,
                 client_name="rumhouse",
-                **options,
+                **self._options,
             )
         except self._failures as exc:
             raise StoreError(f"cannot connect to ClickHouse at {self.address}: {clean_error(exc)}") from None
-        self._closed = False
 
     def _fail(self, exc: BaseException) -> StoreError:
         message = clean_error(exc)
@@ -198,8 +209,9 @@ class ServerStore:
     ) -> bytes:
         self._check_open()
         settings = dict(limits) if limits is not None else self._settings(readonly)
+        client = self._sql_client if limits is not None and self._sql_client is not None else self._client
         try:
-            return self._client.raw_query(
+            return client.raw_query(
                 sql, parameters=dict(params) if params else None, settings=settings, fmt=fmt
             )
         except self._failures as exc:
@@ -233,7 +245,9 @@ class ServerStore:
         if self._closed:
             return
         self._closed = True
-        try:
-            self._client.close()
-        except Exception:  # closing a pool whose server is gone is harmless
-            pass
+        for client in (self._client, self._sql_client):
+            try:
+                if client is not None:
+                    client.close()
+            except Exception:  # closing a pool whose server is gone is harmless
+                pass
