@@ -214,3 +214,41 @@ def test_peoples_sql_logs_in_as_its_own_clickhouse_user(tmp_path):
         wrong.close()
     finally:
         ch.stop()
+
+
+def test_real_server_refuses_the_sql_users_writes_and_reads_of_rumhouses_own_tables():
+    """deploy/clickhouse-sql-user.sql on a real ClickHouse server (RUMHOUSE_TEST_CLICKHOUSE_URL, an admin
+    login to a throwaway server): the server itself refuses what the guard refuses. The HTTP stand-in
+    cannot run this (chDB has no users or grants), so it runs only where such a server is given."""
+    import os
+    from pathlib import Path
+
+    url = os.environ.get("RUMHOUSE_TEST_CLICKHOUSE_URL")
+    if not url:
+        pytest.skip("RUMHOUSE_TEST_CLICKHOUSE_URL is not set: no ClickHouse server with users and grants here")
+    admin = ServerStore(url)
+    migrate(admin)
+    ddl = (Path(__file__).parents[1] / "deploy" / "clickhouse-sql-user.sql").read_text()
+    statements = [s.strip() for s in "\n".join(
+        line for line in ddl.splitlines() if not line.startswith("--")).split(";") if s.strip()]
+    admin.command("DROP USER IF EXISTS rumhouse_sql")
+    admin.command("DROP SETTINGS PROFILE IF EXISTS rumhouse_sql")
+    for statement in statements:
+        admin.command(statement.replace("change-me", "test-sql-pw"))
+    address = parse_url(url)
+    sql_url = f"{'https' if address.secure else 'http'}://rumhouse_sql:test-sql-pw@{address.host}:{address.port}"
+    people = ServerStore(sql_url)
+    try:
+        assert people.query("SELECT count() FROM rumhouse.vitals").scalar() >= 0
+        for refused in ("SELECT * FROM rumhouse.tokens", "SELECT * FROM rumhouse.audit_log",
+                        "INSERT INTO rumhouse.vitals (name, value) VALUES ('LCP', 1)",
+                        "SELECT * FROM file('/etc/passwd', 'RawBLOB')", "SELECT * FROM url('http://127.0.0.1:1/', 'CSV', 'x String')",
+                        "SELECT 1 SETTINGS readonly = 0", "SELECT 1 SETTINGS max_execution_time = 999",
+                        "SELECT 1 SETTINGS max_memory_usage = 99999999999"):
+            with pytest.raises(StoreError):
+                people.query(refused)
+    finally:
+        people.close()
+        admin.command("DROP USER IF EXISTS rumhouse_sql")
+        admin.command("DROP SETTINGS PROFILE IF EXISTS rumhouse_sql")
+        admin.close()

@@ -209,7 +209,10 @@ class ServerStore:
     ) -> bytes:
         self._check_open()
         settings = dict(limits) if limits is not None else self._settings(readonly)
-        client = self._sql_client if limits is not None and self._sql_client is not None else self._client
+        client = self._client
+        if limits is not None and self._sql_client is not None:
+            client = self._sql_client
+            settings.pop("readonly", None)  # the SQL user's profile pins it (deploy/clickhouse-sql-user.sql)
         try:
             return client.raw_query(
                 sql, parameters=dict(params) if params else None, settings=settings, fmt=fmt
