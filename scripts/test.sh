@@ -51,6 +51,7 @@ fi
 # Benchmarks, short runs: they print figures and check that nothing was lost; then their ratios are
 # compared with the stored baseline (warn beyond 10% worse, fail beyond 20% worse).
 python benchmarks/ingest.py --smoke
+python benchmarks/slow_clients.py --smoke  # idle and slow clients must not keep a beacon from its 204
 python benchmarks/queries.py --smoke
 python benchmarks/snippet_size.py
 python benchmarks/compare.py
