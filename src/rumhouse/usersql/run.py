@@ -58,6 +58,8 @@ def run(store: Store, text: str, limits: SqlLimits) -> QueryResult:
         return store.query(text, limits=limits.clickhouse_settings())
     except StoreError as exc:
         raise QueryFailed(str(exc)) from None
+    except orjson.JSONDecodeError:  # an answer the engine wrote but JSON cannot carry: still the query's
+        raise QueryFailed("the answer cannot be written as JSON; cast the odd column to String") from None
 
 
 def _without_scope(message: str) -> str:
