@@ -201,9 +201,9 @@ def test_the_runner_applies_the_layout_to_its_own_statements_and_the_retention()
     ]
     assert "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/rumhouse/schema_migrations_local', '{replica}')" in (
         store.commands[1])
-    # Retention is read from, and kept on, the local tables: raw and rollups alike.
+    # Retention is read from, and kept on, the local tables: raw, rollups and the audit log alike.
     assert {p["t"] for p in store.queried if "t" in p} == {
-        f"{t}_local" for t in (*TABLES, *ROLLUP_TABLES, *DAILY_TABLES)}
+        f"{t}_local" for t in (*TABLES, *ROLLUP_TABLES, *DAILY_TABLES, "audit_log")}
     assert all(" ON CLUSTER rum" in c for c in store.commands if not c.startswith("INSERT"))
 
 

@@ -80,6 +80,11 @@ def test_deleting_a_site_removes_its_rows_from_every_table_and_only_its_rows(tmp
         server.close()
     counts = folder_sql(server.data_dir, [f"SELECT count() AS n FROM rumhouse.{t} WHERE site = 'shop'" for t in deleted])
     assert all(rows == [{"n": 0}] for rows in counts), dict(zip(deleted, counts, strict=True))
+    # The audit log is not visitor data: it keeps the record of the deletion itself.
+    assert "audit_log" not in deleted
+    [audit] = folder_sql(server.data_dir, ["SELECT method, status FROM rumhouse.audit_log WHERE site = 'shop' "
+                                           "AND route = '/api/v1/admin/sites/shop/data' AND status = 200"])
+    assert audit == [{"method": "DELETE", "status": 200}]
 
 
 def check_site_deletion(server):

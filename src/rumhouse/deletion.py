@@ -1,8 +1,10 @@
 """Deleting a site's data on request (`rumhouse delete`, `DELETE /api/v1/admin/sites/{site}/data`).
 
 Every MergeTree-family table of the `rumhouse` database with a `site` column is covered, including
-tables added later (rollups), so a deletion request cannot miss one. With `before`, only rows older
-than that instant go. Deletion is a synchronous mutation: when this returns, the rows are gone.
+tables added later (rollups), so a deletion request cannot miss one; except the audit log, which keeps
+the record of who read and who deleted (it holds no visitor data, and goes by retention). With `before`,
+only rows older than that instant go. Deletion is a synchronous mutation: when this returns, the rows
+are gone.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import datetime
 from rumhouse.store.base import Store
 
 _TIME_TYPES = ("DateTime64", "DateTime", "Date")
+KEPT = ("audit_log", "audit_log_local")
 
 
 def site_tables(store: Store) -> list[tuple[str, str | None]]:
@@ -27,7 +30,7 @@ def site_tables(store: Store) -> list[tuple[str, str | None]]:
     found = []
     for table, cols in columns.items():
         names = [name for name, _ in cols]
-        if "site" not in names:
+        if "site" not in names or table in KEPT:
             continue
         time_column = "time" if "time" in names else next(
             (name for name, type_ in cols if type_.startswith(_TIME_TYPES)), None)
