@@ -170,7 +170,7 @@ def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
     def local(store):
         # The same check and limits as the server's SQL route (usersql/).
         from rumhouse.usersql.guard import Refused
-        from rumhouse.usersql.run import QueryFailed, prepare, run
+        from rumhouse.usersql.run import EngineTooOld, QueryFailed, prepare, run
 
         try:
             text, _checked = prepare(store, args.query, settings.sql_limits)
@@ -179,6 +179,8 @@ def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
             return _fail(f"{exc.reason}: {exc}", 1)
         except QueryFailed as exc:
             return _fail(f"query_failed: {exc}", 1)
+        except EngineTooOld as exc:
+            return _fail(f"sql_unavailable: {exc}", 1)
         return {"columns": result.columns, "rows": result.rows}
 
     doc = _call_server(args, settings, "POST", "/api/v1/sql", local, params={"format": "json"},

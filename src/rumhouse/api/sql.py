@@ -16,7 +16,7 @@ from starlette.responses import PlainTextResponse, Response
 from rumhouse.api.access import Access
 from rumhouse.api.table import delimited
 from rumhouse.usersql.guard import Refused
-from rumhouse.usersql.run import MAX_SQL_BYTES, QueryFailed, prepare, run
+from rumhouse.usersql.run import MAX_SQL_BYTES, EngineTooOld, QueryFailed, prepare, run
 
 MEDIA_TYPES = {
     "json": "application/json",
@@ -92,6 +92,8 @@ def sql_route(runtime, access: Access | None = None):
             return _error(400, exc.reason, str(exc))
         except QueryFailed as exc:
             return _error(400, "query_failed", str(exc))
+        except EngineTooOld as exc:  # the server's version, not the query: nothing the caller can fix
+            return _error(501, "sql_unavailable", str(exc))
         finally:
             running -= 1
         request.state.audit_rows = len(result.rows)

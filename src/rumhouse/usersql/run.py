@@ -25,6 +25,10 @@ class QueryFailed(Exception):
     """The engine refused or could not finish the query; the message is its first line."""
 
 
+class EngineTooOld(Exception):
+    """The ClickHouse server cannot parse for the check (parseQueryToJSON came with ClickHouse 26.8)."""
+
+
 def prepare(store: Store, sql: str, limits: SqlLimits) -> tuple[str, Checked]:
     """The canonical text to run and what it reads; `Refused` when it may not run, with the reason."""
     if len(sql.encode("utf-8", "surrogatepass")) > MAX_SQL_BYTES:
@@ -37,6 +41,9 @@ def prepare(store: Store, sql: str, limits: SqlLimits) -> tuple[str, Checked]:
         message = _without_scope(str(exc))
         if "Code: 62." in message or "Syntax error" in message:  # ClickHouse's SYNTAX_ERROR
             raise BadSyntax(message) from None
+        if "Code: 46." in message and "parseQueryToJSON" in message:  # UNKNOWN_FUNCTION: before 26.8
+            raise EngineTooOld("people's SQL needs ClickHouse 26.8 or newer, whose parser it checks "
+                               "queries with (parseQueryToJSON)") from None
         # Statements the tree cannot be written for (INSERT with data, DESCRIBE, ...) are no SELECT.
         raise Refused("only a SELECT query may run here") from None
     if not parsed.rows:
