@@ -6,5 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/uv ] || .venv/bin/python -m pip install --quiet uv
 compile() { .venv/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes "$@"; }
-compile pyproject.toml requirements/build.in -o requirements/runtime.txt
-compile --extra test pyproject.toml requirements/build.in -o requirements/test.txt
+compile --extra embedded pyproject.toml requirements/build.in -o requirements/embedded.txt
+compile pyproject.toml requirements/build.in -o requirements/server.txt
+compile --extra embedded --extra test pyproject.toml requirements/build.in -o requirements/test.txt
