@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Creates .venv and installs rumhouse into it (editable), with its dependencies exactly as the lock file
-# pins them: requirements/runtime.txt, or requirements/test.txt when $1 is "test". A new release of a
+# Creates .venv and installs rumhouse into it (editable), with its dependencies exactly as a lock file
+# pins them: requirements/embedded.txt (the default: the embedded engine), requirements/server.txt when
+# $1 is "server" (workers of a ClickHouse server: no chDB), requirements/test.txt when $1 is "test". A new release of a
 # dependency therefore never changes what is installed; renovating the lock is a commit of its own
 # (scripts/lock.sh). Skips pip when the lock file has not changed since the last install.
 set -euo pipefail
@@ -8,7 +9,8 @@ cd "$(dirname "$0")/.."
 extras="${1:-}"
 python="${PYTHON:-python3}"
 case "$extras" in
-  "") lock=requirements/runtime.txt ;;
+  "" | embedded) lock=requirements/embedded.txt ;;
+  server) lock=requirements/server.txt ;;
   test) lock=requirements/test.txt ;;
   *) echo "scripts/setup-python.sh: no lock file for extras '$extras'" >&2; exit 2 ;;
 esac

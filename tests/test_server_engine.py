@@ -3,6 +3,7 @@
 
 import time
 
+import httpx
 import orjson
 import pytest
 
@@ -15,7 +16,7 @@ from rumhouse.store.migrations import migrate
 from rumhouse.store.server import ServerAddress, ServerStore, parse_url
 from rumhouse.writer import Writer
 from support.clickhouse_http import ClickHouseHttp
-from support.server import RumhouseServer, free_port
+from support.server import CHROME_UA, RumhouseServer, free_port
 from test_beacon_end_to_end import full_beacon, new_pv
 
 
@@ -252,3 +253,50 @@ def test_real_server_refuses_the_sql_users_writes_and_reads_of_rumhouses_own_tab
         admin.command("DROP USER IF EXISTS rumhouse_sql")
         admin.command("DROP SETTINGS PROFILE IF EXISTS rumhouse_sql")
         admin.close()
+
+
+WITHOUT_CHDB = "import sys; sys.modules['chdb'] = None; from rumhouse.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def test_workers_of_a_server_run_without_chdb(tmp_path, clickhouse_http):
+    """An install without the [embedded] extra (requirements/server.txt, the Dockerfile): chDB cannot be
+    imported in the process, and a worker in front of a ClickHouse server serves and answers all the same."""
+    import subprocess
+    import sys
+
+    from support.server import REPO, server_env
+
+    port = free_port()
+    env = {**server_env(tmp_path / "data"), "RUMHOUSE_CLICKHOUSE_URL": clickhouse_http.url}
+    log = tmp_path / "worker.log"
+    with open(log, "wb") as out:
+        worker = subprocess.Popen([sys.executable, "-c", WITHOUT_CHDB, "serve", "--port", str(port)], env=env,
+                                  cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert worker.poll() is None, log.read_text()
+            try:
+                if client.get("/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert client.post("/beacon", content=orjson.dumps(full_beacon(new_pv())),
+                           headers={"content-type": "text/plain", "user-agent": CHROME_UA}).status_code == 204
+        answer = client.post("/api/v1/sql", content="SELECT count() FROM rumhouse.vitals",
+                             headers={"authorization": "Bearer test-admin-token-0123456789"})
+        assert answer.status_code == 200, answer.text
+        assert client.get("/rum.js", headers={"accept-encoding": "br"}).headers["content-encoding"] == "br"
+    finally:
+        client.close()
+        worker.terminate()
+        worker.wait(60)
+    # Without a server to reach, the missing engine is named, with the way to get it.
+    import subprocess as sp
+
+    embedded = sp.run([sys.executable, "-c", WITHOUT_CHDB, "migrate"], env=server_env(tmp_path / "data2"), cwd=REPO,
+                      capture_output=True, text=True, timeout=120)
+    assert embedded.returncode != 0 and "pip install 'rumhouse[embedded]'" in embedded.stderr

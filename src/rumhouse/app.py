@@ -22,6 +22,7 @@ import logging
 from pathlib import Path
 
 import anyio
+import brotli
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -68,7 +69,15 @@ def open_store(settings: Settings) -> Store:
         )
     if settings.cluster:
         raise StoreError("RUMHOUSE_CLUSTER needs a ClickHouse server: set RUMHOUSE_CLICKHOUSE_URL too")
-    from rumhouse.store.embedded import EmbeddedStore
+    try:
+        from rumhouse.store.embedded import EmbeddedStore
+    except ModuleNotFoundError as exc:
+        if exc.name != "chdb":
+            raise
+        raise StoreError(
+            "the embedded engine needs chDB, which this install has not: pip install 'rumhouse[embedded]' "
+            "(or bash scripts/setup-python.sh), or set RUMHOUSE_CLICKHOUSE_URL to use a ClickHouse server"
+        ) from None
 
     return EmbeddedStore(settings.data_dir)
 
@@ -186,13 +195,7 @@ class RumhouseApp(Starlette):
 def snippet_response_factory():
     """The snippet, with gzip and brotli versions made once at start-up."""
     source = SNIPPET.read_bytes()
-    variants = {"gzip": gzip.compress(source, 9)}
-    try:
-        import brotli
-
-        variants["br"] = brotli.compress(source, quality=11)
-    except ImportError:
-        pass
+    variants = {"gzip": gzip.compress(source, 9), "br": brotli.compress(source, quality=11)}
 
     async def rum_js(request: Request) -> Response:
         accepted = request.headers.get("accept-encoding", "")
