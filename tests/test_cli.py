@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -92,7 +93,7 @@ def test_sql_is_read_only_and_needs_the_admin_token(served):
     assert run(env, "sql", "SELECT count() FROM rumhouse.vitals").returncode == 0
 
     wrong = run(env, "sql", "--token", "not-the-token", "SELECT 1")
-    assert wrong.returncode == 1 and "unauthorized" in wrong.stderr
+    assert wrong.returncode == 1 and "refused the token: it is not valid there" in wrong.stderr
     bad = run(env, "sql", "SELEC 1")
     assert bad.returncode == 1 and "syntax_error" in bad.stderr
 
@@ -112,3 +113,65 @@ def test_sql_without_a_server_opens_the_folder_itself(tmp_path):
     files = list((REPO / "clickhouse").glob("[0-9][0-9][0-9][0-9]_*.sql"))
     [[applied]] = folder_sql(tmp_path / "data", ["SELECT count() AS n FROM rumhouse.schema_migrations"])
     assert applied["n"] == len(files) > 7
+
+
+def test_version():
+    result = run(dict(os.environ), "--version")
+    assert result.returncode == 0 and re.fullmatch(r"rumhouse \d+\.\d+\.\d+\S*\n", result.stdout), result
+
+
+def test_from_another_directory_without_a_token_the_cli_says_where_one_is(served, tmp_path):
+    env, _ = served
+    elsewhere = {k: v for k, v in env.items() if k != "RUMHOUSE_DATA_DIR"}
+    result = subprocess.run(rumhouse_command() + ["sql", "SELECT 1"], env=elsewhere, cwd=tmp_path / "..",
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "needs the admin token, and none was found: pass --token, set RUMHOUSE_ADMIN_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr and "Illegal header" not in result.stderr
+
+
+def test_delete_asks_first(served):
+    env, _ = served
+    assert run(env, "demo", "--page-views", "20", "--seed", "1").returncode == 0
+    counted = run(env, "sql", "--format", "csv", "SELECT count() FROM rumhouse.page_views WHERE site = 'demo'")
+    before = int(counted.stdout.split()[-1])
+    assert before > 0
+    # No terminal to ask on, no --yes: nothing happens.
+    refused = run(env, "delete", "--site", "demo")
+    assert refused.returncode == 1 and "add --yes" in refused.stderr
+    # On a terminal: the wrong answer deletes nothing, the site key deletes.
+    assert typed(env, "nope\n", "delete", "--site", "demo")[0] == 1
+    again = run(env, "sql", "--format", "csv", "SELECT count() FROM rumhouse.page_views WHERE site = 'demo'")
+    assert int(again.stdout.split()[-1]) == before
+    code, output = typed(env, "demo\n", "delete", "--site", "demo")
+    assert code == 0 and "deleted " in output
+    gone = run(env, "sql", "--format", "csv", "SELECT count() FROM rumhouse.page_views WHERE site = 'demo'")
+    assert int(gone.stdout.split()[-1]) == 0
+
+
+def typed(env, keys: str, *args) -> tuple[int, str]:
+    """Run the command on a pseudo-terminal, type `keys` at its prompt; its exit code and all it printed."""
+    import pty
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(rumhouse_command() + list(args), env=env, stdin=follower, stdout=follower,
+                               stderr=follower, close_fds=True)
+    os.close(follower)
+    output = b""
+    try:
+        deadline = time.monotonic() + 120
+        while b"to go on:" not in output and time.monotonic() < deadline:
+            output += os.read(leader, 1024)
+        os.write(leader, keys.encode())
+        while True:
+            try:
+                chunk = os.read(leader, 1024)
+            except OSError:  # the command ended and closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        code = process.wait(120)
+        os.close(leader)
+    return code, output.decode(errors="replace")

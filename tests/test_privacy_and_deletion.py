@@ -121,7 +121,7 @@ def test_rumhouse_delete_before_a_date_keeps_newer_rows(tmp_path):
         cutoff = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%d")
         env = {**os.environ, "RUMHOUSE_URL": server.url, "RUMHOUSE_ADMIN_TOKEN": ADMIN_TOKEN,
                "RUMHOUSE_DATA_DIR": str(server.data_dir)}
-        result = subprocess.run(["rumhouse", "delete", "--site", "demo", "--before", cutoff], env=env,
+        result = subprocess.run(["rumhouse", "delete", "--site", "demo", "--before", cutoff, "--yes"], env=env,
                                 capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith("deleted ")
@@ -133,7 +133,7 @@ def test_rumhouse_delete_before_a_date_keeps_newer_rows(tmp_path):
     finally:
         server.close()
     # No server running: the command opens the data folder itself.
-    result = subprocess.run(["rumhouse", "delete", "--site", "demo"], env=env, capture_output=True, text=True,
+    result = subprocess.run(["rumhouse", "delete", "--site", "demo", "--yes"], env=env, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stderr
     # page_views, vitals, resources: 2 each; errors, api_calls, measures, beacons: 6 each. The hourly

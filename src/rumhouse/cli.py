@@ -135,14 +135,41 @@ def _server_url(args: argparse.Namespace) -> str:
     return (args.url or os.environ.get("RUMHOUSE_URL") or DEFAULT_URL).rstrip("/")
 
 
+def _admin_token(args: argparse.Namespace, settings: Settings) -> str:
+    """--token, else $RUMHOUSE_ADMIN_TOKEN, else the token file of the data folder; '' when none is found."""
+    return args.token or settings.admin_token or read_admin_token(settings.data_dir)
+
+
+def _auth(token: str) -> dict[str, str]:
+    # No header at all without a token: the server then says what it wants (an empty `Bearer ` is not
+    # even a valid header value).
+    return {"authorization": f"Bearer {token}"} if token else {}
+
+
+def _refusal(response: httpx.Response, url: str, token: str, settings: Settings) -> str:
+    """What to tell the user when the server refused a call."""
+    if response.status_code == 401:
+        if not token:
+            return (f"rumhouse at {url} needs the admin token, and none was found: pass --token, set "
+                    f"RUMHOUSE_ADMIN_TOKEN, or run this where the data folder is (now {settings.data_dir})")
+        return f"rumhouse at {url} refused the token: it is not valid there (unknown, mistyped or revoked)"
+    try:
+        doc = response.json()
+        if isinstance(doc, dict) and doc.get("message"):
+            return f"{doc.get('error', response.status_code)}: {doc['message']}"
+    except ValueError:
+        pass
+    return response.text.strip() or f"HTTP {response.status_code}"
+
+
 def _call_server(args: argparse.Namespace, settings: Settings, method: str, path: str, local, **request):
     """Call the running server with the admin token; returns the 200 response's JSON, or an exit code.
 
     In embedded mode the server owns the data folder. When no server answers and the folder is here
     (and no --url was asked for), `local(store)` runs on the folder opened in this process instead."""
     url = _server_url(args)
-    token = args.token or settings.admin_token or read_admin_token(settings.data_dir)
-    headers = {"authorization": f"Bearer {token}", **request.pop("headers", {})}
+    token = _admin_token(args, settings)
+    headers = {**_auth(token), **request.pop("headers", {})}
     try:
         response = httpx.request(method, f"{url}{path}", headers=headers, timeout=600, **request)
     except httpx.ConnectError:
@@ -150,7 +177,7 @@ def _call_server(args: argparse.Namespace, settings: Settings, method: str, path
             return _fail(f"cannot reach rumhouse at {url}; is `rumhouse serve` running?")
         return _run_local(settings, local)
     if response.status_code != 200:
-        return _fail(response.text.strip() or f"HTTP {response.status_code}", 1)
+        return _fail(_refusal(response, url, token, settings), 1)
     return response.json()
 
 
@@ -199,6 +226,8 @@ def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
         before = parse_before(args.before)
     except ValueError:
         return _fail("--before is a date like 2026-01-31")
+    if not _confirm_delete(args):
+        return 1
     doc = _call_server(args, settings, "DELETE", f"/api/v1/admin/sites/{args.site}/data",
                        lambda store: {"deleted": delete_site_data(store, args.site, before)},
                        params={"before": args.before} if args.before else {})
@@ -215,9 +244,8 @@ def _print_deleted(site: str, deleted: dict[str, int]) -> None:
 
 
 def _admin_call(settings: Settings, args: argparse.Namespace, method: str, path: str, **kwargs) -> httpx.Response:
-    url = (args.url or os.environ.get("RUMHOUSE_URL") or DEFAULT_URL).rstrip("/")
-    token = args.token or settings.admin_token or read_admin_token(settings.data_dir)
-    return httpx.request(method, f"{url}{path}", headers={"authorization": f"Bearer {token}"}, timeout=30, **kwargs)
+    return httpx.request(method, f"{_server_url(args)}{path}", headers=_auth(_admin_token(args, settings)),
+                         timeout=30, **kwargs)
 
 
 def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
@@ -235,10 +263,7 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
             return _fail("cannot reach rumhouse; is `rumhouse serve` running?")
         return _token_local(args, settings)
     if response.status_code >= 400:
-        try:
-            return _fail(response.json().get("message", response.text), 1)
-        except ValueError:
-            return _fail(response.text.strip() or f"HTTP {response.status_code}", 1)
+        return _fail(_refusal(response, _server_url(args), _admin_token(args, settings), settings), 1)
     if args.action == "create":
         _print_new_token(response.json())
     elif args.action == "list":
@@ -358,14 +383,41 @@ def _budgets_local(store, args: argparse.Namespace, since: int) -> dict:
     return {"budgets": rows, "compared": False}
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rumhouse")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
+def _confirm_delete(args: argparse.Namespace) -> bool:
+    """--yes, or the user types the site key at the prompt; without a terminal to ask on, no."""
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        _fail("refusing to delete without confirmation: add --yes (nothing was deleted)")
+        return False
+    what = f"rows older than {args.before}" if args.before else "ALL data"
+    print(f"This deletes {what} of site {args.site!r}, for good.", file=sys.stderr)
+    answer = input(f"Type the site key ({args.site}) to go on: ").strip()
+    if answer != args.site:
+        _fail("not confirmed; nothing was deleted")
+        return False
+    return True
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rumhouse", description="Real User Monitoring on ClickHouse")
+    parser.add_argument("--version", action="version", version=f"rumhouse {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the beacon endpoint, API and dashboard")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface)")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
+                       help="least severe log messages shown (default info)")
     serve.add_argument("--workers", type=int, default=0,
                        help="worker processes, server engine only (default $RUMHOUSE_WORKERS or 1)")
     serve.add_argument("--access-log", action="store_true", help="log every request (off: one line per beacon is costly)")
@@ -374,11 +426,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="apply the schema migrations in clickhouse/")
 
-    sql = commands.add_parser("sql", help="run a read-only SQL query")
-    sql.add_argument("query")
+    sql = commands.add_parser("sql", help="run one SELECT over the public tables (docs/security.md)")
+    sql.add_argument("query", help="the SELECT, e.g. \"SELECT name, count() FROM rumhouse.vitals GROUP BY name\"")
     sql.add_argument("--url", help=f"rumhouse server (default $RUMHOUSE_URL or {DEFAULT_URL})")
     sql.add_argument("--token", help="admin token (default $RUMHOUSE_ADMIN_TOKEN or the data folder's)")
-    sql.add_argument("--format", default="table", choices=["table", "csv", "json"])
+    sql.add_argument("--format", default="table", choices=["table", "csv", "json"],
+                     help="table (default, for people), csv or json")
 
     token = commands.add_parser("token", help="create, list or revoke API tokens")
     token_actions = token.add_subparsers(dest="action", required=True)
@@ -388,22 +441,23 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", help="a note saying what the token is for")
     token_actions.add_parser("list", help="list tokens (ids, roles, sites; never the tokens)")
     revoke = token_actions.add_parser("revoke", help="revoke a token by its id")
-    revoke.add_argument("id")
+    revoke.add_argument("id", help="the token's id (the part after rh_, as `rumhouse token list` shows it)")
     for sub in token_actions.choices.values():
         sub.add_argument("--url", help=f"rumhouse server (default $RUMHOUSE_URL or {DEFAULT_URL})")
         sub.add_argument("--token", help="admin token (default $RUMHOUSE_ADMIN_TOKEN or the data folder's)")
 
     delete = commands.add_parser("delete", help="delete a site's data (all of it, or older than --before)")
-    delete.add_argument("--site", required=True)
+    delete.add_argument("--site", required=True, help="the site key whose data goes")
     delete.add_argument("--before", help="only rows older than this date (YYYY-MM-DD or an ISO date-time, UTC)")
     delete.add_argument("--url", help=f"rumhouse server (default $RUMHOUSE_URL or {DEFAULT_URL})")
     delete.add_argument("--token", help="admin token (default $RUMHOUSE_ADMIN_TOKEN or the data folder's)")
+    delete.add_argument("--yes", action="store_true", help="do not ask first (for scripts)")
 
     demo = commands.add_parser("demo", help="send realistic synthetic beacons")
     demo.add_argument("--url", help=f"rumhouse server (default $RUMHOUSE_URL or {DEFAULT_URL})")
-    demo.add_argument("--site", default="demo")
-    demo.add_argument("--page-views", type=int, default=500)
-    demo.add_argument("--seed", type=int, default=None)
+    demo.add_argument("--site", default="demo", help="site key to send for (default demo)")
+    demo.add_argument("--page-views", type=int, default=500, help="how many page views to make up (default 500)")
+    demo.add_argument("--seed", type=int, default=None, help="random seed, for the same data again")
     demo.add_argument("--origin", help="Origin header to send, for sites that restrict origins")
 
     budgets = commands.add_parser("budgets", help="performance budgets (the CI gate)")

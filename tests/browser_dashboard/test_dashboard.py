@@ -146,13 +146,16 @@ def test_dashboard(reading, demo_token, page, tmp_path):
     page.reload()
     wait_ready(page)
     page.click("#sign-out")
-    assert page.locator("#sign-in").is_visible()
+    assert page.locator("#sign-in").is_visible() and page.locator("#filters").is_hidden()
     assert page.evaluate("sessionStorage.length") == 0
     assert page.problems == []
 
 
 def test_a_wrong_token_is_refused(reading, page):
     page.goto(reading.url + "/")
+    # The sign-in screen shows the sign-in form only: not the filter bar, not the dashboard.
+    assert page.locator("#sign-in").is_visible()
+    assert page.locator("#filters").is_hidden() and page.locator("#dashboard").is_hidden()
     page.fill("#token", "rh_wrong_token")
     page.click("#sign-in button[type=submit]")
     page.wait_for_selector("#sign-in-error:not(:empty)")

@@ -18,9 +18,8 @@ def problem(status: int, error: str, message: str, headers: dict | None = None) 
     return JSONResponse({"error": error, "message": message}, status_code=status, headers=headers)
 
 
-def unauthorized() -> JSONResponse:
-    return problem(401, "unauthorized", "send Authorization: Bearer <token>",
-                   {"www-authenticate": 'Bearer realm="rumhouse"'})
+def unauthorized(message: str = "send Authorization: Bearer <token>") -> JSONResponse:
+    return problem(401, "unauthorized", message, {"www-authenticate": 'Bearer realm="rumhouse"'})
 
 
 def forbidden(message: str) -> JSONResponse:
@@ -46,7 +45,7 @@ class Access:
             return unauthorized()
         found = await anyio.to_thread.run_sync(self.tokens.authenticate, token)
         if found is None:
-            return unauthorized()
+            return unauthorized("the bearer token is not valid (unknown, malformed or revoked)")
         request.state.who = found  # for the audit log (audit.py)
         return found
 
