@@ -30,7 +30,6 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from rumhouse.alerts.api import alerting_routes
-from rumhouse.alerts.config import load_alerting
 from rumhouse.alerts.service import Alerting
 from rumhouse.api import api_routes
 from rumhouse.api.admin import delete_route
@@ -38,6 +37,7 @@ from rumhouse.api.sql import sql_route
 from rumhouse.api.audit import audit_route
 from rumhouse.audit import AuditLog, AuditMiddleware
 from rumhouse.auth import bearer, ensure_admin_token
+from rumhouse.config_file import load_config
 from rumhouse.http_front import FrontLimits
 from rumhouse.http_front import configure as configure_front
 from rumhouse.ingest.endpoint import BeaconEndpoint
@@ -47,7 +47,7 @@ from rumhouse.metrics import CONTENT_TYPE, Metrics
 from rumhouse.placement import ThreadPlacement
 from rumhouse.security_headers import SecurityHeaders
 from rumhouse.settings import Settings
-from rumhouse.sites import SiteRegistry, load_sites
+from rumhouse.sites import SiteRegistry
 from rumhouse.spool import Spool
 from rumhouse.store.base import Store, StoreError
 from rumhouse.store.migrations import migrate
@@ -108,7 +108,8 @@ class Runtime:
 
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
-        self.sites = SiteRegistry(load_sites(settings.config_file))
+        config = load_config(settings.config_file)  # the TOML file, read once
+        self.sites = SiteRegistry(config.sites)
         self.metrics = Metrics()
         self.pipeline = Pipeline(
             self.sites, query_allowlist=settings.query_allowlist, drop_bots=settings.drop_bots,
@@ -117,7 +118,8 @@ class Runtime:
         self.admin_token, self.admin_token_created = ensure_admin_token(settings.admin_token, settings.data_dir)
         self.store = store
         self.writer: Writer | None = None
-        self.alerting = Alerting(load_alerting(settings.config_file))  # budgets, alert rules, channels
+        self.alerting = Alerting(config.alerting, interval=settings.alert_interval,  # budgets, rules, channels
+                                 retry=settings.alert_retry)
         self.audit = AuditLog()
         self._spool_lock = None
 

@@ -372,12 +372,12 @@ def _budgets_local(store, args: argparse.Namespace, since: int) -> dict:
     """No server runs: judge the budgets on the data folder itself (no release comparison)."""
     from datetime import UTC, datetime
 
-    from rumhouse.alerts.config import load_alerting
+    from rumhouse.config_file import load_config
     from rumhouse.budgets.repository import BudgetRepository
     from rumhouse.budgets.status import budget_status
 
     settings = Settings.from_env()
-    repo = BudgetRepository(store, load_alerting(settings.config_file).budgets)
+    repo = BudgetRepository(store, load_config(settings.config_file).alerting.budgets)
     now = datetime.now(UTC)
     rows = [budget_status(store, repo, b, now=now, since=since, release=args.release) for b in repo.all(args.site)]
     return {"budgets": rows, "compared": False}

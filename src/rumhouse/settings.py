@@ -152,6 +152,10 @@ class Settings:
     max_connections: int = 10_000
     # Per-table retention overrides (RUMHOUSE_RETENTION_DAYS_<TABLE>), else retention_days.
     retention_overrides: tuple[tuple[str, int], ...] = ()
+    # Seconds between alert evaluations (0: this process does not evaluate), and before the first retry of a
+    # failed notification (it doubles each time).
+    alert_interval: float = 60.0
+    alert_retry: float = 5.0
     # People's SQL (/api/v1/sql, `rumhouse sql`): what one query may use, and how many run at once.
     sql_limits: SqlLimits = field(default_factory=SqlLimits)
 
@@ -205,5 +209,7 @@ class Settings:
             max_connections_per_client=_int(env, "RUMHOUSE_MAX_CONNECTIONS_PER_CLIENT", 256, 1, 1_000_000),
             max_connections=_int(env, "RUMHOUSE_MAX_CONNECTIONS", 10_000, 16, 1_000_000),
             retention_overrides=_retention_overrides(env),
+            alert_interval=_float(env, "RUMHOUSE_ALERT_INTERVAL", 60.0, 0, 86_400),
+            alert_retry=_float(env, "RUMHOUSE_ALERT_RETRY", 5.0, 0.01, 86_400),
             sql_limits=_sql_limits(env),
         )

@@ -1,6 +1,6 @@
 """Sites: the public keys that pages put in `data-site`, and the page origins allowed to use them.
 
-Sites are configuration as code, read from the TOML file named by `RUMHOUSE_CONFIG`:
+Sites are configuration as code, read from the TOML file named by `RUMHOUSE_CONFIG` (config_file.py):
 
     [[sites]]
     key = "demo"
@@ -13,9 +13,7 @@ Without a config file, one site `demo` that accepts any origin exists, so a firs
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # An origin is scheme://host[:port], without a path: what browsers put in the Origin header.
@@ -89,18 +87,6 @@ def parse_sites(document: dict) -> tuple[Site, ...]:
     if duplicate:
         raise ConfigError(f"site key {duplicate!r} is defined twice")
     return sites or DEFAULT_SITES
-
-
-def load_sites(path: Path | None) -> tuple[Site, ...]:
-    if path is None:
-        return DEFAULT_SITES
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"RUMHOUSE_CONFIG names {path}, which does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
-    return parse_sites(document)
 
 
 class SiteRegistry:

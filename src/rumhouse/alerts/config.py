@@ -1,4 +1,4 @@
-"""The alerting half of the TOML config (`RUMHOUSE_CONFIG`), next to `[[sites]]`:
+"""The alerting half of the TOML config (`RUMHOUSE_CONFIG`, read by config_file.py), next to `[[sites]]`:
 
     [[alerts]]
     name = "slow-lcp"
@@ -25,13 +25,10 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from rumhouse.budgets.model import NAME, Budget, number, parse_budgets, parse_duration
 from rumhouse.budgets.targets import SpecError, Target, parse_target
-from rumhouse.sites import ConfigError
 
 CHANNEL_TYPES = ("webhook", "slack", "email")
 
@@ -175,14 +172,3 @@ def parse_alerting(document: dict) -> AlertingConfig:
         if duplicate:
             raise SpecError(f"{kind} {duplicate!r} is defined twice")
     return AlertingConfig(budgets, parsed_rules, parsed_channels)
-
-
-def load_alerting(path: Path | None) -> AlertingConfig:
-    if path is None:
-        return AlertingConfig()
-    try:
-        return parse_alerting(tomllib.loads(path.read_text(encoding="utf-8")))
-    except FileNotFoundError:
-        raise ConfigError(f"RUMHOUSE_CONFIG names {path}, which does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from None

@@ -14,7 +14,6 @@ exactly one should evaluate, or every worker would notify (docs/alerts.md).
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -35,26 +34,18 @@ log = logging.getLogger("rumhouse.alerts")
 Observation = tuple[bool | None, float | None]  # breached (None: no verdict), value
 
 
-def env_seconds(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    try:
-        return float(raw) if raw else default
-    except ValueError:
-        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from None
-
-
 class Alerting:
     def __init__(self, config: AlertingConfig, *, store=None, journal=None, clock: Callable[[], float] = time.time,
-                 observe: Callable[[Rule, float], Observation] | None = None, interval: float | None = None,
-                 retry: float | None = None, senders=None) -> None:
+                 observe: Callable[[Rule, float], Observation] | None = None, interval: float = 60,
+                 retry: float = 5, senders=None) -> None:
         self.config = config
         self.store = store
         self.clock = clock
-        self.interval = interval if interval is not None else env_seconds("RUMHOUSE_ALERT_INTERVAL", 60)
+        self.interval = interval  # RUMHOUSE_ALERT_INTERVAL, read with the other settings (settings.py)
         self.journal = journal or MemoryJournal()
         self.observe = observe or self.observe_store
         self.notifier = Notifier({c.name: c for c in config.channels},
-                                 backoff=retry if retry is not None else env_seconds("RUMHOUSE_ALERT_RETRY", 5),
+                                 backoff=retry,
                                  senders=senders, on_change=self._save_delivery)
         self.rules = {r.name: r for r in config.rules}
         self.states: dict[str, RuleState] = {}

@@ -1,0 +1,150 @@
+"""The TOML config file (`RUMHOUSE_CONFIG`), read once: its shape decoded into msgspec structs that refuse
+any key they do not know, then each table checked by its own parser (sites.py, budgets/model.py,
+alerts/config.py).
+
+A misspelt key or table (`origin =`, `[[budget]]`) stops the start with a message that names the key, the
+table and the file, instead of being silently ignored. Values are typed loosely here (`Any`) on purpose:
+the parsers check them and say what a value must be, in the file's own terms.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from rumhouse.alerts.config import AlertingConfig, parse_alerting
+from rumhouse.budgets.targets import SpecError
+from rumhouse.sites import DEFAULT_SITES, ConfigError, Site, parse_sites
+
+UNSET: Any = msgspec.UNSET
+
+
+class _Table(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    pass
+
+
+class _Target(_Table):
+    metric: Any = UNSET
+    stat: Any = UNSET
+    path: Any = UNSET
+    endpoint: Any = UNSET
+    resource_type: Any = UNSET
+
+
+class SiteTable(_Table):
+    key: Any = UNSET
+    name: Any = UNSET
+    origins: Any = UNSET
+    rate_limit: Any = UNSET
+    burst: Any = UNSET
+
+
+class BudgetTable(_Target):
+    name: Any = UNSET
+    site: Any = UNSET
+    limit: Any = UNSET
+    min_samples: Any = UNSET
+    warn_at: Any = UNSET
+    window: Any = UNSET
+
+
+class AlertTable(_Target):
+    name: Any = UNSET
+    site: Any = UNSET
+    budget: Any = UNSET
+    above: Any = UNSET
+    window: Any = UNSET
+    hold: Any = msgspec.field(default=UNSET, name="for")
+    repeat: Any = UNSET
+    group: Any = UNSET
+    min_samples: Any = UNSET
+    channels: Any = UNSET
+
+
+class ChannelTable(_Table):
+    name: Any = UNSET
+    type: Any = UNSET
+    url: Any = UNSET
+    secret: Any = UNSET
+    secret_env: Any = UNSET
+    smtp_host: Any = UNSET
+    smtp_port: Any = UNSET
+    sender: Any = msgspec.field(default=UNSET, name="from")
+    to: Any = UNSET
+    username: Any = UNSET
+    password: Any = UNSET
+    password_env: Any = UNSET
+    starttls: Any = UNSET
+
+
+class ConfigDocument(_Table):
+    sites: list[SiteTable] = []
+    budgets: list[BudgetTable] = []
+    alerts: list[AlertTable] = []
+    channels: list[ChannelTable] = []
+
+
+TABLES = {"sites": SiteTable, "budgets": BudgetTable, "alerts": AlertTable, "channels": ChannelTable}
+
+
+@dataclass(frozen=True)
+class Config:
+    sites: tuple[Site, ...] = DEFAULT_SITES
+    alerting: AlertingConfig = AlertingConfig()
+
+
+def load_config(path: Path | None) -> Config:
+    """The config file's sites, budgets, alert rules and channels; defaults without a file."""
+    if path is None:
+        return Config()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"RUMHOUSE_CONFIG names {path}, which does not exist") from None
+    except OSError as exc:
+        raise ConfigError(f"RUMHOUSE_CONFIG names {path}, which cannot be read: {exc.strerror}") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return parse_config(document, str(path))
+
+
+def parse_config(document: dict, source: str = "the config") -> Config:
+    try:
+        decoded = msgspec.convert(document, ConfigDocument)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"{source}: {explain(str(exc))}") from None
+    # Back to plain tables, with only the keys the file has (UNSET fields are left out), for the parsers.
+    plain = msgspec.to_builtins(decoded)
+    try:
+        return Config(parse_sites(plain), parse_alerting(plain))
+    except (SpecError, ConfigError) as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+
+
+_UNKNOWN = re.compile(r"Object contains unknown field `(?P<key>[^`]*)`(?: - at `\$(?P<at>[^`]*)`)?")
+_AT = re.compile(r"^\.(?P<table>\w+)\[(?P<index>\d+)\]$")
+
+
+def explain(message: str) -> str:
+    """msgspec's message, in the file's terms: `unknown key 'origin' in [[sites]] number 1 (sites[0])`."""
+    found = _UNKNOWN.match(message)
+    if not found:
+        return message.replace("$.", "").replace("`$`", "the file")
+    key, at = found["key"], found["at"] or ""
+    if not at:
+        known = ", ".join(f"[[{name}]]" for name in TABLES)
+        return f"unknown table or key {key!r} at the top level (the tables are {known})"
+    place = _AT.match(at)
+    if place:
+        table, index = place["table"], int(place["index"])
+        fields = TABLES[table].__struct_encode_fields__
+        return (f"unknown key {key!r} in [[{table}]] number {index + 1} ({table}[{index}]); "
+                f"its keys are {', '.join(sorted(fields))}")
+    return f"unknown key {key!r} at {at.lstrip('.')}"
