@@ -175,3 +175,10 @@ def typed(env, keys: str, *args) -> tuple[int, str]:
         code = process.wait(120)
         os.close(leader)
     return code, output.decode(errors="replace")
+
+
+def test_serve_logs_with_time_level_and_logger(served):
+    _, log = served
+    lines = [line for line in log.read_text().splitlines() if " rumhouse: ready: " in line]
+    assert lines, log.read_text()
+    assert re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO rumhouse: ready: 1 site\(s\), embedded engine", lines[0])

@@ -252,6 +252,8 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         runtime.start()
+        log.info("ready: %d site(s), %s", len(runtime.sites.by_key),
+                 "ClickHouse server" if settings.clickhouse_url else f"embedded engine in {settings.data_dir}")
         app.beacon = beacon  # a new writer: the endpoint is built again, for it, at the first beacon
         # In the event loop's thread: `rumhouse serve` asks for this, never an app built in a test.
         placement = ThreadPlacement() if pin_event_loop else None

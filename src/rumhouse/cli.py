@@ -12,6 +12,7 @@ import httpx
 import orjson
 
 from rumhouse.auth import read_admin_token
+from rumhouse.logs import configure_logging
 from rumhouse.settings import Settings, SettingsError
 from rumhouse.sites import ConfigError
 from rumhouse.store.base import StoreError
@@ -476,6 +477,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # The server logs at its --log-level; the other commands say what went wrong themselves, and log
+    # only warnings (a store that retries, say).
+    configure_logging(args.log_level if args.command == "serve" else "warning")
     try:
         settings = Settings.from_env()
         handler = {"serve": cmd_serve, "migrate": cmd_migrate, "sql": cmd_sql, "delete": cmd_delete,
