@@ -49,10 +49,14 @@ def main() -> int:
             continue
         expected = spec["value"]
         # How much worse, as a share of the baseline: lower is worse for "higher", higher for "lower".
-        worse = (expected - current) / expected if spec["better"] == "higher" else (current - expected) / expected
+        worse = (
+            (expected - current) / expected if spec["better"] == "higher" else (current - expected) / expected
+        )
         verdict = "FAIL" if worse > FAIL else "WARN" if worse > WARN else "ok"
         failed |= verdict == "FAIL"
-        print(f"{name}: {current} vs baseline {expected} ({-worse:+.1%}, {spec['better']} is better): {verdict}")
+        print(
+            f"{name}: {current} vs baseline {expected} ({-worse:+.1%}, {spec['better']} is better): {verdict}"
+        )
     if args.update:
         args.baseline.write_text(json.dumps(baseline, indent=2) + "\n")
         print(f"baseline updated: {args.baseline}")

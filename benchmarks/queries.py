@@ -64,8 +64,14 @@ ROLLUPS = ROLLUP_TABLES + DAILY_TABLES
 
 PICK = "{arr}[cityHash64(number, {salt}) % length({arr}) + 1]"
 DIMS = {
-    "path": PICK.format(arr="['/', '/products', '/products/:id', '/cart', '/checkout', '/blog/:slug', '/search', '/account']", salt=1),
-    "browser": PICK.format(arr="['Chrome', 'Chrome', 'Chrome', 'Safari', 'Safari', 'Firefox', 'Edge', 'Samsung Internet']", salt=2),
+    "path": PICK.format(
+        arr="['/', '/products', '/products/:id', '/cart', '/checkout', '/blog/:slug', '/search', '/account']",
+        salt=1,
+    ),
+    "browser": PICK.format(
+        arr="['Chrome', 'Chrome', 'Chrome', 'Safari', 'Safari', 'Firefox', 'Edge', 'Samsung Internet']",
+        salt=2,
+    ),
     "os": PICK.format(arr="['Windows', 'Mac OS X', 'Android', 'iOS', 'Linux']", salt=3),
     "device_type": PICK.format(arr="['desktop', 'mobile', 'mobile', 'tablet']", salt=4),
     "country": PICK.format(arr="['US', 'DE', 'FR', 'GB', 'IN', 'BR', 'JP', 'CA', 'NL', '']", salt=5),
@@ -74,8 +80,11 @@ DIMS = {
 }
 # Random over the last 29 days (clear of the 30-day TTL of the raw tables), fixed by the row number.
 TIME = "fromUnixTimestamp64Milli(toInt64({end_ms:Int64} - cityHash64(number, 0) % 2505600000))"
-DIM_SELECT = (f"{TIME} AS time, 'demo' AS site, toString(number) AS page_view_id, 'www.example.com' AS host, "
-              + ", ".join(f"{expr} AS {col}" for col, expr in DIMS.items()) + ", 'navigate' AS navigation_type")
+DIM_SELECT = (
+    f"{TIME} AS time, 'demo' AS site, toString(number) AS page_view_id, 'www.example.com' AS host, "
+    + ", ".join(f"{expr} AS {col}" for col, expr in DIMS.items())
+    + ", 'navigate' AS navigation_type"
+)
 DIM_COLUMNS = "time, site, page_view_id, host, " + ", ".join(DIMS) + ", navigation_type"
 U = "(cityHash64(number, {salt}) % 100000 / 100000.0)"  # uniform [0, 1)
 
@@ -88,7 +97,9 @@ def lognormal(median: float, salt: int) -> str:
 INSERTS = {
     "page_views": (
         f"INSERT INTO rumhouse.page_views ({DIM_COLUMNS}, dns_ms, connect_ms, tls_ms, server_ms, download_ms,"
-        " render_ms, load_ms) SELECT " + DIM_SELECT + ", "
+        " render_ms, load_ms) SELECT "
+        + DIM_SELECT
+        + ", "
         + ", ".join(lognormal(m, 10 + 3 * i) for i, m in enumerate((15, 25, 30, 250, 40, 600, 2200)))
         + " FROM numbers({start:UInt64}, {count:UInt64})"
     ),
@@ -172,14 +183,21 @@ def measure(store: EmbeddedStore, runs: int, sources: tuple[str, ...] = ("raw", 
                     totals[source] += row[source]
                     totals[f"{source}_cpu"] += row[f"{source}_cpu"]
             results.append(row)
-        results.append({"range": range_name, "query": "dashboard (all panels)",
-                        **{key: total if key.split("_")[0] in sources else None for key, total in totals.items()}})
+        results.append(
+            {
+                "range": range_name,
+                "query": "dashboard (all panels)",
+                **{key: total if key.split("_")[0] in sources else None for key, total in totals.items()},
+            }
+        )
     return results
 
 
 def print_table(size: int, rows: list[dict], counts: dict) -> None:
     print(f"\n{size:,} page views ({', '.join(f'{t} {n:,}' for t, n in counts.items())} rows)")
-    print(f"{'window':>6}  {'query':<26} {'raw ms':>9} {'rollup ms':>10} {'speed-up':>9} {'rollup cpu ms':>14}")
+    print(
+        f"{'window':>6}  {'query':<26} {'raw ms':>9} {'rollup ms':>10} {'speed-up':>9} {'rollup cpu ms':>14}"
+    )
     for r in rows:
         raw, rollup = r["raw"], r["rollup"]
         speed = f"{raw / rollup:8.1f}x" if raw and rollup else "        -"
@@ -201,9 +219,18 @@ def dashboard_load(data_dir: Path, loads: int = 3) -> list[float]:
     times = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
+            )
             for _ in range(loads):
                 page = browser.new_page(viewport={"width": 1400, "height": 1800})
                 page.goto(server.url + "/")
@@ -225,10 +252,18 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", help="page-view counts, ascending")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per query (median is printed)")
     parser.add_argument("--data-dir", type=Path, help="data folder (default: a temporary one)")
-    parser.add_argument("--sources", nargs="+", choices=("raw", "rollup"), default=["raw", "rollup"],
-                        help="what to time (raw answers at 10M take minutes in all)")
-    parser.add_argument("--browser", action="store_true",
-                        help="at the largest size, time the dashboard's load in Chromium against a real server")
+    parser.add_argument(
+        "--sources",
+        nargs="+",
+        choices=("raw", "rollup"),
+        default=["raw", "rollup"],
+        help="what to time (raw answers at 10M take minutes in all)",
+    )
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="at the largest size, time the dashboard's load in Chromium against a real server",
+    )
     args = parser.parse_args()
     sizes = args.sizes or ([20_000, 100_000] if args.smoke else [1_000_000, 10_000_000])
     runs = 2 if args.smoke else args.runs
@@ -253,8 +288,10 @@ def main() -> int:
             else:
                 merge_rollups(store)
             done = size
-            counts = {t: store.query(f"SELECT count() FROM rumhouse.{t}").scalar()
-                      for t in ("page_views", "vitals", "vitals_hourly", "page_views_hourly")}
+            counts = {
+                t: store.query(f"SELECT count() FROM rumhouse.{t}").scalar()
+                for t in ("page_views", "vitals", "vitals_hourly", "page_views_hourly")
+            }
             assert counts["page_views"] == size, counts
             rows = measure(store, runs, tuple(args.sources))
             print_table(size, rows, counts)
@@ -262,8 +299,10 @@ def main() -> int:
         store.close()
         if args.browser:
             loads = dashboard_load(data_dir)
-            print(f"\ndashboard at / in Chromium, {done:,} page views, sign-in click to every panel drawn:"
-                  f" first {loads[0]:.2f} s, then {', '.join(f'{t:.2f} s' for t in loads[1:])}")
+            print(
+                f"\ndashboard at / in Chromium, {done:,} page views, sign-in click to every panel drawn:"
+                f" first {loads[0]:.2f} s, then {', '.join(f'{t:.2f} s' for t in loads[1:])}"
+            )
             report[-1]["dashboard_load_seconds"] = loads
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from support.server import CHROME_UA, RumhouseServer
 
-BEACON = (b'{"site":"demo","pv":"%s","url":"https://a.example/p","ev":[{"k":"vital","n":"LCP","v":1200}]}')
+BEACON = b'{"site":"demo","pv":"%s","url":"https://a.example/p","ev":[{"k":"vital","n":"LCP","v":1200}]}'
 
 
 def attacker_address(i: int, per_address: int) -> str:
@@ -43,7 +43,8 @@ async def hold_idle(port: int, i: int, per_address: int, until: float) -> int:
     while time.monotonic() < until:
         try:
             reader, writer = await asyncio.open_connection(
-                "127.0.0.1", port, local_addr=(attacker_address(i, per_address), 0))
+                "127.0.0.1", port, local_addr=(attacker_address(i, per_address), 0)
+            )
         except OSError:
             await asyncio.sleep(0.5)
             continue
@@ -61,7 +62,8 @@ async def drip_head(port: int, i: int, per_address: int, until: float) -> None:
     while time.monotonic() < until:
         try:
             reader, writer = await asyncio.open_connection(
-                "127.0.0.1", port, local_addr=(attacker_address(i, per_address), 0))
+                "127.0.0.1", port, local_addr=(attacker_address(i, per_address), 0)
+            )
             writer.write(b"POST /beacon HTTP/1.1\r\nHost: x\r\n")
             n = 0
             while time.monotonic() < until and not reader.at_eof():
@@ -91,8 +93,11 @@ async def well_behaved(port: int, until: float) -> dict:
                 client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10)
             started = time.perf_counter()
             try:
-                response = await client.post("/beacon", content=BEACON % (b"%016x" % n),
-                                             headers={"content-type": "text/plain", "user-agent": CHROME_UA})
+                response = await client.post(
+                    "/beacon",
+                    content=BEACON % (b"%016x" % n),
+                    headers={"content-type": "text/plain", "user-agent": CHROME_UA},
+                )
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             except httpx.HTTPError as exc:
                 statuses[type(exc).__name__] = statuses.get(type(exc).__name__, 0) + 1
@@ -108,9 +113,12 @@ async def well_behaved(port: int, until: float) -> dict:
         await client.aclose()
     latencies.sort()
     return {
-        "beacons": n, "statuses": statuses, "healthz": {str(s): health.count(s) for s in set(health)},
+        "beacons": n,
+        "statuses": statuses,
+        "healthz": {str(s): health.count(s) for s in set(health)},
         "p50_ms": round(statistics.median(latencies), 2),
-        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 2), "max_ms": round(latencies[-1], 2),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 2),
+        "max_ms": round(latencies[-1], 2),
     }
 
 
@@ -129,7 +137,9 @@ def main() -> int:
     parser.add_argument("--idle", type=int, default=5000)
     parser.add_argument("--slow", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--per-address", type=int, default=200, help="attacking connections per loopback address")
+    parser.add_argument(
+        "--per-address", type=int, default=200, help="attacking connections per loopback address"
+    )
     parser.add_argument("--smoke", action="store_true", help="1,000 idle + 100 slow for 8 s")
     args = parser.parse_args()
     if args.smoke:
@@ -138,15 +148,20 @@ def main() -> int:
         server = RumhouseServer(Path(tmp) / "data", RUMHOUSE_HEADER_TIMEOUT="5").start()
         try:
             good = asyncio.run(attack(server.port, args.idle, args.slow, args.seconds, args.per_address))
-            refused = {k[1][0][1]: v for k, v in server.metrics().items()
-                       if k[0] == "rumhouse_connections_refused_total"}
+            refused = {
+                k[1][0][1]: v
+                for k, v in server.metrics().items()
+                if k[0] == "rumhouse_connections_refused_total"
+            }
         finally:
             server.close()
     result = {"idle": args.idle, "slow": args.slow, "seconds": args.seconds, **good, "refused": refused}
-    print(f"slow clients: {args.idle} idle + {args.slow} slow-head connections for {args.seconds:g} s; "
-          f"a well-behaved client sent {good['beacons']} beacons: {good['statuses']}, "
-          f"p50 {good['p50_ms']} ms, p99 {good['p99_ms']} ms, max {good['max_ms']} ms; /healthz {good['healthz']}; "
-          f"the server closed: {refused}")
+    print(
+        f"slow clients: {args.idle} idle + {args.slow} slow-head connections for {args.seconds:g} s; "
+        f"a well-behaved client sent {good['beacons']} beacons: {good['statuses']}, "
+        f"p50 {good['p50_ms']} ms, p99 {good['p99_ms']} ms, max {good['max_ms']} ms; /healthz {good['healthz']}; "
+        f"the server closed: {refused}"
+    )
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)
     (out / "slow_clients.json").write_text(json.dumps(result, indent=2))

@@ -65,12 +65,17 @@ HEAD = (
     + "".join(f'<script src="/asset/script{i}.js" defer></script>' for i in range(3))
 )
 BODY = (
-    "<header><h1>A typical page</h1><nav>" + " ".join(f'<a href="#s{i}">Section {i}</a>' for i in range(8))
+    "<header><h1>A typical page</h1><nav>"
+    + " ".join(f'<a href="#s{i}">Section {i}</a>' for i in range(8))
     + "</nav></header><main>"
-    + "".join(f"<section id='s{i}'><h2>Section {i}</h2><p>" + "Lorem ipsum dolor sit amet. " * 20 + "</p></section>"
-              for i in range(8))
-    + "".join(f'<img class="card" src="/img/p.png?i={i}&w=120&h=80&noise=1" width="120" height="80">'
-              for i in range(12))
+    + "".join(
+        f"<section id='s{i}'><h2>Section {i}</h2><p>" + "Lorem ipsum dolor sit amet. " * 20 + "</p></section>"
+        for i in range(8)
+    )
+    + "".join(
+        f'<img class="card" src="/img/p.png?i={i}&w=120&h=80&noise=1" width="120" height="80">'
+        for i in range(12)
+    )
     + '<button id="buy">Buy</button></main>'
     "<script>addEventListener('load', function () {"
     " fetch('/api/products/123?delay=50').then(function (r) { return r.json() });"
@@ -84,10 +89,10 @@ BODY = (
 )
 
 
-
 def tagged(src: str, attrs: str = "") -> Page:
-    return Page(head=HEAD + f'<script src="{src}" {attrs} defer></script>', body=BODY, reference=False,
-                snippet=False)
+    return Page(
+        head=HEAD + f'<script src="{src}" {attrs} defer></script>', body=BODY, reference=False, snippet=False
+    )
 
 
 def median(values):
@@ -126,34 +131,47 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     pages: dict[str, Page] = {}
-    scripts = {"/rum.js": RUM_JS, "/control/empty.js": "/*" + "x" * (len(RUM_JS) - 4) + "*/",
-               "/control/unrun.js": "(function () {" + RUM_JS + "\n});", "/control/beacons.js": BEACONS_ONLY}
+    scripts = {
+        "/rum.js": RUM_JS,
+        "/control/empty.js": "/*" + "x" * (len(RUM_JS) - 4) + "*/",
+        "/control/unrun.js": "(function () {" + RUM_JS + "\n});",
+        "/control/beacons.js": BEACONS_ONLY,
+    }
     rum_attrs = 'data-site="demo" data-endpoint="{origin}/beacon" data-flush="1"'
     with Site(pages, "", scripts) as site, sync_playwright() as pw:
         attrs = rum_attrs.format(origin=site.origin)
         # (label, path, script URL, views in one context)
-        kinds = [("rum.js, first page view", "/with/", "/rum.js", 1),
-                 ("rum.js, third page view (cached)", "/with/", "/rum.js", 3)]
+        kinds = [
+            ("rum.js, first page view", "/with/", "/rum.js", 1),
+            ("rum.js, third page view (cached)", "/with/", "/rum.js", 3),
+        ]
         pages["/with/"] = tagged("/rum.js", attrs)
         pages["/without/"] = Page(head=HEAD, body=BODY, reference=False, snippet=False)
         if args.also:
             scripts["/also/rum.js"] = args.also.read_text()
             pages["/also/"] = tagged("/also/rum.js", attrs)
-            kinds += [(f"{args.also.name}, first page view", "/also/", "/also/rum.js", 1),
-                      (f"{args.also.name}, third page view (cached)", "/also/", "/also/rum.js", 3)]
+            kinds += [
+                (f"{args.also.name}, first page view", "/also/", "/also/rum.js", 1),
+                (f"{args.also.name}, third page view (cached)", "/also/", "/also/rum.js", 3),
+            ]
         if WEB_VITALS.exists():
             scripts["/wv/web-vitals.js"] = WEB_VITALS.read_text() + WEB_VITALS_INIT
             pages["/web-vitals/"] = tagged("/wv/web-vitals.js")
-            kinds += [("web-vitals 6, five metrics, first page view", "/web-vitals/", "/wv/web-vitals.js", 1),
-                      ("web-vitals 6, third page view (cached)", "/web-vitals/", "/wv/web-vitals.js", 3)]
+            kinds += [
+                ("web-vitals 6, five metrics, first page view", "/web-vitals/", "/wv/web-vitals.js", 1),
+                ("web-vitals 6, third page view (cached)", "/web-vitals/", "/wv/web-vitals.js", 3),
+            ]
         pages["/control/empty/"] = tagged("/control/empty.js")
         pages["/control/unrun/"] = tagged("/control/unrun.js")
         pages["/control/beacons/"] = tagged("/control/beacons.js")
-        kinds += [("control: a comment of rum.js's size", "/control/empty/", "/control/empty.js", 1),
-                  ("control: rum.js parsed, never run", "/control/unrun/", "/control/unrun.js", 1),
-                  ("control: two sendBeacon calls, nothing else", "/control/beacons/", "/control/beacons.js", 1)]
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                     ignore_default_args=["--disable-back-forward-cache"])
+        kinds += [
+            ("control: a comment of rum.js's size", "/control/empty/", "/control/empty.js", 1),
+            ("control: rum.js parsed, never run", "/control/unrun/", "/control/unrun.js", 1),
+            ("control: two sendBeacon calls, nothing else", "/control/beacons/", "/control/beacons.js", 1),
+        ]
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, ignore_default_args=["--disable-back-forward-cache"]
+        )
 
         # 1. Main-thread time, the kinds interleaved so that a change in the machine's load hits all alike.
         own: dict[str, list] = {label: [] for label, *_ in kinds}
@@ -186,22 +204,34 @@ def main() -> None:
         browser.close()
 
     code = RUM_JS.encode()
-    print(f"rum.js: {len(code)} B raw, {len(gzip.compress(code, 9))} B gzip, "
-          f"{len(brotli.compress(code, quality=11))} B brotli")
-    print(f"\n1. Main-thread time of one page view, ms: CPU (wall), median of {args.runs} (target for rum.js: < 1 ms)")
-    print(f"   {'':46s} {'evaluation':>15s} {'callbacks':>20s} {'called by page':>15s} {'total':>15s}  total min..max")
+    print(
+        f"rum.js: {len(code)} B raw, {len(gzip.compress(code, 9))} B gzip, "
+        f"{len(brotli.compress(code, quality=11))} B brotli"
+    )
+    print(
+        f"\n1. Main-thread time of one page view, ms: CPU (wall), median of {args.runs} (target for rum.js: < 1 ms)"
+    )
+    print(
+        f"   {'':46s} {'evaluation':>15s} {'callbacks':>20s} {'called by page':>15s} {'total':>15s}  total min..max"
+    )
     for label, runs in own.items():
         if not runs:
             print(f"   {label:46s} (did not run)")
             continue
         cpu = [r.cpu for r in runs]
-        print(f"   {label:46s} {median([r.eval_cpu for r in runs]):6.2f} ({median([r.eval_wall for r in runs]):6.2f})"
-              f" {median([r.callbacks_cpu for r in runs]):6.2f} ({median([r.callbacks_wall for r in runs]):6.2f})"
-              f" x{median([r.calls for r in runs]):<3.0f} {median([r.sampled_cpu for r in runs]):6.2f}"
-              f" ({median([r.sampled_wall for r in runs]):6.2f})"
-              f" {median(cpu):6.2f} ({median([r.wall for r in runs]):6.2f})  {min(cpu):.2f}..{max(cpu):.2f}")
+        print(
+            f"   {label:46s} {median([r.eval_cpu for r in runs]):6.2f} ({median([r.eval_wall for r in runs]):6.2f})"
+            f" {median([r.callbacks_cpu for r in runs]):6.2f} ({median([r.callbacks_wall for r in runs]):6.2f})"
+            f" x{median([r.calls for r in runs]):<3.0f} {median([r.sampled_cpu for r in runs]):6.2f}"
+            f" ({median([r.sampled_wall for r in runs]):6.2f})"
+            f" {median(cpu):6.2f} ({median([r.wall for r in runs]):6.2f})  {min(cpu):.2f}..{max(cpu):.2f}"
+        )
     print(f"\n2. The page's load, median of {args.runs} loads each, without -> with rum.js")
-    for key, label in (("load", "load event end"), ("fcp", "first contentful paint"), ("script_ms", "script time")):
+    for key, label in (
+        ("load", "load event end"),
+        ("fcp", "first contentful paint"),
+        ("script_ms", "script time"),
+    ):
         a = median([t[key] for t in loads["/without/"] if t[key] is not None])
         b = median([t[key] for t in loads["/with/"] if t[key] is not None])
         print(f"   {label:23s}: {a:7.1f} ms -> {b:7.1f} ms ({b - a:+.1f} ms)")

@@ -16,7 +16,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> int:
     code = (ROOT / "src" / "rumhouse" / "static" / "rum.js").read_bytes()
-    sizes = {"raw": len(code), "gzip": len(gzip.compress(code, 9)), "brotli": len(brotli.compress(code, quality=11))}
+    sizes = {
+        "raw": len(code),
+        "gzip": len(gzip.compress(code, 9)),
+        "brotli": len(brotli.compress(code, quality=11)),
+    }
     print(f"snippet: {sizes['raw']} B raw, {sizes['gzip']} B gzip, {sizes['brotli']} B brotli")
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)

@@ -15,8 +15,8 @@ A script's time is what the renderer's main thread spends on that script's behal
 Each event's CPU time of the main thread (`tdur`) is counted, and its wall time (`dur`) too: on a shared
 machine wall time also counts the time the thread waited for a core, CPU time does not. A sample stands for
 the wall time until the next one; its CPU time is estimated with the CPU share (`tdur / dur`) of the
-innermost traced event around it (the page's task that called the script). Not counted: work on other threads or processes (background parsing,
-the network).
+innermost traced event around it (the page's task that called the script). Not counted: work on other
+threads or processes (background parsing, the network).
 """
 
 from __future__ import annotations
@@ -94,8 +94,9 @@ def script_time(trace: bytes, url: str) -> ScriptTime | None:
     return out
 
 
-def _sampled_outside(events: list[dict], pid: int, tid: int, url: str,
-                     spans: list[tuple[float, float]]) -> tuple[float, float]:
+def _sampled_outside(
+    events: list[dict], pid: int, tid: int, url: str, spans: list[tuple[float, float]]
+) -> tuple[float, float]:
     """Microseconds (CPU, wall) of CPU-profile samples of the main thread with a frame of `url` on the
     stack, outside `spans`: code of the script that other JavaScript called."""
     profiles = {e["id"] for e in events if e["name"] == "Profile" and (e["pid"], e["tid"]) == (pid, tid)}
@@ -110,14 +111,17 @@ def _sampled_outside(events: list[dict], pid: int, tid: int, url: str,
         profile = d.get("cpuProfile") or {}
         for node in profile.get("nodes", []):
             nodes[node["id"]] = node
-        for sample, delta in zip(profile.get("samples", []), d.get("timeDeltas", [])):
+        for sample, delta in zip(profile.get("samples", []), d.get("timeDeltas", []), strict=False):
             t += delta
             samples.append((t, sample))
     samples.sort()
     if len(samples) < 2:
         return 0.0, 0.0
-    tasks = [e for e in events if e.get("ph") == "X" and (e["pid"], e["tid"]) == (pid, tid) and e.get("dur")
-             and "tdur" in e]
+    tasks = [
+        e
+        for e in events
+        if e.get("ph") == "X" and (e["pid"], e["tid"]) == (pid, tid) and e.get("dur") and "tdur" in e
+    ]
 
     def cpu_share(ts: float) -> float:
         around = [e for e in tasks if e["ts"] <= ts < e["ts"] + e["dur"]]
@@ -132,7 +136,8 @@ def _sampled_outside(events: list[dict], pid: int, tid: int, url: str,
         if node_id not in memo:
             node = nodes.get(node_id)
             memo[node_id] = bool(node) and (
-                node["callFrame"].get("url") == url or in_script(node.get("parent", -1)))
+                node["callFrame"].get("url") == url or in_script(node.get("parent", -1))
+            )
         return memo[node_id]
 
     def forwarded(node_id: int) -> bool:

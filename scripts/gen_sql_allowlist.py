@@ -15,19 +15,62 @@ import chdb
 
 # Whole categories that compute on values only.
 CATEGORIES = {
-    "Aggregate Functions", "Type Conversion", "Dates and Times", "Arrays", "String", "String Search",
-    "String Splitting", "String Replacement", "JSON", "Mathematical", "Arithmetic", "Rounding", "Map",
-    "Comparison", "Logical", "Conditional", "Null", "Tuple", "Encoding", "UUID", "Bit", "Hash", "URL",
-    "IP Address", "Random Number", "Distance", "Financial",
+    "Aggregate Functions",
+    "Type Conversion",
+    "Dates and Times",
+    "Arrays",
+    "String",
+    "String Search",
+    "String Splitting",
+    "String Replacement",
+    "JSON",
+    "Mathematical",
+    "Arithmetic",
+    "Rounding",
+    "Map",
+    "Comparison",
+    "Logical",
+    "Conditional",
+    "Null",
+    "Tuple",
+    "Encoding",
+    "UUID",
+    "Bit",
+    "Hash",
+    "URL",
+    "IP Address",
+    "Random Number",
+    "Distance",
+    "Financial",
 }
 # From the category "Other", what computes on values only (no settings, files, hosts, sleeps, errors).
 OTHER = {
-    "bar", "countDigits", "finalizeAggregation", "formatReadableDecimalSize", "formatReadableQuantity",
-    "formatReadableSize", "formatReadableTimeDelta", "identity", "ignore", "initializeAggregation",
-    "isConstant", "isDecimalOverflow", "materialize", "neighbor", "parseISO8601Duration",
-    "parseReadableSize", "parseReadableSizeOrNull", "parseReadableSizeOrZero", "parseTimeDelta",
-    "runningAccumulate", "runningDifference", "runningDifferenceStartingWithFirstValue", "toColumnTypeName",
-    "toTypeName", "transform", "visibleWidth",
+    "bar",
+    "countDigits",
+    "finalizeAggregation",
+    "formatReadableDecimalSize",
+    "formatReadableQuantity",
+    "formatReadableSize",
+    "formatReadableTimeDelta",
+    "identity",
+    "ignore",
+    "initializeAggregation",
+    "isConstant",
+    "isDecimalOverflow",
+    "materialize",
+    "neighbor",
+    "parseISO8601Duration",
+    "parseReadableSize",
+    "parseReadableSizeOrNull",
+    "parseReadableSizeOrZero",
+    "parseTimeDelta",
+    "runningAccumulate",
+    "runningDifference",
+    "runningDifferenceStartingWithFirstValue",
+    "toColumnTypeName",
+    "toTypeName",
+    "transform",
+    "visibleWidth",
 }
 # From the category "Internal", what the parser itself writes for plain SQL (CASE x WHEN, x::T).
 INTERNAL = {"caseWithExpression", "_CAST"}
@@ -40,14 +83,16 @@ DENIED = {"chdb", "aggThrow", "formatRow", "formatRowNoNewline"}
 def main(out: Path) -> None:
     conn = chdb.connect(tempfile.mkdtemp(prefix="rumhouse-allowlist-"))
     rows = conn.query(
-        "SELECT name, categories, is_aggregate, case_insensitive, alias_to FROM system.functions", "JSONCompact"
+        "SELECT name, categories, is_aggregate, case_insensitive, alias_to FROM system.functions",
+        "JSONCompact",
     )
     import orjson
 
     data = orjson.loads(rows.bytes())["data"]
     canonical = {row[0]: row for row in data if not row[4]}
     allowed = {
-        name for name, (_, category, *_rest) in canonical.items()
+        name
+        for name, (_, category, *_rest) in canonical.items()
         if (category in CATEGORIES or name in OTHER or name in INTERNAL) and name not in DENIED
     }
     for name, _category, _agg, _ci, alias_to in data:  # aliases of allowed functions (median -> quantile)
@@ -84,4 +129,8 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent.parent / "src/rumhouse/usersql/functions.py")
+    main(
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else Path(__file__).parent.parent / "src/rumhouse/usersql/functions.py"
+    )

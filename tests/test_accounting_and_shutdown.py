@@ -11,14 +11,30 @@ from support.server import RumhouseServer
 
 
 def random_beacon(rng: random.Random, pv: str, seq: int, metrics: list[str]) -> dict:
-    events = [{"k": "vital", "n": name, "v": round(rng.uniform(0, 0.5 if name == "CLS" else 4000), 3)}
-              for name in metrics]
-    events += [{"k": "api", "m": "GET", "u": f"https://a.example/api/{rng.randint(1, 99)}", "s": 200, "d": rng.uniform(1, 900)}
-               for _ in range(rng.randint(0, 3))]
+    events = [
+        {"k": "vital", "n": name, "v": round(rng.uniform(0, 0.5 if name == "CLS" else 4000), 3)}
+        for name in metrics
+    ]
+    events += [
+        {
+            "k": "api",
+            "m": "GET",
+            "u": f"https://a.example/api/{rng.randint(1, 99)}",
+            "s": 200,
+            "d": rng.uniform(1, 900),
+        }
+        for _ in range(rng.randint(0, 3))
+    ]
     events += [{"k": "error", "m": f"boom {rng.randint(1, 3)}"} for _ in range(rng.randint(0, 1))]
     events += [{"k": "res", "t": t, "h": "a.example", "n": rng.randint(1, 9)} for t in ("script", "img")]
     events += [{"k": "measure", "n": "m", "v": rng.uniform(-5, 5)} for _ in range(rng.randint(0, 2))]
-    body = {"site": "demo", "pv": pv, "seq": seq, "url": f"https://a.example/p/{rng.randint(1, 5)}", "ev": events}
+    body = {
+        "site": "demo",
+        "pv": pv,
+        "seq": seq,
+        "url": f"https://a.example/p/{rng.randint(1, 5)}",
+        "ev": events,
+    }
     if seq == 0:
         body["nav"] = {"dns": rng.uniform(0, 50), "load": rng.uniform(100, 5000)}
     return body
@@ -79,7 +95,9 @@ def test_accepted_equals_inserted_plus_dropped_under_mixed_load(tmp_path):
 
 def test_sigterm_flushes_buffered_events_and_a_restart_keeps_them(tmp_path):
     # A flush interval far longer than the test: the events are still in memory at SIGTERM.
-    server = RumhouseServer(tmp_path / "data", RUMHOUSE_FLUSH_INTERVAL="60", RUMHOUSE_FLUSH_ROWS="1000000").start()
+    server = RumhouseServer(
+        tmp_path / "data", RUMHOUSE_FLUSH_INTERVAL="60", RUMHOUSE_FLUSH_ROWS="1000000"
+    ).start()
     rng = random.Random(11)
     sent = 0
     pvs = []

@@ -24,13 +24,20 @@ class Clock:
 def build(rules_toml: str, pattern, *, channels=("rec",)):
     """An Alerting whose observation of every rule at time t is pattern(rule, t - T0) (True: breached),
     and whose channels record what they are sent."""
-    hooks = "".join(f'[[channels]]\nname = "{c}"\ntype = "webhook"\nurl = "http://127.0.0.1:9/"\n' for c in channels)
+    hooks = "".join(
+        f'[[channels]]\nname = "{c}"\ntype = "webhook"\nurl = "http://127.0.0.1:9/"\n' for c in channels
+    )
     config = parse_alerting(tomllib.loads(rules_toml + hooks))
     sent = []
     clock = Clock()
-    alerting = Alerting(config, clock=clock, interval=MINUTE, retry=5,
-                        observe=lambda rule, now: (pattern(rule, now - T0), 1.0),
-                        senders={"webhook": lambda channel, doc: sent.append((channel.name, doc))})
+    alerting = Alerting(
+        config,
+        clock=clock,
+        interval=MINUTE,
+        retry=5,
+        observe=lambda rule, now: (pattern(rule, now - T0), 1.0),
+        senders={"webhook": lambda channel, doc: sent.append((channel.name, doc))},
+    )
     return alerting, clock, sent
 
 
@@ -102,13 +109,19 @@ def test_flapping_with_no_hold_notifies_once_per_state_change():
 
 
 def test_a_group_changing_together_sends_one_notification():
-    rules = "".join(rule(f"r{i}", hold="0s", extra='group = "checkout"') for i in range(3)) + rule("alone", hold="0s")
+    rules = "".join(rule(f"r{i}", hold="0s", extra='group = "checkout"') for i in range(3)) + rule(
+        "alone", hold="0s"
+    )
     alerting, clock, sent = build(rules, lambda r, t: t < 30 * MINUTE)
     run(alerting, clock, HOUR)
     firing = [doc for _, doc in sent if doc["kind"] == "firing"]
     resolved = [doc for _, doc in sent if doc["kind"] == "resolved"]
     assert sorted(d["group"] for d in firing) == ["alone", "checkout"]
-    assert sorted(a["rule"] for a in next(d for d in firing if d["group"] == "checkout")["alerts"]) == ["r0", "r1", "r2"]
+    assert sorted(a["rule"] for a in next(d for d in firing if d["group"] == "checkout")["alerts"]) == [
+        "r0",
+        "r1",
+        "r2",
+    ]
     assert len(resolved) == 2 and len(sent) == 4
 
 

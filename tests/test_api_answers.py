@@ -15,8 +15,15 @@ import pytest
 from support.reading_data import THRESHOLDS, quantile
 
 LEVELS = {"p50": 0.5, "p75": 0.75, "p95": 0.95, "p99": 0.99}
-COLUMN = {"path": "path", "browser": "browser", "os": "os", "device": "device_type", "country": "country",
-          "connection": "connection_type", "release": "release"}
+COLUMN = {
+    "path": "path",
+    "browser": "browser",
+    "os": "os",
+    "device": "device_type",
+    "country": "country",
+    "connection": "connection_type",
+    "release": "release",
+}
 
 
 def close(a, b, rel=1e-9):
@@ -32,8 +39,11 @@ def window(doc) -> tuple[datetime, datetime]:
 
 def select(rows, doc, site="demo", **dims):
     start, end = window(doc)
-    return [r for r in rows if r["site"] == site and start <= r["time"] < end
-            and all(r[COLUMN[k]] == v for k, v in dims.items())]
+    return [
+        r
+        for r in rows
+        if r["site"] == site and start <= r["time"] < end and all(r[COLUMN[k]] == v for k, v in dims.items())
+    ]
 
 
 def check_stats(got: dict, values: list[float], metric: str | None = None):
@@ -57,10 +67,17 @@ def test_windows_are_the_documented_ones(reading, demo_token):
     assert end - start == timedelta(hours=1) and abs(end - now) < timedelta(minutes=1)
 
 
-@pytest.mark.parametrize("filters", [
-    {}, {"browser": "Chrome"}, {"device": "mobile", "country": "DE"}, {"range": "7d", "path": "/checkout"},
-    {"range": "1h"}, {"release": "v2", "connection": ""},
-])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"browser": "Chrome"},
+        {"device": "mobile", "country": "DE"},
+        {"range": "7d", "path": "/checkout"},
+        {"range": "1h"},
+        {"release": "v2", "connection": ""},
+    ],
+)
 def test_vitals_summary(reading, demo_token, dataset, filters):
     doc = reading.api("/vitals/summary", demo_token, source="raw", **filters)
     dims = {k: v for k, v in filters.items() if k != "range"}
@@ -85,16 +102,27 @@ def _rating(metric, p75):
 def test_custom_window_from_to(reading, demo_token, dataset):
     start = dataset.now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=10)
     end = start + timedelta(hours=5, minutes=30)
-    doc = reading.api("/vitals/summary", demo_token, source="raw", **{"from": start.isoformat(),
-                                                                      "to": str(int(end.timestamp() * 1000))})
+    doc = reading.api(
+        "/vitals/summary",
+        demo_token,
+        source="raw",
+        **{"from": start.isoformat(), "to": str(int(end.timestamp() * 1000))},
+    )
     assert window(doc) == (start, end)
     lcp = [r["value"] for r in select(dataset.table("vitals"), doc) if r["name"] == "LCP"]
     check_stats(next(r for r in doc["rows"] if r["metric"] == "LCP"), lcp, "LCP")
 
 
 def test_timeseries(reading, demo_token, dataset):
-    doc = reading.api("/vitals/timeseries", demo_token, source="raw", metric="LCP", percentile=95, bucket=3600,
-                      browser="Safari")
+    doc = reading.api(
+        "/vitals/timeseries",
+        demo_token,
+        source="raw",
+        metric="LCP",
+        percentile=95,
+        bucket=3600,
+        browser="Safari",
+    )
     buckets = defaultdict(list)
     for r in select(dataset.table("vitals"), doc, browser="Safari"):
         if r["name"] == "LCP":
@@ -119,10 +147,16 @@ def test_timeseries_of_every_metric_in_5_minute_buckets(reading, demo_token, dat
         assert got[key]["samples"] == len(values) and close(got[key]["value"], quantile(values, 0.75))
 
 
-@pytest.mark.parametrize(("by", "metric", "filters"), [
-    ("device", "LCP", {}), ("browser", "INP", {"country": "US"}), ("country", "CLS", {}),
-    ("connection", "TTFB", {}), ("release", "FCP", {"range": "7d"}),
-])
+@pytest.mark.parametrize(
+    ("by", "metric", "filters"),
+    [
+        ("device", "LCP", {}),
+        ("browser", "INP", {"country": "US"}),
+        ("country", "CLS", {}),
+        ("connection", "TTFB", {}),
+        ("release", "FCP", {"range": "7d"}),
+    ],
+)
 def test_split_by_one_dimension(reading, demo_token, dataset, by, metric, filters):
     doc = reading.api("/vitals/split", demo_token, source="raw", by=by, metric=metric, **filters)
     dims = {k: v for k, v in filters.items() if k != "range"}
@@ -133,7 +167,9 @@ def test_split_by_one_dimension(reading, demo_token, dataset, by, metric, filter
     assert {row["value"] for row in doc["rows"]} == set(groups)
     for row in doc["rows"]:
         check_stats(row, groups[row["value"]], metric)
-    assert [row["samples"] for row in doc["rows"]] == sorted((row["samples"] for row in doc["rows"]), reverse=True)
+    assert [row["samples"] for row in doc["rows"]] == sorted(
+        (row["samples"] for row in doc["rows"]), reverse=True
+    )
 
 
 def test_pages_by_impact(reading, demo_token, dataset):
@@ -151,7 +187,7 @@ def test_pages_by_impact(reading, demo_token, dataset):
         expected.append((path, views[path] * excess))
     expected.sort(key=lambda e: -e[1])
     assert [row["path"] for row in doc["rows"]] == [p for p, _ in expected]
-    for row, (path, impact) in zip(doc["rows"], expected):
+    for row, (path, impact) in zip(doc["rows"], expected, strict=True):
         assert close(row["impact"], impact) and row["page_views"] == views[path]
         check_stats(row, lcp[path], "LCP")
 
@@ -203,7 +239,11 @@ def test_api_calls(reading, demo_token, dataset, filters):
     for key, rows in groups.items():
         row = got[key]
         failed = sum(1 for r in rows if r["status"] == 0 or r["status"] >= 400)
-        assert row["calls"] == len(rows) and row["failed"] == failed and close(row["error_rate"], failed / len(rows))
+        assert (
+            row["calls"] == len(rows)
+            and row["failed"] == failed
+            and close(row["error_rate"], failed / len(rows))
+        )
         assert row["page_views"] == len({r["page_view_id"] for r in rows})
         check_stats(row, [r["duration_ms"] for r in rows])
 
@@ -231,8 +271,11 @@ def test_compare_two_releases(reading, demo_token, dataset):
     assert doc["mode"] == "releases"
     for row in doc["rows"]:
         for side, release in (("a", "v1"), ("b", "v2")):
-            values = [r["value"] for r in select(dataset.table("vitals"), doc, release=release)
-                      if r["name"] == row["metric"]]
+            values = [
+                r["value"]
+                for r in select(dataset.table("vitals"), doc, release=release)
+                if r["name"] == row["metric"]
+            ]
             assert row[f"{side}_samples"] == len(values)
             assert close(row[f"{side}_p75"], quantile(values, 0.75))
         assert close(row["p75_change"], row["b_p75"] - row["a_p75"])
@@ -244,15 +287,27 @@ def test_compare_with_the_previous_window(reading, demo_token, dataset):
     b_start, b_end = window(doc)
     assert a_end == b_start and a_end - a_start == b_end - b_start
     lcp = next(row for row in doc["rows"] if row["metric"] == "LCP")
-    before = [r["value"] for r in dataset.table("vitals")
-              if r["site"] == "demo" and r["name"] == "LCP" and a_start <= r["time"] < a_end]
+    before = [
+        r["value"]
+        for r in dataset.table("vitals")
+        if r["site"] == "demo" and r["name"] == "LCP" and a_start <= r["time"] < a_end
+    ]
     assert lcp["a_samples"] == len(before) > 0
     assert close(lcp["a_p75"], quantile(before, 0.75))
 
 
-ROUTES = [("/vitals/summary", {}), ("/vitals/timeseries", {}), ("/vitals/split", {"by": "os"}), ("/pages", {}),
-          ("/navigation", {"by": "path"}), ("/errors", {}), ("/api-calls", {}), ("/resources", {}),
-          ("/vitals/compare", {}), ("/sites", {})]
+ROUTES = [
+    ("/vitals/summary", {}),
+    ("/vitals/timeseries", {}),
+    ("/vitals/split", {"by": "os"}),
+    ("/pages", {}),
+    ("/navigation", {"by": "path"}),
+    ("/errors", {}),
+    ("/api-calls", {}),
+    ("/resources", {}),
+    ("/vitals/compare", {}),
+    ("/sites", {}),
+]
 
 
 @pytest.mark.parametrize(("path", "params"), ROUTES)
@@ -262,8 +317,8 @@ def test_csv_export_has_the_json_rows(reading, demo_token, path, params):
     parsed = list(csv.reader(io.StringIO(text)))
     assert parsed[0] == doc["columns"]
     assert len(parsed) - 1 == len(doc["rows"]) > 0
-    for line, row in zip(parsed[1:], doc["rows"]):
-        for cell, column in zip(line, doc["columns"]):
+    for line, row in zip(parsed[1:], doc["rows"], strict=True):
+        for cell, column in zip(line, doc["columns"], strict=True):
             value = row[column]
             if value is None:
                 assert cell == ""
@@ -273,14 +328,25 @@ def test_csv_export_has_the_json_rows(reading, demo_token, path, params):
                 assert cell == str(value)
 
 
-@pytest.mark.parametrize("params", [
-    {"range": "2d"}, {"from": "yesterday", "to": "now"}, {"from": "2026-01-02"}, {"metric": "XYZ"},
-    {"format": "xml"}, {"source": "rollup", "browser": "Chrome", "device": "mobile"}, {"source": "magic"},
-    {"from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"range": "2d"},
+        {"from": "yesterday", "to": "now"},
+        {"from": "2026-01-02"},
+        {"metric": "XYZ"},
+        {"format": "xml"},
+        {"source": "rollup", "browser": "Chrome", "device": "mobile"},
+        {"source": "magic"},
+        {"from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
+    ],
+)
 def test_bad_parameters_are_400_with_a_reason(reading, demo_token, params):
-    response = reading.client.get("/api/v1/vitals/split", params={"by": "browser", **params},
-                                  headers={"authorization": f"Bearer {demo_token}"})
+    response = reading.client.get(
+        "/api/v1/vitals/split",
+        params={"by": "browser", **params},
+        headers={"authorization": f"Bearer {demo_token}"},
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "bad_request" and response.json()["message"]
 
@@ -302,14 +368,18 @@ def test_parallel_requests_get_their_own_answers(reading, demo_token, shop_token
 
     expected = {
         (token, browser): reading.api("/vitals/summary", token, browser=browser)["rows"]
-        for token in (demo_token, shop_token) for browser in ("Chrome", "Safari", "Firefox")
+        for token in (demo_token, shop_token)
+        for browser in ("Chrome", "Safari", "Firefox")
     }
 
     def ask(key):
         token, browser = key
         with httpx.Client(base_url=reading.url, timeout=30) as client:
-            response = client.get("/api/v1/vitals/summary", params={"browser": browser},
-                                  headers={"authorization": f"Bearer {token}"})
+            response = client.get(
+                "/api/v1/vitals/summary",
+                params={"browser": browser},
+                headers={"authorization": f"Bearer {token}"},
+            )
         return key, response.status_code, response.json().get("rows")
 
     with ThreadPoolExecutor(12) as pool:
@@ -320,16 +390,31 @@ def test_parallel_requests_get_their_own_answers(reading, demo_token, shop_token
 
 def test_compare_two_given_periods(reading, demo_token, dataset):
     hour = dataset.now.replace(minute=0, second=0, microsecond=0)
-    periods = {"a_from": hour - timedelta(hours=150), "a_to": hour - timedelta(hours=30),
-               "b_from": hour - timedelta(hours=20), "b_to": hour}
-    doc = reading.api("/vitals/compare", demo_token, source="raw", device="desktop",
-                      **{k: v.isoformat() for k, v in periods.items()})
+    periods = {
+        "a_from": hour - timedelta(hours=150),
+        "a_to": hour - timedelta(hours=30),
+        "b_from": hour - timedelta(hours=20),
+        "b_to": hour,
+    }
+    doc = reading.api(
+        "/vitals/compare",
+        demo_token,
+        source="raw",
+        device="desktop",
+        **{k: v.isoformat() for k, v in periods.items()},
+    )
     assert doc["mode"] == "periods"
     for row in doc["rows"]:
         for side in ("a", "b"):
             start, end = periods[f"{side}_from"], periods[f"{side}_to"]
-            values = [r["value"] for r in dataset.table("vitals") if r["site"] == "demo" and r["name"] == row["metric"]
-                      and r["device_type"] == "desktop" and start <= r["time"] < end]
+            values = [
+                r["value"]
+                for r in dataset.table("vitals")
+                if r["site"] == "demo"
+                and r["name"] == row["metric"]
+                and r["device_type"] == "desktop"
+                and start <= r["time"] < end
+            ]
             assert row[f"{side}_samples"] == len(values) > 0
             for p in (50, 75, 95, 99):
                 assert close(row[f"{side}_p{p}"], quantile(values, p / 100))

@@ -49,8 +49,9 @@ def test_every_route_is_either_api_or_known_public():
 def call(server, method, path, token=None, **params):
     headers = {"authorization": f"Bearer {token}"} if token else {}
     body = b"SELECT 1" if path.endswith("/sql") else b'{"role": "viewer", "sites": ["demo"]}'
-    return server.client.request(method, path, params=params, headers=headers,
-                                 content=body if method == "POST" else None)
+    return server.client.request(
+        method, path, params=params, headers=headers, content=body if method == "POST" else None
+    )
 
 
 @pytest.mark.parametrize(("method", "path"), API)
@@ -104,11 +105,31 @@ def test_admin_scoped_to_a_site_cannot_run_sql_or_manage_tokens(reading):
 def test_openapi_describes_every_api_route(reading, demo_token):
     doc = reading.client.get("/api/v1/openapi.json", headers={"authorization": f"Bearer {demo_token}"}).json()
     assert doc["openapi"].startswith("3.1")
-    described = {(m.upper(), p.replace("{id}", "abc123").replace("{site}", "demo"))
-                 for p, ops in doc["paths"].items() for m in ops}
+    described = {
+        (m.upper(), p.replace("{id}", "abc123").replace("{site}", "demo"))
+        for p, ops in doc["paths"].items()
+        for m in ops
+    }
     assert described == set(API)
     for path, ops in doc["paths"].items():
-        if "get" in ops and path not in SITELESS and "/tokens" not in path and not path.startswith(NOT_TABLES):
+        if (
+            "get" in ops
+            and path not in SITELESS
+            and "/tokens" not in path
+            and not path.startswith(NOT_TABLES)
+        ):
             names = {p["name"] for p in ops["get"]["parameters"]}
-            assert {"site", "range", "from", "to", "path", "browser", "os", "device", "country", "connection",
-                    "release", "format"} <= names, path
+            assert {
+                "site",
+                "range",
+                "from",
+                "to",
+                "path",
+                "browser",
+                "os",
+                "device",
+                "country",
+                "connection",
+                "release",
+                "format",
+            } <= names, path

@@ -34,36 +34,95 @@ CASES = [
     ("wrong-type", orjson.dumps(beacon(seq="first")), {}, 400, "invalid", "$.seq"),
     ("wrong-event-kind", orjson.dumps(beacon(ev=[{"k": "nope"}])), {}, 400, "invalid", "$.ev[0]"),
     ("missing-field", orjson.dumps({"site": "demo", "url": "https://a.example/"}), {}, 400, "invalid", "pv"),
-    ("nan", orjson.dumps(beacon()).replace(b'"ev":[]', b'"ev":[{"k":"vital","n":"LCP","v":NaN}]'), {}, 400,
-     "bad_json", "malformed"),
-    ("infinity", orjson.dumps(beacon()).replace(b'"ev":[]', b'"ev":[{"k":"vital","n":"LCP","v":1e400}]'), {}, 400,
-     "invalid", "$.ev[0].v"),
+    (
+        "nan",
+        orjson.dumps(beacon()).replace(b'"ev":[]', b'"ev":[{"k":"vital","n":"LCP","v":NaN}]'),
+        {},
+        400,
+        "bad_json",
+        "malformed",
+    ),
+    (
+        "infinity",
+        orjson.dumps(beacon()).replace(b'"ev":[]', b'"ev":[{"k":"vital","n":"LCP","v":1e400}]'),
+        {},
+        400,
+        "invalid",
+        "$.ev[0].v",
+    ),
     ("negative", orjson.dumps(beacon(ev=[vital(-5)])), {}, 400, "invalid", "$.ev[0].v"),
     ("huge", orjson.dumps(beacon(ev=[vital(1e15)])), {}, 400, "invalid", "$.ev[0].v"),
     ("huge-cls", orjson.dumps(beacon(ev=[vital(150, "CLS")])), {}, 400, "invalid", "$.ev[0].v"),
-    ("huge-count", orjson.dumps(beacon(ev=[{"k": "res", "t": "img", "n": 10**12}])), {}, 400, "invalid", "$.ev[0].n"),
+    (
+        "huge-count",
+        orjson.dumps(beacon(ev=[{"k": "res", "t": "img", "n": 10**12}])),
+        {},
+        400,
+        "invalid",
+        "$.ev[0].n",
+    ),
     ("1001-events", orjson.dumps(beacon(ev=[{"k": "res", "t": "img"}] * 1001)), {}, 400, "invalid", "$.ev"),
     ("10000-events", orjson.dumps(beacon(ev=[vital(1)] * 10_000)), {}, 413, "too_large", "65536"),
-    ("long-string", orjson.dumps(beacon(ev=[{"k": "error", "m": "x" * 5000}])), {}, 400, "invalid", "$.ev[0].m"),
-    ("100kb-string", orjson.dumps(beacon(url="https://a.example/" + "x" * 100_000)), {}, 413, "too_large", ""),
+    (
+        "long-string",
+        orjson.dumps(beacon(ev=[{"k": "error", "m": "x" * 5000}])),
+        {},
+        400,
+        "invalid",
+        "$.ev[0].m",
+    ),
+    (
+        "100kb-string",
+        orjson.dumps(beacon(url="https://a.example/" + "x" * 100_000)),
+        {},
+        413,
+        "too_large",
+        "",
+    ),
     ("1mb-body", orjson.dumps(beacon(rel="x" * 1_000_000)), {}, 413, "too_large", ""),
-    ("not-utf8", orjson.dumps(beacon(rel="ZZZZ")).replace(b"ZZZZ", b"\xff\xfe\xfa\xfb"), {}, 400, "bad_encoding", ""),
+    (
+        "not-utf8",
+        orjson.dumps(beacon(rel="ZZZZ")).replace(b"ZZZZ", b"\xff\xfe\xfa\xfb"),
+        {},
+        400,
+        "bad_encoding",
+        "",
+    ),
     # Deeper than msgspec recurses, inside a field the beacon format does not know (so only skipped).
-    ("deeply-nested-unknown-field",
-     orjson.dumps(beacon(zz="NEST")).replace(b'"NEST"', b"[" * 20_000 + b"]" * 20_000), {}, 400,
-     "bad_json", "nested too deeply"),
+    (
+        "deeply-nested-unknown-field",
+        orjson.dumps(beacon(zz="NEST")).replace(b'"NEST"', b"[" * 20_000 + b"]" * 20_000),
+        {},
+        400,
+        "bad_json",
+        "nested too deeply",
+    ),
     ("bad-page-view-id", orjson.dumps(beacon(pv="<script>alert(1)</script>")), {}, 400, "invalid", "$.pv"),
     ("future-version", orjson.dumps(beacon(v=2)), {}, 400, "invalid", "$.v"),
     ("unknown-site", orjson.dumps(beacon(site="nope")), {}, 401, "unknown_site", "nope"),
-    ("disallowed-origin", orjson.dumps(beacon(site="shop")), {"origin": "https://evil.example"}, 403,
-     "origin_not_allowed", "evil.example"),
+    (
+        "disallowed-origin",
+        orjson.dumps(beacon(site="shop")),
+        {"origin": "https://evil.example"},
+        403,
+        "origin_not_allowed",
+        "evil.example",
+    ),
     ("no-origin-for-restricted-site", orjson.dumps(beacon(site="shop")), {}, 403, "origin_not_allowed", ""),
-    ("unsupported-media-type", orjson.dumps(beacon()), {"content_type": "application/x-www-form-urlencoded"}, 415,
-     "unsupported_media_type", ""),
+    (
+        "unsupported-media-type",
+        orjson.dumps(beacon()),
+        {"content_type": "application/x-www-form-urlencoded"},
+        415,
+        "unsupported_media_type",
+        "",
+    ),
 ]
 
 
-@pytest.mark.parametrize("body, post_args, status, reason, mention", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    "body, post_args, status, reason, mention", [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_bad_input_is_refused_counted_and_not_stored(server, body, post_args, status, reason, mention):
     rows_before = total_rows(server)
     dropped_before = server.metric("rumhouse_beacons_dropped_total", reason=reason)
@@ -89,13 +148,20 @@ def test_oversized_chunked_body_is_cut_off(server):
     assert server.metric("rumhouse_beacons_dropped_total", reason="too_large") == dropped_before + 1
 
 
-@pytest.mark.parametrize("user_agent, fields", [
-    ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", {}),
-    ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36", {}),
-    ("curl/8.5.0", {}),
-    ("", {}),
-    (CHROME_UA, {"wd": True}),  # navigator.webdriver: the page is driven by automation
-], ids=["googlebot", "headless-chrome", "curl", "no-user-agent", "webdriver"])
+@pytest.mark.parametrize(
+    "user_agent, fields",
+    [
+        ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", {}),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36",
+            {},
+        ),
+        ("curl/8.5.0", {}),
+        ("", {}),
+        (CHROME_UA, {"wd": True}),  # navigator.webdriver: the page is driven by automation
+    ],
+    ids=["googlebot", "headless-chrome", "curl", "no-user-agent", "webdriver"],
+)
 def test_bots_get_204_but_nothing_is_stored(server, user_agent, fields):
     rows_before = total_rows(server)
     dropped_before = server.metric("rumhouse_beacons_dropped_total", reason="bot")
@@ -112,10 +178,12 @@ def test_other_methods_are_refused(server):
 
 def test_no_input_gives_a_5xx(server):
     """A sweep of mangled beacons: every answer is 204 or 4xx, and the server stays healthy."""
-    good = orjson.dumps(beacon(nav={"dns": 1}, ev=[vital(1), {"k": "api", "m": "GET", "u": "https://x/", "s": 200, "d": 1}]))
+    good = orjson.dumps(
+        beacon(nav={"dns": 1}, ev=[vital(1), {"k": "api", "m": "GET", "u": "https://x/", "s": 200, "d": 1}])
+    )
     statuses = set()
     for cut in range(0, len(good), 3):
-        for mangled in (good[:cut], good[:cut] + b"\x00" + good[cut:], good[:cut] + b"}" + good[cut + 1:]):
+        for mangled in (good[:cut], good[:cut] + b"\x00" + good[cut:], good[:cut] + b"}" + good[cut + 1 :]):
             statuses.add(server.post(mangled).status_code)
     assert statuses <= {204, 400, 401, 403, 413, 415}
     assert all(s < 500 for s in statuses)

@@ -29,17 +29,31 @@ def app(tmp_path):
 
 
 def beacon(pv: str, lcp: float = 1200.0) -> bytes:
-    return json.dumps({"site": "demo", "pv": pv, "url": "https://demo.example/a",
-                       "ev": [{"k": "vital", "n": "LCP", "v": lcp}, {"k": "vital", "n": "FCP", "v": 300}]}).encode()
+    return json.dumps(
+        {
+            "site": "demo",
+            "pv": pv,
+            "url": "https://demo.example/a",
+            "ev": [{"k": "vital", "n": "LCP", "v": lcp}, {"k": "vital", "n": "FCP", "v": 300}],
+        }
+    ).encode()
 
 
 def post_together(app, bodies: list[bytes]) -> list[httpx.Response]:
     async def main():
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=("127.0.0.1", 4000))
         async with httpx.AsyncClient(transport=transport, base_url="http://rumhouse") as client:
-            return await asyncio.gather(*(
-                client.post("/beacon", content=body, headers={"content-type": "text/plain", "user-agent": CHROME_UA})
-                for body in bodies))
+            return await asyncio.gather(
+                *(
+                    client.post(
+                        "/beacon",
+                        content=body,
+                        headers={"content-type": "text/plain", "user-agent": CHROME_UA},
+                    )
+                    for body in bodies
+                )
+            )
+
     # A thread of its own: other tests' Playwright keeps an event loop running in this one.
     with ThreadPoolExecutor(1) as thread:
         return thread.submit(asyncio.run, main()).result()
@@ -62,8 +76,11 @@ def stored_page_views(app) -> list[str]:
 
 def test_beacons_handled_together_get_their_own_answers_and_counts(app):
     bodies = [beacon(f"good{n:05d}") for n in range(20)]
-    bodies += [b"{not json", beacon("cls00001").replace(b'"LCP", "v": 1200.0', b'"CLS", "v": 500.0'),
-               json.dumps({"site": "nosuchsite", "pv": "unknown01", "url": "https://x.example/"}).encode()]
+    bodies += [
+        b"{not json",
+        beacon("cls00001").replace(b'"LCP", "v": 1200.0', b'"CLS", "v": 500.0'),
+        json.dumps({"site": "nosuchsite", "pv": "unknown01", "url": "https://x.example/"}).encode(),
+    ]
     bodies.append(beacon("good00003"))  # a repeat of a page view's metrics: taken, its vitals dropped
     answers = post_together(app, bodies)
 

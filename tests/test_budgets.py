@@ -51,8 +51,9 @@ def test_every_budget_state_matches_an_independent_computation(budget_server, bu
 def test_status_of_one_release(budget_server, budget_data):
     got = status(budget_server, "rel", release="v3")["rel-lcp"]
     b = next(b for b in CONFIGURED if b["name"] == "rel-lcp")
-    value, samples = expected_value(budget_data, b, datetime.fromisoformat(got["from"]),
-                                    datetime.fromisoformat(got["to"]), release="v3")
+    value, samples = expected_value(
+        budget_data, b, datetime.fromisoformat(got["from"]), datetime.fromisoformat(got["to"]), release="v3"
+    )
     assert samples == 1500 and got["samples"] == samples and close(got["value"], value)
 
 
@@ -77,14 +78,19 @@ def test_create_read_update_delete(budget_server, budget_data):
     assert made.status_code == 201, made.text
     assert made.json()["source"] == "api"
     assert c.post("/api/v1/budgets", json=body, headers=ADMIN).status_code == 409
-    assert c.post("/api/v1/budgets", json={**body, "name": "x", "metric": "nope"}, headers=ADMIN).status_code == 400
+    assert (
+        c.post("/api/v1/budgets", json={**body, "name": "x", "metric": "nope"}, headers=ADMIN).status_code
+        == 400
+    )
     assert c.get("/api/v1/budgets/crud-lcp", headers=ADMIN).json()["limit"] == 100
     assert status(budget_server, "budget")["crud-lcp"]["state"] == "breached"
     updated = c.put("/api/v1/budgets/crud-lcp", json={**body, "limit": 1e6}, headers=ADMIN)
     assert updated.status_code == 200 and updated.json()["limit"] == 1e6
     assert status(budget_server, "budget")["crud-lcp"]["state"] == "within"
     # Budgets in the config file are code: the API does not change them.
-    assert c.put("/api/v1/budgets/lcp-tight", json={**body, "site": "budget"}, headers=ADMIN).status_code == 409
+    assert (
+        c.put("/api/v1/budgets/lcp-tight", json={**body, "site": "budget"}, headers=ADMIN).status_code == 409
+    )
     assert c.delete("/api/v1/budgets/lcp-tight", headers=ADMIN).status_code == 409
     assert c.delete("/api/v1/budgets/crud-lcp", headers=ADMIN).status_code == 204
     assert c.get("/api/v1/budgets/crud-lcp", headers=ADMIN).status_code == 404
@@ -96,16 +102,22 @@ def test_overrides_apply_until_they_expire(budget_server):
     assert status(budget_server, "budget")["lcp-tight"]["state"] == "breached"
     no_reason = c.post("/api/v1/budgets/lcp-tight/overrides", json={"expires_in": "1h"}, headers=ADMIN)
     assert no_reason.status_code == 400
-    waived = c.post("/api/v1/budgets/lcp-tight/overrides",
-                    json={"justification": "hero image swap, fix in next sprint", "expires_in": "10s"}, headers=ADMIN)
+    waived = c.post(
+        "/api/v1/budgets/lcp-tight/overrides",
+        json={"justification": "hero image swap, fix in next sprint", "expires_in": "10s"},
+        headers=ADMIN,
+    )
     assert waived.status_code == 201, waived.text
     expires = datetime.fromisoformat(waived.json()["expires_at"])
     row = status(budget_server, "budget")["lcp-tight"]
     assert row["state"] == "overridden" and "hero image swap" in row["reason"]
     assert row["override"]["justification"] == "hero image swap, fix in next sprint"
     # A temporary limit on another budget: judged against it (and its 80% line) until the expiry.
-    raised = c.post("/api/v1/budgets/api-p95/overrides",
-                    json={"justification": "backend migration", "expires_in": "10s", "limit": 10_000}, headers=ADMIN)
+    raised = c.post(
+        "/api/v1/budgets/api-p95/overrides",
+        json={"justification": "backend migration", "expires_in": "10s", "limit": 10_000},
+        headers=ADMIN,
+    )
     assert raised.status_code == 201
     expires = max(expires, datetime.fromisoformat(raised.json()["expires_at"]))
     row = status(budget_server, "budget")["api-p95"]
@@ -117,14 +129,16 @@ def test_overrides_apply_until_they_expire(budget_server):
     rows = status(budget_server, "budget")
     assert rows["lcp-tight"]["state"] == "breached" and rows["lcp-tight"]["override"] is None
     assert rows["api-p95"]["state"] == "breached" and rows["api-p95"]["limit"] == 500
-    assert [o["active"] for o in c.get("/api/v1/budgets/lcp-tight/overrides", headers=ADMIN).json()["overrides"]] \
-        == [False]
+    assert [
+        o["active"] for o in c.get("/api/v1/budgets/lcp-tight/overrides", headers=ADMIN).json()["overrides"]
+    ] == [False]
 
 
 def test_ending_an_override_early(budget_server):
     c = budget_server.client
-    made = c.post("/api/v1/budgets/js-errors/overrides", json={"justification": "x", "expires_in": "1h"},
-                  headers=ADMIN).json()
+    made = c.post(
+        "/api/v1/budgets/js-errors/overrides", json={"justification": "x", "expires_in": "1h"}, headers=ADMIN
+    ).json()
     assert status(budget_server, "budget")["js-errors"]["state"] == "overridden"
     assert c.delete(f"/api/v1/budgets/js-errors/overrides/{made['id']}", headers=ADMIN).status_code == 204
     assert status(budget_server, "budget")["js-errors"]["state"] == "breached"
@@ -132,8 +146,9 @@ def test_ending_an_override_early(budget_server):
 
 @pytest.mark.parametrize(("range_", "period", "seconds"), [("24h", "hour", 3600), ("7d", "day", 86400)])
 def test_compliance_report_per_period(budget_server, budget_data, range_, period, seconds):
-    doc = budget_server.client.get("/api/v1/budgets/report", params={"site": "budget", "range": range_,
-                                                                     "period": period}, headers=ADMIN).json()
+    doc = budget_server.client.get(
+        "/api/v1/budgets/report", params={"site": "budget", "range": range_, "period": period}, headers=ADMIN
+    ).json()
     start, end = datetime.fromisoformat(doc["filters"]["from"]), datetime.fromisoformat(doc["filters"]["to"])
     by_name = {r["budget"]: r for r in doc["budgets"]}
     for name in ("lcp-warn", "api-errors", "js-errors"):
@@ -162,17 +177,23 @@ def test_another_sites_items_answer_exactly_like_missing_ones(budget_server):
     calm_admin = {"authorization": f"Bearer {budget_server.token('admin', 'calm')}"}
     override = {"justification": "x", "expires_in": "1h"}
     routes = [
-        ("GET", "/api/v1/budgets/{}", None), ("PUT", "/api/v1/budgets/{}", {"limit": 1}),
-        ("DELETE", "/api/v1/budgets/{}", None), ("GET", "/api/v1/budgets/{}/overrides", None),
-        ("POST", "/api/v1/budgets/{}/overrides", override), ("DELETE", "/api/v1/budgets/{}/overrides/abc", None),
-        ("POST", "/api/v1/alerts/{}/ack", None), ("POST", "/api/v1/alerts/{}/resolve", None),
+        ("GET", "/api/v1/budgets/{}", None),
+        ("PUT", "/api/v1/budgets/{}", {"limit": 1}),
+        ("DELETE", "/api/v1/budgets/{}", None),
+        ("GET", "/api/v1/budgets/{}/overrides", None),
+        ("POST", "/api/v1/budgets/{}/overrides", override),
+        ("DELETE", "/api/v1/budgets/{}/overrides/abc", None),
+        ("POST", "/api/v1/alerts/{}/ack", None),
+        ("POST", "/api/v1/alerts/{}/resolve", None),
     ]
     for method, path, body in routes:
         name = "api-slow" if "alerts" in path else "lcp-warn"  # both of site `budget`
         theirs = c.request(method, path.format(name), json=body, headers=calm_admin)
         nowhere = c.request(method, path.format("no-such-name"), json=body, headers=calm_admin)
         assert theirs.status_code == nowhere.status_code == 404, (method, path, theirs.text)
-        assert theirs.json()["message"].replace(name, "X") == nowhere.json()["message"].replace("no-such-name", "X")
+        assert theirs.json()["message"].replace(name, "X") == nowhere.json()["message"].replace(
+            "no-such-name", "X"
+        )
     # The budget is untouched, and the site's own admin still reaches it.
     own = {"authorization": f"Bearer {budget_server.token('admin', 'budget')}"}
     assert c.get("/api/v1/budgets/lcp-warn", headers=own).status_code == 200

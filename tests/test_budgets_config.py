@@ -37,23 +37,57 @@ secret = "hush-123"
     assert channel.secret == "hush-123" and "hush-123" not in repr(channel)  # secrets stay out of logs
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('[[budgets]]\nname = "b"\nsite = "s"\nmetric = "LCPX"\nlimit = 1', "budgets[0].metric must be one of"),
-    ('[[budgets]]\nname = "b"\nsite = "s"\nmetric = "LCP"\nlimit = -1', "budgets[0].limit must be a number"),
-    ('[[budgets]]\nname = "b"\nsite = "s"\nmetric = "error_rate"\nlimit = 2', "budgets[0].limit must be a number from 0 to 1"),
-    ('[[budgets]]\nname = "b"\nsite = "s"\nmetric = "LCP"\nstat = "p42"\nlimit = 1', "budgets[0].stat must be one of"),
-    ('[[budgets]]\nname = "b"\nsite = "s"\nmetric = "LCP"\nendpoint = "/api/*"\nlimit = 1', "endpoint applies to"),
-    ('[[budgets]]\nname = "b"\nsite = "s"\nmetric = "LCP"\nlimit = 1\nwindow = "1 day"', "budgets[0].window must be a duration"),
-    ('[[budgets]]\nname = "b"\nsite = "s"\nmetric = "LCP"\nlimit = 1\n[[budgets]]\nname = "b"\nsite = "s"\nmetric = "LCP"\nlimit = 2',
-     "budget 'b' is defined twice"),
-    ('[[alerts]]\nname = "a"\nbudget = "nope"', "alerts[0].budget names no budget"),
-    ('[[alerts]]\nname = "a"\nsite = "s"\nmetric = "LCP"\nabove = 1\nchannels = ["x"]', "unknown channels: x"),
-    ('[[channels]]\nname = "c"\ntype = "pager"', "channels[0].type must be one of"),
-    ('[[channels]]\nname = "c"\ntype = "webhook"\nurl = "ftp://x"', "channels[0].url must be an http(s) URL"),
-    ('[[channels]]\nname = "c"\ntype = "email"\nto = ["nobody"]', "channels[0].to must be a list of e-mail"),
-    ('[[channels]]\nname = "c"\ntype = "webhook"\nurl = "https://x"\nsecret_env = "RUMHOUSE_TEST_UNSET_SECRET"',
-     "RUMHOUSE_TEST_UNSET_SECRET, which is not set"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[[budgets]]\nname = "b"\nsite = "s"\nmetric = "LCPX"\nlimit = 1',
+            "budgets[0].metric must be one of",
+        ),
+        (
+            '[[budgets]]\nname = "b"\nsite = "s"\nmetric = "LCP"\nlimit = -1',
+            "budgets[0].limit must be a number",
+        ),
+        (
+            '[[budgets]]\nname = "b"\nsite = "s"\nmetric = "error_rate"\nlimit = 2',
+            "budgets[0].limit must be a number from 0 to 1",
+        ),
+        (
+            '[[budgets]]\nname = "b"\nsite = "s"\nmetric = "LCP"\nstat = "p42"\nlimit = 1',
+            "budgets[0].stat must be one of",
+        ),
+        (
+            '[[budgets]]\nname = "b"\nsite = "s"\nmetric = "LCP"\nendpoint = "/api/*"\nlimit = 1',
+            "endpoint applies to",
+        ),
+        (
+            '[[budgets]]\nname = "b"\nsite = "s"\nmetric = "LCP"\nlimit = 1\nwindow = "1 day"',
+            "budgets[0].window must be a duration",
+        ),
+        (
+            '[[budgets]]\nname = "b"\nsite = "s"\nmetric = "LCP"\nlimit = 1\n[[budgets]]\nname = "b"\nsite = "s"\nmetric = "LCP"\nlimit = 2',
+            "budget 'b' is defined twice",
+        ),
+        ('[[alerts]]\nname = "a"\nbudget = "nope"', "alerts[0].budget names no budget"),
+        (
+            '[[alerts]]\nname = "a"\nsite = "s"\nmetric = "LCP"\nabove = 1\nchannels = ["x"]',
+            "unknown channels: x",
+        ),
+        ('[[channels]]\nname = "c"\ntype = "pager"', "channels[0].type must be one of"),
+        (
+            '[[channels]]\nname = "c"\ntype = "webhook"\nurl = "ftp://x"',
+            "channels[0].url must be an http(s) URL",
+        ),
+        (
+            '[[channels]]\nname = "c"\ntype = "email"\nto = ["nobody"]',
+            "channels[0].to must be a list of e-mail",
+        ),
+        (
+            '[[channels]]\nname = "c"\ntype = "webhook"\nurl = "https://x"\nsecret_env = "RUMHOUSE_TEST_UNSET_SECRET"',
+            "RUMHOUSE_TEST_UNSET_SECRET, which is not set",
+        ),
+    ],
+)
 def test_bad_definitions_name_the_field(text, message):
     with pytest.raises(SpecError) as caught:
         parse(text)

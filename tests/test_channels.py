@@ -18,10 +18,23 @@ from support.receivers import HttpReceiver, SmtpReceiver
 from support.server import ADMIN_TOKEN
 
 ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
-DOC = {"kind": "firing", "group": "g", "sent_at": "2026-01-01T00:00:00+00:00",
-       "alerts": [{"rule": "slow-lcp", "site": "shop", "state": "firing", "description": "p75 LCP > 4000",
-                   "value": 4321.5, "since": "2026-01-01T00:00:00+00:00", "acknowledged_by": None,
-                   "resolved_by": None}]}
+DOC = {
+    "kind": "firing",
+    "group": "g",
+    "sent_at": "2026-01-01T00:00:00+00:00",
+    "alerts": [
+        {
+            "rule": "slow-lcp",
+            "site": "shop",
+            "state": "firing",
+            "description": "p75 LCP > 4000",
+            "value": 4321.5,
+            "since": "2026-01-01T00:00:00+00:00",
+            "acknowledged_by": None,
+            "resolved_by": None,
+        }
+    ],
+}
 
 
 @pytest.fixture
@@ -45,7 +58,9 @@ def one_delivery(channel, doc=DOC, now=0.0, **options) -> Notifier:
 
 
 def test_webhook_is_signed_json(http):
-    channel = parse_channel({"name": "hook", "type": "webhook", "url": f"{http.url}/hook", "secret": "k3y"}, "c")
+    channel = parse_channel(
+        {"name": "hook", "type": "webhook", "url": f"{http.url}/hook", "secret": "k3y"}, "c"
+    )
     [d] = one_delivery(channel).deliver_due(0.0)
     assert d.status == "delivered" and d.attempts == 1
     [got] = http.on("/hook")
@@ -68,8 +83,17 @@ def test_slack_incoming_webhook_format(http):
 def test_email_over_smtp():
     smtp = SmtpReceiver().start()
     try:
-        channel = parse_channel({"name": "mail", "type": "email", "smtp_host": "127.0.0.1", "smtp_port": smtp.port,
-                                 "from": "rum@example.test", "to": ["a@example.test", "b@example.test"]}, "c")
+        channel = parse_channel(
+            {
+                "name": "mail",
+                "type": "email",
+                "smtp_host": "127.0.0.1",
+                "smtp_port": smtp.port,
+                "from": "rum@example.test",
+                "to": ["a@example.test", "b@example.test"],
+            },
+            "c",
+        )
         [d] = one_delivery(channel).deliver_due(0.0)
         assert d.status == "delivered", d.last_error
         [envelope] = smtp.messages
@@ -109,6 +133,7 @@ def test_delivery_gives_up_after_max_attempts(http):
 
 # End to end: the seeded server evaluates its [[alerts]] on an interval and notifies the receivers.
 
+
 def wait_for(predicate, timeout=30.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -124,8 +149,12 @@ def test_server_evaluates_rules_and_notifies_every_channel(alert_server, budget_
     alerts = {a["rule"]: a for a in alert_server.client.get("/api/v1/alerts", headers=ADMIN).json()["alerts"]}
     # Expected states from the seeded rows: p95 of /api/* calls over 500 ms; js error rate over its budget.
     start, end = budget_data.now.replace(year=budget_data.now.year - 1), budget_data.now
-    api_p95, _ = expected_value(budget_data, {"site": "budget", "metric": "api_duration", "stat": "p95",
-                                              "endpoint": "/api/*"}, start, end)
+    api_p95, _ = expected_value(
+        budget_data,
+        {"site": "budget", "metric": "api_duration", "stat": "p95", "endpoint": "/api/*"},
+        start,
+        end,
+    )
     errors, _ = expected_value(budget_data, {"site": "budget", "metric": "error_rate"}, start, end)
     calm, _ = expected_value(budget_data, {"site": "calm", "metric": "LCP"}, start, end)
     assert api_p95 > 500 and errors > 0.01 and calm < 4000
@@ -145,7 +174,14 @@ def test_server_evaluates_rules_and_notifies_every_channel(alert_server, budget_
     assert "api-slow" in message_from_bytes(smtp.messages[0].content)["Subject"]
     # No storm: more evaluations (every second) while the rules stay breached send nothing new.
     time.sleep(2.5)
-    assert len(http.on("/hook")) == 1, [(json.loads(h.body)["kind"], json.loads(h.body).get("group"), sorted(a["rule"] + ":" + a["state"] for a in json.loads(h.body)["alerts"])) for h in http.on("/hook")]
+    assert len(http.on("/hook")) == 1, [
+        (
+            json.loads(h.body)["kind"],
+            json.loads(h.body).get("group"),
+            sorted(a["rule"] + ":" + a["state"] for a in json.loads(h.body)["alerts"]),
+        )
+        for h in http.on("/hook")
+    ]
     assert len(http.on("/slack")) == 1 and len(smtp.messages) == 1
 
 
@@ -165,13 +201,21 @@ def test_failed_deliveries_are_visible_in_the_api(alert_server):
 
 def test_acknowledge_and_resolve_through_the_api(alert_server):
     c = alert_server.client
-    wait_for(lambda: next(a for a in c.get("/api/v1/alerts", headers=ADMIN).json()["alerts"]
-                          if a["rule"] == "api-slow")["state"] == "firing")
+    wait_for(
+        lambda: (
+            next(
+                a for a in c.get("/api/v1/alerts", headers=ADMIN).json()["alerts"] if a["rule"] == "api-slow"
+            )["state"]
+            == "firing"
+        )
+    )
     assert c.post("/api/v1/alerts/api-slow/ack", json={}).status_code == 401
     viewer = {"authorization": f"Bearer {alert_server.token('viewer', 'budget')}"}
     assert c.post("/api/v1/alerts/api-slow/ack", json={}, headers=viewer).status_code == 403
     admin = alert_server.token("admin", "budget")
-    acked = c.post("/api/v1/alerts/api-slow/ack", json={"note": "on it"}, headers={"authorization": f"Bearer {admin}"})
+    acked = c.post(
+        "/api/v1/alerts/api-slow/ack", json={"note": "on it"}, headers={"authorization": f"Bearer {admin}"}
+    )
     assert acked.status_code == 200, acked.text
     token_id = admin.split("_")[1]
     assert acked.json()["acknowledged_by"] == token_id and acked.json()["acknowledged_at"]
@@ -191,17 +235,32 @@ def test_a_restarted_server_retries_what_was_still_pending():
 
     http = HttpReceiver(statuses={"/later": [500, 200]}).start()
     try:
-        config = parse_alerting({"alerts": [{"name": "r", "site": "s", "metric": "LCP", "above": 1,
-                                             "channels": ["h"]}],
-                                 "channels": [{"name": "h", "type": "webhook", "url": f"{http.url}/later"}]})
+        config = parse_alerting(
+            {
+                "alerts": [{"name": "r", "site": "s", "metric": "LCP", "above": 1, "channels": ["h"]}],
+                "channels": [{"name": "h", "type": "webhook", "url": f"{http.url}/later"}],
+            }
+        )
         journal = MemoryJournal()
-        first = Alerting(config, journal=journal, clock=lambda: 0.0, interval=60, retry=5,
-                         observe=lambda rule, now: (True, 2.0))
+        first = Alerting(
+            config,
+            journal=journal,
+            clock=lambda: 0.0,
+            interval=60,
+            retry=5,
+            observe=lambda rule, now: (True, 2.0),
+        )
         first.evaluate(0.0)
         [d] = first.deliver(0.0)
         assert d.status == "pending" and d.attempts == 1
-        second = Alerting(config, journal=journal, clock=lambda: 10.0, interval=3600, retry=5,
-                          observe=lambda rule, now: (True, 2.0))
+        second = Alerting(
+            config,
+            journal=journal,
+            clock=lambda: 10.0,
+            interval=3600,
+            retry=5,
+            observe=lambda rule, now: (True, 2.0),
+        )
         second.start()
         try:
             [again] = wait_for(lambda: [x for x in journal.delivery_log.values() if x.status == "delivered"])

@@ -12,8 +12,15 @@ from support.server import ADMIN_TOKEN, REPO
 def check(server, *args, token=ADMIN_TOKEN):
     env = {k: v for k, v in os.environ.items() if not k.startswith("RUMHOUSE_")}
     env["PYTHONPATH"] = str(REPO / "src")
-    return subprocess.run([sys.executable, "-m", "rumhouse", "budgets", "check", *args, "--url", server.url,
-                           "--token", token], check=False, env=env, capture_output=True, text=True, timeout=120, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "rumhouse", "budgets", "check", *args, "--url", server.url, "--token", token],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
 
 
 def test_breached_budget_fails_the_build(budget_server):
@@ -76,12 +83,23 @@ def test_without_a_server_the_gate_reads_the_data_folder(tmp_path, budget_data):
     seed_folder(tmp_path / "data", subset)
     (tmp_path / "rum.toml").write_text(BUDGET_CONFIG.replace("{alerting}", ""), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("RUMHOUSE_")}
-    env.update(PYTHONPATH=str(REPO / "src"), RUMHOUSE_DATA_DIR=str(tmp_path / "data"),
-               RUMHOUSE_CONFIG=str(tmp_path / "rum.toml"), RUMHOUSE_URL=f"http://127.0.0.1:{free_port()}")
+    env.update(
+        PYTHONPATH=str(REPO / "src"),
+        RUMHOUSE_DATA_DIR=str(tmp_path / "data"),
+        RUMHOUSE_CONFIG=str(tmp_path / "rum.toml"),
+        RUMHOUSE_URL=f"http://127.0.0.1:{free_port()}",
+    )
 
     def local(*args):
-        return subprocess.run([sys.executable, "-m", "rumhouse", "budgets", "check", *args], check=False, env=env,
-                              capture_output=True, text=True, timeout=120, cwd=REPO)
+        return subprocess.run(
+            [sys.executable, "-m", "rumhouse", "budgets", "check", *args],
+            check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=REPO,
+        )
 
     calm = local("--site", "calm")
     assert calm.returncode == 0, calm.stdout + calm.stderr

@@ -30,8 +30,13 @@ def served(tmp_path):
     env.update(RUMHOUSE_DATA_DIR=str(tmp_path / "rumhouse-data"), RUMHOUSE_URL=f"http://127.0.0.1:{port}")
     log = tmp_path / "serve.log"
     with open(log, "wb") as out:
-        process = subprocess.Popen(rumhouse_command() + ["serve", "--port", str(port)], env=env, cwd=tmp_path,
-                                   stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            rumhouse_command() + ["serve", "--port", str(port)],
+            env=env,
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -50,7 +55,9 @@ def served(tmp_path):
 
 
 def run(env, *args) -> subprocess.CompletedProcess:
-    return subprocess.run(rumhouse_command() + list(args), env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        rumhouse_command() + list(args), env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_quickstart_serve_demo_sql(served):
@@ -77,7 +84,11 @@ def test_quickstart_serve_demo_sql(served):
     # Every page view reports FCP, LCP and TTFB (all the demo's browsers can measure them).
     assert rows["FCP"]["count()"] == rows["LCP"]["count()"] == rows["TTFB"]["count()"] == 500
     assert 0 < rows["CLS"]["quantile(0.75)(value)"] < 1
-    assert rows["TTFB"]["quantile(0.75)(value)"] < rows["FCP"]["quantile(0.75)(value)"] < rows["LCP"]["quantile(0.75)(value)"]
+    assert (
+        rows["TTFB"]["quantile(0.75)(value)"]
+        < rows["FCP"]["quantile(0.75)(value)"]
+        < rows["LCP"]["quantile(0.75)(value)"]
+    )
 
     as_csv = run(env, "sql", "--format", "csv", "SELECT count() AS n FROM rumhouse.page_views")
     assert as_csv.stdout.split() == ["n", "500"]
@@ -123,17 +134,27 @@ def test_version():
 def test_from_another_directory_without_a_token_the_cli_says_where_one_is(served, tmp_path):
     env, _ = served
     elsewhere = {k: v for k, v in env.items() if k != "RUMHOUSE_DATA_DIR"}
-    result = subprocess.run(rumhouse_command() + ["sql", "SELECT 1"], env=elsewhere, cwd=tmp_path / "..",
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        rumhouse_command() + ["sql", "SELECT 1"],
+        env=elsewhere,
+        cwd=tmp_path / "..",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
-    assert "needs the admin token, and none was found: pass --token, set RUMHOUSE_ADMIN_TOKEN" in result.stderr
+    assert (
+        "needs the admin token, and none was found: pass --token, set RUMHOUSE_ADMIN_TOKEN" in result.stderr
+    )
     assert "Traceback" not in result.stderr and "Illegal header" not in result.stderr
 
 
 def test_delete_asks_first(served):
     env, _ = served
     assert run(env, "demo", "--page-views", "20", "--seed", "1").returncode == 0
-    counted = run(env, "sql", "--format", "csv", "SELECT count() FROM rumhouse.page_views WHERE site = 'demo'")
+    counted = run(
+        env, "sql", "--format", "csv", "SELECT count() FROM rumhouse.page_views WHERE site = 'demo'"
+    )
     before = int(counted.stdout.split()[-1])
     assert before > 0
     # No terminal to ask on, no --yes: nothing happens.
@@ -154,8 +175,14 @@ def typed(env, keys: str, *args) -> tuple[int, str]:
     import pty
 
     leader, follower = pty.openpty()
-    process = subprocess.Popen(rumhouse_command() + list(args), env=env, stdin=follower, stdout=follower,
-                               stderr=follower, close_fds=True)
+    process = subprocess.Popen(
+        rumhouse_command() + list(args),
+        env=env,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        close_fds=True,
+    )
     os.close(follower)
     output = b""
     try:
@@ -181,4 +208,6 @@ def test_serve_logs_with_time_level_and_logger(served):
     _, log = served
     lines = [line for line in log.read_text().splitlines() if " rumhouse: ready: " in line]
     assert lines, log.read_text()
-    assert re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO rumhouse: ready: 1 site\(s\), embedded engine", lines[0])
+    assert re.match(
+        r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO rumhouse: ready: 1 site\(s\), embedded engine", lines[0]
+    )

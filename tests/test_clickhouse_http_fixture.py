@@ -11,8 +11,12 @@ from clickhouse_connect.driver.exceptions import DatabaseError
 @pytest.fixture(scope="module")
 def client(clickhouse_http):
     client = clickhouse_connect.get_client(
-        host="127.0.0.1", port=clickhouse_http.port, username=clickhouse_http.user,
-        password=clickhouse_http.password, compress=True, autogenerate_session_id=False,
+        host="127.0.0.1",
+        port=clickhouse_http.port,
+        username=clickhouse_http.user,
+        password=clickhouse_http.password,
+        compress=True,
+        autogenerate_session_id=False,
     )
     yield client
     client.close()
@@ -27,26 +31,36 @@ def test_ping_and_the_server_version(clickhouse_http, client):
 def test_native_queries_with_compressed_answers_and_bound_parameters(client):
     result = client.query(
         "SELECT number AS n, toString(number) AS s, toLowCardinality('x') AS lc FROM numbers(5)"
-        " WHERE n >= {lo:UInt8}", parameters={"lo": 3},
+        " WHERE n >= {lo:UInt8}",
+        parameters={"lo": 3},
     )
     assert result.result_rows == [(3, "3", "x"), (4, "4", "x")]
     assert [t.name for t in result.column_types] == ["UInt64", "String", "LowCardinality(String)"]
 
 
 def test_native_inserts_through_an_insert_context(client):
-    client.command("CREATE TABLE IF NOT EXISTS default.fixture_t (a UInt32, m Map(String, Float32)) "
-                   "ENGINE = MergeTree ORDER BY a")
+    client.command(
+        "CREATE TABLE IF NOT EXISTS default.fixture_t (a UInt32, m Map(String, Float32)) "
+        "ENGINE = MergeTree ORDER BY a"
+    )
     context = client.create_insert_context("default.fixture_t", column_names=["a", "m"])
     for batch in ([[1, {"k": 1.5}]], [[2, {}]]):  # a reused context, as clickhouse-connect intends
         context.data = batch
         client.insert(context=context)
-    assert client.query("SELECT a, m FROM default.fixture_t ORDER BY a").result_rows == [(1, {"k": 1.5}), (2, {})]
+    assert client.query("SELECT a, m FROM default.fixture_t ORDER BY a").result_rows == [
+        (1, {"k": 1.5}),
+        (2, {}),
+    ]
 
 
 def test_form_encoded_parameters(clickhouse_http):
     client = clickhouse_connect.get_client(
-        host="127.0.0.1", port=clickhouse_http.port, username=clickhouse_http.user,
-        password=clickhouse_http.password, form_encode_query_params=True, autogenerate_session_id=False,
+        host="127.0.0.1",
+        port=clickhouse_http.port,
+        username=clickhouse_http.user,
+        password=clickhouse_http.password,
+        form_encode_query_params=True,
+        autogenerate_session_id=False,
     )
     try:
         assert client.query("SELECT {s:String} AS s", parameters={"s": "a b\tc"}).result_rows == [("a b\tc",)]

@@ -61,7 +61,11 @@ COMMENT 'Feeds rumhouse.sample_vitals_hourly from every insert into rumhouse.vit
 
 
 def every_statement() -> list[str]:
-    return ["CREATE DATABASE IF NOT EXISTS rumhouse"] + [s for m in load_migrations() for s in m.statements] + FUTURE
+    return (
+        ["CREATE DATABASE IF NOT EXISTS rumhouse"]
+        + [s for m in load_migrations() for s in m.statements]
+        + FUTURE
+    )
 
 
 def by_head(statements: list[str]) -> dict[str, str]:
@@ -73,14 +77,19 @@ def test_each_table_becomes_a_replicated_local_table_and_a_distributed_table():
     out = by_head(rewrite_all("rum", every_statement()))
     for table in TABLES:
         local = out[f"CREATE TABLE IF NOT EXISTS rumhouse.{table}_local ON CLUSTER rum"]
-        assert f"ENGINE = ReplicatedMergeTree('/clickhouse/tables/{{shard}}/rumhouse/{table}_local', '{{replica}}')" in local
+        assert (
+            f"ENGINE = ReplicatedMergeTree('/clickhouse/tables/{{shard}}/rumhouse/{table}_local', '{{replica}}')"
+            in local
+        )
         # Everything else the file says is kept: partitions, order, TTL, comments; the dedup window
         # moves to the setting Replicated tables read.
         assert "PARTITION BY toDate(time)" in local and "TTL toDateTime(time) + INTERVAL 30 DAY" in local
         assert "SETTINGS replicated_deduplication_window = 10000" in local
         assert "non_replicated" not in local
         assert local.count("COMMENT") >= 5
-        distributed = out[f"CREATE TABLE IF NOT EXISTS rumhouse.{table} ON CLUSTER rum AS rumhouse.{table}_local"]
+        distributed = out[
+            f"CREATE TABLE IF NOT EXISTS rumhouse.{table} ON CLUSTER rum AS rumhouse.{table}_local"
+        ]
         assert f"ENGINE = Distributed(rum, rumhouse, {table}_local, cityHash64(page_view_id))" in distributed
         assert re.search(r"\nCOMMENT '[^']+'$", distributed)
     assert out["CREATE DATABASE IF NOT EXISTS rumhouse ON CLUSTER rum"]
@@ -89,25 +98,45 @@ def test_each_table_becomes_a_replicated_local_table_and_a_distributed_table():
 def test_other_engines_keep_their_arguments_and_shard_by_their_sorting_key():
     out = by_head(rewrite_all("rum", every_statement()))
     sample_tokens = out["CREATE TABLE IF NOT EXISTS rumhouse.sample_tokens_local ON CLUSTER rum"]
-    assert "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/rumhouse/sample_tokens_local', '{replica}', version)" in sample_tokens
+    assert (
+        "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/rumhouse/sample_tokens_local', '{replica}', version)"
+        in sample_tokens
+    )
     # The rows a merge (or FINAL) folds together must share a shard.
-    assert "Distributed(rum, rumhouse, sample_tokens_local, cityHash64(id))" in out[
-        "CREATE TABLE IF NOT EXISTS rumhouse.sample_tokens ON CLUSTER rum AS rumhouse.sample_tokens_local"]
+    assert (
+        "Distributed(rum, rumhouse, sample_tokens_local, cityHash64(id))"
+        in out[
+            "CREATE TABLE IF NOT EXISTS rumhouse.sample_tokens ON CLUSTER rum AS rumhouse.sample_tokens_local"
+        ]
+    )
     rollup = out["CREATE TABLE IF NOT EXISTS rumhouse.sample_vitals_hourly_local ON CLUSTER rum"]
-    assert "ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/rumhouse/sample_vitals_hourly_local', '{replica}')" in rollup
-    assert "Distributed(rum, rumhouse, sample_vitals_hourly_local, cityHash64(site, name, hour))" in out[
-        "CREATE TABLE IF NOT EXISTS rumhouse.sample_vitals_hourly ON CLUSTER rum AS rumhouse.sample_vitals_hourly_local"]
+    assert (
+        "ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/rumhouse/sample_vitals_hourly_local', '{replica}')"
+        in rollup
+    )
+    assert (
+        "Distributed(rum, rumhouse, sample_vitals_hourly_local, cityHash64(site, name, hour))"
+        in out[
+            "CREATE TABLE IF NOT EXISTS rumhouse.sample_vitals_hourly ON CLUSTER rum AS rumhouse.sample_vitals_hourly_local"
+        ]
+    )
 
 
 def test_materialized_views_read_and_write_the_local_tables_of_their_node():
     out = by_head(rewrite_all("rum", every_statement()))
-    view = out["CREATE MATERIALIZED VIEW IF NOT EXISTS rumhouse.sample_vitals_hourly_mv ON CLUSTER rum TO rumhouse.sample_vitals_hourly_local"]
+    view = out[
+        "CREATE MATERIALIZED VIEW IF NOT EXISTS rumhouse.sample_vitals_hourly_mv ON CLUSTER rum TO rumhouse.sample_vitals_hourly_local"
+    ]
     assert "FROM rumhouse.vitals_local\n" in view
     # Only table names change, not strings that look like them.
     assert "WHERE name != 'rumhouse.vitals'" in view
     assert "COMMENT 'Feeds rumhouse.sample_vitals_hourly from every insert into rumhouse.vitals'" in view
     # A backfill runs once, through the Distributed tables: all shards in, sharded out.
-    backfill = next(s for s in rewrite_all("rum", every_statement()) if s.startswith("INSERT INTO rumhouse.sample_vitals_hourly"))
+    backfill = next(
+        s
+        for s in rewrite_all("rum", every_statement())
+        if s.startswith("INSERT INTO rumhouse.sample_vitals_hourly")
+    )
     assert backfill == FUTURE[2]
 
 
@@ -120,17 +149,21 @@ def test_alters_drops_and_maintenance_go_where_the_data_is():
         "ALTER TABLE rumhouse.vitals ON CLUSTER rum ADD COLUMN IF NOT EXISTS x UInt8 COMMENT 'x'",
     ]
     assert layout.rewrite("ALTER TABLE rumhouse.vitals MODIFY TTL toDateTime(time) + INTERVAL 9 DAY") == [
-        "ALTER TABLE rumhouse.vitals_local ON CLUSTER rum MODIFY TTL toDateTime(time) + INTERVAL 9 DAY"]
+        "ALTER TABLE rumhouse.vitals_local ON CLUSTER rum MODIFY TTL toDateTime(time) + INTERVAL 9 DAY"
+    ]
     assert layout.rewrite("OPTIMIZE TABLE rumhouse.sample_tokens FINAL") == [
-        "OPTIMIZE TABLE rumhouse.sample_tokens_local ON CLUSTER rum FINAL"]
+        "OPTIMIZE TABLE rumhouse.sample_tokens_local ON CLUSTER rum FINAL"
+    ]
     assert layout.rewrite("CREATE VIEW IF NOT EXISTS rumhouse.lcp AS SELECT * FROM rumhouse.vitals") == [
-        "CREATE VIEW IF NOT EXISTS rumhouse.lcp ON CLUSTER rum AS SELECT * FROM rumhouse.vitals"]
+        "CREATE VIEW IF NOT EXISTS rumhouse.lcp ON CLUSTER rum AS SELECT * FROM rumhouse.vitals"
+    ]
     assert layout.rewrite("DROP TABLE IF EXISTS rumhouse.sample_vitals_hourly") == [
         "DROP TABLE IF EXISTS rumhouse.sample_vitals_hourly ON CLUSTER rum",
         "DROP TABLE IF EXISTS rumhouse.sample_vitals_hourly_local ON CLUSTER rum",
     ]
     assert layout.rewrite("CREATE TABLE IF NOT EXISTS rumhouse.scratch (a UInt8) ENGINE = Memory") == [
-        "CREATE TABLE IF NOT EXISTS rumhouse.scratch ON CLUSTER rum (a UInt8) ENGINE = Memory"]
+        "CREATE TABLE IF NOT EXISTS rumhouse.scratch ON CLUSTER rum (a UInt8) ENGINE = Memory"
+    ]
 
 
 def test_exchanging_two_distributed_tables_swaps_their_local_tables():
@@ -138,12 +171,15 @@ def test_exchanging_two_distributed_tables_swaps_their_local_tables():
     Distributed table, which names its own local table, then shows the other's rows."""
     layout = ClusterLayout("rum")
     planned = [out for statement in every_statement() for out in layout.rewrite(statement)]
-    assert ("EXCHANGE TABLES rumhouse.vitals_hourly_local AND rumhouse.vitals_hourly_rebuild_local ON CLUSTER rum"
-            in planned)
+    assert (
+        "EXCHANGE TABLES rumhouse.vitals_hourly_local AND rumhouse.vitals_hourly_rebuild_local ON CLUSTER rum"
+        in planned
+    )
     layout.rewrite("CREATE TABLE rumhouse.swap_a (a UInt8) ENGINE = MergeTree ORDER BY a")
     layout.rewrite("CREATE TABLE rumhouse.swap_b (a UInt8) ENGINE = MergeTree ORDER BY a")
     assert layout.rewrite("EXCHANGE TABLES rumhouse.swap_a AND rumhouse.swap_b") == [
-        "EXCHANGE TABLES rumhouse.swap_a_local AND rumhouse.swap_b_local ON CLUSTER rum"]
+        "EXCHANGE TABLES rumhouse.swap_a_local AND rumhouse.swap_b_local ON CLUSTER rum"
+    ]
     layout.rewrite("CREATE TABLE rumhouse.swap_c (a UInt8) ENGINE = Memory")
     with pytest.raises(ClusterError, match="only one is distributed"):
         layout.rewrite("EXCHANGE TABLES rumhouse.swap_a AND rumhouse.swap_c")
@@ -152,8 +188,14 @@ def test_exchanging_two_distributed_tables_swaps_their_local_tables():
 @pytest.mark.parametrize(
     ("statement", "message"),
     [
-        ("CREATE MATERIALIZED VIEW rumhouse.v ENGINE = MergeTree ORDER BY a AS SELECT 1 AS a", "write it TO a table"),
-        ("CREATE TABLE rumhouse.x ON CLUSTER other (a UInt8) ENGINE = MergeTree ORDER BY a", "names ON CLUSTER"),
+        (
+            "CREATE MATERIALIZED VIEW rumhouse.v ENGINE = MergeTree ORDER BY a AS SELECT 1 AS a",
+            "write it TO a table",
+        ),
+        (
+            "CREATE TABLE rumhouse.x ON CLUSTER other (a UInt8) ENGINE = MergeTree ORDER BY a",
+            "names ON CLUSTER",
+        ),
         ("RENAME TABLE rumhouse.a TO rumhouse.b", "do not know how"),
         ("SYSTEM STOP MERGES", "do not know how"),
     ],
@@ -199,11 +241,14 @@ def test_the_runner_applies_the_layout_to_its_own_statements_and_the_retention()
         "CREATE TABLE IF NOT EXISTS rumhouse.schema_migrations_local ON CLUSTER rum",
         "CREATE TABLE IF NOT EXISTS rumhouse.schema_migrations ON CLUSTER rum AS rumhouse.schema_migrations_local",
     ]
-    assert "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/rumhouse/schema_migrations_local', '{replica}')" in (
-        store.commands[1])
+    assert (
+        "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/rumhouse/schema_migrations_local', '{replica}')"
+        in (store.commands[1])
+    )
     # Retention is read from, and kept on, the local tables: raw, rollups and the audit log alike.
     assert {p["t"] for p in store.queried if "t" in p} == {
-        f"{t}_local" for t in (*TABLES, *ROLLUP_TABLES, *DAILY_TABLES, "audit_log")}
+        f"{t}_local" for t in (*TABLES, *ROLLUP_TABLES, *DAILY_TABLES, "audit_log")
+    }
     assert all(" ON CLUSTER rum" in c for c in store.commands if not c.startswith("INSERT"))
 
 
@@ -211,7 +256,9 @@ def test_without_a_cluster_the_files_run_as_written():
     store = Recorder()
     migrate(store)
     statements = [s for m in load_migrations() for s in m.statements]
-    assert [c for c in store.commands[2:] if not c.startswith("INSERT INTO rumhouse.schema_migrations")] == statements
+    assert [
+        c for c in store.commands[2:] if not c.startswith("INSERT INTO rumhouse.schema_migrations")
+    ] == statements
 
 
 def test_the_cluster_setting():
@@ -229,12 +276,19 @@ def test_deleting_a_sites_data_reaches_every_shard():
         def query(self, sql, params=None, *, readonly=False):
             self.queried.append({"sql": sql, **(params or {})})
             if "system.columns" in sql:  # what one node of the cluster shows
-                return QueryResult(["table", "name", "type"], ["String"] * 3, [
-                    ["vitals_local", "time", "DateTime64(3)"], ["vitals_local", "site", "LowCardinality(String)"]])
+                return QueryResult(
+                    ["table", "name", "type"],
+                    ["String"] * 3,
+                    [
+                        ["vitals_local", "time", "DateTime64(3)"],
+                        ["vitals_local", "site", "LowCardinality(String)"],
+                    ],
+                )
             return QueryResult(["count()"], ["UInt64"], [[3]])
 
     store = ClusterStore(cluster="rum")
     assert delete_site_data(store, "shop") == {"vitals": 3}
     assert store.queried[-1]["sql"] == "SELECT count() FROM rumhouse.vitals WHERE site = {site:String}"
     assert store.commands == [
-        "ALTER TABLE rumhouse.vitals_local ON CLUSTER rum DELETE WHERE site = {site:String} SETTINGS mutations_sync = 2"]
+        "ALTER TABLE rumhouse.vitals_local ON CLUSTER rum DELETE WHERE site = {site:String} SETTINGS mutations_sync = 2"
+    ]

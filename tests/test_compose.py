@@ -38,7 +38,9 @@ def compose(compose_text) -> dict:
 
 def test_clickhouse_is_pinned_with_a_volume_and_a_health_check(compose):
     clickhouse = compose["services"]["clickhouse"]
-    assert re.fullmatch(r"clickhouse/clickhouse-server:\d+\.\d+\.\d+\.\d+", clickhouse["image"]), clickhouse["image"]
+    assert re.fullmatch(r"clickhouse/clickhouse-server:\d+\.\d+\.\d+\.\d+", clickhouse["image"]), clickhouse[
+        "image"
+    ]
     [data] = [v for v in clickhouse["volumes"] if v.endswith(":/var/lib/clickhouse")]
     assert data.split(":")[0] in compose["volumes"]
     assert "http://127.0.0.1:8123/ping" in " ".join(clickhouse["healthcheck"]["test"])
@@ -72,9 +74,15 @@ def test_the_settings_it_gives_rumhouse_are_valid(compose):
 
 
 def test_a_password_from_dot_env_reaches_both_sides(compose_text):
-    compose = interpolate(yaml.safe_load(compose_text), {"CLICKHOUSE_PASSWORD": "s3cret", "RUMHOUSE_WORKERS": "8"})
+    compose = interpolate(
+        yaml.safe_load(compose_text), {"CLICKHOUSE_PASSWORD": "s3cret", "RUMHOUSE_WORKERS": "8"}
+    )
     url = compose["services"]["rumhouse"]["environment"]["RUMHOUSE_CLICKHOUSE_URL"]
-    assert parse_url(url).password == compose["services"]["clickhouse"]["environment"]["CLICKHOUSE_PASSWORD"] == "s3cret"
+    assert (
+        parse_url(url).password
+        == compose["services"]["clickhouse"]["environment"]["CLICKHOUSE_PASSWORD"]
+        == "s3cret"
+    )
     assert Settings.from_env(compose["services"]["rumhouse"]["environment"]).workers == 8
 
 

@@ -20,18 +20,30 @@ def write(tmp_path, text: str):
     return path
 
 
-@pytest.mark.parametrize("text, expected", [
-    ('[[sites]]\nkey = "shop"\norigin = ["https://shop.example"]\n',
-     "unknown key 'origin' in [[sites]] number 1 (sites[0]); its keys are burst, key, name, origins, rate_limit"),
-    ('[[sites]]\nkey = "a"\n[[sites]]\nkey = "b"\nrate = 5\n', "unknown key 'rate' in [[sites]] number 2 (sites[1])"),
-    ('[[budget]]\nname = "lcp"\n', "unknown table or key 'budget' at the top level"),
-    ('[[alerts]]\nname = "x"\nsite = "s"\nmetric = "LCP"\nthreshold = 4000\n',
-     "unknown key 'threshold' in [[alerts]] number 1"),
-    ('[[channels]]\nname = "ops"\ntype = "webhook"\nurl = "https://h.example"\nsecrets = "x"\n',
-     "unknown key 'secrets' in [[channels]] number 1"),
-    ('sites = "demo"\n', "Expected `array`, got `str`"),
-    ('[[sites]]\nkey = "bad key!"\n', "sites[0].key must be 1-64 characters"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            '[[sites]]\nkey = "shop"\norigin = ["https://shop.example"]\n',
+            "unknown key 'origin' in [[sites]] number 1 (sites[0]); its keys are burst, key, name, origins, rate_limit",
+        ),
+        (
+            '[[sites]]\nkey = "a"\n[[sites]]\nkey = "b"\nrate = 5\n',
+            "unknown key 'rate' in [[sites]] number 2 (sites[1])",
+        ),
+        ('[[budget]]\nname = "lcp"\n', "unknown table or key 'budget' at the top level"),
+        (
+            '[[alerts]]\nname = "x"\nsite = "s"\nmetric = "LCP"\nthreshold = 4000\n',
+            "unknown key 'threshold' in [[alerts]] number 1",
+        ),
+        (
+            '[[channels]]\nname = "ops"\ntype = "webhook"\nurl = "https://h.example"\nsecrets = "x"\n',
+            "unknown key 'secrets' in [[channels]] number 1",
+        ),
+        ('sites = "demo"\n', "Expected `array`, got `str`"),
+        ('[[sites]]\nkey = "bad key!"\n', "sites[0].key must be 1-64 characters"),
+    ],
+)
 def test_mistakes_are_named_with_the_file(tmp_path, text, expected):
     path = write(tmp_path, text)
     with pytest.raises(ConfigError) as caught:
@@ -47,19 +59,33 @@ def test_a_full_config_still_loads(tmp_path):
 
 
 def test_alert_keys_spelt_as_python_keywords(tmp_path):
-    text = ('[[channels]]\nname = "mail"\ntype = "email"\nfrom = "rum@example.com"\nto = ["ops@example.com"]\n'
-            '[[alerts]]\nname = "slow"\nsite = "s"\nmetric = "LCP"\nabove = 4000\nfor = "5m"\nchannels = ["mail"]\n')
+    text = (
+        '[[channels]]\nname = "mail"\ntype = "email"\nfrom = "rum@example.com"\nto = ["ops@example.com"]\n'
+        '[[alerts]]\nname = "slow"\nsite = "s"\nmetric = "LCP"\nabove = 4000\nfor = "5m"\nchannels = ["mail"]\n'
+    )
     config = load_config(write(tmp_path, text))
     assert config.alerting.rules[0].hold == 300 and config.alerting.channels[0].sender == "rum@example.com"
 
 
-@pytest.mark.parametrize("extra, expected", [
-    ({"RUMHOUSE_CONFIG_TEXT": '[[sites]]\nkey = "shop"\norigin = ["*"]\n'}, "unknown key 'origin' in [[sites]]"),
-    ({"RUMHOUSE_ALERT_INTERVAL": "abc"}, "RUMHOUSE_ALERT_INTERVAL must be a number, got 'abc'"),
-])
+@pytest.mark.parametrize(
+    "extra, expected",
+    [
+        (
+            {"RUMHOUSE_CONFIG_TEXT": '[[sites]]\nkey = "shop"\norigin = ["*"]\n'},
+            "unknown key 'origin' in [[sites]]",
+        ),
+        ({"RUMHOUSE_ALERT_INTERVAL": "abc"}, "RUMHOUSE_ALERT_INTERVAL must be a number, got 'abc'"),
+    ],
+)
 def test_serve_stops_with_the_message(tmp_path, extra, expected):
     env = server_env(tmp_path / "data", extra.pop("RUMHOUSE_CONFIG_TEXT", CONFIG), **extra)
-    done = subprocess.run([sys.executable, "-m", "rumhouse", "serve", "--port", "1"], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "rumhouse", "serve", "--port", "1"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2, done
     assert expected in done.stderr and "Traceback" not in done.stderr, done.stderr

@@ -37,8 +37,10 @@ def test_an_endless_chunked_body_is_refused_before_it_ends(server):
     64 KiB, while the client still has almost all of its body to send."""
     chunk = b"x" * 8192
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
-        sock.sendall(b"POST /beacon HTTP/1.1\r\nHost: x\r\nUser-Agent: t\r\nTransfer-Encoding: chunked\r\n"
-                     b"Content-Type: text/plain\r\n\r\n")
+        sock.sendall(
+            b"POST /beacon HTTP/1.1\r\nHost: x\r\nUser-Agent: t\r\nTransfer-Encoding: chunked\r\n"
+            b"Content-Type: text/plain\r\n\r\n"
+        )
         sent = 0
         answer = b""
         sock.settimeout(0.05)
@@ -62,8 +64,14 @@ def read_answer(sock: socket.socket) -> bytes:
             return data
         data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
-    length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                   if line.lower().startswith(b"content-length:")), 0)
+    length = next(
+        (
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        ),
+        0,
+    )
     while len(body) < length:
         chunk = sock.recv(4096)
         if not chunk:
@@ -77,7 +85,7 @@ def test_a_stalled_body_times_out(tmp_path):
     try:
         with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
             # 7 of the 500 announced bytes, then nothing: only the server's timeout can end this.
-            sock.sendall(b"POST /beacon HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{\"site\"")
+            sock.sendall(b'POST /beacon HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{"site"')
             started = time.monotonic()
             answer = read_answer(sock)
             waited = time.monotonic() - started
@@ -85,11 +93,15 @@ def test_a_stalled_body_times_out(tmp_path):
         assert 0.95 <= waited < 5, f"answered after {waited:.2f} s, the limit being 1 s"
         # A slow body that completes within the limit is taken, while stalled ones around it are cut off.
         body = padded(300)
-        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as slow, \
-                socket.create_connection(("127.0.0.1", server.port), timeout=10) as stalled:
+        with (
+            socket.create_connection(("127.0.0.1", server.port), timeout=10) as slow,
+            socket.create_connection(("127.0.0.1", server.port), timeout=10) as stalled,
+        ):
             stalled.sendall(b"POST /beacon HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{")
-            slow.sendall(b"POST /beacon HTTP/1.1\r\nHost: x\r\nUser-Agent: %s\r\nContent-Length: %d\r\n\r\n%s"
-                         % (CHROME_UA.encode(), len(body), body[:100]))
+            slow.sendall(
+                b"POST /beacon HTTP/1.1\r\nHost: x\r\nUser-Agent: %s\r\nContent-Length: %d\r\n\r\n%s"
+                % (CHROME_UA.encode(), len(body), body[:100])
+            )
             time.sleep(0.6)
             slow.sendall(body[100:])
             assert read_answer(slow).startswith(b"HTTP/1.1 204")
@@ -114,8 +126,14 @@ origins = ["*"]
 
 
 def beacon(site: str, n: int) -> bytes:
-    return orjson.dumps({"site": site, "pv": f"{site}{n:08d}", "url": "https://a.example/",
-                         "ev": [{"k": "vital", "n": "LCP", "v": 1000 + n}]})
+    return orjson.dumps(
+        {
+            "site": site,
+            "pv": f"{site}{n:08d}",
+            "url": "https://a.example/",
+            "ev": [{"k": "vital", "n": "LCP", "v": 1000 + n}],
+        }
+    )
 
 
 def test_a_flooding_site_gets_429s_while_another_site_is_served(tmp_path):
@@ -146,13 +164,21 @@ def test_a_flooding_site_gets_429s_while_another_site_is_served(tmp_path):
 
 def test_a_flooding_client_gets_429s_while_another_client_is_served(tmp_path):
     # Behind a trusted proxy on loopback, the client is the address in X-Forwarded-For.
-    server = RumhouseServer(tmp_path / "data", RUMHOUSE_TRUSTED_PROXIES="127.0.0.1/32",
-                            RUMHOUSE_IP_RATE_LIMIT="10", RUMHOUSE_IP_BURST="10").start()
+    server = RumhouseServer(
+        tmp_path / "data",
+        RUMHOUSE_TRUSTED_PROXIES="127.0.0.1/32",
+        RUMHOUSE_IP_RATE_LIMIT="10",
+        RUMHOUSE_IP_BURST="10",
+    ).start()
     try:
-        flooder = [server.post(beacon("demo", n), headers={"x-forwarded-for": "198.51.100.7"}).status_code
-                   for n in range(200)]
-        other = [server.post(beacon("demo", 1000 + n), headers={"x-forwarded-for": "198.51.100.8"}).status_code
-                 for n in range(10)]
+        flooder = [
+            server.post(beacon("demo", n), headers={"x-forwarded-for": "198.51.100.7"}).status_code
+            for n in range(200)
+        ]
+        other = [
+            server.post(beacon("demo", 1000 + n), headers={"x-forwarded-for": "198.51.100.8"}).status_code
+            for n in range(10)
+        ]
         assert flooder.count(429) >= 150
         assert other == [204] * 10
         # A forged header from an untrusted peer is not believed: that client is the socket's address.
@@ -164,21 +190,47 @@ def test_a_flooding_client_gets_429s_while_another_client_is_served(tmp_path):
 # --- fuzzing ---
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
     max_leaves=10,
 )
 event_like = st.fixed_dictionaries(
     {"k": st.sampled_from(["vital", "error", "api", "res", "measure", "x"])},
-    optional={"n": st.sampled_from(["LCP", "CLS", "x"]) | json_values, "v": json_values, "m": json_values,
-              "u": json_values, "s": json_values, "d": json_values, "t": json_values, "tags": json_values},
+    optional={
+        "n": st.sampled_from(["LCP", "CLS", "x"]) | json_values,
+        "v": json_values,
+        "m": json_values,
+        "u": json_values,
+        "s": json_values,
+        "d": json_values,
+        "t": json_values,
+        "tags": json_values,
+    },
 )
 beacon_like = st.fixed_dictionaries(
-    {"site": st.sampled_from(["demo", "shop", "nope"]) | json_values,
-     "pv": st.sampled_from(["abcdefgh12", "x"]) | json_values, "url": st.text(max_size=60) | json_values},
-    optional={"ev": st.lists(event_like, max_size=5) | json_values, "nav": json_values, "ctx": json_values,
-              "seq": json_values, "now": json_values, "v": json_values, "nt": json_values},
+    {
+        "site": st.sampled_from(["demo", "shop", "nope"]) | json_values,
+        "pv": st.sampled_from(["abcdefgh12", "x"]) | json_values,
+        "url": st.text(max_size=60) | json_values,
+    },
+    optional={
+        "ev": st.lists(event_like, max_size=5) | json_values,
+        "nav": json_values,
+        "ctx": json_values,
+        "seq": json_values,
+        "now": json_values,
+        "v": json_values,
+        "nt": json_values,
+    },
 )
+
+
 def dumps(value) -> bytes:
     """The standard library's encoder: unlike orjson it writes integers past 64 bits (and Infinity)."""
     return json.dumps(value).encode()
@@ -189,10 +241,16 @@ bodies = st.one_of(
     json_values.map(dumps),
     st.binary(max_size=200),
     beacon_like.map(dumps).flatmap(
-        lambda b: st.integers(0, max(0, len(b) - 1)).map(lambda i: b[:i] + b"\xff" + b[i + 1:])),
+        lambda b: st.integers(0, max(0, len(b) - 1)).map(lambda i: b[:i] + b"\xff" + b[i + 1 :])
+    ),
 )
-pipeline = Pipeline(SiteRegistry(parse_sites({"sites": [{"key": "demo"}, {"key": "shop", "origins": ["https://s.example"]}]})),
-                    query_allowlist=("utm_*",), drop_bots=True)
+pipeline = Pipeline(
+    SiteRegistry(
+        parse_sites({"sites": [{"key": "demo"}, {"key": "shop", "origins": ["https://s.example"]}]})
+    ),
+    query_allowlist=("utm_*",),
+    drop_bots=True,
+)
 
 
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -205,7 +263,11 @@ def test_fuzz_the_pipeline_never_raises(body, origin):
         assert "\n" not in result.message()
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=1500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(body=bodies)
 def test_fuzz_the_handler_answers_every_input_with_204_or_4xx(server, body):
     response = server.post(body)
@@ -220,9 +282,14 @@ def test_per_ip_limits_behind_a_proxy_on_the_same_host(tmp_path):
     exempt, even a loopback one; the operator's own loopback traffic (no header) stays unlimited."""
     server = RumhouseServer(tmp_path / "data", RUMHOUSE_IP_RATE_LIMIT="1", RUMHOUSE_IP_BURST="5").start()
     try:
+
         def statuses(forwarded: list[str | None], start: int) -> list[int]:
-            return [server.post(beacon("demo", start + n), headers={"x-forwarded-for": f} if f else {}).status_code
-                    for n, f in enumerate(forwarded)]
+            return [
+                server.post(
+                    beacon("demo", start + n), headers={"x-forwarded-for": f} if f else {}
+                ).status_code
+                for n, f in enumerate(forwarded)
+            ]
 
         assert statuses(["198.51.100.7"] * 10, 0).count(429) >= 4
         assert statuses(["198.51.100.8"] * 3, 100) == [204] * 3

@@ -13,24 +13,27 @@ from rumhouse.ingest.privacy import (
 )
 
 
-@pytest.mark.parametrize("path, expected", [
-    ("", "/"),
-    ("/", "/"),
-    ("/users/12345", "/users/:id"),
-    ("/users/12345/", "/users/:id/"),
-    ("/a/1/b/2", "/a/:id/b/:id"),
-    ("/o/3F2504E0-4F89-11D3-9A0C-0305E82C3301", "/o/:id"),
-    ("/o/507f1f77bcf86cd799439011", "/o/:id"),  # a MongoDB ObjectId
-    ("/u/jane.doe@example.com/settings", "/u/:email/settings"),
-    ("/u/jane.doe%40example.com", "/u/:email"),
-    ("/verify/x7Kp2mQ9vL4nR8sT1wY6zA", "/verify/:token"),
-    ("/static/5f3a9c1e8b7d6a4f2e1c0b9a.js", "/static/:id.js"),
-    ("/static/main.3f9a8b7c.js", "/static/main.3f9a8b7c.js"),
-    ("/blog/black-friday-deals-2026", "/blog/black-friday-deals-2026"),
-    ("/products/iphone-15-pro-max-256gb", "/products/iphone-15-pro-max-256gb"),
-    ("/v2/docs", "/v2/docs"),
-    ("no-leading-slash/42", "/no-leading-slash/:id"),
-])
+@pytest.mark.parametrize(
+    "path, expected",
+    [
+        ("", "/"),
+        ("/", "/"),
+        ("/users/12345", "/users/:id"),
+        ("/users/12345/", "/users/:id/"),
+        ("/a/1/b/2", "/a/:id/b/:id"),
+        ("/o/3F2504E0-4F89-11D3-9A0C-0305E82C3301", "/o/:id"),
+        ("/o/507f1f77bcf86cd799439011", "/o/:id"),  # a MongoDB ObjectId
+        ("/u/jane.doe@example.com/settings", "/u/:email/settings"),
+        ("/u/jane.doe%40example.com", "/u/:email"),
+        ("/verify/x7Kp2mQ9vL4nR8sT1wY6zA", "/verify/:token"),
+        ("/static/5f3a9c1e8b7d6a4f2e1c0b9a.js", "/static/:id.js"),
+        ("/static/main.3f9a8b7c.js", "/static/main.3f9a8b7c.js"),
+        ("/blog/black-friday-deals-2026", "/blog/black-friday-deals-2026"),
+        ("/products/iphone-15-pro-max-256gb", "/products/iphone-15-pro-max-256gb"),
+        ("/v2/docs", "/v2/docs"),
+        ("no-leading-slash/42", "/no-leading-slash/:id"),
+    ],
+)
 def test_template_path(path, expected):
     assert template_path(path) == expected
 
@@ -38,7 +41,10 @@ def test_template_path(path, expected):
 def test_page_urls_keep_only_allow_listed_parameters():
     scrub = UrlScrubber(("utm_*", "ref"))
     assert scrub.page("https://shop.example/p/9?token=abc&utm_source=x&UTM_Medium=y&ref=z#frag") == (
-        "shop.example", "/p/:id", "utm_source=x&UTM_Medium=y&ref=z")
+        "shop.example",
+        "/p/:id",
+        "utm_source=x&UTM_Medium=y&ref=z",
+    )
     assert UrlScrubber(()).page("https://a.example/?utm_source=x") == ("a.example", "/", "")
     assert UrlScrubber(("utm_*",)).page("not a url") == ("", "/not a url", "")
     assert UrlScrubber(("utm_*",)).page("http://[broken/") == ("", "/", "")
@@ -54,18 +60,26 @@ def test_other_urls():
 
 def test_error_text_loses_emails_and_query_strings():
     assert scrub_text("No user bob@example.org found") == "No user :email found"
-    assert scrub_text("at load (https://a.example/app.js?token=abc:10:5)") == "at load (https://a.example/app.js:10:5)"
+    assert (
+        scrub_text("at load (https://a.example/app.js?token=abc:10:5)")
+        == "at load (https://a.example/app.js:10:5)"
+    )
     assert scrub_text("fetch https://api.example/x?key=1 failed") == "fetch https://api.example/x failed"
-    assert scrub_text("f@https://a.example/app.js:1:2") == "f@https://a.example/app.js:1:2"  # Firefox stack frame
+    assert (
+        scrub_text("f@https://a.example/app.js:1:2") == "f@https://a.example/app.js:1:2"
+    )  # Firefox stack frame
 
 
-@pytest.mark.parametrize(("reported", "stored"), [
-    ("cdn.example", "cdn.example"),
-    ("cdn.example:8443", "cdn.example"),
-    ("127.0.0.1:8123", "127.0.0.1"),
-    ("[::1]:8080", "::1"),
-    ("CDN.Example:443", "cdn.example"),
-    ("bad:port:x", "bad"),
-])
+@pytest.mark.parametrize(
+    ("reported", "stored"),
+    [
+        ("cdn.example", "cdn.example"),
+        ("cdn.example:8443", "cdn.example"),
+        ("127.0.0.1:8123", "127.0.0.1"),
+        ("[::1]:8080", "::1"),
+        ("CDN.Example:443", "cdn.example"),
+        ("bad:port:x", "bad"),
+    ],
+)
 def test_resource_hosts_are_stored_without_their_port(reported, stored):
     assert bare_host(reported) == stored

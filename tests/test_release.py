@@ -41,12 +41,16 @@ def test_too_few_samples_give_no_verdict():
 
 def test_api_compares_seeded_releases(budget_server, budget_data):
     def values(release, name="LCP"):
-        return [r["value"] for r in budget_data.table("vitals")
-                if r["site"] == "rel" and r["release"] == release and r["name"] == name]
+        return [
+            r["value"]
+            for r in budget_data.table("vitals")
+            if r["site"] == "rel" and r["release"] == release and r["name"] == name
+        ]
 
     for a, b, want in (("v1", "v3", "regression"), ("v2", "v3", "regression"), ("v1", "v2", "no_change")):
-        doc = budget_server.client.get("/api/v1/releases/compare", params={"site": "rel", "a": a, "b": b},
-                                       headers=ADMIN).json()
+        doc = budget_server.client.get(
+            "/api/v1/releases/compare", params={"site": "rel", "a": a, "b": b}, headers=ADMIN
+        ).json()
         lcp = next(m for m in doc["metrics"] if m["metric"] == "LCP")
         assert lcp["verdict"] == want, lcp
         assert lcp["samples_a"] == len(values(a)) == 1500 and lcp["samples_b"] == len(values(b))
@@ -55,6 +59,11 @@ def test_api_compares_seeded_releases(budget_server, budget_data):
         ttfb = next(m for m in doc["metrics"] if m["metric"] == "TTFB")
         assert ttfb["verdict"] == "no_change"  # the seeded releases differ in LCP and FCP only
     # Without a, the baseline is the release first seen before b.
-    doc = budget_server.client.get("/api/v1/releases/compare", params={"site": "rel", "b": "v3"}, headers=ADMIN).json()
+    doc = budget_server.client.get(
+        "/api/v1/releases/compare", params={"site": "rel", "b": "v3"}, headers=ADMIN
+    ).json()
     assert doc["release_a"] == "v2"
-    assert budget_server.client.get("/api/v1/releases/compare", params={"site": "rel", "b": "v3"}).status_code == 401
+    assert (
+        budget_server.client.get("/api/v1/releases/compare", params={"site": "rel", "b": "v3"}).status_code
+        == 401
+    )

@@ -14,7 +14,9 @@ MAGIC = b"RHS2"  # the spool's record marker (docs/reliability.md)
 
 
 def spool_empty(server) -> bool:
-    return server.metric("rumhouse_spool_bytes") == 0 and server.metric("rumhouse_spool_segments_waiting") == 0
+    return (
+        server.metric("rumhouse_spool_bytes") == 0 and server.metric("rumhouse_spool_segments_waiting") == 0
+    )
 
 
 def spool_files(server) -> list:
@@ -76,7 +78,7 @@ def test_a_damaged_last_segment_recovers_every_intact_record(tmp_path):
     starts = [i for i in range(len(data)) if data.startswith(MAGIC, i)]
     assert len(starts) == 50
     data[starts[10] + 20] ^= 0xFF  # a bit rot inside record 10's payload
-    del data[len(data) - 7:]  # and a torn last record, as a crash mid-write leaves it
+    del data[len(data) - 7 :]  # and a torn last record, as a crash mid-write leaves it
     segment.write_bytes(bytes(data))
 
     server.start()
@@ -87,7 +89,10 @@ def test_a_damaged_last_segment_recovers_every_intact_record(tmp_path):
         load.attempted = {eid for ids in sent for eid in ids}
         assert_exactly_once(server, load)
         assert server.metric("rumhouse_spool_corrupt_records_total") == 2
-        recovered = {t: server.metric("rumhouse_rows_recovered_total", table=t) for t in ("vitals", "measures", "beacons")}
+        recovered = {
+            t: server.metric("rumhouse_rows_recovered_total", table=t)
+            for t in ("vitals", "measures", "beacons")
+        }
         assert recovered == {"vitals": 48 * 2, "measures": 48 * 3, "beacons": 48}
         assert server.client.get("/healthz").status_code == 200
     finally:

@@ -17,8 +17,22 @@ from support.folder_sql import folder_sql
 from support.reading_data import rank
 
 LEVELS = {"p50": 0.5, "p75": 0.75, "p95": 0.95, "p99": 0.99}
-COUNTS = ("samples", "good", "needs_improvement", "poor", "page_views", "calls", "failed", "count",
-          "transfer_bytes", "decoded_bytes", "cache_hit_rate", "avg_duration_ms", "max_duration_ms", "error_rate")
+COUNTS = (
+    "samples",
+    "good",
+    "needs_improvement",
+    "poor",
+    "page_views",
+    "calls",
+    "failed",
+    "count",
+    "transfer_bytes",
+    "decoded_bytes",
+    "cache_hit_rate",
+    "avg_duration_ms",
+    "max_duration_ms",
+    "error_rate",
+)
 
 
 def both(reading, token, route, **params):
@@ -33,8 +47,11 @@ def values_of(dataset, doc, table, column, match):
     from datetime import datetime
 
     start, end = (datetime.fromisoformat(doc["filters"][k]) for k in ("from", "to"))
-    return [r[column] for r in dataset.table(table)
-            if r["site"] == "demo" and start <= r["time"] < end and match(r) and r[column] is not None]
+    return [
+        r[column]
+        for r in dataset.table(table)
+        if r["site"] == "demo" and start <= r["time"] < end and match(r) and r[column] is not None
+    ]
 
 
 def check(rollup_row, raw_row, values=None, counts=COUNTS):
@@ -52,14 +69,23 @@ def check(rollup_row, raw_row, values=None, counts=COUNTS):
                 assert error <= 0.01 + 1 / len(values), (key, level, rollup_row[key], raw_row[key], error)
 
 
-@pytest.mark.parametrize("filters", [{}, {"browser": "Chrome"}, {"range": "7d"}, {"range": "30d", "release": "v1"}])
+@pytest.mark.parametrize(
+    "filters", [{}, {"browser": "Chrome"}, {"range": "7d"}, {"range": "30d", "release": "v1"}]
+)
 def test_summary(reading, demo_token, dataset, filters):
     rollup, raw = both(reading, demo_token, "/vitals/summary", **filters)
     assert [r["metric"] for r in rollup["rows"]] == [r["metric"] for r in raw["rows"]]
     dims = {"browser": "browser", "release": "release"}
-    for a, b in zip(rollup["rows"], raw["rows"]):
-        values = values_of(dataset, raw, "vitals", "value", lambda r, b=b: r["name"] == b["metric"] and all(
-            r[dims[k]] == v for k, v in filters.items() if k in dims))
+    for a, b in zip(rollup["rows"], raw["rows"], strict=True):
+        values = values_of(
+            dataset,
+            raw,
+            "vitals",
+            "value",
+            lambda r, b=b: (
+                r["name"] == b["metric"] and all(r[dims[k]] == v for k, v in filters.items() if k in dims)
+            ),
+        )
         check(a, b, values)
 
 
@@ -68,14 +94,21 @@ def test_split(reading, demo_token, dataset):
     assert {r["value"] for r in rollup["rows"]} == {r["value"] for r in raw["rows"]}
     raw_rows = {r["value"]: r for r in raw["rows"]}
     for a in rollup["rows"]:
-        values = values_of(dataset, raw, "vitals", "value",
-                           lambda r, a=a: r["name"] == "INP" and r["device_type"] == a["value"])
+        values = values_of(
+            dataset,
+            raw,
+            "vitals",
+            "value",
+            lambda r, a=a: r["name"] == "INP" and r["device_type"] == a["value"],
+        )
         check(a, raw_rows[a["value"]], values)
 
 
 def test_timeseries(reading, demo_token):
     rollup, raw = both(reading, demo_token, "/vitals/timeseries", metric="LCP", bucket=3600)
-    assert [(r["time"], r["samples"]) for r in rollup["rows"]] == [(r["time"], r["samples"]) for r in raw["rows"]]
+    assert [(r["time"], r["samples"]) for r in rollup["rows"]] == [
+        (r["time"], r["samples"]) for r in raw["rows"]
+    ]
 
 
 def test_pages(reading, demo_token):
@@ -90,7 +123,9 @@ def test_navigation(reading, demo_token, dataset):
     rollup, raw = both(reading, demo_token, "/navigation", by="path")
     raw_rows = {(r["value"], r["phase"]): r for r in raw["rows"]}
     for a in rollup["rows"]:
-        values = values_of(dataset, raw, "page_views", f"{a['phase']}_ms", lambda r, a=a: r["path"] == a["value"])
+        values = values_of(
+            dataset, raw, "page_views", f"{a['phase']}_ms", lambda r, a=a: r["path"] == a["value"]
+        )
         check(a, raw_rows[(a["value"], a["phase"])], values)
 
 
@@ -98,14 +133,20 @@ def test_api_calls(reading, demo_token, dataset):
     rollup, raw = both(reading, demo_token, "/api-calls", range="7d")
     raw_rows = {(r["endpoint"], r["method"]): r for r in raw["rows"]}
     for a in rollup["rows"]:
-        values = values_of(dataset, raw, "api_calls", "duration_ms", lambda r, a=a: r["endpoint"] == a["endpoint"])
+        values = values_of(
+            dataset, raw, "api_calls", "duration_ms", lambda r, a=a: r["endpoint"] == a["endpoint"]
+        )
         check(a, raw_rows[(a["endpoint"], a["method"])], values)
 
 
-@pytest.mark.parametrize(("path", "params", "key"), [
-    ("/navigation", {"by": "path", "limit": "3"}, lambda r: r["value"]),
-    ("/api-calls", {"limit": "3", "range": "7d"}, lambda r: (r["endpoint"], r["method"])),
-], ids=["paths", "endpoints"])
+@pytest.mark.parametrize(
+    ("path", "params", "key"),
+    [
+        ("/navigation", {"by": "path", "limit": "3"}, lambda r: r["value"]),
+        ("/api-calls", {"limit": "3", "range": "7d"}, lambda r: (r["endpoint"], r["method"])),
+    ],
+    ids=["paths", "endpoints"],
+)
 def test_a_limit_keeps_the_same_keys_as_raw(reading, demo_token, path, params, key):
     # Ordered by count with a tie-break on the key, a limited rollup answer keeps the keys raw keeps.
     rollup, raw = both(reading, demo_token, path, **params)
@@ -149,10 +190,13 @@ def test_auto_uses_the_rollup_only_when_it_can(reading, demo_token):
 def test_rollups_keep_a_year_and_raw_tables_a_month(tmp_path):
     # A fresh folder, migrated by the real command; system tables are read from the folder itself.
     env = {**os.environ, "RUMHOUSE_DATA_DIR": str(tmp_path / "data")}
-    migrated = subprocess.run([sys.executable, "-m", "rumhouse", "migrate"], env=env, capture_output=True,
-                              text=True, timeout=300)
+    migrated = subprocess.run(
+        [sys.executable, "-m", "rumhouse", "migrate"], env=env, capture_output=True, text=True, timeout=300
+    )
     assert migrated.returncode == 0, migrated.stderr
-    [tables] = folder_sql(tmp_path / "data", ["SELECT name, engine_full FROM system.tables WHERE database = 'rumhouse'"])
+    [tables] = folder_sql(
+        tmp_path / "data", ["SELECT name, engine_full FROM system.tables WHERE database = 'rumhouse'"]
+    )
     engines = {r["name"]: r["engine_full"] for r in tables}
     for base in ("vitals", "page_views", "api_calls", "resources", "errors"):
         for table in (f"{base}_hourly", f"{base}_daily"):
@@ -216,9 +260,15 @@ def test_rollup_migration_backfills_rows_stored_before_it(tmp_path):
     from support.server import REPO
 
     (tmp_path / "early").mkdir()
-    out = subprocess.run([sys.executable, "-c", BACKFILL, str(tmp_path / "data"), str(tmp_path / "early")],
-                         check=False, capture_output=True, text=True, cwd=REPO, timeout=120,
-                         env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    out = subprocess.run(
+        [sys.executable, "-c", BACKFILL, str(tmp_path / "data"), str(tmp_path / "early")],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["5000", "5000", "5000"]
 
@@ -277,10 +327,22 @@ def test_api_call_page_views_after_the_sketch_migration(tmp_path):
     before = {f"e{k}": int(500 * 2 ** (k / 2)) for k in range(12)}
     after = {endpoint: 1000 for endpoint in before}
     (tmp_path / "early").mkdir()
-    out = subprocess.run([sys.executable, "-c", SKETCH, str(tmp_path / "data"), str(tmp_path / "early"),
-                          json.dumps({"before": before, "after": after})],
-                         check=False, capture_output=True, text=True, cwd=REPO, timeout=300,
-                         env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            SKETCH,
+            str(tmp_path / "data"),
+            str(tmp_path / "early"),
+            json.dumps({"before": before, "after": after}),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout)
     # The aged hour keeps its calls; its page views are unknown after the upgrade, not zero.

@@ -71,11 +71,34 @@ def test_uncompressed_inserts_work_too(clickhouse_http, tmp_path):
     try:
         migrate(store)
         pv = new_pv()
-        rows = [(time.time(), "st", pv, "h", "/p", "Firefox", "Linux", "desktop", "", "", "", "navigate", "FCP", 1.5, "")]
+        rows = [
+            (
+                time.time(),
+                "st",
+                pv,
+                "h",
+                "/p",
+                "Firefox",
+                "Linux",
+                "desktop",
+                "",
+                "",
+                "",
+                "navigate",
+                "FCP",
+                1.5,
+                "",
+            )
+        ]
         writer = Writer(store, Metrics(), Spool(tmp_path / "spool", max_bytes=1 << 30), flush_interval=60)
         writer.add(Accepted.from_rows({"vitals": rows}, events=1))
         assert writer.flush() is True
-        assert store.query("SELECT count() FROM rumhouse.vitals WHERE page_view_id = {p:String}", {"p": pv}).scalar() == 1
+        assert (
+            store.query(
+                "SELECT count() FROM rumhouse.vitals WHERE page_view_id = {p:String}", {"p": pv}
+            ).scalar()
+            == 1
+        )
     finally:
         store.close()
 
@@ -89,11 +112,30 @@ def test_a_server_that_goes_away_and_comes_back_loses_nothing(tmp_path):
     try:
         migrate(store)
         metrics = Metrics()
-        writer = Writer(store, metrics, Spool(tmp_path / "spool", max_bytes=1 << 30), flush_interval=60,
-                        max_backoff=0)
+        writer = Writer(
+            store, metrics, Spool(tmp_path / "spool", max_bytes=1 << 30), flush_interval=60, max_backoff=0
+        )
         pv = new_pv()
-        rows = [(time.time(), "st", pv, "h", "/p", "Chrome", "Windows", "desktop", "", "", "", "navigate", "LCP", float(i), "")
-                for i in range(25)]
+        rows = [
+            (
+                time.time(),
+                "st",
+                pv,
+                "h",
+                "/p",
+                "Chrome",
+                "Windows",
+                "desktop",
+                "",
+                "",
+                "",
+                "navigate",
+                "LCP",
+                float(i),
+                "",
+            )
+            for i in range(25)
+        ]
         clickhouse.stop()
         writer.add(Accepted.from_rows({"vitals": rows}, events=len(rows)))
         assert writer.flush() is False
@@ -105,7 +147,9 @@ def test_a_server_that_goes_away_and_comes_back_loses_nothing(tmp_path):
         clickhouse.start()  # the same port and data folder
         assert writer.flush() is True
         assert writer.flush() is True
-        count = store.query("SELECT count() FROM rumhouse.vitals WHERE page_view_id = {p:String}", {"p": pv}).scalar()
+        count = store.query(
+            "SELECT count() FROM rumhouse.vitals WHERE page_view_id = {p:String}", {"p": pv}
+        ).scalar()
         assert count == 25
         assert metrics.registry.get_sample_value("rumhouse_insert_errors_total", {"table": "vitals"}) == 1
     finally:
@@ -118,7 +162,9 @@ def test_stateless_workers_in_front_of_one_server_store_every_beacon(clickhouse_
     """`rumhouse serve` with RUMHOUSE_CLICKHOUSE_URL: one instance with two worker processes on one port,
     and a second instance (a replica), all inserting into the same server."""
     workers = [
-        RumhouseServer(tmp_path / "two-workers", RUMHOUSE_CLICKHOUSE_URL=clickhouse_http.url, RUMHOUSE_WORKERS="2"),
+        RumhouseServer(
+            tmp_path / "two-workers", RUMHOUSE_CLICKHOUSE_URL=clickhouse_http.url, RUMHOUSE_WORKERS="2"
+        ),
         RumhouseServer(tmp_path / "replica", RUMHOUSE_CLICKHOUSE_URL=clickhouse_http.url),
     ]
     try:
@@ -165,8 +211,10 @@ def test_stateless_workers_in_front_of_one_server_store_every_beacon(clickhouse_
         assert sorted(p.name for p in spool.iterdir()) == ["worker-0", "worker-1"]
         # The single-process instance's accounting: 4 beacons, 9 events each (the page view and 8 events).
         assert workers[1].metric("rumhouse_events_accepted_total") == 4 * 9
-        inserted = sum(workers[1].metric("rumhouse_rows_inserted_total", table=t)
-                       for t in ("page_views", "vitals", "errors", "api_calls", "resources", "measures"))
+        inserted = sum(
+            workers[1].metric("rumhouse_rows_inserted_total", table=t)
+            for t in ("page_views", "vitals", "errors", "api_calls", "resources", "measures")
+        )
         assert inserted == 4 * 9
     finally:
         for worker in workers:
@@ -180,8 +228,13 @@ def test_several_workers_need_the_server_engine(tmp_path):
     from support.server import REPO, server_env
 
     result = subprocess.run(
-        [sys.executable, "-m", "rumhouse", "serve", "--workers", "2"], env=server_env(tmp_path / "data"), check=False,
-        capture_output=True, text=True, cwd=REPO, timeout=60,
+        [sys.executable, "-m", "rumhouse", "serve", "--workers", "2"],
+        env=server_env(tmp_path / "data"),
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "several workers need the server engine (RUMHOUSE_CLICKHOUSE_URL)" in result.stderr
@@ -194,13 +247,20 @@ def test_peoples_sql_logs_in_as_its_own_clickhouse_user(tmp_path):
     docs/security.md's DDL sets, checked by the real-server suite.)"""
     ch = ClickHouseHttp(tmp_path / "ch", extra_users={"rumhouse_sql": "sql-pw"}).start()
     try:
-        server = RumhouseServer(tmp_path / "rh", RUMHOUSE_CLICKHOUSE_URL=ch.url,
-                                RUMHOUSE_CLICKHOUSE_SQL_USER="rumhouse_sql", RUMHOUSE_CLICKHOUSE_SQL_PASSWORD="sql-pw")
+        server = RumhouseServer(
+            tmp_path / "rh",
+            RUMHOUSE_CLICKHOUSE_URL=ch.url,
+            RUMHOUSE_CLICKHOUSE_SQL_USER="rumhouse_sql",
+            RUMHOUSE_CLICKHOUSE_SQL_PASSWORD="sql-pw",
+        )
         server.start()
         try:
             assert server.post(orjson.dumps(full_beacon(new_pv()))).status_code == 204
-            answer = server.client.post("/api/v1/sql", content="SELECT count() FROM rumhouse.vitals",
-                                        headers={"authorization": "Bearer test-admin-token-0123456789"})
+            answer = server.client.post(
+                "/api/v1/sql",
+                content="SELECT count() FROM rumhouse.vitals",
+                headers={"authorization": "Bearer test-admin-token-0123456789"},
+            )
             assert answer.status_code == 200, answer.text
             # The stand-in's log (stderr) names the queries that the SQL user ran: people's, and no other.
             ran = [line for line in ch.log.read_text().splitlines() if line.startswith("as rumhouse_sql: ")]
@@ -208,8 +268,12 @@ def test_peoples_sql_logs_in_as_its_own_clickhouse_user(tmp_path):
             assert not any("INSERT" in line for line in ran)
         finally:
             server.close()
-        wrong = RumhouseServer(tmp_path / "rh-wrong", RUMHOUSE_CLICKHOUSE_URL=ch.url,
-                               RUMHOUSE_CLICKHOUSE_SQL_USER="rumhouse_sql", RUMHOUSE_CLICKHOUSE_SQL_PASSWORD="wrong")
+        wrong = RumhouseServer(
+            tmp_path / "rh-wrong",
+            RUMHOUSE_CLICKHOUSE_URL=ch.url,
+            RUMHOUSE_CLICKHOUSE_SQL_USER="rumhouse_sql",
+            RUMHOUSE_CLICKHOUSE_SQL_PASSWORD="wrong",
+        )
         with pytest.raises(RuntimeError, match="RUMHOUSE_CLICKHOUSE_SQL_USER 'rumhouse_sql' cannot log in"):
             wrong.start(timeout=60)
         wrong.close()
@@ -226,26 +290,38 @@ def test_real_server_refuses_the_sql_users_writes_and_reads_of_rumhouses_own_tab
 
     url = os.environ.get("RUMHOUSE_TEST_CLICKHOUSE_URL")
     if not url:
-        pytest.skip("RUMHOUSE_TEST_CLICKHOUSE_URL is not set: no ClickHouse server with users and grants here")
+        pytest.skip(
+            "RUMHOUSE_TEST_CLICKHOUSE_URL is not set: no ClickHouse server with users and grants here"
+        )
     admin = ServerStore(url)
     migrate(admin)
     ddl = (Path(__file__).parents[1] / "deploy" / "clickhouse-sql-user.sql").read_text()
-    statements = [s.strip() for s in "\n".join(
-        line for line in ddl.splitlines() if not line.startswith("--")).split(";") if s.strip()]
+    statements = [
+        s.strip()
+        for s in "\n".join(line for line in ddl.splitlines() if not line.startswith("--")).split(";")
+        if s.strip()
+    ]
     admin.command("DROP USER IF EXISTS rumhouse_sql")
     admin.command("DROP SETTINGS PROFILE IF EXISTS rumhouse_sql")
     for statement in statements:
         admin.command(statement.replace("change-me", "test-sql-pw"))
     address = parse_url(url)
-    sql_url = f"{'https' if address.secure else 'http'}://rumhouse_sql:test-sql-pw@{address.host}:{address.port}"
+    sql_url = (
+        f"{'https' if address.secure else 'http'}://rumhouse_sql:test-sql-pw@{address.host}:{address.port}"
+    )
     people = ServerStore(sql_url)
     try:
         assert people.query("SELECT count() FROM rumhouse.vitals").scalar() >= 0
-        for refused in ("SELECT * FROM rumhouse.tokens", "SELECT * FROM rumhouse.audit_log",
-                        "INSERT INTO rumhouse.vitals (name, value) VALUES ('LCP', 1)",
-                        "SELECT * FROM file('/etc/passwd', 'RawBLOB')", "SELECT * FROM url('http://127.0.0.1:1/', 'CSV', 'x String')",
-                        "SELECT 1 SETTINGS readonly = 0", "SELECT 1 SETTINGS max_execution_time = 999",
-                        "SELECT 1 SETTINGS max_memory_usage = 99999999999"):
+        for refused in (
+            "SELECT * FROM rumhouse.tokens",
+            "SELECT * FROM rumhouse.audit_log",
+            "INSERT INTO rumhouse.vitals (name, value) VALUES ('LCP', 1)",
+            "SELECT * FROM file('/etc/passwd', 'RawBLOB')",
+            "SELECT * FROM url('http://127.0.0.1:1/', 'CSV', 'x String')",
+            "SELECT 1 SETTINGS readonly = 0",
+            "SELECT 1 SETTINGS max_execution_time = 999",
+            "SELECT 1 SETTINGS max_memory_usage = 99999999999",
+        ):
             with pytest.raises(StoreError):
                 people.query(refused)
     finally:
@@ -255,7 +331,9 @@ def test_real_server_refuses_the_sql_users_writes_and_reads_of_rumhouses_own_tab
         admin.close()
 
 
-WITHOUT_CHDB = "import sys; sys.modules['chdb'] = None; from rumhouse.cli import main; sys.exit(main(sys.argv[1:]))"
+WITHOUT_CHDB = (
+    "import sys; sys.modules['chdb'] = None; from rumhouse.cli import main; sys.exit(main(sys.argv[1:]))"
+)
 
 
 def test_workers_of_a_server_run_without_chdb(tmp_path, clickhouse_http):
@@ -270,8 +348,13 @@ def test_workers_of_a_server_run_without_chdb(tmp_path, clickhouse_http):
     env = {**server_env(tmp_path / "data"), "RUMHOUSE_CLICKHOUSE_URL": clickhouse_http.url}
     log = tmp_path / "worker.log"
     with open(log, "wb") as out:
-        worker = subprocess.Popen([sys.executable, "-c", WITHOUT_CHDB, "serve", "--port", str(port)], env=env,
-                                  cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+        worker = subprocess.Popen(
+            [sys.executable, "-c", WITHOUT_CHDB, "serve", "--port", str(port)],
+            env=env,
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
     try:
         deadline = time.monotonic() + 60
@@ -284,10 +367,19 @@ def test_workers_of_a_server_run_without_chdb(tmp_path, clickhouse_http):
                 pass
             assert time.monotonic() < deadline
             time.sleep(0.2)
-        assert client.post("/beacon", content=orjson.dumps(full_beacon(new_pv())),
-                           headers={"content-type": "text/plain", "user-agent": CHROME_UA}).status_code == 204
-        answer = client.post("/api/v1/sql", content="SELECT count() FROM rumhouse.vitals",
-                             headers={"authorization": "Bearer test-admin-token-0123456789"})
+        assert (
+            client.post(
+                "/beacon",
+                content=orjson.dumps(full_beacon(new_pv())),
+                headers={"content-type": "text/plain", "user-agent": CHROME_UA},
+            ).status_code
+            == 204
+        )
+        answer = client.post(
+            "/api/v1/sql",
+            content="SELECT count() FROM rumhouse.vitals",
+            headers={"authorization": "Bearer test-admin-token-0123456789"},
+        )
         assert answer.status_code == 200, answer.text
         assert client.get("/rum.js", headers={"accept-encoding": "br"}).headers["content-encoding"] == "br"
     finally:
@@ -297,6 +389,12 @@ def test_workers_of_a_server_run_without_chdb(tmp_path, clickhouse_http):
     # Without a server to reach, the missing engine is named, with the way to get it.
     import subprocess as sp
 
-    embedded = sp.run([sys.executable, "-c", WITHOUT_CHDB, "migrate"], env=server_env(tmp_path / "data2"), cwd=REPO,
-                      capture_output=True, text=True, timeout=120)
+    embedded = sp.run(
+        [sys.executable, "-c", WITHOUT_CHDB, "migrate"],
+        env=server_env(tmp_path / "data2"),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert embedded.returncode != 0 and "pip install 'rumhouse[embedded]'" in embedded.stderr

@@ -58,7 +58,10 @@ def store(request):
 
 def test_migrations_are_recorded_and_idempotent(store):
     files = [m.name for m in load_migrations()]
-    recorded = [row[0] for row in store.query("SELECT name FROM rumhouse.schema_migrations FINAL ORDER BY version").rows]
+    recorded = [
+        row[0]
+        for row in store.query("SELECT name FROM rumhouse.schema_migrations FINAL ORDER BY version").rows
+    ]
     assert recorded == files
     assert len(files) == len({m.version for m in load_migrations()})
     assert migrate(store) == []
@@ -86,7 +89,8 @@ def test_insert_columns_match_the_tables(store):
 def test_tables_are_partitioned_by_day_with_the_retention_ttl(store):
     for table in TABLES:
         engine = store.query(
-            "SELECT engine_full FROM system.tables WHERE database = 'rumhouse' AND name = {t:String}", {"t": table}
+            "SELECT engine_full FROM system.tables WHERE database = 'rumhouse' AND name = {t:String}",
+            {"t": table},
         ).scalar()
         assert "PARTITION BY toDate(time)" in engine
         assert "TTL toDateTime(time) + toIntervalDay(30)" in engine
@@ -95,7 +99,9 @@ def test_tables_are_partitioned_by_day_with_the_retention_ttl(store):
 
 def test_a_new_retention_setting_is_applied_at_start_up(store):
     migrate(store, retention_days=90)
-    engine = store.query("SELECT engine_full FROM system.tables WHERE database = 'rumhouse' AND name = 'vitals'").scalar()
+    engine = store.query(
+        "SELECT engine_full FROM system.tables WHERE database = 'rumhouse' AND name = 'vitals'"
+    ).scalar()
     assert "toIntervalDay(90)" in engine
     migrate(store, retention_days=30)
 
@@ -107,7 +113,9 @@ def vital_rows(n: int, pv: str) -> list[tuple]:
 
 
 def count_pv(store, pv: str) -> int:
-    return store.query("SELECT count() FROM rumhouse.vitals WHERE page_view_id = {p:String}", {"p": pv}).scalar()
+    return store.query(
+        "SELECT count() FROM rumhouse.vitals WHERE page_view_id = {p:String}", {"p": pv}
+    ).scalar()
 
 
 def test_a_retried_insert_with_the_same_token_is_stored_once(store):
@@ -123,11 +131,18 @@ def test_chunks_of_rows_joined_by_commas_insert_as_separate_rows(store):
     first, second = vital_rows(3, pv), vital_rows(2, pv)
     second = [(*row[:-3], "INP", 100.0 + i, 'a "quoted", [bracketed] value') for i, row in enumerate(second)]
     store.insert("rumhouse.vitals", COLUMNS["vitals"], encode_rows(first) + b"," + encode_rows(second))
-    stored = store.query("SELECT name, value, attribution FROM rumhouse.vitals WHERE page_view_id = {p:String} "
-                         "ORDER BY name, value", {"p": pv}).rows
-    assert [tuple(r) for r in stored] == [("INP", 100.0, 'a "quoted", [bracketed] value'),
-                                          ("INP", 101.0, 'a "quoted", [bracketed] value'),
-                                          ("LCP", 0.0, ""), ("LCP", 1.0, ""), ("LCP", 2.0, "")]
+    stored = store.query(
+        "SELECT name, value, attribution FROM rumhouse.vitals WHERE page_view_id = {p:String} "
+        "ORDER BY name, value",
+        {"p": pv},
+    ).rows
+    assert [tuple(r) for r in stored] == [
+        ("INP", 100.0, 'a "quoted", [bracketed] value'),
+        ("INP", 101.0, 'a "quoted", [bracketed] value'),
+        ("LCP", 0.0, ""),
+        ("LCP", 1.0, ""),
+        ("LCP", 2.0, ""),
+    ]
 
 
 def test_read_only_queries_cannot_write(store):
@@ -154,7 +169,9 @@ def test_query_parameters_and_raw_formats(store):
     result = store.query("SELECT {s:String} AS s, {n:UInt64} AS n, 'a%b' AS p", {"s": text, "n": 2**63})
     assert result.dicts() == [{"s": text, "n": 2**63, "p": "a%b"}]
     assert result.types == ["String", "UInt64", "String"]
-    raw = store.query_raw("SELECT number AS n, toString(number) AS s FROM numbers(2)", "CSVWithNames", readonly=True)
+    raw = store.query_raw(
+        "SELECT number AS n, toString(number) AS s FROM numbers(2)", "CSVWithNames", readonly=True
+    )
     assert raw == b'"n","s"\n0,"0"\n1,"1"\n'
     assert store.query("SELECT 1 WHERE 0").rows == []
 
@@ -162,12 +179,28 @@ def test_query_parameters_and_raw_formats(store):
 def test_inserted_values_read_back_unchanged(store):
     pv = f"{RUN}-roundtrip"
     seconds = int(time.time())  # recent: older rows would fall to the tables' TTL
-    row = (seconds + 0.125, "st", pv, "h", "/caf\u00e9/\"q\"", "Chrome", "Windows", "desktop", "DE", "4g",
-           "v1", "navigate", "INP", 123.5, "button#buy \u2713")
+    row = (
+        seconds + 0.125,
+        "st",
+        pv,
+        "h",
+        '/caf\u00e9/"q"',
+        "Chrome",
+        "Windows",
+        "desktop",
+        "DE",
+        "4g",
+        "v1",
+        "navigate",
+        "INP",
+        123.5,
+        "button#buy \u2713",
+    )
     store.insert("rumhouse.vitals", COLUMNS["vitals"], encode_rows([row]))
     [got] = store.query(
         "SELECT toUnixTimestamp64Milli(time) AS ms, path, value, attribution FROM rumhouse.vitals"
-        " WHERE page_view_id = {p:String}", {"p": pv}
+        " WHERE page_view_id = {p:String}",
+        {"p": pv},
     ).dicts()
     assert got == {"ms": seconds * 1000 + 125, "path": row[4], "value": 123.5, "attribution": row[14]}
 
@@ -180,7 +213,8 @@ def test_queries_and_inserts_from_several_threads_at_once(store):
     with ThreadPoolExecutor(8) as pool:
         assert list(pool.map(work, range(16))) == list(range(16))
     total = store.query(
-        "SELECT count() FROM rumhouse.vitals WHERE startsWith(page_view_id, {p:String})", {"p": f"{RUN}-threads-"}
+        "SELECT count() FROM rumhouse.vitals WHERE startsWith(page_view_id, {p:String})",
+        {"p": f"{RUN}-threads-"},
     ).scalar()
     assert total == 16 * 3
 
@@ -206,7 +240,9 @@ def test_a_second_process_cannot_open_the_same_folder(embedded_store):
         "import sys; from pathlib import Path; from rumhouse.store.embedded import EmbeddedStore\n"
         f"EmbeddedStore(Path({str(embedded_store.data_dir)!r}))"
     )
-    result = subprocess.run([sys.executable, "-c", env_code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", env_code], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
     assert result.returncode != 0
     assert "is in use by rumhouse pid" in result.stderr
 
@@ -239,8 +275,9 @@ def new_writer(store, tmp_path, **options) -> Writer:
 @pytest.mark.parametrize("after_write", [False, True], ids=["insert-fails", "insert-lands-then-fails"])
 def test_failed_inserts_are_replayed_from_the_spool_exactly_once(store, tmp_path, after_write):
     pv = f"{RUN}-flaky-{after_write}"
-    writer = new_writer(FlakyStore(store, failures=2, after_write=after_write), tmp_path, flush_interval=60,
-                        max_backoff=0)
+    writer = new_writer(
+        FlakyStore(store, failures=2, after_write=after_write), tmp_path, flush_interval=60, max_backoff=0
+    )
     writer.add(accepted(vital_rows(7, pv)))
     assert writer.flush() is False
     assert writer.pending("vitals") == 7

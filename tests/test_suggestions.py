@@ -51,7 +51,9 @@ def test_evidence_is_the_data(budget_server, budget_data):
 
     text = suggestions(budget_server, "plaintext")[0]["evidence"]
     plain = [r for r in rows("resources", "plaintext") if r["type"] in ("script", "css")]
-    assert text["uncompressed_bytes"] == sum(r["decoded_bytes"] for r in plain if r["encoded_bytes"] == r["decoded_bytes"])
+    assert text["uncompressed_bytes"] == sum(
+        r["decoded_bytes"] for r in plain if r["encoded_bytes"] == r["decoded_bytes"]
+    )
 
     heavy = suggestions(budget_server, "heavyjs")[0]["evidence"]
     scripts = [r["decoded_bytes"] for r in rows("resources", "heavyjs") if r["type"] == "script"]
@@ -61,15 +63,32 @@ def test_evidence_is_the_data(budget_server, budget_data):
 def test_status_is_tracked(budget_server):
     c = budget_server.client
     key = suggestions(budget_server, "chatty")[0]["id"]
-    assert c.put(f"/api/v1/suggestions/{key}", params={"site": "chatty"}, json={"status": "accepted"}).status_code == 401
+    assert (
+        c.put(
+            f"/api/v1/suggestions/{key}", params={"site": "chatty"}, json={"status": "accepted"}
+        ).status_code
+        == 401
+    )
     viewer = {"authorization": f"Bearer {budget_server.token('viewer', 'chatty')}"}
-    assert c.put(f"/api/v1/suggestions/{key}", params={"site": "chatty"}, json={"status": "done"},
-                 headers=viewer).status_code == 403
-    assert c.put(f"/api/v1/suggestions/{key}", params={"site": "chatty"}, json={"status": "later"},
-                 headers=ADMIN).status_code == 400
+    assert (
+        c.put(
+            f"/api/v1/suggestions/{key}", params={"site": "chatty"}, json={"status": "done"}, headers=viewer
+        ).status_code
+        == 403
+    )
+    assert (
+        c.put(
+            f"/api/v1/suggestions/{key}", params={"site": "chatty"}, json={"status": "later"}, headers=ADMIN
+        ).status_code
+        == 400
+    )
     for status in ("accepted", "done", "dismissed", "open"):
-        r = c.put(f"/api/v1/suggestions/{key}", params={"site": "chatty"},
-                  json={"status": status, "note": f"now {status}"}, headers=ADMIN)
+        r = c.put(
+            f"/api/v1/suggestions/{key}",
+            params={"site": "chatty"},
+            json={"status": status, "note": f"now {status}"},
+            headers=ADMIN,
+        )
         assert r.status_code == 200
         top = suggestions(budget_server, "chatty", viewer)[0]
         assert top["id"] == key and top["status"] == status and top["note"] == f"now {status}"

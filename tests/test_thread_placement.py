@@ -42,8 +42,13 @@ def store_something(server: RumhouseServer) -> None:
     """A beacon through to the tables, so that ClickHouse has started its insert threads."""
     body = '{"site":"demo","pv":"place0001","url":"https://demo.example/","ev":[{"k":"vital","n":"LCP","v":1200}]}'
     assert server.post(body).status_code == 204
-    wait_until(lambda: server.sql("SELECT count() AS n FROM rumhouse.vitals WHERE page_view_id = 'place0001'")[0]["n"] == 1,
-               timeout=30)
+    wait_until(
+        lambda: (
+            server.sql("SELECT count() AS n FROM rumhouse.vitals WHERE page_view_id = 'place0001'")[0]["n"]
+            == 1
+        ),
+        timeout=30,
+    )
 
 
 def test_the_plan_keeps_one_cpu_for_the_loop():
@@ -60,8 +65,10 @@ def test_the_event_loop_has_a_cpu_of_its_own(tmp_path):
         pid = server.process.pid
         loop_cpu = max(CPUS)
         # Threads started since the last placement get placed within a second.
-        wait_until(lambda: all(cpus == CPUS - {loop_cpu} for tid, cpus in threads(pid).items() if tid != pid),
-                   timeout=10)
+        wait_until(
+            lambda: all(cpus == CPUS - {loop_cpu} for tid, cpus in threads(pid).items() if tid != pid),
+            timeout=10,
+        )
         placed = threads(pid)
         assert placed[pid] == {loop_cpu}  # the event loop runs in the process's main thread
         assert len(placed) > 5  # chDB's pools and the writer are among them

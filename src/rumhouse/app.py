@@ -1,14 +1,14 @@
 """The Starlette application: routes, and the runtime (store, writer) opened at start-up.
 
-    POST /beacon          ingest/endpoint.py -> ingest/batching.py -> ingest/pipeline.py -> writer.py -> store/
-    GET  /rum.js          the snippet (built from snippet/ into static/rum.js)
-    GET  /healthz         liveness, and whether the store answers
-    GET  /metrics         rumhouse's own health, Prometheus text format
-    GET  /readyz          readiness: not ready while the spool is full
-    POST /api/v1/sql      read-only SQL for admin tokens (api/sql.py, usersql/)
-    GET  /api/v1/audit    the audit log of API calls, for admin tokens (api/audit.py, audit.py)
-    DELETE /api/v1/admin/sites/{site}/data   delete a site's data (api/admin.py)
-    GET  /api/v1/...      the JSON API, its OpenAPI document, tokens; GET / the dashboard (api/)
+POST /beacon          ingest/endpoint.py -> ingest/batching.py -> ingest/pipeline.py -> writer.py -> store/
+GET  /rum.js          the snippet (built from snippet/ into static/rum.js)
+GET  /healthz         liveness, and whether the store answers
+GET  /metrics         rumhouse's own health, Prometheus text format
+GET  /readyz          readiness: not ready while the spool is full
+POST /api/v1/sql      read-only SQL for admin tokens (api/sql.py, usersql/)
+GET  /api/v1/audit    the audit log of API calls, for admin tokens (api/audit.py, audit.py)
+DELETE /api/v1/admin/sites/{site}/data   delete a site's data (api/admin.py)
+GET  /api/v1/...      the JSON API, its OpenAPI document, tokens; GET / the dashboard (api/)
 """
 
 from __future__ import annotations
@@ -24,17 +24,17 @@ from pathlib import Path
 import anyio
 import brotli
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from rumhouse.alerts.api import alerting_routes
 from rumhouse.alerts.service import Alerting
 from rumhouse.api import api_routes
 from rumhouse.api.admin import delete_route
-from rumhouse.api.sql import sql_route
 from rumhouse.api.audit import audit_route
+from rumhouse.api.sql import sql_route
 from rumhouse.audit import AuditLog, AuditMiddleware
 from rumhouse.auth import bearer, ensure_admin_token
 from rumhouse.config_file import load_config
@@ -63,8 +63,11 @@ def open_store(settings: Settings) -> Store:
         from rumhouse.store.server import ServerStore
 
         return ServerStore(
-            settings.clickhouse_url, compress=settings.clickhouse_compress, ca_cert=settings.clickhouse_ca_cert,
-            cluster=settings.cluster, sql_user=settings.clickhouse_sql_user,
+            settings.clickhouse_url,
+            compress=settings.clickhouse_compress,
+            ca_cert=settings.clickhouse_ca_cert,
+            cluster=settings.cluster,
+            sql_user=settings.clickhouse_sql_user,
             sql_password=settings.clickhouse_sql_password,
         )
     if settings.cluster:
@@ -112,14 +115,22 @@ class Runtime:
         self.sites = SiteRegistry(config.sites)
         self.metrics = Metrics()
         self.pipeline = Pipeline(
-            self.sites, query_allowlist=settings.query_allowlist, drop_bots=settings.drop_bots,
-            site_rate_limit=settings.site_rate_limit, site_burst=settings.site_burst,
+            self.sites,
+            query_allowlist=settings.query_allowlist,
+            drop_bots=settings.drop_bots,
+            site_rate_limit=settings.site_rate_limit,
+            site_burst=settings.site_burst,
         )
-        self.admin_token, self.admin_token_created = ensure_admin_token(settings.admin_token, settings.data_dir)
+        self.admin_token, self.admin_token_created = ensure_admin_token(
+            settings.admin_token, settings.data_dir
+        )
         self.store = store
         self.writer: Writer | None = None
-        self.alerting = Alerting(config.alerting, interval=settings.alert_interval,  # budgets, rules, channels
-                                 retry=settings.alert_retry)
+        self.alerting = Alerting(
+            config.alerting,
+            interval=settings.alert_interval,  # budgets, rules, channels
+            retry=settings.alert_retry,
+        )
         self.audit = AuditLog()
         self._spool_lock = None
 
@@ -137,8 +148,11 @@ class Runtime:
             folder, self._spool_lock = claim_worker_spool(folder)
         spool = Spool(folder, max_bytes=self.settings.spool_max_bytes)
         self.writer = Writer(
-            self.store, self.metrics, spool,
-            flush_interval=self.settings.flush_interval, flush_rows=self.settings.flush_rows,
+            self.store,
+            self.metrics,
+            spool,
+            flush_interval=self.settings.flush_interval,
+            flush_rows=self.settings.flush_rows,
         )
         self.writer.start()
         self.audit.start(self.store)
@@ -169,8 +183,12 @@ class _LateBound:
         rt = self.runtime
         settings = rt.settings
         endpoint = BeaconEndpoint(
-            rt.pipeline, rt.writer, rt.metrics, rt.sites,
-            max_body_bytes=settings.max_body_bytes, country_header=settings.country_header,
+            rt.pipeline,
+            rt.writer,
+            rt.metrics,
+            rt.sites,
+            max_body_bytes=settings.max_body_bytes,
+            country_header=settings.country_header,
             body_timeout=settings.body_timeout,
             ip_limits=TokenBuckets(settings.ip_rate_limit, settings.ip_burst),
             client_address=ClientAddress(settings.trusted_proxies),
@@ -201,8 +219,11 @@ def snippet_response_factory():
 
     async def rum_js(request: Request) -> Response:
         accepted = request.headers.get("accept-encoding", "")
-        headers = {"cache-control": "public, max-age=3600", "vary": "Accept-Encoding",
-                   "access-control-allow-origin": "*"}
+        headers = {
+            "cache-control": "public, max-age=3600",
+            "vary": "Accept-Encoding",
+            "access-control-allow-origin": "*",
+        }
         for encoding in ("br", "gzip"):
             if encoding in variants and encoding in accepted:
                 headers["content-encoding"] = encoding
@@ -213,16 +234,24 @@ def snippet_response_factory():
 
 
 def create_app(
-    settings: Settings | None = None, *, store: Store | None = None, pin_event_loop: bool = False,
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    pin_event_loop: bool = False,
 ) -> RumhouseApp:
     settings = settings or Settings.from_env()
     runtime = Runtime(settings, store)
     # The HTTP front's limits, in this process (each worker process builds its app through here).
-    configure_front(FrontLimits(
-        head_timeout=settings.head_timeout, body_timeout=settings.body_timeout + 5,
-        max_head_bytes=settings.max_head_bytes, per_client=settings.max_connections_per_client,
-        total=settings.max_connections,
-    ), settings.trusted_proxies)
+    configure_front(
+        FrontLimits(
+            head_timeout=settings.head_timeout,
+            body_timeout=settings.body_timeout + 5,
+            max_head_bytes=settings.max_head_bytes,
+            per_client=settings.max_connections_per_client,
+            total=settings.max_connections,
+        ),
+        settings.trusted_proxies,
+    )
 
     async def healthz(request: Request) -> Response:
         try:
@@ -244,21 +273,29 @@ def create_app(
         # Optional: the figures name every site, so a deployment that exposes /metrics sets a token.
         expected = settings.metrics_token
         if expected and not hmac.compare_digest(bearer(request).encode(), expected.encode()):
-            return Response("unauthorized: /metrics needs RUMHOUSE_METRICS_TOKEN as a bearer token\n",
-                            status_code=401, media_type="text/plain",
-                            headers={"www-authenticate": 'Bearer realm="rumhouse metrics"'})
+            return Response(
+                "unauthorized: /metrics needs RUMHOUSE_METRICS_TOKEN as a bearer token\n",
+                status_code=401,
+                media_type="text/plain",
+                headers={"www-authenticate": 'Bearer realm="rumhouse metrics"'},
+            )
         return Response(runtime.metrics.render(), media_type=CONTENT_TYPE)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         runtime.start()
-        log.info("ready: %d site(s), %s", len(runtime.sites.by_key),
-                 "ClickHouse server" if settings.clickhouse_url else f"embedded engine in {settings.data_dir}")
+        log.info(
+            "ready: %d site(s), %s",
+            len(runtime.sites.by_key),
+            "ClickHouse server" if settings.clickhouse_url else f"embedded engine in {settings.data_dir}",
+        )
         app.beacon = beacon  # a new writer: the endpoint is built again, for it, at the first beacon
         # In the event loop's thread: `rumhouse serve` asks for this, never an app built in a test.
         placement = ThreadPlacement() if pin_event_loop else None
         if placement is not None and placement.start():
-            log.info("event loop on CPU %d, other threads on %s", placement.loop_cpu, sorted(placement.others))
+            log.info(
+                "event loop on CPU %d, other threads on %s", placement.loop_cpu, sorted(placement.others)
+            )
         # Everything built so far lives as long as the process: move it out of the cyclic GC's reach,
         # so that collections on the hot path only scan what requests allocate.
         gc.freeze()

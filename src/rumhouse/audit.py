@@ -35,13 +35,25 @@ class AuditLog:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def record(self, *, who, method: str, route: str, site: str, status: int, rows: int, detail: str = "") -> None:
+    def record(
+        self, *, who, method: str, route: str, site: str, status: int, rows: int, detail: str = ""
+    ) -> None:
         if len(self._rows) == MAX_BUFFERED:
             self.lost += 1
-        self._rows.append((
-            time.time(), getattr(who, "token_id", ""), getattr(who, "name", ""), getattr(who, "role", ""),
-            method, route[:500], site[:200], status, max(0, int(rows)), detail[:MAX_DETAIL],
-        ))
+        self._rows.append(
+            (
+                time.time(),
+                getattr(who, "token_id", ""),
+                getattr(who, "name", ""),
+                getattr(who, "role", ""),
+                method,
+                route[:500],
+                site[:200],
+                status,
+                max(0, int(rows)),
+                detail[:MAX_DETAIL],
+            )
+        )
 
     def start(self, store: Store) -> None:
         self.store = store
@@ -97,10 +109,17 @@ class AuditMiddleware:
             await self.app(scope, receive, send_and_note)
         finally:
             state = scope.get("state") or {}
-            site = state.get("audit_site") or (scope.get("path_params") or {}).get("site") or _query_site(scope)
+            site = (
+                state.get("audit_site") or (scope.get("path_params") or {}).get("site") or _query_site(scope)
+            )
             self.audit.record(
-                who=state.get("who"), method=scope["method"], route=scope["path"], site=str(site or ""),
-                status=status, rows=state.get("audit_rows", 0), detail=state.get("audit_detail", ""),
+                who=state.get("who"),
+                method=scope["method"],
+                route=scope["path"],
+                site=str(site or ""),
+                status=status,
+                rows=state.get("audit_rows", 0),
+                detail=state.get("audit_detail", ""),
             )
 
 

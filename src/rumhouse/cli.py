@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import os
 import sys
 
@@ -47,13 +45,19 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     public = settings.public_url or url
     site = next(iter(runtime.sites.by_key))
     # The server's address without the user and password.
-    where = f"ClickHouse at {settings.clickhouse_url.split('@')[-1]}" if settings.clickhouse_url else (
-        settings.data_dir.resolve())
+    where = (
+        f"ClickHouse at {settings.clickhouse_url.split('@')[-1]}"
+        if settings.clickhouse_url
+        else (settings.data_dir.resolve())
+    )
     print(f"rumhouse is starting on {url} (data in {where})", flush=True)
     print("Paste this into your pages:", flush=True)
     print(f'  <script src="{public}/rum.js" data-site="{site}" defer></script>', flush=True)
     if runtime.admin_token_created:
-        print("An admin token was generated and saved in the data folder; it is shown only this once:", flush=True)
+        print(
+            "An admin token was generated and saved in the data folder; it is shown only this once:",
+            flush=True,
+        )
         print(f"  {runtime.admin_token}", flush=True)
     if workers > 1:
         # Each worker process builds its own app (and store) from the same environment; the admin
@@ -93,7 +97,8 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings)
     try:
         applied = migrate(
-            store, retention_days=settings.retention_days,
+            store,
+            retention_days=settings.retention_days,
             retention_overrides=dict(settings.retention_overrides),
             rollup_retention_days=settings.rollup_retention_days,
         )
@@ -105,17 +110,23 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 def _render(columns: list[str], rows: list[list], fmt: str) -> str:
     if fmt == "json":
-        return orjson.dumps([dict(zip(columns, row, strict=True)) for row in rows], option=orjson.OPT_INDENT_2).decode()
+        return orjson.dumps(
+            [dict(zip(columns, row, strict=True)) for row in rows], option=orjson.OPT_INDENT_2
+        ).decode()
     if fmt == "csv":
         from rumhouse.api.table import delimited
 
         return delimited(columns, rows, "csv").rstrip("\n")
     cells = [[_cell(value) for value in row] for row in rows]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
-    numeric = [all(isinstance(row[i], (int, float)) for row in rows) and bool(rows) for i in range(len(columns))]
+    numeric = [
+        all(isinstance(row[i], (int, float)) for row in rows) and bool(rows) for i in range(len(columns))
+    ]
 
     def line(values: list[str]) -> str:
-        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)).rstrip()
+        return "  ".join(
+            v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)
+        ).rstrip()
 
     out = [line(columns), "  ".join("-" * w for w in widths)] + [line(row) for row in cells]
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
@@ -151,8 +162,10 @@ def _refusal(response: httpx.Response, url: str, token: str, settings: Settings)
     """What to tell the user when the server refused a call."""
     if response.status_code == 401:
         if not token:
-            return (f"rumhouse at {url} needs the admin token, and none was found: pass --token, set "
-                    f"RUMHOUSE_ADMIN_TOKEN, or run this where the data folder is (now {settings.data_dir})")
+            return (
+                f"rumhouse at {url} needs the admin token, and none was found: pass --token, set "
+                f"RUMHOUSE_ADMIN_TOKEN, or run this where the data folder is (now {settings.data_dir})"
+            )
         return f"rumhouse at {url} refused the token: it is not valid there (unknown, mistyped or revoked)"
     try:
         doc = response.json()
@@ -211,8 +224,16 @@ def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
             return _fail(f"sql_unavailable: {exc}", 1)
         return {"columns": result.columns, "rows": result.rows}
 
-    doc = _call_server(args, settings, "POST", "/api/v1/sql", local, params={"format": "json"},
-                       content=args.query.encode("utf-8"), headers={"content-type": "text/plain; charset=utf-8"})
+    doc = _call_server(
+        args,
+        settings,
+        "POST",
+        "/api/v1/sql",
+        local,
+        params={"format": "json"},
+        content=args.query.encode("utf-8"),
+        headers={"content-type": "text/plain; charset=utf-8"},
+    )
     if isinstance(doc, int):
         return doc
     print(_render(doc["columns"], doc["rows"], args.format))
@@ -229,9 +250,14 @@ def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
         return _fail("--before is a date like 2026-01-31")
     if not _confirm_delete(args):
         return 1
-    doc = _call_server(args, settings, "DELETE", f"/api/v1/admin/sites/{args.site}/data",
-                       lambda store: {"deleted": delete_site_data(store, args.site, before)},
-                       params={"before": args.before} if args.before else {})
+    doc = _call_server(
+        args,
+        settings,
+        "DELETE",
+        f"/api/v1/admin/sites/{args.site}/data",
+        lambda store: {"deleted": delete_site_data(store, args.site, before)},
+        params={"before": args.before} if args.before else {},
+    )
     if isinstance(doc, int):
         return doc
     _print_deleted(args.site, doc["deleted"])
@@ -244,17 +270,29 @@ def _print_deleted(site: str, deleted: dict[str, int]) -> None:
     print(f"deleted {total} rows of site {site!r}" + (f" ({detail})" if detail else ""))
 
 
-def _admin_call(settings: Settings, args: argparse.Namespace, method: str, path: str, **kwargs) -> httpx.Response:
-    return httpx.request(method, f"{_server_url(args)}{path}", headers=_auth(_admin_token(args, settings)),
-                         timeout=30, **kwargs)
+def _admin_call(
+    settings: Settings, args: argparse.Namespace, method: str, path: str, **kwargs
+) -> httpx.Response:
+    return httpx.request(
+        method,
+        f"{_server_url(args)}{path}",
+        headers=_auth(_admin_token(args, settings)),
+        timeout=30,
+        **kwargs,
+    )
 
 
 def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
     """Through the running server (it owns the data folder); with none running, on the folder itself."""
     try:
         if args.action == "create":
-            response = _admin_call(settings, args, "POST", "/api/v1/tokens",
-                                   json={"role": args.role, "sites": args.site or [], "name": args.name or ""})
+            response = _admin_call(
+                settings,
+                args,
+                "POST",
+                "/api/v1/tokens",
+                json={"role": args.role, "sites": args.site or [], "name": args.name or ""},
+            )
         elif args.action == "list":
             response = _admin_call(settings, args, "GET", "/api/v1/tokens")
         else:
@@ -277,7 +315,9 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
 
 def _print_new_token(info: dict) -> None:
     sites = ", ".join(info["sites"]) or "every site"
-    print(f"created {info['role']} token {info['id']} for {sites}; it is shown only this once:", file=sys.stderr)
+    print(
+        f"created {info['role']} token {info['id']} for {sites}; it is shown only this once:", file=sys.stderr
+    )
     print(info["token"])
 
 
@@ -290,9 +330,12 @@ def _token_local(args: argparse.Namespace, settings: Settings) -> int:
 
     store = open_store(settings)
     try:
-        migrate(store, retention_days=settings.retention_days,
-                retention_overrides=dict(settings.retention_overrides),
-                rollup_retention_days=settings.rollup_retention_days)
+        migrate(
+            store,
+            retention_days=settings.retention_days,
+            retention_overrides=dict(settings.retention_overrides),
+            rollup_retention_days=settings.rollup_retention_days,
+        )
         tokens = Tokens(store)
         if args.action == "create":
             try:
@@ -303,7 +346,13 @@ def _token_local(args: argparse.Namespace, settings: Settings) -> int:
         elif args.action == "list":
             rows = [dataclasses.asdict(t) for t in tokens.list()]
             columns = ["id", "role", "sites", "name", "created_at", "revoked"]
-            print(_render(columns, [[",".join(r[c]) if c == "sites" else r[c] for c in columns] for r in rows], "table"))
+            print(
+                _render(
+                    columns,
+                    [[",".join(r[c]) if c == "sites" else r[c] for c in columns] for r in rows],
+                    "table",
+                )
+            )
         elif tokens.revoke(args.id):
             print(f"revoked {args.id}")
         else:
@@ -321,9 +370,15 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         result = run_demo(url, site=args.site, page_views=args.page_views, seed=args.seed, origin=args.origin)
     except httpx.HTTPError as exc:
         return _fail(f"cannot send beacons to {url}: {exc}")
-    print(f"sent {result.beacons} beacons for {result.page_views} page views: {result.accepted} accepted", end="")
+    print(
+        f"sent {result.beacons} beacons for {result.page_views} page views: {result.accepted} accepted",
+        end="",
+    )
     if result.rejected:
-        print(", rejected: " + ", ".join(f"{n} with HTTP {status}" for status, n in sorted(result.rejected.items())))
+        print(
+            ", rejected: "
+            + ", ".join(f"{n} with HTTP {status}" for status, n in sorted(result.rejected.items()))
+        )
         return 1
     print()
     return 0
@@ -340,25 +395,55 @@ def cmd_budgets(args: argparse.Namespace, settings: Settings) -> int:
     except SpecError as exc:
         return _fail(str(exc))
     params = {"site": args.site, "since": args.since, **({"release": args.release} if args.release else {})}
-    doc = _call_server(args, settings, "GET", "/api/v1/budgets/status", lambda store: _budgets_local(store, args, since),
-                       params=params)
+    doc = _call_server(
+        args,
+        settings,
+        "GET",
+        "/api/v1/budgets/status",
+        lambda store: _budgets_local(store, args, since),
+        params=params,
+    )
     if isinstance(doc, int):
         return gate.REFUSED
     comparison = []
     if args.release and doc.get("compared", True):
-        compare = _call_server(args, settings, "GET", "/api/v1/releases/compare", lambda store: {"metrics": []},
-                               params={"site": args.site, "b": args.release, **gate.window_params(since),
-                                       **({"a": args.baseline} if args.baseline else {})})
+        compare = _call_server(
+            args,
+            settings,
+            "GET",
+            "/api/v1/releases/compare",
+            lambda store: {"metrics": []},
+            params={
+                "site": args.site,
+                "b": args.release,
+                **gate.window_params(since),
+                **({"a": args.baseline} if args.baseline else {}),
+            },
+        )
         if isinstance(compare, int):
             print("release comparison: not available (see above)")
         else:
             comparison = compare["metrics"]
     rows = doc["budgets"]
-    print(f"budgets of site {args.site}" + (f", release {args.release}" if args.release else "") + f", last {args.since}:")
+    print(
+        f"budgets of site {args.site}"
+        + (f", release {args.release}" if args.release else "")
+        + f", last {args.since}:"
+    )
     print(_render(*gate.status_table(rows), "table"))
     if comparison:
         print(f"\nrelease {comparison[0]['release_b']} vs {comparison[0]['release_a']} (p75):")
-        columns = ["metric", "samples_a", "samples_b", "p75_a", "p75_b", "change", "ci_low", "ci_high", "verdict"]
+        columns = [
+            "metric",
+            "samples_a",
+            "samples_b",
+            "p75_a",
+            "p75_b",
+            "change",
+            "ci_low",
+            "ci_high",
+            "verdict",
+        ]
         print(_render(columns, [[c[k] for k in columns] for c in comparison], "table"))
     code, reasons = gate.verdict(rows, comparison)
     for reason in reasons:
@@ -373,14 +458,16 @@ def _budgets_local(store, args: argparse.Namespace, since: int) -> dict:
     """No server runs: judge the budgets on the data folder itself (no release comparison)."""
     from datetime import UTC, datetime
 
-    from rumhouse.config_file import load_config
     from rumhouse.budgets.repository import BudgetRepository
     from rumhouse.budgets.status import budget_status
+    from rumhouse.config_file import load_config
 
     settings = Settings.from_env()
     repo = BudgetRepository(store, load_config(settings.config_file).alerting.budgets)
     now = datetime.now(UTC)
-    rows = [budget_status(store, repo, b, now=now, since=since, release=args.release) for b in repo.all(args.site)]
+    rows = [
+        budget_status(store, repo, b, now=now, since=since, release=args.release) for b in repo.all(args.site)
+    ]
     return {"budgets": rows, "compared": False}
 
 
@@ -417,28 +504,46 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the beacon endpoint, API and dashboard")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface)")
     serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
-    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
-                       help="least severe log messages shown (default info)")
-    serve.add_argument("--workers", type=int, default=0,
-                       help="worker processes, server engine only (default $RUMHOUSE_WORKERS or 1)")
-    serve.add_argument("--access-log", action="store_true", help="log every request (off: one line per beacon is costly)")
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="least severe log messages shown (default info)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="worker processes, server engine only (default $RUMHOUSE_WORKERS or 1)",
+    )
+    serve.add_argument(
+        "--access-log", action="store_true", help="log every request (off: one line per beacon is costly)"
+    )
     serve.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM; with --tls-key)")
     serve.add_argument("--tls-key", help="the certificate's private key (PEM)")
 
     commands.add_parser("migrate", help="apply the schema migrations in clickhouse/")
 
     sql = commands.add_parser("sql", help="run one SELECT over the public tables (docs/security.md)")
-    sql.add_argument("query", help="the SELECT, e.g. \"SELECT name, count() FROM rumhouse.vitals GROUP BY name\"")
+    sql.add_argument(
+        "query", help='the SELECT, e.g. "SELECT name, count() FROM rumhouse.vitals GROUP BY name"'
+    )
     sql.add_argument("--url", help=f"rumhouse server (default $RUMHOUSE_URL or {DEFAULT_URL})")
     sql.add_argument("--token", help="admin token (default $RUMHOUSE_ADMIN_TOKEN or the data folder's)")
-    sql.add_argument("--format", default="table", choices=["table", "csv", "json"],
-                     help="table (default, for people), csv or json")
+    sql.add_argument(
+        "--format",
+        default="table",
+        choices=["table", "csv", "json"],
+        help="table (default, for people), csv or json",
+    )
 
     token = commands.add_parser("token", help="create, list or revoke API tokens")
     token_actions = token.add_subparsers(dest="action", required=True)
     create = token_actions.add_parser("create", help="create a token and print it (shown once)")
     create.add_argument("--role", required=True, choices=["viewer", "admin"])
-    create.add_argument("--site", action="append", help="site the token may read (repeat; admin: omit for all)")
+    create.add_argument(
+        "--site", action="append", help="site the token may read (repeat; admin: omit for all)"
+    )
     create.add_argument("--name", help="a note saying what the token is for")
     token_actions.add_parser("list", help="list tokens (ids, roles, sites; never the tokens)")
     revoke = token_actions.add_parser("revoke", help="revoke a token by its id")
@@ -449,7 +554,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     delete = commands.add_parser("delete", help="delete a site's data (all of it, or older than --before)")
     delete.add_argument("--site", required=True, help="the site key whose data goes")
-    delete.add_argument("--before", help="only rows older than this date (YYYY-MM-DD or an ISO date-time, UTC)")
+    delete.add_argument(
+        "--before", help="only rows older than this date (YYYY-MM-DD or an ISO date-time, UTC)"
+    )
     delete.add_argument("--url", help=f"rumhouse server (default $RUMHOUSE_URL or {DEFAULT_URL})")
     delete.add_argument("--token", help="admin token (default $RUMHOUSE_ADMIN_TOKEN or the data folder's)")
     delete.add_argument("--yes", action="store_true", help="do not ask first (for scripts)")
@@ -457,21 +564,30 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="send realistic synthetic beacons")
     demo.add_argument("--url", help=f"rumhouse server (default $RUMHOUSE_URL or {DEFAULT_URL})")
     demo.add_argument("--site", default="demo", help="site key to send for (default demo)")
-    demo.add_argument("--page-views", type=int, default=500, help="how many page views to make up (default 500)")
+    demo.add_argument(
+        "--page-views", type=int, default=500, help="how many page views to make up (default 500)"
+    )
     demo.add_argument("--seed", type=int, default=None, help="random seed, for the same data again")
     demo.add_argument("--origin", help="Origin header to send, for sites that restrict origins")
 
     budgets = commands.add_parser("budgets", help="performance budgets (the CI gate)")
     budget_actions = budgets.add_subparsers(dest="action", required=True)
     check = budget_actions.add_parser(
-        "check", help="judge a site's budgets on real-user data: exit 1 breached, 2 too few samples, 0 within")
+        "check", help="judge a site's budgets on real-user data: exit 1 breached, 2 too few samples, 0 within"
+    )
     check.add_argument("--site", required=True)
-    check.add_argument("--release", help="only page views of this release; also compared with the previous one")
-    check.add_argument("--baseline", help="release to compare --release with (default: the one seen before it)")
+    check.add_argument(
+        "--release", help="only page views of this release; also compared with the previous one"
+    )
+    check.add_argument(
+        "--baseline", help="release to compare --release with (default: the one seen before it)"
+    )
     check.add_argument("--since", default="24h", help="window ending now: 30m, 24h, 7d (default 24h)")
     check.add_argument("--warn-only", action="store_true", help="print what is wrong but always exit 0")
     check.add_argument("--url", help=f"rumhouse server (default $RUMHOUSE_URL or {DEFAULT_URL})")
-    check.add_argument("--token", help="a token that reads the site (default $RUMHOUSE_ADMIN_TOKEN or the data folder's)")
+    check.add_argument(
+        "--token", help="a token that reads the site (default $RUMHOUSE_ADMIN_TOKEN or the data folder's)"
+    )
     return parser
 
 
@@ -482,8 +598,15 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(args.log_level if args.command == "serve" else "warning")
     try:
         settings = Settings.from_env()
-        handler = {"serve": cmd_serve, "migrate": cmd_migrate, "sql": cmd_sql, "delete": cmd_delete,
-                   "token": cmd_token, "demo": cmd_demo, "budgets": cmd_budgets}[args.command]
+        handler = {
+            "serve": cmd_serve,
+            "migrate": cmd_migrate,
+            "sql": cmd_sql,
+            "delete": cmd_delete,
+            "token": cmd_token,
+            "demo": cmd_demo,
+            "budgets": cmd_budgets,
+        }[args.command]
         return handler(args, settings)
     except (SettingsError, ConfigError, StoreError) as exc:
         return _fail(str(exc))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +95,7 @@ TABLES = {"sites": SiteTable, "budgets": BudgetTable, "alerts": AlertTable, "cha
 @dataclass(frozen=True)
 class Config:
     sites: tuple[Site, ...] = DEFAULT_SITES
-    alerting: AlertingConfig = AlertingConfig()
+    alerting: AlertingConfig = field(default_factory=AlertingConfig)
 
 
 def load_config(path: Path | None) -> Config:
@@ -145,6 +145,8 @@ def explain(message: str) -> str:
     if place:
         table, index = place["table"], int(place["index"])
         fields = TABLES[table].__struct_encode_fields__
-        return (f"unknown key {key!r} in [[{table}]] number {index + 1} ({table}[{index}]); "
-                f"its keys are {', '.join(sorted(fields))}")
+        return (
+            f"unknown key {key!r} in [[{table}]] number {index + 1} ({table}[{index}]); "
+            f"its keys are {', '.join(sorted(fields))}"
+        )
     return f"unknown key {key!r} at {at.lstrip('.')}"

@@ -32,8 +32,11 @@ def site_tables(store: Store) -> list[tuple[str, str | None]]:
         names = [name for name, _ in cols]
         if "site" not in names or table in KEPT:
             continue
-        time_column = "time" if "time" in names else next(
-            (name for name, type_ in cols if type_.startswith(_TIME_TYPES)), None)
+        time_column = (
+            "time"
+            if "time" in names
+            else next((name for name, type_ in cols if type_.startswith(_TIME_TYPES)), None)
+        )
         found.append((table, time_column))
     return found
 
@@ -60,7 +63,9 @@ def delete_site_data(store: Store, site: str, before: datetime | None = None) ->
         if count:
             # mutations_sync = 2: wait for every replica, not only the one that took the statement.
             sync = 2 if cluster else 1
-            store.command(f"ALTER TABLE rumhouse.{target} DELETE WHERE {condition} SETTINGS mutations_sync = {sync}",
-                          params)
+            store.command(
+                f"ALTER TABLE rumhouse.{target} DELETE WHERE {condition} SETTINGS mutations_sync = {sync}",
+                params,
+            )
         deleted[table] = int(count or 0)
     return deleted

@@ -18,29 +18,80 @@ import httpx
 import orjson
 
 PATHS = [  # (path, weight, how much slower than the site's median)
-    ("/", 30, 1.0), ("/products", 15, 1.2), ("/products/{id}", 20, 1.4), ("/cart", 8, 1.1),
-    ("/checkout", 5, 1.6), ("/blog/{slug}", 12, 0.9), ("/search", 10, 1.3),
+    ("/", 30, 1.0),
+    ("/products", 15, 1.2),
+    ("/products/{id}", 20, 1.4),
+    ("/cart", 8, 1.1),
+    ("/checkout", 5, 1.6),
+    ("/blog/{slug}", 12, 0.9),
+    ("/search", 10, 1.3),
 ]
 BROWSERS = [  # (user agent, weight, device slowness, metrics it can measure)
-    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
-     "Safari/537.36", 35, 1.0, ("TTFB", "FCP", "LCP", "CLS", "INP", "FID", "TTI")),
-    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 "
-     "Safari/605.1.15", 12, 0.9, ("TTFB", "FCP", "LCP")),
-    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0", 8, 1.05,
-     ("TTFB", "FCP", "LCP", "INP")),
-    ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile "
-     "Safari/537.36", 25, 1.8, ("TTFB", "FCP", "LCP", "CLS", "INP", "FID", "TTI")),
-    ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-     "Version/18.1 Mobile/15E148 Safari/604.1", 15, 1.4, ("TTFB", "FCP", "LCP")),
-    ("Mozilla/5.0 (iPad; CPU OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 "
-     "Mobile/15E148 Safari/604.1", 5, 1.3, ("TTFB", "FCP", "LCP")),
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
+        "Safari/537.36",
+        35,
+        1.0,
+        ("TTFB", "FCP", "LCP", "CLS", "INP", "FID", "TTI"),
+    ),
+    (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 "
+        "Safari/605.1.15",
+        12,
+        0.9,
+        ("TTFB", "FCP", "LCP"),
+    ),
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+        8,
+        1.05,
+        ("TTFB", "FCP", "LCP", "INP"),
+    ),
+    (
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile "
+        "Safari/537.36",
+        25,
+        1.8,
+        ("TTFB", "FCP", "LCP", "CLS", "INP", "FID", "TTI"),
+    ),
+    (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Version/18.1 Mobile/15E148 Safari/604.1",
+        15,
+        1.4,
+        ("TTFB", "FCP", "LCP"),
+    ),
+    (
+        "Mozilla/5.0 (iPad; CPU OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 "
+        "Mobile/15E148 Safari/604.1",
+        5,
+        1.3,
+        ("TTFB", "FCP", "LCP"),
+    ),
 ]
-COUNTRIES = [("US", 30), ("DE", 12), ("GB", 10), ("FR", 8), ("IN", 12), ("BR", 8), ("JP", 6), ("AU", 4), ("", 10)]
+COUNTRIES = [
+    ("US", 30),
+    ("DE", 12),
+    ("GB", 10),
+    ("FR", 8),
+    ("IN", 12),
+    ("BR", 8),
+    ("JP", 6),
+    ("AU", 4),
+    ("", 10),
+]
 CONNECTIONS = [("4g", 80, 1.0), ("3g", 15, 2.2), ("slow-2g", 5, 4.0)]
 RELEASES = [("v1.4.0", 40), ("v1.5.0", 60)]
 # Medians (ms; CLS unitless) and log-normal sigmas on a fast desktop.
-MEDIANS = {"TTFB": (180, 0.5), "FCP": (700, 0.45), "LCP": (1300, 0.5), "INP": (90, 0.7), "FID": (6, 0.9),
-           "TTI": (1900, 0.5), "CLS": (0.03, 1.1)}
+MEDIANS = {
+    "TTFB": (180, 0.5),
+    "FCP": (700, 0.45),
+    "LCP": (1300, 0.5),
+    "INP": (90, 0.7),
+    "FID": (6, 0.9),
+    "TTI": (1900, 0.5),
+    "CLS": (0.03, 1.1),
+}
 ENDPOINTS = ["/api/cart", "/api/products/{id}", "/api/search", "/api/recommendations", "/api/user"]
 
 
@@ -84,34 +135,88 @@ def page_view(rng: random.Random, site: str, host: str) -> tuple[dict[str, str],
     server = max(1.0, ttfb - dns - connect - tls)
     download = _lognormal(rng, 30 * net_factor, 0.6)
     render = _lognormal(rng, 500 * slow, 0.5)
-    nav = {"dns": dns, "connect": connect, "tls": tls, "server": server, "download": download, "render": render,
-           "load": ttfb + download + render + _lognormal(rng, 200, 0.5), "size": rng.randint(8_000, 90_000),
-           "st": [["db", _lognormal(rng, 40, 0.7)], ["app", _lognormal(rng, 60, 0.5)]]}
+    nav = {
+        "dns": dns,
+        "connect": connect,
+        "tls": tls,
+        "server": server,
+        "download": download,
+        "render": render,
+        "load": ttfb + download + render + _lognormal(rng, 200, 0.5),
+        "size": rng.randint(8_000, 90_000),
+        "st": [["db", _lognormal(rng, 40, 0.7)], ["app", _lognormal(rng, 60, 0.5)]],
+    }
     base = {
-        "v": 1, "site": site, "pv": pv, "url": url, "rel": _pick(rng, RELEASES)[0],
+        "v": 1,
+        "site": site,
+        "pv": pv,
+        "url": url,
+        "rel": _pick(rng, RELEASES)[0],
         "ref": rng.choice(["", "https://www.google.com/", "https://news.ycombinator.com/", ""]),
-        "ctx": {"et": connection, "rtt": int(_lognormal(rng, 60 * net_factor, 0.4)), "dl": 10 / net_factor,
-                "cpu": rng.choice([4, 8, 8, 12]), "mem": rng.choice([4, 8, 8]), "vw": 1280, "vh": 720},
+        "ctx": {
+            "et": connection,
+            "rtt": int(_lognormal(rng, 60 * net_factor, 0.4)),
+            "dl": 10 / net_factor,
+            "cpu": rng.choice([4, 8, 8, 12]),
+            "mem": rng.choice([4, 8, 8]),
+            "vw": 1280,
+            "vh": 720,
+        },
     }
     early = [{"k": "vital", "n": n, "v": round(values[n], 2)} for n in ("TTFB", "FCP") if n in measurable]
-    late = [{"k": "vital", "n": n, "v": round(values[n], 4 if n == "CLS" else 2)}
-            for n in ("LCP", "CLS", "INP", "FID", "TTI") if n in measurable]
+    late = [
+        {"k": "vital", "n": n, "v": round(values[n], 4 if n == "CLS" else 2)}
+        for n in ("LCP", "CLS", "INP", "FID", "TTI")
+        if n in measurable
+    ]
     for _ in range(rng.randint(0, 4)):
         endpoint = rng.choice(ENDPOINTS).format(id=rng.randint(1, 900))
         status = 500 if rng.random() < 0.03 else 200
-        late.append({"k": "api", "m": "GET", "u": f"https://{host}{endpoint}?q=1", "s": status,
-                     "d": round(_lognormal(rng, 120 * net_factor, 0.6), 1), "ts": round(values["FCP"] + 50, 1)})
+        late.append(
+            {
+                "k": "api",
+                "m": "GET",
+                "u": f"https://{host}{endpoint}?q=1",
+                "s": status,
+                "d": round(_lognormal(rng, 120 * net_factor, 0.6), 1),
+                "ts": round(values["FCP"] + 50, 1),
+            }
+        )
     if rng.random() < 0.05:
-        late.append({"k": "error", "m": "TypeError: Cannot read properties of undefined (reading 'price')",
-                     "src": f"https://{host}/static/app.js", "line": 311, "col": 17,
-                     "stack": f"TypeError: ...\n    at render (https://{host}/static/app.js:311:17)"})
-    for kind, count, size in (("script", 12, 60_000), ("css", 3, 20_000), ("img", 20, 40_000), ("font", 2, 30_000)):
+        late.append(
+            {
+                "k": "error",
+                "m": "TypeError: Cannot read properties of undefined (reading 'price')",
+                "src": f"https://{host}/static/app.js",
+                "line": 311,
+                "col": 17,
+                "stack": f"TypeError: ...\n    at render (https://{host}/static/app.js:311:17)",
+            }
+        )
+    for kind, count, size in (
+        ("script", 12, 60_000),
+        ("css", 3, 20_000),
+        ("img", 20, 40_000),
+        ("font", 2, 30_000),
+    ):
         n = max(1, int(rng.gauss(count, count / 4)))
         cached = rng.randint(0, n)
         transfer = int(n * _lognormal(rng, size, 0.5))
-        late.append({"k": "res", "t": kind, "h": host, "n": n, "tb": transfer, "eb": transfer, "db": transfer * 3,
-                     "ch": cached, "d": n * _lognormal(rng, 80 * net_factor, 0.5), "dm": _lognormal(rng, 300, 0.5),
-                     "su": f"https://{host}/static/{kind}/main.{kind}"})
+        late.append(
+            {
+                "k": "res",
+                "t": kind,
+                "h": host,
+                "n": n,
+                "tb": transfer,
+                "eb": transfer,
+                "db": transfer * 3,
+                "ch": cached,
+                "d": n * _lognormal(rng, 80 * net_factor, 0.5),
+                "dm": _lognormal(rng, 300, 0.5),
+                "su": f"https://{host}/static/{kind}/main.{kind}",
+            }
+        )
     now = values["LCP"] + _lognormal(rng, 20_000, 1.0)
     beacons = [
         {**base, "seq": 0, "nt": "navigate", "now": round(values["LCP"], 1), "nav": nav, "ev": early},
@@ -123,8 +228,16 @@ def page_view(rng: random.Random, site: str, host: str) -> tuple[dict[str, str],
     return headers, beacons
 
 
-def run_demo(url: str, *, site: str = "demo", page_views: int = 500, seed: int | None = None,
-             origin: str | None = None, host: str = "shop.example", workers: int = 4) -> DemoResult:
+def run_demo(
+    url: str,
+    *,
+    site: str = "demo",
+    page_views: int = 500,
+    seed: int | None = None,
+    origin: str | None = None,
+    host: str = "shop.example",
+    workers: int = 4,
+) -> DemoResult:
     rng = random.Random(seed)
     plan = [page_view(rng, site, host) for _ in range(page_views)]
     endpoint = url.rstrip("/") + "/beacon"

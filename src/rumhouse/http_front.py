@@ -111,13 +111,17 @@ def configure(limits: FrontLimits, trusted_proxies: tuple[str, ...]) -> FrontLim
 
 def _answer(status: str, body: str) -> bytes:
     """A whole response that closes the connection (sent before any app sees the request)."""
-    head = f"HTTP/1.1 {status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {len(body) + 1}\r\n"
+    head = (
+        f"HTTP/1.1 {status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {len(body) + 1}\r\n"
+    )
     for name, value in COMMON:
         head += f"{name.decode()}: {value.decode()}\r\n"
     return f"{head}connection: close\r\n\r\n{body}\n".encode("ascii")
 
 
-_HEAD_TOO_LARGE = _answer("431 Request Header Fields Too Large", "head_too_large: the request head is too big")
+_HEAD_TOO_LARGE = _answer(
+    "431 Request Header Fields Too Large", "head_too_large: the request head is too big"
+)
 _HEAD_TIMEOUT = _answer("408 Request Timeout", "head_timeout: the request head did not arrive in time")
 
 
@@ -163,8 +167,12 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         if self._phase == "head":
             self._head_bytes += len(data)  # an upper bound of the head's size: the body may follow it
         super().data_received(data)
-        if self._phase == "head" and self._head_bytes > FRONT.limits.max_head_bytes \
-                and self.parser is not None and not self.transport.is_closing():
+        if (
+            self._phase == "head"
+            and self._head_bytes > FRONT.limits.max_head_bytes
+            and self.parser is not None
+            and not self.transport.is_closing()
+        ):
             self.refuse(_HEAD_TOO_LARGE, "head_too_large")  # no whole head yet, and already too much
 
     def on_message_begin(self) -> None:

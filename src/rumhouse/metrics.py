@@ -64,11 +64,16 @@ class _FrontCollector:
         from rumhouse.http_front import FRONT
 
         refused = CounterMetricFamily(
-            "rumhouse_connections_refused", "Connections the HTTP front closed or refused, by reason", labels=["reason"])
+            "rumhouse_connections_refused",
+            "Connections the HTTP front closed or refused, by reason",
+            labels=["reason"],
+        )
         for reason, count in FRONT.refused.items():
             refused.add_metric([reason], count)
         yield refused
-        yield GaugeMetricFamily("rumhouse_connections_open", "Connections open now", value=len(FRONT.connections))
+        yield GaugeMetricFamily(
+            "rumhouse_connections_open", "Connections open now", value=len(FRONT.connections)
+        )
 
 
 class Metrics:
@@ -88,44 +93,59 @@ class Metrics:
         )
         LoopCounters(registry, self.beacons_received, self.beacons_accepted, self.events_accepted)
         self.events_dropped = Counter(
-            "rumhouse_events_dropped", "Events of accepted beacons not stored, by reason", ["reason"],
+            "rumhouse_events_dropped",
+            "Events of accepted beacons not stored, by reason",
+            ["reason"],
             registry=registry,
         )
         self.rows_inserted = Counter(
             "rumhouse_rows_inserted", "Rows inserted into ClickHouse, by table", ["table"], registry=registry
         )
         self.rows_recovered = Counter(
-            "rumhouse_rows_recovered", "Rows inserted from spool segments a previous run left, by table",
-            ["table"], registry=registry,
+            "rumhouse_rows_recovered",
+            "Rows inserted from spool segments a previous run left, by table",
+            ["table"],
+            registry=registry,
         )
         self.rows_replayed = Counter(
-            "rumhouse_rows_replayed", "Rows inserted by replaying spool segments from disk, by table",
-            ["table"], registry=registry,
+            "rumhouse_rows_replayed",
+            "Rows inserted by replaying spool segments from disk, by table",
+            ["table"],
+            registry=registry,
         )
         self.spool_bytes = Gauge("rumhouse_spool_bytes", "Bytes in the spool on disk", registry=registry)
         self.spool_segments = Gauge(
-            "rumhouse_spool_segments_waiting", "Spool segments waiting to be replayed into the store",
+            "rumhouse_spool_segments_waiting",
+            "Spool segments waiting to be replayed into the store",
             registry=registry,
         )
         self.spool_oldest_age = Gauge(
-            "rumhouse_spool_oldest_age_seconds", "Age of the oldest spool segment waiting, 0 when none",
+            "rumhouse_spool_oldest_age_seconds",
+            "Age of the oldest spool segment waiting, 0 when none",
             registry=registry,
         )
         self.spool_corrupt_records = Counter(
-            "rumhouse_spool_corrupt_records", "Spool records skipped at replay: torn or failing their checksum",
+            "rumhouse_spool_corrupt_records",
+            "Spool records skipped at replay: torn or failing their checksum",
             registry=registry,
         )
         self.insert_errors = Counter(
-            "rumhouse_insert_errors", "Failed inserts (the rows stay spooled and are retried), by table", ["table"],
+            "rumhouse_insert_errors",
+            "Failed inserts (the rows stay spooled and are retried), by table",
+            ["table"],
             registry=registry,
         )
         self.buffer_rows = Gauge(
-            "rumhouse_buffer_rows", "Rows waiting in memory for the next flush, by table", ["table"],
+            "rumhouse_buffer_rows",
+            "Rows waiting in memory for the next flush, by table",
+            ["table"],
             registry=registry,
         )
         self.flush_seconds = Histogram(
-            "rumhouse_flush_seconds", "Time to insert one flush of the buffer",
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10), registry=registry,
+            "rumhouse_flush_seconds",
+            "Time to insert one flush of the buffer",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=registry,
         )
         # Make every series visible from the start, at 0: an alert on a rate needs the series to exist.
         for reason in BEACON_REASONS:

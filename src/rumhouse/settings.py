@@ -68,7 +68,9 @@ def _cluster(env: Mapping[str, str]) -> str:
     name = env.get("RUMHOUSE_CLUSTER", "").strip()
     # Spliced into DDL (ON CLUSTER name), so only a plain identifier is accepted.
     if name and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        raise SettingsError(f"RUMHOUSE_CLUSTER must be a plain cluster name (letters, digits, _), got {name!r}")
+        raise SettingsError(
+            f"RUMHOUSE_CLUSTER must be a plain cluster name (letters, digits, _), got {name!r}"
+        )
     return name
 
 

@@ -65,15 +65,19 @@ def _parse_site(index: int, raw: object) -> Site:
         if origin != "*" and not _ORIGIN.match(origin):
             raise ConfigError(f"{where}.origins: {origin!r} is not an origin like https://example.com")
     rate_limit = raw.get("rate_limit")
-    if rate_limit is not None and (isinstance(rate_limit, bool) or not isinstance(rate_limit, (int, float))
-                                   or rate_limit < 0):
+    if rate_limit is not None and (
+        isinstance(rate_limit, bool) or not isinstance(rate_limit, (int, float)) or rate_limit < 0
+    ):
         raise ConfigError(f"{where}.rate_limit must be a number of beacons per second (0: unlimited)")
     burst = raw.get("burst")
     if burst is not None and (isinstance(burst, bool) or not isinstance(burst, int) or burst < 1):
         raise ConfigError(f"{where}.burst must be a whole number of beacons, at least 1")
     return Site(
-        key=key, name=name, origins=frozenset(o.lower().rstrip("/") for o in origins),
-        rate_limit=float(rate_limit) if rate_limit is not None else None, burst=burst,
+        key=key,
+        name=name,
+        origins=frozenset(o.lower().rstrip("/") for o in origins),
+        rate_limit=float(rate_limit) if rate_limit is not None else None,
+        burst=burst,
     )
 
 

@@ -140,7 +140,9 @@ class Spool:
                 # A short write to a regular file means a full disk. What did land reads back as a torn
                 # record, skipped and counted; none of these beacons is answered 204.
                 current.used += written or 0
-                raise OSError(f"spool segment {current.segment.path.name}: wrote {written} of {len(records)} bytes")
+                raise OSError(
+                    f"spool segment {current.segment.path.name}: wrote {written} of {len(records)} bytes"
+                )
             current.used += written
             self._dirty = True
 

@@ -95,8 +95,14 @@ class Tokens:
             "INSERT INTO rumhouse.tokens (id, hash, role, sites, name, created_at, revoked, version) VALUES"
             " ({id:String}, {hash:String}, {role:String}, JSONExtract({sites:String}, 'Array(String)'), {name:String}, now(), 0,"
             " {version:UInt64})",
-            {"id": token_id, "hash": hash_token(token), "role": role, "sites": orjson.dumps(list(sites)).decode(), "name": name,
-             "version": time.time_ns() // 1000},
+            {
+                "id": token_id,
+                "hash": hash_token(token),
+                "role": role,
+                "sites": orjson.dumps(list(sites)).decode(),
+                "name": name,
+                "version": time.time_ns() // 1000,
+            },
         )
         return NewToken(token, self._info(token_id))
 
@@ -143,7 +149,8 @@ class Tokens:
         if hit is not None and now - hit[0] < CACHE_SECONDS:
             return hit[1]
         row = self.store.query(
-            "SELECT hash, role, sites, revoked, name FROM rumhouse.tokens FINAL WHERE id = {id:String}", {"id": token_id},
+            "SELECT hash, role, sites, revoked, name FROM rumhouse.tokens FINAL WHERE id = {id:String}",
+            {"id": token_id},
             readonly=True,
         ).rows
         principal = None

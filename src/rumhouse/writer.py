@@ -52,11 +52,11 @@ def unpack_record(payload: bytes) -> dict[str, tuple[bytes, int]]:
     pos = 0
     while pos < len(payload):
         size = payload[pos]
-        name = payload[pos + 1:pos + 1 + size].decode()
+        name = payload[pos + 1 : pos + 1 + size].decode()
         pos += 1 + size
         count, length = _COUNTS.unpack_from(payload, pos)
         pos += _COUNTS.size
-        parts[name] = (payload[pos:pos + length], count)
+        parts[name] = (payload[pos : pos + length], count)
         pos += length
     return parts
 
@@ -248,16 +248,21 @@ class Writer:
         self.spool.delete(segment)
         return True
 
-    def _insert_table(self, segment: Segment, table: str, rows: tuple[bytes, int], from_this_run: bool,
-                      replay: bool) -> bool:
+    def _insert_table(
+        self, segment: Segment, table: str, rows: tuple[bytes, int], from_this_run: bool, replay: bool
+    ) -> bool:
         lines, count = rows
         try:
-            self.store.insert(f"rumhouse.{table}", COLUMNS[table], lines, dedup_token=f"{segment.token}-{table}")
+            self.store.insert(
+                f"rumhouse.{table}", COLUMNS[table], lines, dedup_token=f"{segment.token}-{table}"
+            )
         except (StoreError, OSError) as exc:
             self.metrics.insert_errors.labels(table).inc()
             self._backoff = min(self.max_backoff, max(0.5, self._backoff * 2))
             self._retry_at = time.monotonic() + self._backoff
-            log.warning("insert into %s failed (retry in %.1fs; the rows are spooled): %s", table, self._backoff, exc)
+            log.warning(
+                "insert into %s failed (retry in %.1fs; the rows are spooled): %s", table, self._backoff, exc
+            )
             return False
         self._inserted_tables[segment].add(table)
         if from_this_run:
@@ -281,7 +286,9 @@ class Writer:
                 break
             time.sleep(0.2 * (attempt + 1))
         else:
-            log.error("%d spooled segments could not be inserted; they will be replayed at the next start",
-                      len(self._waiting))
+            log.error(
+                "%d spooled segments could not be inserted; they will be replayed at the next start",
+                len(self._waiting),
+            )
         self.spool.close()
         self._pool.shutdown()

@@ -71,8 +71,12 @@ def browser(playwright):
     if not os.path.exists(CHROMIUM):
         unavailable(f"{CHROMIUM} is missing")
     # Playwright turns the back/forward cache off by default; real browsers have it on.
-    b = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
-                                   ignore_default_args=["--disable-back-forward-cache"])
+    b = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        headless=True,
+        ignore_default_args=["--disable-back-forward-cache"],
+    )
     yield b
     b.close()
 

@@ -10,8 +10,13 @@ import pytest
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 # web-vitals' names for navigation types, and ours.
-NAV_TYPES = {"navigate": "navigate", "reload": "reload", "back-forward": "back_forward",
-             "back-forward-cache": "restore", "prerender": "prerender"}
+NAV_TYPES = {
+    "navigate": "navigate",
+    "reload": "reload",
+    "back-forward": "back_forward",
+    "back-forward-cache": "restore",
+    "prerender": "prerender",
+}
 COMPARED = ("FCP", "LCP", "CLS", "INP", "TTFB")
 
 
@@ -72,7 +77,9 @@ def final_beacon_arrived(rumhouse, pv: str) -> bool:
 def assert_final_beacons(rumhouse, *pvs: str) -> None:
     """Every page view's final beacon arrived, once (the server-side lost-beacon share is 0)."""
     for pv in pvs:
-        assert wait_for(lambda pv=pv: final_beacon_arrived(rumhouse, pv)), f"no final beacon for page view {pv}"
+        assert wait_for(lambda pv=pv: final_beacon_arrived(rumhouse, pv)), (
+            f"no final beacon for page view {pv}"
+        )
 
 
 def painted(page) -> None:
@@ -82,7 +89,9 @@ def painted(page) -> None:
     page.wait_for_load_state("load")
     page.wait_for_function(
         "performance.getEntriesByName('first-contentful-paint').length"
-        " && (!window.__ref || window.__ref.FCP !== undefined)", polling=50)
+        " && (!window.__ref || window.__ref.FCP !== undefined)",
+        polling=50,
+    )
     page.wait_for_timeout(100)
 
 
@@ -107,7 +116,9 @@ def assert_agrees(rumhouse, site, path: str, view: dict) -> dict[str, float]:
         refs = site.reference(path)
         by_type = {NAV_TYPES.get(k, k): v for k, v in refs.items()}.get(nt, {})
         ours.clear()
-        ours.update({k: v["value"] for k, v in vitals(rumhouse, view["page_view_id"]).items() if k in COMPARED})
+        ours.update(
+            {k: v["value"] for k, v in vitals(rumhouse, view["page_view_id"]).items() if k in COMPARED}
+        )
         return by_type if set(by_type) >= set(ours) and by_type else None
 
     wait_for(ready, timeout=10)
@@ -116,5 +127,7 @@ def assert_agrees(rumhouse, site, path: str, view: dict) -> dict[str, float]:
     ref = {k: v for k, v in ref.items() if k in COMPARED}
     assert set(ours) == set(ref), f"{path}: rumhouse has {sorted(ours)}, web-vitals {sorted(ref)}"
     for name, value in ref.items():
-        assert close_enough(name, ours[name], value), f"{path}: {name} rumhouse {ours[name]} web-vitals {value}"
+        assert close_enough(name, ours[name], value), (
+            f"{path}: {name} rumhouse {ours[name]} web-vitals {value}"
+        )
     return ref

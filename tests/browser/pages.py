@@ -13,7 +13,7 @@ BLOCK = "<script>function block(ms){var t=performance.now(); while(performance.n
 PAGES: dict[str, Page] = {
     # The largest element is an image that the server sends after 700 ms.
     "/lcp/": Page(
-        body='<h1>Largest paint</h1><p>Some text first.</p>'
+        body="<h1>Largest paint</h1><p>Some text first.</p>"
         '<img id="hero" src="/img/hero.png?w=200&h=112&noise=1&delay=700" width="800" height="450">',
     ),
     # At 300 ms a 180 px block is inserted above a 1280x360 block: the block moves down by 180 px, so in
@@ -76,18 +76,22 @@ PAGES: dict[str, Page] = {
         'fetch("/api/users/42").then(function () {'
         '  rumhouse.measure("route_render", 12.5, {route: "user"});'
         '  setTimeout(function () { throw new Error("error on the new route") }, 0);'
-        '  setTimeout(function () { window.done = 1 }, 20) }) })</script>',
+        "  setTimeout(function () { window.done = 1 }, 20) }) })</script>",
     ),
     # Many resources of every type, first and third party (localhost is another host than 127.0.0.1).
     "/resources/": Page(
         head="".join(f'<link rel="stylesheet" href="/asset/style{i}.css">' for i in range(3))
-        + "".join(f'<link rel="preload" as="font" type="font/woff2" crossorigin href="/asset/font{i}.woff2">'
-                  for i in range(2))
+        + "".join(
+            f'<link rel="preload" as="font" type="font/woff2" crossorigin href="/asset/font{i}.woff2">'
+            for i in range(2)
+        )
         + "".join(f'<script src="/asset/script{i}.js"></script>' for i in range(5)),
         body="<h1>Resources</h1>"
         + "".join(f'<img src="/img/r.png?i={i}&w=20&h=20" width="20" height="20">' for i in range(30))
-        + "".join(f'<img src="http://localhost:{{port}}/img/t.png?i={i}&w=20&h=20" width="20" height="20">'
-                  for i in range(8))
+        + "".join(
+            f'<img src="http://localhost:{{port}}/img/t.png?i={i}&w=20&h=20" width="20" height="20">'
+            for i in range(8)
+        )
         + '<img src="/img/slow.png?w=20&h=20&delay=1500" width="20" height="20">',
     ),
     # More resources than the browser's Resource Timing buffer holds (250 entries).
@@ -98,7 +102,8 @@ PAGES: dict[str, Page] = {
     # A page that prerenders the next one with speculation rules, then navigates to it after 2 s. The
     # prerendered page adds its largest text 300 ms after it is shown, then leaves after 1.5 s.
     "/prerender/": Page(
-        reference=False, snippet=False,
+        reference=False,
+        snippet=False,
         body='<p>Start</p><script type="speculationrules">{"prerender": [{"source": "list", "urls": ["/prerendered/"]}]}'
         '</script><script>setTimeout(function () { location.href = "/prerendered/" }, 2000)</script>',
     ),
@@ -134,10 +139,18 @@ PAGES: dict[str, Page] = {
         " rumhouse.measure('still_works', 1); window.done = 1 })</script>",
     ),
     # Sampled out (data-sample="0"), or no data-site: nothing is sent, and the public API still works.
-    "/sampled/": Page(attrs='data-site="demo" data-sample="0"', reference=False, head=ON_LOAD,
-                      body="<script>onLoad(function () { rumhouse.measure('x', 1); window.done = 1 })</script>"),
-    "/nosite/": Page(attrs="", reference=False, head=ON_LOAD,
-                     body="<script>onLoad(function () { rumhouse.measure('x', 1); window.done = 1 })</script>"),
+    "/sampled/": Page(
+        attrs='data-site="demo" data-sample="0"',
+        reference=False,
+        head=ON_LOAD,
+        body="<script>onLoad(function () { rumhouse.measure('x', 1); window.done = 1 })</script>",
+    ),
+    "/nosite/": Page(
+        attrs="",
+        reference=False,
+        head=ON_LOAD,
+        body="<script>onLoad(function () { rumhouse.measure('x', 1); window.done = 1 })</script>",
+    ),
     # 250 API calls with long URLs: more than one beacon can hold, so the snippet must split them.
     "/many/": Page(
         head=ON_LOAD,

@@ -31,9 +31,15 @@ def npm_ci() -> bool:
     """Installs the snippet's dev dependencies (esbuild, web-vitals) from its lock file if they are missing;
     True when they are there."""
     if not (WEB_VITALS.exists() and ESBUILD.exists()) and shutil.which("npm"):
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=ROOT / "snippet", check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"],
+            cwd=ROOT / "snippet",
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     return WEB_VITALS.exists() and ESBUILD.exists()
+
 
 # Reports every web-vitals value of this page load, under the path the page was loaded at.
 REF_JS = """
@@ -60,7 +66,12 @@ def png(width: int, height: int, noise: bool = False) -> bytes:
     with little data per displayed pixel out of LCP, so the largest-image test needs noise."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     rows = b"".join(
         b"\x00" + (random.Random(y).randbytes(3 * width) if noise else bytes((200, 60, 60)) * width)
@@ -88,7 +99,9 @@ class Page:
 
 
 def render(page: Page, rum_origin: str, port: int) -> bytes:
-    parts = ['<!doctype html><html><head><meta charset="utf-8"><title>rumhouse test</title><link rel="icon" href="data:,">']
+    parts = [
+        '<!doctype html><html><head><meta charset="utf-8"><title>rumhouse test</title><link rel="icon" href="data:,">'
+    ]
     parts.append(page.first)
     if page.reference:
         parts.append('<script src="/web-vitals.js"></script><script src="/ref.js"></script>')
@@ -115,7 +128,9 @@ class Site:
     """A threaded HTTP server for the test pages. `pages` maps a path to a Page; `scripts` a path to the
     JavaScript served there (cacheable, as a site's own scripts are)."""
 
-    def __init__(self, pages: dict[str, Page], rum_origin: str, scripts: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, pages: dict[str, Page], rum_origin: str, scripts: dict[str, str] | None = None
+    ) -> None:
         self.pages = pages
         self.scripts = scripts if scripts is not None else {}
         self.rum_origin = rum_origin
@@ -129,7 +144,9 @@ class Site:
             def log_message(self, *args) -> None:  # quiet
                 pass
 
-            def reply(self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None) -> None:
+            def reply(
+                self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None
+            ) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
@@ -157,16 +174,30 @@ class Site:
                 if url.path in site.pages:
                     page = site.pages[url.path]
                     time.sleep((page.delay_ms or delay) / 1000)
-                    self.reply(200, render(page, site.rum_origin, site.port), "text/html; charset=utf-8", page.headers)
+                    self.reply(
+                        200,
+                        render(page, site.rum_origin, site.port),
+                        "text/html; charset=utf-8",
+                        page.headers,
+                    )
                     return
                 time.sleep(delay / 1000)
                 if url.path in site.scripts:
-                    self.reply(200, site.scripts[url.path].encode(), "text/javascript", {"Cache-Control": "max-age=600"})
+                    self.reply(
+                        200,
+                        site.scripts[url.path].encode(),
+                        "text/javascript",
+                        {"Cache-Control": "max-age=600"},
+                    )
                 elif url.path == "/web-vitals.js":
                     self.reply(200, WEB_VITALS.read_bytes(), "text/javascript")
                 elif url.path == "/rum.js":  # for benchmarks; the tests load it from the rumhouse server
-                    self.reply(200, (ROOT / "src" / "rumhouse" / "static" / "rum.js").read_bytes(), "text/javascript",
-                               {"Cache-Control": "max-age=600"})
+                    self.reply(
+                        200,
+                        (ROOT / "src" / "rumhouse" / "static" / "rum.js").read_bytes(),
+                        "text/javascript",
+                        {"Cache-Control": "max-age=600"},
+                    )
                 elif url.path == "/ref.js":
                     self.reply(200, REF_JS.encode(), "text/javascript")
                 elif url.path.startswith("/img/"):

@@ -27,4 +27,6 @@ def test_committed_build_matches_the_sources(tmp_path):
         unavailable("esbuild is not installed: run `npm ci` in snippet/")
     out = tmp_path / "rum.js"
     subprocess.run(["node", str(ROOT / "snippet" / "build.mjs"), str(out)], check=True)
-    assert out.read_bytes() == RUM_JS.read_bytes(), "src/rumhouse/static/rum.js is stale: run `npm run build` in snippet/"
+    assert out.read_bytes() == RUM_JS.read_bytes(), (
+        "src/rumhouse/static/rum.js is stale: run `npm run build` in snippet/"
+    )

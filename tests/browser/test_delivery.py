@@ -91,7 +91,9 @@ def test_browser_with_fewer_entry_types(rumhouse, site, page):
     assert_final_beacons(rumhouse, view["page_view_id"])
     # Paint, navigation and resource timing only: no LCP, CLS, INP, FID or TTI, and nothing sent as 0.
     assert set(vitals(rumhouse, view["page_view_id"])) == {"FCP", "TTFB"}
-    assert rumhouse.sql(f"SELECT count() AS n FROM rumhouse.resources WHERE page_view_id = '{view['page_view_id']}'")[0]["n"]
+    assert rumhouse.sql(
+        f"SELECT count() AS n FROM rumhouse.resources WHERE page_view_id = '{view['page_view_id']}'"
+    )[0]["n"]
     assert not page.errors
     assert_agrees(rumhouse, site, "/fewer/", view)
 

@@ -100,7 +100,9 @@ def assert_agrees_load(rumhouse, site, first, second):
     for name in ("CLS", "INP"):
         values = [v[name]["value"] for v in (ours_first, ours_second) if name in v]
         if name in ref:
-            assert values and abs(max(values) - ref[name]) <= (0.001 if name == "CLS" else max(5, 0.01 * ref[name]))
+            assert values and abs(max(values) - ref[name]) <= (
+                0.001 if name == "CLS" else max(5, 0.01 * ref[name])
+            )
         else:
             assert not values or max(values) == 0
     return ref
@@ -129,7 +131,11 @@ def test_many_resources(rumhouse, site, page):
     # 30 images here + a slow one (1.5 s: the slowest however loaded the machine is), 8 on another host; 3
     # stylesheets, 2 fonts; 5 scripts, web-vitals.js and ref.js from the site, and rum.js from the rumhouse server.
     assert counts == {
-        ("img", here): 31, ("img", there): 8, ("css", here): 3, ("font", here): 2, ("script", here): 8,
+        ("img", here): 31,
+        ("img", there): 8,
+        ("css", here): 3,
+        ("font", here): 2,
+        ("script", here): 8,
     }
     third_party = {key: r["third_party"] for key, r in got.items()}
     assert third_party == {key: int(key[1] == there) for key in counts}
@@ -147,8 +153,10 @@ def test_more_resources_than_the_browser_buffers(rumhouse, site, page):
 
     (view,) = views(rumhouse, "/overflow/")
     assert_final_beacons(rumhouse, view["page_view_id"])
-    (images,) = rumhouse.sql("SELECT sum(count) AS n FROM rumhouse.resources"
-                             f" WHERE page_view_id = '{view['page_view_id']}' AND type = 'img'")
+    (images,) = rumhouse.sql(
+        "SELECT sum(count) AS n FROM rumhouse.resources"
+        f" WHERE page_view_id = '{view['page_view_id']}' AND type = 'img'"
+    )
     # 300 images: those past the buffer's 250 entries are counted too, but for the few that arrive between
     # the buffer filling and the browser's resourcetimingbufferfull event (one on an idle machine).
     assert 290 <= images["n"] <= 300
@@ -166,7 +174,9 @@ def test_more_events_than_one_beacon_holds(rumhouse, site, page):
     calls = rumhouse.sql(f"SELECT count() AS n FROM rumhouse.api_calls WHERE page_view_id = '{pv}'")[0]["n"]
     assert calls == 250
     # 250 calls of ~350 bytes each do not fit one 64 KiB beacon: they came split, and none was too large.
-    beacons = rumhouse.sql(f"SELECT seq, events FROM rumhouse.beacons WHERE page_view_id = '{pv}' ORDER BY seq")
+    beacons = rumhouse.sql(
+        f"SELECT seq, events FROM rumhouse.beacons WHERE page_view_id = '{pv}' ORDER BY seq"
+    )
     assert len(beacons) >= 3
     assert [b["seq"] for b in beacons] == list(range(len(beacons)))
     assert 'reason="too_large"} 0.0' in rumhouse.metrics_text()

@@ -29,9 +29,13 @@ def chromium_without_devtools(tmp_path):
     started = []
 
     def open_url(url: str) -> None:
-        started.append(subprocess.Popen(
-            [CHROMIUM, "--headless", f"--user-data-dir={tmp_path / 'profile'}", *CHROMIUM_ARGS, url],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        started.append(
+            subprocess.Popen(
+                [CHROMIUM, "--headless", f"--user-data-dir={tmp_path / 'profile'}", *CHROMIUM_ARGS, url],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
 
     yield open_url
     for proc in started:

@@ -14,6 +14,9 @@ def test_nothing_lost_across_the_suite(rumhouse):
         " (SELECT page_view_id FROM rumhouse.beacons WHERE last = 1)) AS lost FROM rumhouse.page_views"
     )[0]
     assert lost["lost"] == 0, lost
-    drops = [line for line in rumhouse.metrics_text().splitlines()
-             if line.startswith("rumhouse_beacons_dropped_total") and not line.endswith(" 0.0")]
+    drops = [
+        line
+        for line in rumhouse.metrics_text().splitlines()
+        if line.startswith("rumhouse_beacons_dropped_total") and not line.endswith(" 0.0")
+    ]
     assert not drops, drops

@@ -11,8 +11,15 @@ from support.reading_data import THRESHOLDS  # noqa: F401  (the seeded data's th
 from support.server import REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = REPO / "test-artifacts" / "dashboard"
 
 pytestmark = pytest.mark.browser
@@ -31,7 +38,9 @@ def format_metric(metric: str, value: float) -> str:
 def browser(playwright):
     if not CHROMIUM.exists():
         if os.environ.get("CI") == "true":
-            pytest.fail("/usr/bin/chromium is missing: the dashboard test cannot run (install Debian's chromium)")
+            pytest.fail(
+                "/usr/bin/chromium is missing: the dashboard test cannot run (install Debian's chromium)"
+            )
         pytest.skip("/usr/bin/chromium is missing")
     browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
     yield browser
@@ -43,7 +52,9 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
     page = context.new_page()
     problems = []
-    page.on("console", lambda m: problems.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+    page.on(
+        "console", lambda m: problems.append(f"console.{m.type}: {m.text}") if m.type == "error" else None
+    )
     page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
     page.problems = problems
     yield page
@@ -72,12 +83,18 @@ def check_cards(page, summary):
         for cls, share in (("good", row["good"]), ("ni", row["needs_improvement"]), ("poor", row["poor"])):
             text = card.locator(f".{cls}-share").inner_text()
             # One decimal; JavaScript rounds halves up where Python rounds them to even.
-            assert text.endswith("%") and abs(float(text[:-1]) - share * 100) <= 0.05 + 1e-9, (metric, cls, text)
+            assert text.endswith("%") and abs(float(text[:-1]) - share * 100) <= 0.05 + 1e-9, (
+                metric,
+                cls,
+                text,
+            )
 
 
 def add_filter(page, dimension: str, value: str):
     page.select_option("#dimension", dimension)
-    page.wait_for_selector(f"#dimension-value[data-ready={dimension}] option[value='{value}']", state="attached")
+    page.wait_for_selector(
+        f"#dimension-value[data-ready={dimension}] option[value='{value}']", state="attached"
+    )
     page.select_option("#dimension-value", value)
     wait_ready(page)
     assert page.locator(f"[data-dimension={dimension}]").inner_text().startswith(f"{dimension}: {value}")
@@ -95,7 +112,9 @@ def test_dashboard(reading, demo_token, page, tmp_path):
     assert page.locator("[data-table=errors] tbody tr").count() > 0
     assert page.locator("[data-table=api-calls] tbody tr").count() > 0
     assert page.locator("[data-table=resources] tbody tr").count() > 0
-    first_path = reading.api("/pages", demo_token, site="demo", range="24h", metric="LCP", limit=20)["rows"][0]["path"]
+    first_path = reading.api("/pages", demo_token, site="demo", range="24h", metric="LCP", limit=20)["rows"][
+        0
+    ]["path"]
     assert page.locator("[data-table=pages] tbody tr").first.locator("td").first.inner_text() == first_path
     page.screenshot(path=str(ARTIFACTS / "2-signed-in-24h.png"), full_page=True)
 
@@ -107,13 +126,17 @@ def test_dashboard(reading, demo_token, page, tmp_path):
     filtered = reading.api("/vitals/summary", demo_token, site="demo", range="7d", browser="Chrome")
     assert filtered["source"] == "rollup"
     check_cards(page, filtered)
-    assert filtered["rows"][0]["samples"] < reading.api("/vitals/summary", demo_token, site="demo",
-                                                        range="7d")["rows"][0]["samples"]
+    assert (
+        filtered["rows"][0]["samples"]
+        < reading.api("/vitals/summary", demo_token, site="demo", range="7d")["rows"][0]["samples"]
+    )
     page.screenshot(path=str(ARTIFACTS / "3-7d-chrome.png"), full_page=True)
 
     # A second filter: the raw tables answer (the rollups hold one dimension at a time).
     add_filter(page, "device", "desktop")
-    both = reading.api("/vitals/summary", demo_token, site="demo", range="7d", browser="Chrome", device="desktop")
+    both = reading.api(
+        "/vitals/summary", demo_token, site="demo", range="7d", browser="Chrome", device="desktop"
+    )
     assert both["source"] == "raw"
     check_cards(page, both)
     page.click("[data-dimension=device] button")
@@ -123,8 +146,9 @@ def test_dashboard(reading, demo_token, page, tmp_path):
         page.locator("[data-table=pages] [data-export=csv]").click()
     saved = tmp_path / "pages.csv"
     info.value.save_as(saved)
-    expected = reading.api("/pages", demo_token, site="demo", range="7d", browser="Chrome", metric="LCP", limit=20,
-                           format="csv")
+    expected = reading.api(
+        "/pages", demo_token, site="demo", range="7d", browser="Chrome", metric="LCP", limit=20, format="csv"
+    )
     assert saved.read_text() == expected
     assert info.value.suggested_filename == "rumhouse-pages.csv"
 
@@ -137,7 +161,9 @@ def test_dashboard(reading, demo_token, page, tmp_path):
     page.select_option("#range", "custom")
     wait_ready(page)
     start, end = page.input_value("#from") + ":00Z", page.input_value("#to") + ":00Z"
-    custom = reading.api("/vitals/summary", demo_token, site="demo", browser="Chrome", **{"from": start, "to": end})
+    custom = reading.api(
+        "/vitals/summary", demo_token, site="demo", browser="Chrome", **{"from": start, "to": end}
+    )
     assert custom["source"] == "rollup"
     check_cards(page, custom)
     page.screenshot(path=str(ARTIFACTS / "4-custom-window.png"), full_page=True)

@@ -9,7 +9,9 @@ ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 def make_token(server, role: str, *sites: str, name: str) -> str:
-    made = server.client.post("/api/v1/tokens", json={"role": role, "sites": list(sites), "name": name}, headers=ADMIN)
+    made = server.client.post(
+        "/api/v1/tokens", json={"role": role, "sites": list(sites), "name": name}, headers=ADMIN
+    )
     assert made.status_code == 201, made.text
     return made.json()["token"]
 
@@ -19,14 +21,22 @@ def test_reads_exports_and_sql_are_recorded(server):
     headers = {"authorization": f"Bearer {viewer}"}
     summary = server.client.get("/api/v1/vitals/summary", params={"site": "demo"}, headers=headers)
     assert summary.status_code == 200
-    exported = server.client.get("/api/v1/vitals/summary", params={"site": "demo", "format": "csv"}, headers=headers)
+    exported = server.client.get(
+        "/api/v1/vitals/summary", params={"site": "demo", "format": "csv"}, headers=headers
+    )
     assert exported.status_code == 200
     sql = server.client.post("/api/v1/sql", content="SELECT name FROM rumhouse.vitals LIMIT 3", headers=ADMIN)
     assert sql.status_code == 200
     denied = server.client.get("/api/v1/vitals/summary", params={"site": "shop"}, headers=headers)
     assert denied.status_code == 403
-    assert server.client.get("/api/v1/vitals/summary", params={"site": "demo"},
-                             headers={"authorization": "Bearer rh_forged_token"}).status_code == 401
+    assert (
+        server.client.get(
+            "/api/v1/vitals/summary",
+            params={"site": "demo"},
+            headers={"authorization": "Bearer rh_forged_token"},
+        ).status_code
+        == 401
+    )
 
     answer = server.client.get("/api/v1/audit", params={"limit": 50}, headers=ADMIN)
     assert answer.status_code == 200
@@ -51,8 +61,13 @@ def test_only_unscoped_admins_read_the_audit_log(server):
     viewer = make_token(server, "viewer", "demo", name="v")
     scoped_admin = make_token(server, "admin", "demo", name="a")
     assert server.client.get("/api/v1/audit").status_code == 401
-    assert server.client.get("/api/v1/audit", headers={"authorization": f"Bearer {viewer}"}).status_code == 403
-    assert server.client.get("/api/v1/audit", headers={"authorization": f"Bearer {scoped_admin}"}).status_code == 403
+    assert (
+        server.client.get("/api/v1/audit", headers={"authorization": f"Bearer {viewer}"}).status_code == 403
+    )
+    assert (
+        server.client.get("/api/v1/audit", headers={"authorization": f"Bearer {scoped_admin}"}).status_code
+        == 403
+    )
     refused = server.client.post("/api/v1/sql", content="SELECT * FROM rumhouse.audit_log", headers=ADMIN)
     assert refused.status_code == 400 and "audit_log" in refused.text
 

@@ -23,8 +23,9 @@ def answers(server):
         "not found": server.client.get("/nope"),
         "beacon accepted": server.post(beacon),
         "beacon refused": server.post(b"{"),
-        "beacon preflight": server.client.options("/beacon", headers={"origin": "https://a.example",
-                                                                      "access-control-request-method": "POST"}),
+        "beacon preflight": server.client.options(
+            "/beacon", headers={"origin": "https://a.example", "access-control-request-method": "POST"}
+        ),
     }
 
 
@@ -48,8 +49,11 @@ def test_another_site_cannot_frame_the_dashboard(server, playwright):
         if os.environ.get("CI") == "true":
             pytest.fail("/usr/bin/chromium is missing")
         pytest.skip("/usr/bin/chromium is missing")
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    browser = playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    )
     try:
         page = browser.new_page()
         # A page of another origin (data:) that frames the dashboard, as a clickjacking page would.

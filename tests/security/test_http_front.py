@@ -11,8 +11,14 @@ import orjson
 
 from support.server import ADMIN_TOKEN
 
-BEACON = orjson.dumps({"site": "demo", "pv": "frontfrontfront1", "url": "https://a.example/p",
-                       "ev": [{"k": "vital", "n": "LCP", "v": 900}]})
+BEACON = orjson.dumps(
+    {
+        "site": "demo",
+        "pv": "frontfrontfront1",
+        "url": "https://a.example/p",
+        "ev": [{"k": "vital", "n": "LCP", "v": 900}],
+    }
+)
 
 
 def connect(server, source: str) -> socket.socket:
@@ -122,8 +128,11 @@ def test_a_body_that_never_arrives_is_cut_off(server):
     sock = connect(server, "127.0.0.6")
     try:
         # The SQL route reads its body with no deadline of its own (the beacon endpoint has one).
-        sock.sendall(b"POST /api/v1/sql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + ADMIN_TOKEN.encode()
-                     + b"\r\nContent-Length: 100\r\n\r\nSELECT")
+        sock.sendall(
+            b"POST /api/v1/sql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+            + ADMIN_TOKEN.encode()
+            + b"\r\nContent-Length: 100\r\n\r\nSELECT"
+        )
         assert closed_by_server(sock, 12)
         assert refused(server, "body_timeout") >= before + 1
     finally:

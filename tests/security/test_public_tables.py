@@ -15,14 +15,17 @@ from support.server import REPO
 
 def test_every_table_is_classified(tmp_path):
     env = {**os.environ, "RUMHOUSE_DATA_DIR": str(tmp_path / "data")}
-    migrated = subprocess.run([sys.executable, "-m", "rumhouse", "migrate"], env=env, capture_output=True, text=True,
-                              timeout=300)
+    migrated = subprocess.run(
+        [sys.executable, "-m", "rumhouse", "migrate"], env=env, capture_output=True, text=True, timeout=300
+    )
     assert migrated.returncode == 0, migrated.stderr
     [rows] = folder_sql(tmp_path / "data", ["SELECT name FROM system.tables WHERE database = 'rumhouse'"])
     tables = {r["name"] for r in rows}
     assert not PUBLIC_TABLES & INTERNAL_TABLES
-    assert tables == PUBLIC_TABLES | INTERNAL_TABLES, (tables - PUBLIC_TABLES - INTERNAL_TABLES,
-                                                      (PUBLIC_TABLES | INTERNAL_TABLES) - tables)
+    assert tables == PUBLIC_TABLES | INTERNAL_TABLES, (
+        tables - PUBLIC_TABLES - INTERNAL_TABLES,
+        (PUBLIC_TABLES | INTERNAL_TABLES) - tables,
+    )
 
 
 def test_the_sql_user_is_granted_the_public_tables_only():

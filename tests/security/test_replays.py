@@ -13,14 +13,22 @@ TABLES = ("page_views", "vitals", "errors", "api_calls", "resources", "measures"
 
 
 def beacon(pv: str, seq: int) -> bytes:
-    return orjson.dumps({
-        "site": "demo", "pv": pv, "seq": seq, "url": "https://a.example/p", "nav": {"dns": 1} if seq == 0 else None,
-        "ev": [{"k": "vital", "n": "LCP" if seq == 0 else "CLS", "v": 0.1 if seq else 1200},
-               {"k": "error", "m": f"oops {seq}"},
-               {"k": "api", "m": "GET", "u": "https://a.example/api/x", "s": 200, "d": 5},
-               {"k": "res", "t": "img", "n": 1},
-               {"k": "measure", "n": "m", "v": 1}],
-    })
+    return orjson.dumps(
+        {
+            "site": "demo",
+            "pv": pv,
+            "seq": seq,
+            "url": "https://a.example/p",
+            "nav": {"dns": 1} if seq == 0 else None,
+            "ev": [
+                {"k": "vital", "n": "LCP" if seq == 0 else "CLS", "v": 0.1 if seq else 1200},
+                {"k": "error", "m": f"oops {seq}"},
+                {"k": "api", "m": "GET", "u": "https://a.example/api/x", "s": 200, "d": 5},
+                {"k": "res", "t": "img", "n": 1},
+                {"k": "measure", "n": "m", "v": 1},
+            ],
+        }
+    )
 
 
 def stored(server, pv: str) -> dict[str, int]:
@@ -38,6 +46,13 @@ def test_a_replayed_beacon_is_stored_once_in_every_table(server):
     # The page view's next beacon is a new one, and is stored; its replay is not.
     assert server.post(beacon(pv, 1)).status_code == 204
     assert server.post(beacon(pv, 1)).status_code == 204
-    assert stored(server, pv) == {"page_views": 1, "vitals": 2, "errors": 2, "api_calls": 2, "resources": 2,
-                                  "measures": 2, "beacons": 2}
+    assert stored(server, pv) == {
+        "page_views": 1,
+        "vitals": 2,
+        "errors": 2,
+        "api_calls": 2,
+        "resources": 2,
+        "measures": 2,
+        "beacons": 2,
+    }
     assert_accounting(server)

@@ -37,36 +37,44 @@ def test_free_text_loses_it(text, secret):
     assert secret not in scrub_text(text)
 
 
-@pytest.mark.parametrize("text", [
-    "TypeError: Cannot read properties of undefined (reading 'map')",
-    "at render (https://shop.example/static/main.3f9a8b7c.js:1:23456)",
-    "f@https://a.example/app.js:1:2",
-    "ChunkLoadError: Loading chunk 42 failed.",
-    "Uncaught RangeError: Maximum call stack size exceeded",
-    "price 1999 is above 1000",
-    "2026-12-01T10:00:00Z",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "TypeError: Cannot read properties of undefined (reading 'map')",
+        "at render (https://shop.example/static/main.3f9a8b7c.js:1:23456)",
+        "f@https://a.example/app.js:1:2",
+        "ChunkLoadError: Loading chunk 42 failed.",
+        "Uncaught RangeError: Maximum call stack size exceeded",
+        "price 1999 is above 1000",
+        "2026-12-01T10:00:00Z",
+    ],
+)
 def test_ordinary_error_text_is_kept(text):
     assert scrub_text(text) == text
 
 
-@pytest.mark.parametrize("path, expected", [
-    ("/orders/a1b2c3d4", "/orders/:id"),
-    ("/u/Xk9fQ2pL7", "/u/:token"),
-    ("/invoices/INV0012345", "/invoices/:id"),
-    ("/blog/black-friday-deals-2026", "/blog/black-friday-deals-2026"),
-    ("/products/iPhone15", "/products/iPhone15"),
-    ("/static/main.3f9a8b7c.js", "/static/main.3f9a8b7c.js"),
-    ("/docs/v2/getting-started", "/docs/v2/getting-started"),
-])
+@pytest.mark.parametrize(
+    "path, expected",
+    [
+        ("/orders/a1b2c3d4", "/orders/:id"),
+        ("/u/Xk9fQ2pL7", "/u/:token"),
+        ("/invoices/INV0012345", "/invoices/:id"),
+        ("/blog/black-friday-deals-2026", "/blog/black-friday-deals-2026"),
+        ("/products/iPhone15", "/products/iPhone15"),
+        ("/static/main.3f9a8b7c.js", "/static/main.3f9a8b7c.js"),
+        ("/docs/v2/getting-started", "/docs/v2/getting-started"),
+    ],
+)
 def test_short_ids_in_paths(path, expected):
     assert template_path(path) == expected
 
 
 def test_allow_listed_query_values_lose_emails_and_tokens():
     scrub = UrlScrubber(("utm_*",))
-    _, _, query = scrub.page(f"https://a.example/?utm_source=jane%40example.com&utm_campaign={SECRET_TOKEN}"
-                             "&utm_medium=email&utm_content=2026")
+    _, _, query = scrub.page(
+        f"https://a.example/?utm_source=jane%40example.com&utm_campaign={SECRET_TOKEN}"
+        "&utm_medium=email&utm_content=2026"
+    )
     assert "jane" not in query and SECRET_TOKEN not in query
     assert "utm_medium=email" in query and "utm_content=2026" in query
 
@@ -82,15 +90,36 @@ def test_urls_and_hosts_lose_credentials():
 def test_nothing_of_it_is_stored(server):
     pv = secrets.token_hex(8)
     beacon = {
-        "site": "demo", "pv": pv, "url": f"https://a.example/reset/{SECRET_TOKEN}?utm_source=jane%40example.com",
+        "site": "demo",
+        "pv": pv,
+        "url": f"https://a.example/reset/{SECRET_TOKEN}?utm_source=jane%40example.com",
         "nav": {"dns": 1},
         "ev": [
-            {"k": "vital", "n": "LCP", "v": 1500, "a": f"img.hero https://cdn.example/i.png?sig={SECRET_TOKEN}"},
-            {"k": "error", "m": "fetch failed: token=" + SECRET_TOKEN + " for jane@example.com",
-             "src": "https://bob:s3cretpw@a.example/app.js", "stack": "at x (https://a.example/u/jane%40example.com/a.js:1:2)"},
-            {"k": "res", "t": "img", "h": "bob:s3cretpw@cdn.example", "n": 1,
-             "su": "https://bob:s3cretpw@cdn.example/slow.png"},
-            {"k": "measure", "n": "checkout", "v": 1, "tags": {"user": "jane@example.com", "auth": "Bearer " + SECRET_TOKEN}},
+            {
+                "k": "vital",
+                "n": "LCP",
+                "v": 1500,
+                "a": f"img.hero https://cdn.example/i.png?sig={SECRET_TOKEN}",
+            },
+            {
+                "k": "error",
+                "m": "fetch failed: token=" + SECRET_TOKEN + " for jane@example.com",
+                "src": "https://bob:s3cretpw@a.example/app.js",
+                "stack": "at x (https://a.example/u/jane%40example.com/a.js:1:2)",
+            },
+            {
+                "k": "res",
+                "t": "img",
+                "h": "bob:s3cretpw@cdn.example",
+                "n": 1,
+                "su": "https://bob:s3cretpw@cdn.example/slow.png",
+            },
+            {
+                "k": "measure",
+                "n": "checkout",
+                "v": 1,
+                "tags": {"user": "jane@example.com", "auth": "Bearer " + SECRET_TOKEN},
+            },
         ],
     }
     assert server.post(orjson.dumps(beacon)).status_code == 204

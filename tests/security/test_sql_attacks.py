@@ -22,7 +22,10 @@ ATTACKS: list[tuple[str, str]] = [
     ("outfile", "SELECT 'x' INTO OUTFILE '{victim}/out.txt'"),
     ("outfile-truncate", "SELECT 'x' INTO OUTFILE '{victim}/keep.txt' TRUNCATE FORMAT RawBLOB"),
     ("outfile-append", "SELECT 'x' INTO OUTFILE '{victim}/keep.txt' APPEND FORMAT RawBLOB"),
-    ("outfile-metadata", "SELECT 'ATTACH TABLE x' INTO OUTFILE '{data}/metadata/rumhouse/evil.sql' FORMAT RawBLOB"),
+    (
+        "outfile-metadata",
+        "SELECT 'ATTACH TABLE x' INTO OUTFILE '{data}/metadata/rumhouse/evil.sql' FORMAT RawBLOB",
+    ),
     ("outfile-in-union", "SELECT 1 UNION ALL SELECT 2 INTO OUTFILE '{victim}/u.txt'"),
     ("outfile-compressed", "SELECT 1 INTO OUTFILE '{victim}/c.gz' COMPRESSION 'gzip'"),
     ("outfile-stdout", "SELECT 1 INTO OUTFILE '{victim}/s.txt' AND STDOUT"),
@@ -69,7 +72,10 @@ ATTACKS: list[tuple[str, str]] = [
     ("tokens-final", "SELECT hash FROM rumhouse.tokens FINAL"),
     ("tokens-join", "SELECT * FROM rumhouse.vitals AS v JOIN rumhouse.tokens AS t ON 1 = 1"),
     ("tokens-in", "SELECT count() FROM rumhouse.vitals WHERE site IN rumhouse.tokens"),
-    ("tokens-in-subquery", "SELECT count() FROM rumhouse.vitals WHERE site IN (SELECT id FROM rumhouse.tokens)"),
+    (
+        "tokens-in-subquery",
+        "SELECT count() FROM rumhouse.vitals WHERE site IN (SELECT id FROM rumhouse.tokens)",
+    ),
     ("tokens-union", "SELECT site FROM rumhouse.vitals UNION ALL SELECT hash FROM rumhouse.tokens"),
     ("tokens-cte-shadow", "WITH v AS (SELECT * FROM rumhouse.tokens) SELECT * FROM v"),
     ("tokens-exists", "SELECT EXISTS (SELECT 1 FROM rumhouse.tokens)"),
@@ -128,10 +134,16 @@ ATTACKS: list[tuple[str, str]] = [
     ("not-sql", "\u202e\u0000\ufeff"),
     # --- resource exhaustion (stopped by the limits) ---
     ("huge-result", "SELECT * FROM system.one ARRAY JOIN range(1000000) AS x"),
-    ("memory", "SELECT groupArray(randomString(1000)) FROM (SELECT 1 FROM system.one ARRAY JOIN range(10000000))"),
+    (
+        "memory",
+        "SELECT groupArray(randomString(1000)) FROM (SELECT 1 FROM system.one ARRAY JOIN range(10000000))",
+    ),
     ("big-string", "SELECT length(repeat('x', 5000000000))"),
-    ("cross-join-bomb", "SELECT sum(cityHash64(a, b)) FROM (SELECT a FROM system.one ARRAY JOIN range(100000) AS a) "
-     "AS l CROSS JOIN (SELECT b FROM system.one ARRAY JOIN range(100000) AS b) AS r"),
+    (
+        "cross-join-bomb",
+        "SELECT sum(cityHash64(a, b)) FROM (SELECT a FROM system.one ARRAY JOIN range(100000) AS a) "
+        "AS l CROSS JOIN (SELECT b FROM system.one ARRAY JOIN range(100000) AS b) AS r",
+    ),
 ]
 
 
@@ -153,8 +165,12 @@ def snapshot(*folders: Path) -> dict[str, str]:
 
 
 def post_sql(server, query: str, **params):
-    return server.client.post("/api/v1/sql", content=query.encode("utf-8", "surrogatepass"), params=params,
-                              headers={"authorization": f"Bearer {ADMIN_TOKEN}"})
+    return server.client.post(
+        "/api/v1/sql",
+        content=query.encode("utf-8", "surrogatepass"),
+        params=params,
+        headers={"authorization": f"Bearer {ADMIN_TOKEN}"},
+    )
 
 
 def test_there_are_at_least_sixty_attacks():
@@ -224,18 +240,39 @@ def test_csv_and_tsv_cells_cannot_start_a_formula(server):
     query = "SELECT '=HYPERLINK(\"http://evil\")' AS a, '+1' AS b, '-cmd' AS c, '@sum' AS d, 'plain' AS e, -5 AS n"
     csv_text = post_sql(server, query, format="csv").text
     assert next(csv.reader(io.StringIO(csv_text.splitlines()[1]))) == [
-        "'=HYPERLINK(\"http://evil\")", "'+1", "'-cmd", "'@sum", "plain", "-5"]
+        '\'=HYPERLINK("http://evil")',
+        "'+1",
+        "'-cmd",
+        "'@sum",
+        "plain",
+        "-5",
+    ]
     tsv_text = post_sql(server, query, format="tsv").text
-    assert tsv_text.splitlines()[1].split("\t") == ["'=HYPERLINK(\"http://evil\")", "'+1", "'-cmd", "'@sum", "plain", "-5"]
+    assert tsv_text.splitlines()[1].split("\t") == [
+        '\'=HYPERLINK("http://evil")',
+        "'+1",
+        "'-cmd",
+        "'@sum",
+        "plain",
+        "-5",
+    ]
 
 
-@pytest.mark.parametrize("query, limit", [
-    ("SELECT number FROM system.one ARRAY JOIN range(200000) AS number", "TOO_MANY_ROWS_OR_BYTES"),
-    ("SELECT sum(cityHash64(a, b)) FROM (SELECT a FROM system.one ARRAY JOIN range(100000) AS a) AS l "
-     "CROSS JOIN (SELECT b FROM system.one ARRAY JOIN range(100000) AS b) AS r", "TIMEOUT_EXCEEDED"),
-    ("SELECT length(groupArray(randomString(1000))) FROM system.one ARRAY JOIN range(5000000) AS x",
-     "MEMORY_LIMIT_EXCEEDED"),
-])
+@pytest.mark.parametrize(
+    "query, limit",
+    [
+        ("SELECT number FROM system.one ARRAY JOIN range(200000) AS number", "TOO_MANY_ROWS_OR_BYTES"),
+        (
+            "SELECT sum(cityHash64(a, b)) FROM (SELECT a FROM system.one ARRAY JOIN range(100000) AS a) AS l "
+            "CROSS JOIN (SELECT b FROM system.one ARRAY JOIN range(100000) AS b) AS r",
+            "TIMEOUT_EXCEEDED",
+        ),
+        (
+            "SELECT length(groupArray(randomString(1000))) FROM system.one ARRAY JOIN range(5000000) AS x",
+            "MEMORY_LIMIT_EXCEEDED",
+        ),
+    ],
+)
 def test_limits_stop_runaway_queries(server, query, limit):
     response = post_sql(server, query)
     assert response.status_code == 400 and response.text.startswith("query_failed:"), response.text

@@ -15,8 +15,10 @@ from support.server import ADMIN_TOKEN
 
 ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
 # Runs until the security server's 3 s limit stops it.
-HEAVY = ("SELECT sum(cityHash64(a, b)) FROM (SELECT a FROM system.one ARRAY JOIN range(100000) AS a) AS l "
-         "CROSS JOIN (SELECT b FROM system.one ARRAY JOIN range(100000) AS b) AS r")
+HEAVY = (
+    "SELECT sum(cityHash64(a, b)) FROM (SELECT a FROM system.one ARRAY JOIN range(100000) AS a) AS l "
+    "CROSS JOIN (SELECT b FROM system.one ARRAY JOIN range(100000) AS b) AS r"
+)
 
 
 def test_queries_past_the_limit_get_429_and_the_api_still_answers(server):
@@ -47,8 +49,11 @@ def test_api_csv_exports_neutralise_formulas(server):
     assert server.post(orjson.dumps(beacon)).status_code == 204
     server.sql("SELECT 1")  # flushes the writer: the API reads what is stored
     time.sleep(1.1)  # API windows end at the current second, truncated: let the error's second pass
-    exported = server.client.get("/api/v1/errors", params={"site": "demo", "format": "csv", "range": "1h", "source": "raw"},
-                                 headers=ADMIN)
+    exported = server.client.get(
+        "/api/v1/errors",
+        params={"site": "demo", "format": "csv", "range": "1h", "source": "raw"},
+        headers=ADMIN,
+    )
     assert exported.status_code == 200, exported.text
     cells = [cell for row in csv.reader(io.StringIO(exported.text)) for cell in row]
     assert "'" + formula in cells, exported.text[:1500]

@@ -25,11 +25,31 @@ def test_serve_over_https(tmp_path):
     port = free_port()
     env = server_env(tmp_path / "data")
     process = subprocess.Popen(
-        [sys.executable, "-m", "rumhouse", "serve", "--port", str(port), "--log-level", "warning",
-         "--tls-cert", str(cert_file), "--tls-key", str(key_file)],
-        env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "rumhouse",
+            "serve",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--tls-cert",
+            str(cert_file),
+            "--tls-key",
+            str(key_file),
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
-        with httpx.Client(base_url=f"https://127.0.0.1:{port}", verify=ssl.create_default_context(cafile=str(ca_file)), timeout=10) as client:
+        with httpx.Client(
+            base_url=f"https://127.0.0.1:{port}",
+            verify=ssl.create_default_context(cafile=str(ca_file)),
+            timeout=10,
+        ) as client:
             deadline = time.monotonic() + 90
             while True:
                 assert process.poll() is None, "rumhouse exited"
@@ -42,7 +62,9 @@ def test_serve_over_https(tmp_path):
             assert health.status_code == 200
             assert health.headers["strict-transport-security"].startswith("max-age=")
             beacon = orjson.dumps({"site": "demo", "pv": "tlstlstlstls0001", "url": "https://a.example/"})
-            sent = client.post("/beacon", content=beacon, headers={"content-type": "text/plain", "user-agent": CHROME_UA})
+            sent = client.post(
+                "/beacon", content=beacon, headers={"content-type": "text/plain", "user-agent": CHROME_UA}
+            )
             assert sent.status_code == 204
         # Plain HTTP to the TLS port gets nothing useful.
         try:
@@ -57,6 +79,12 @@ def test_serve_over_https(tmp_path):
 
 def test_a_certificate_without_its_key_is_refused(tmp_path):
     env = {**os.environ, **server_env(tmp_path / "data")}
-    done = subprocess.run([sys.executable, "-m", "rumhouse", "serve", "--tls-cert", str(tmp_path / "c.pem")],
-                          env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "rumhouse", "serve", "--tls-cert", str(tmp_path / "c.pem")],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2 and "--tls-cert and --tls-key go together" in done.stderr

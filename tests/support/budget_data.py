@@ -14,8 +14,19 @@ from datetime import UTC, datetime, timedelta
 from support.reading_data import Dataset
 
 HOST = "www.example.com"
-HEALTHY = {"lcp": 1300.0, "ttfb": 250.0, "cls": 0.02, "script_bytes": 150_000, "img_bytes": 200_000,
-           "compressed": True, "hit_rate": 0.6, "api_calls": 1, "api_ms": 120.0, "api_fail": 0.0, "errors": 0.0}
+HEALTHY = {
+    "lcp": 1300.0,
+    "ttfb": 250.0,
+    "cls": 0.02,
+    "script_bytes": 150_000,
+    "img_bytes": 200_000,
+    "compressed": True,
+    "hit_rate": 0.6,
+    "api_calls": 1,
+    "api_ms": 120.0,
+    "api_fail": 0.0,
+    "errors": 0.0,
+}
 
 
 @dataclass
@@ -37,39 +48,96 @@ def profile(**changes) -> Profile:
     return Profile(**{**HEALTHY, **changes})
 
 
-def add_site(data: Dataset, rng: random.Random, site: str, views: int, p: Profile, *, release: str = "v1",
-             path_of=lambda i: "/", start: int = 0) -> None:
+def add_site(
+    data: Dataset,
+    rng: random.Random,
+    site: str,
+    views: int,
+    p: Profile,
+    *,
+    release: str = "v1",
+    path_of=lambda i: "/",
+    start: int = 0,
+) -> None:
     for i in range(views):
         t = data.now - timedelta(minutes=rng.randint(30, 1200), seconds=rng.random() * 59)
         t = t.replace(microsecond=t.microsecond // 1000 * 1000)
         pv = f"{site}-{release}-{start + i:06d}"
-        dims = {"time": t, "site": site, "page_view_id": pv, "host": HOST, "path": path_of(i), "browser": "Chrome",
-                "os": "Windows", "device_type": "desktop", "country": "", "connection_type": "4g", "release": release,
-                "navigation_type": "navigate"}
+        dims = {
+            "time": t,
+            "site": site,
+            "page_view_id": pv,
+            "host": HOST,
+            "path": path_of(i),
+            "browser": "Chrome",
+            "os": "Windows",
+            "device_type": "desktop",
+            "country": "",
+            "connection_type": "4g",
+            "release": release,
+            "navigation_type": "navigate",
+        }
         ttfb = rng.lognormvariate(0, 0.3) * p.ttfb
         data.table("page_views").append({**dims, "server_ms": ttfb, "load_ms": ttfb + 1000})
         lcp = max(ttfb + 50, rng.lognormvariate(0, 0.35) * p.lcp)
-        for name, value in (("LCP", lcp), ("TTFB", ttfb), ("FCP", lcp * 0.7),
-                            ("CLS", round(rng.expovariate(1 / p.cls), 4))):
-            data.table("vitals").append({**dims, "name": name, "value": float(round(value, 3)), "attribution": ""})
+        for name, value in (
+            ("LCP", lcp),
+            ("TTFB", ttfb),
+            ("FCP", lcp * 0.7),
+            ("CLS", round(rng.expovariate(1 / p.cls), 4)),
+        ):
+            data.table("vitals").append(
+                {**dims, "name": name, "value": float(round(value, 3)), "attribution": ""}
+            )
         for rtype, total in (("script", p.script_bytes), ("css", 40_000), ("img", p.img_bytes)):
             n = 5
             decoded = int(total * rng.uniform(0.8, 1.2))
             hits = sum(rng.random() < p.hit_rate for _ in range(n))
-            encoded = decoded if (p.compressed is False and rtype != "img") else (decoded // 3 if rtype != "img" else decoded)
-            data.table("resources").append({
-                **dims, "type": rtype, "resource_host": HOST, "third_party": 0, "count": n,
-                "transfer_bytes": encoded * (n - hits) // n, "encoded_bytes": encoded, "decoded_bytes": decoded,
-                "cache_hits": hits, "duration_total_ms": 80.0 * n, "duration_max_ms": 120.0,
-                "slowest_url": f"https://{HOST}/x"})
+            encoded = (
+                decoded
+                if (p.compressed is False and rtype != "img")
+                else (decoded // 3 if rtype != "img" else decoded)
+            )
+            data.table("resources").append(
+                {
+                    **dims,
+                    "type": rtype,
+                    "resource_host": HOST,
+                    "third_party": 0,
+                    "count": n,
+                    "transfer_bytes": encoded * (n - hits) // n,
+                    "encoded_bytes": encoded,
+                    "decoded_bytes": decoded,
+                    "cache_hits": hits,
+                    "duration_total_ms": 80.0 * n,
+                    "duration_max_ms": 120.0,
+                    "slowest_url": f"https://{HOST}/x",
+                }
+            )
         for _ in range(p.api_calls):
             failed = rng.random() < p.api_fail
-            data.table("api_calls").append({**dims, "method": "GET", "endpoint": f"{HOST}/api/items",
-                                            "status": 500 if failed else 200,
-                                            "duration_ms": float(round(rng.lognormvariate(0, 0.4) * p.api_ms, 2))})
+            data.table("api_calls").append(
+                {
+                    **dims,
+                    "method": "GET",
+                    "endpoint": f"{HOST}/api/items",
+                    "status": 500 if failed else 200,
+                    "duration_ms": float(round(rng.lognormvariate(0, 0.4) * p.api_ms, 2)),
+                }
+            )
         if rng.random() < p.errors:
-            data.table("errors").append({**dims, "kind": "error", "message": "TypeError: x", "source": f"https://{HOST}/app.js",
-                                         "line": 1, "col": 1, "stack": "", "count": 1})
+            data.table("errors").append(
+                {
+                    **dims,
+                    "kind": "error",
+                    "message": "TypeError: x",
+                    "source": f"https://{HOST}/app.js",
+                    "line": 1,
+                    "col": 1,
+                    "stack": "",
+                    "count": 1,
+                }
+            )
 
 
 SCENARIOS = {
@@ -80,16 +148,26 @@ SCENARIOS = {
     "healthy": profile(),
 }
 # The kind of suggestion each scenario must put first.
-EXPECTED_TOP = {"slowserver": "server", "heavyjs": "scripts", "plaintext": "compression", "chatty": "batching"}
+EXPECTED_TOP = {
+    "slowserver": "server",
+    "heavyjs": "scripts",
+    "plaintext": "compression",
+    "chatty": "batching",
+}
 
 
 def make_budget_dataset(seed: int = 11, now: datetime | None = None) -> Dataset:
     rng = random.Random(seed)
     data = Dataset(now or datetime.now(UTC))
     # "budget": figures the budgets of BUDGET_CONFIG judge; a few page views on /rare.
-    add_site(data, rng, "budget", 600, profile(lcp=2000.0, api_ms=300.0, api_fail=0.03, errors=0.02,
-                                                script_bytes=420_000),
-             path_of=lambda i: "/rare" if i % 60 == 0 else ("/checkout" if i % 3 == 0 else "/"))
+    add_site(
+        data,
+        rng,
+        "budget",
+        600,
+        profile(lcp=2000.0, api_ms=300.0, api_fail=0.03, errors=0.02, script_bytes=420_000),
+        path_of=lambda i: "/rare" if i % 60 == 0 else ("/checkout" if i % 3 == 0 else "/"),
+    )
     add_site(data, rng, "calm", 300, profile())
     add_site(data, rng, "sparse", 12, profile())
     for site, p in SCENARIOS.items():

@@ -23,18 +23,26 @@ def _endpoint_path(endpoint: str) -> str:
     return endpoint[i:] if i >= 0 else "/"
 
 
-def expected_value(data, b: dict, start: datetime, end: datetime, release: str | None = None
-                   ) -> tuple[float | None, int]:
+def expected_value(
+    data, b: dict, start: datetime, end: datetime, release: str | None = None
+) -> tuple[float | None, int]:
     """(value, samples) of budget `b` (a [[budgets]] table as TOML parsed it)."""
+
     def keep(r):
-        return (r["site"] == b["site"] and start <= r["time"] < end and (release is None or r["release"] == release)
-                and ("path" not in b or fnmatchcase(r["path"], b["path"])))
+        return (
+            r["site"] == b["site"]
+            and start <= r["time"] < end
+            and (release is None or r["release"] == release)
+            and ("path" not in b or fnmatchcase(r["path"], b["path"]))
+        )
 
     def endpoint_ok(r):
         pattern = b.get("endpoint")
         if not pattern:
             return True
-        return fnmatchcase(_endpoint_path(r["endpoint"]) if pattern.startswith("/") else r["endpoint"], pattern)
+        return fnmatchcase(
+            _endpoint_path(r["endpoint"]) if pattern.startswith("/") else r["endpoint"], pattern
+        )
 
     metric, stat = b["metric"], b.get("stat", "p75")
     if metric == "api_duration":
@@ -59,8 +67,9 @@ def expected_value(data, b: dict, start: datetime, end: datetime, release: str |
     return _stat(values, stat), len(values)
 
 
-def expected_state(value: float | None, samples: int, limit: float, min_samples: int = 50,
-                   warn_at: float = 0.8) -> str:
+def expected_state(
+    value: float | None, samples: int, limit: float, min_samples: int = 50, warn_at: float = 0.8
+) -> str:
     if value is None or samples < min_samples:
         return "insufficient"
     if value > limit:

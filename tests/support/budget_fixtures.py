@@ -33,10 +33,17 @@ def running_receivers():
 
 def start_budget_server(folder, budget_data, http, smtp) -> ReadingServer:
     seed_folder(folder, budget_data)
-    alerting = ALERTING.format(hook=f"{http.url}/hook", slack=f"{http.url}/slack", broken=f"{http.url}/broken",
-                               smtp_port=smtp.port, secret=HOOK_SECRET)
+    alerting = ALERTING.format(
+        hook=f"{http.url}/hook",
+        slack=f"{http.url}/slack",
+        broken=f"{http.url}/broken",
+        smtp_port=smtp.port,
+        secret=HOOK_SECRET,
+    )
     config = BUDGET_CONFIG.replace("{alerting}", alerting)
-    return ReadingServer(folder, config=config, RUMHOUSE_ALERT_INTERVAL="1", RUMHOUSE_ALERT_RETRY="0.3").start()
+    return ReadingServer(
+        folder, config=config, RUMHOUSE_ALERT_INTERVAL="1", RUMHOUSE_ALERT_RETRY="0.3"
+    ).start()
 
 
 @pytest.fixture(scope="session")

@@ -53,16 +53,41 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 # Parameters of ClickHouse's HTTP interface that are not settings.
 TRANSPORT = {
-    "query", "database", "default_format", "session_id", "session_timeout", "session_check", "query_id",
-    "quota_key", "buffer_size", "wait_end_of_query", "client_protocol_version", "role", "user", "password",
+    "query",
+    "database",
+    "default_format",
+    "session_id",
+    "session_timeout",
+    "session_check",
+    "query_id",
+    "quota_key",
+    "buffer_size",
+    "wait_end_of_query",
+    "client_protocol_version",
+    "role",
+    "user",
+    "password",
     "stacktrace",
 }
 # ClickHouse's error codes -> HTTP status, for the errors a client tells apart.
 STATUS = {
-    516: 401, 192: 401, 193: 401, 194: 401,  # authentication
-    164: 403, 497: 403,  # READONLY, ACCESS_DENIED
-    60: 404, 81: 404, 46: 404,  # unknown table, database, function
-    62: 400, 47: 400, 6: 400, 27: 400, 117: 400, 26: 400, 72: 400, 53: 400,
+    516: 401,
+    192: 401,
+    193: 401,
+    194: 401,  # authentication
+    164: 403,
+    497: 403,  # READONLY, ACCESS_DENIED
+    60: 404,
+    81: 404,
+    46: 404,  # unknown table, database, function
+    62: 400,
+    47: 400,
+    6: 400,
+    27: 400,
+    117: 400,
+    26: 400,
+    72: 400,
+    53: 400,
 }
 _CODE = re.compile(r"Code:\s*(\d+)\.\s*(?:DB::Exception:\s*)?")
 _FORMAT_CLAUSE = re.compile(r"\bFORMAT\s+\w+\s*;?\s*$", re.IGNORECASE)
@@ -159,8 +184,13 @@ class Handler(BaseHTTPRequestHandler):
                 params.update(self._form_fields(content_type, body))
                 body = b""
             if user in self.server.extra_users:  # which queries another user ran, for tests
-                print(f"as {user}: {params.get('query', '') or body[:200].decode('utf-8', 'replace')}".replace("\n", " "),
-                      file=sys.stderr, flush=True)
+                print(
+                    f"as {user}: {params.get('query', '') or body[:200].decode('utf-8', 'replace')}".replace(
+                        "\n", " "
+                    ),
+                    file=sys.stderr,
+                    flush=True,
+                )
             try:
                 output, fmt, summary = self.server.execute(params, body, get=get)
             except Failure:
@@ -171,19 +201,24 @@ class Handler(BaseHTTPRequestHandler):
             text = f"Code: {failure.code}. DB::Exception: {failure}"
             if "(version" not in text:
                 text += f" (version {self.server.version})"
-            self._send(failure.status, (text + "\n").encode(), {
-                "X-ClickHouse-Exception-Code": str(failure.code),
-                "X-ClickHouse-Query-Id": query_id,
-                "Content-Type": "text/plain; charset=UTF-8",
-            })
+            self._send(
+                failure.status,
+                (text + "\n").encode(),
+                {
+                    "X-ClickHouse-Exception-Code": str(failure.code),
+                    "X-ClickHouse-Query-Id": query_id,
+                    "Content-Type": "text/plain; charset=UTF-8",
+                },
+            )
             return
         headers = {
             "X-ClickHouse-Query-Id": query_id,
             "X-ClickHouse-Timezone": self.server.timezone,
             "X-ClickHouse-Server-Display-Name": "chdb-http-fixture",
             "X-ClickHouse-Summary": json.dumps(summary),
-            "Content-Type": "text/plain; charset=UTF-8" if fmt.startswith(("TabSeparated", "CSV")) else
-            "application/octet-stream",
+            "Content-Type": "text/plain; charset=UTF-8"
+            if fmt.startswith(("TabSeparated", "CSV"))
+            else "application/octet-stream",
         }
         if output:
             headers["X-ClickHouse-Format"] = fmt
@@ -202,11 +237,13 @@ class Handler(BaseHTTPRequestHandler):
             user, password = self.headers["x-clickhouse-user"], self.headers.get("x-clickhouse-key", "")
         elif "user" in params:
             user, password = params["user"], params.get("password", "")
-        if (user, password) != (self.server.user, self.server.password) and \
-                self.server.extra_users.get(user) != password:
+        if (user, password) != (self.server.user, self.server.password) and self.server.extra_users.get(
+            user
+        ) != password:
             raise Failure(
-                516, f"{user}: Authentication failed: password is incorrect, or there is no user with such name."
-                " (AUTHENTICATION_FAILED)"
+                516,
+                f"{user}: Authentication failed: password is incorrect, or there is no user with such name."
+                " (AUTHENTICATION_FAILED)",
             )
         return user
 
@@ -235,8 +272,9 @@ class ChdbHttpServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address, data_dir: Path, *, user: str = "default", password: str = "",
-                 verbose: bool = False) -> None:
+    def __init__(
+        self, address, data_dir: Path, *, user: str = "default", password: str = "", verbose: bool = False
+    ) -> None:
         import chdb
 
         self.chdb = chdb
@@ -245,7 +283,9 @@ class ChdbHttpServer(ThreadingHTTPServer):
         # Held open for the life of the process: per-request connections to an open embedded server
         # cost about a millisecond.
         self.anchor = chdb.connect(self.path)
-        self.version, self.timezone = self.anchor.query("SELECT version(), timezone()", "TSV").bytes().decode().split()
+        self.version, self.timezone = (
+            self.anchor.query("SELECT version(), timezone()", "TSV").bytes().decode().split()
+        )
         self.user, self.password, self.verbose = user, password, verbose
         self.extra_users: dict[str, str] = {}  # more users that may log in (no grants: chDB has none)
         self.statements = 0
@@ -254,7 +294,9 @@ class ChdbHttpServer(ThreadingHTTPServer):
 
     def execute(self, params: dict[str, str], body: bytes, *, get: bool) -> tuple[bytes, str, dict]:
         if params.get("compress") in ("1", "true") or params.get("decompress") in ("1", "true"):
-            raise Failure(0, "ClickHouse's block compression (compress=1, decompress=1) is not served here", 400)
+            raise Failure(
+                0, "ClickHouse's block compression (compress=1, decompress=1) is not served here", 400
+            )
         query = params.get("query", "").encode("utf-8")
         raw = (query + b"\n" + body if body else query) if query else body
         if not raw.strip():
@@ -262,10 +304,10 @@ class ChdbHttpServer(ThreadingHTTPServer):
         # INSERT ... FORMAT <fmt> followed by data, in any format (JSONCompactEachRow, Native, ...):
         # the statement and the data go to chDB's streaming insert, bytes as they came.
         insert = _INSERT_DATA.match(raw)
-        data = raw[insert.end():] if insert else b""
+        data = raw[insert.end() :] if insert else b""
         sql = insert.group(1).decode("utf-8").rstrip() if insert else raw.decode("utf-8")
         settings = {k: v for k, v in params.items() if k not in TRANSPORT and not k.startswith("param_")}
-        bind = {k[len("param_"):]: v for k, v in params.items() if k.startswith("param_")}
+        bind = {k[len("param_") :]: v for k, v in params.items() if k.startswith("param_")}
         if get and settings.get("readonly", "0") in ("", "0"):
             settings["readonly"] = "2"  # as on a server: GET cannot change data
         if params.get("database"):
@@ -312,8 +354,14 @@ class ChdbHttpServer(ThreadingHTTPServer):
 class ClickHouseHttp:
     """The stand-in server in a child process (chDB: one data folder per process), for tests."""
 
-    def __init__(self, data_dir: Path, *, user: str = "rumhouse", password: str = "secret p@ss",
-                 extra_users: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        user: str = "rumhouse",
+        password: str = "secret p@ss",
+        extra_users: dict[str, str] | None = None,
+    ) -> None:
         self.data_dir, self.user, self.password = data_dir, user, password
         self.extra_users = extra_users or {}
         self.process: subprocess.Popen | None = None
@@ -330,10 +378,27 @@ class ClickHouseHttp:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         with open(self.log, "ab") as log:  # the child keeps its own copy of the descriptor
             self.process = subprocess.Popen(
-                [sys.executable, __file__, "--data", str(self.data_dir), "--port", str(self.port),
-                 "--user", self.user, "--password", self.password,
-                 *[arg for name, pw in self.extra_users.items() for arg in ("--extra-user", f"{name}:{pw}")]],
-                stdout=subprocess.PIPE, stderr=log, env=env, text=True,
+                [
+                    sys.executable,
+                    __file__,
+                    "--data",
+                    str(self.data_dir),
+                    "--port",
+                    str(self.port),
+                    "--user",
+                    self.user,
+                    "--password",
+                    self.password,
+                    *[
+                        arg
+                        for name, pw in self.extra_users.items()
+                        for arg in ("--extra-user", f"{name}:{pw}")
+                    ],
+                ],
+                stdout=subprocess.PIPE,
+                stderr=log,
+                env=env,
+                text=True,
             )
         deadline = time.monotonic() + timeout
         line = ""
@@ -367,8 +432,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extra-user", action="append", default=[], help="NAME:PASSWORD of another user")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
-    server = ChdbHttpServer((args.host, args.port), args.data, user=args.user, password=args.password,
-                            verbose=args.verbose)
+    server = ChdbHttpServer(
+        (args.host, args.port), args.data, user=args.user, password=args.password, verbose=args.verbose
+    )
     server.extra_users = dict(pair.partition(":")[::2] for pair in args.extra_user)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
     print(f"listening on http://{args.host}:{server.server_address[1]}", flush=True)

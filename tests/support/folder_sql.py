@@ -25,7 +25,12 @@ print(json.dumps(out, default=str))
 
 
 def folder_sql(data_dir: Path, queries: list[str]) -> list[list[dict]]:
-    done = subprocess.run([sys.executable, "-c", _CHILD, str(data_dir)], input=json.dumps(queries),
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(data_dir)],
+        input=json.dumps(queries),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)

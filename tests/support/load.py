@@ -21,8 +21,15 @@ MEASURES_PER_BEACON = 3
 
 
 class Load:
-    def __init__(self, url: str, *, rate: float | None = 200, threads: int = 2, site: str = "demo",
-                 prefix: str = "load") -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        rate: float | None = 200,
+        threads: int = 2,
+        site: str = "demo",
+        prefix: str = "load",
+    ) -> None:
         self.url = url.rstrip("/") + "/beacon"
         self.rate = rate
         self.threads = threads
@@ -40,14 +47,24 @@ class Load:
     def beacon(self, n: int) -> tuple[bytes, list[str]]:
         pv = f"{self.prefix}{n:010d}"
         ids = [f"{pv}-{i}" for i in range(MEASURES_PER_BEACON)]
-        body = {"site": self.site, "pv": pv, "url": f"https://a.example/load/{n % 7}", "last": True,
-                "ev": [{"k": "vital", "n": "FCP", "v": 100 + n % 500}, {"k": "vital", "n": "LCP", "v": 900 + n % 900}]
-                + [{"k": "measure", "n": "load", "v": i, "tags": {"eid": eid}} for i, eid in enumerate(ids)]}
+        body = {
+            "site": self.site,
+            "pv": pv,
+            "url": f"https://a.example/load/{n % 7}",
+            "last": True,
+            "ev": [
+                {"k": "vital", "n": "FCP", "v": 100 + n % 500},
+                {"k": "vital", "n": "LCP", "v": 900 + n % 900},
+            ]
+            + [{"k": "measure", "n": "load", "v": i, "tags": {"eid": eid}} for i, eid in enumerate(ids)],
+        }
         return orjson.dumps(body), ids
 
     def _work(self) -> None:
         interval = self.threads / self.rate if self.rate else 0.0
-        with httpx.Client(timeout=10, headers={"user-agent": CHROME_UA, "content-type": "text/plain"}) as client:
+        with httpx.Client(
+            timeout=10, headers={"user-agent": CHROME_UA, "content-type": "text/plain"}
+        ) as client:
             next_at = time.monotonic()
             while not self._stop.is_set():
                 body, ids = self.beacon(next(self._numbers))

@@ -33,12 +33,23 @@ COUNTRIES = ["US", "DE", "FR", ""]
 CONNECTIONS = ["4g", "3g", ""]
 RELEASES = ["v1", "v2"]
 PHASES = ("dns", "connect", "tls", "server", "download", "render", "load")
-ENDPOINTS = [("GET", "api.example.com/cart"), ("POST", "api.example.com/orders"), ("GET", "api.example.com/items/:id")]
-ERRORS = [("error", "TypeError: x is undefined", "https://www.example.com/app.js"),
-          ("rejection", "Failed to fetch", "https://www.example.com/app.js"),
-          ("error", "ReferenceError: gtag is not defined", "https://www.example.com/analytics.js")]
-RESOURCE_HOSTS = [("script", "www.example.com", 0), ("script", "cdn.thirdparty.net", 1), ("img", "www.example.com", 0),
-                  ("css", "www.example.com", 0), ("font", "fonts.gstatic.test", 1)]
+ENDPOINTS = [
+    ("GET", "api.example.com/cart"),
+    ("POST", "api.example.com/orders"),
+    ("GET", "api.example.com/items/:id"),
+]
+ERRORS = [
+    ("error", "TypeError: x is undefined", "https://www.example.com/app.js"),
+    ("rejection", "Failed to fetch", "https://www.example.com/app.js"),
+    ("error", "ReferenceError: gtag is not defined", "https://www.example.com/analytics.js"),
+]
+RESOURCE_HOSTS = [
+    ("script", "www.example.com", 0),
+    ("script", "cdn.thirdparty.net", 1),
+    ("img", "www.example.com", 0),
+    ("css", "www.example.com", 0),
+    ("font", "fonts.gstatic.test", 1),
+]
 
 
 @dataclass
@@ -71,10 +82,18 @@ def make_dataset(page_views: int = 3000, seed: int = 4, now: datetime | None = N
         t = _time(rng, data.now)
         path = rng.choices(PATHS, weights=[5, 3, 4, 2, 1])[0]
         dims = {
-            "time": t, "site": site, "page_view_id": f"pv{i:06d}", "host": "www.example.com", "path": path,
-            "browser": rng.choice(BROWSERS), "os": rng.choice(OSES), "device_type": rng.choice(DEVICES),
-            "country": rng.choice(COUNTRIES), "connection_type": rng.choice(CONNECTIONS),
-            "release": rng.choice(RELEASES), "navigation_type": "navigate",
+            "time": t,
+            "site": site,
+            "page_view_id": f"pv{i:06d}",
+            "host": "www.example.com",
+            "path": path,
+            "browser": rng.choice(BROWSERS),
+            "os": rng.choice(OSES),
+            "device_type": rng.choice(DEVICES),
+            "country": rng.choice(COUNTRIES),
+            "connection_type": rng.choice(CONNECTIONS),
+            "release": rng.choice(RELEASES),
+            "navigation_type": "navigate",
         }
         slow = 1 + PATHS.index(path) * 0.4 + (0.5 if dims["device_type"] == "mobile" else 0)
         phases = {p: float(rng.randint(0, int(80 * slow))) for p in PHASES}
@@ -97,22 +116,49 @@ def make_dataset(page_views: int = 3000, seed: int = 4, now: datetime | None = N
             data.table("vitals").append({**dims, "name": name, "value": float(value), "attribution": ""})
         if rng.random() < 0.08:
             kind, message, source = rng.choices(ERRORS, weights=[5, 3, 1])[0]
-            data.table("errors").append({**dims, "kind": kind, "message": message, "source": source, "line": 1,
-                                         "col": 2, "stack": f"at f ({source}:1:{i})", "count": rng.randint(1, 3)})
+            data.table("errors").append(
+                {
+                    **dims,
+                    "kind": kind,
+                    "message": message,
+                    "source": source,
+                    "line": 1,
+                    "col": 2,
+                    "stack": f"at f ({source}:1:{i})",
+                    "count": rng.randint(1, 3),
+                }
+            )
         for _ in range(rng.randint(0, 3)):
             method, endpoint = rng.choice(ENDPOINTS)
             status = rng.choices([200, 500, 404, 0], weights=[90, 4, 3, 3])[0]
-            data.table("api_calls").append({**dims, "method": method, "endpoint": endpoint, "status": status,
-                                            "duration_ms": float(rng.randint(20, 900))})
+            data.table("api_calls").append(
+                {
+                    **dims,
+                    "method": method,
+                    "endpoint": endpoint,
+                    "status": status,
+                    "duration_ms": float(rng.randint(20, 900)),
+                }
+            )
         for rtype, host, third in rng.sample(RESOURCE_HOSTS, rng.randint(2, 4)):
             n = rng.randint(1, 6)
             hits = rng.randint(0, n)
-            data.table("resources").append({
-                **dims, "type": rtype, "resource_host": host, "third_party": third, "count": n,
-                "transfer_bytes": (n - hits) * 10_000, "encoded_bytes": n * 9_000, "decoded_bytes": n * 30_000,
-                "cache_hits": hits, "duration_total_ms": float(n * rng.randint(10, 200)),
-                "duration_max_ms": float(rng.randint(200, 400)), "slowest_url": f"https://{host}/x",
-            })
+            data.table("resources").append(
+                {
+                    **dims,
+                    "type": rtype,
+                    "resource_host": host,
+                    "third_party": third,
+                    "count": n,
+                    "transfer_bytes": (n - hits) * 10_000,
+                    "encoded_bytes": n * 9_000,
+                    "decoded_bytes": n * 30_000,
+                    "cache_hits": hits,
+                    "duration_total_ms": float(n * rng.randint(10, 200)),
+                    "duration_max_ms": float(rng.randint(200, 400)),
+                    "slowest_url": f"https://{host}/x",
+                }
+            )
     return data
 
 
@@ -140,11 +186,16 @@ def seed_folder(data_dir: Path, data: Dataset) -> None:
         payload[table] = {"columns": columns, "rows": values}
     file = data_dir.parent / f"{data_dir.name}-seed.json"
     file.write_bytes(orjson.dumps(payload))
-    subprocess.run([sys.executable, "-c", SEED_SCRIPT, str(data_dir), str(file)], check=True, cwd=REPO,
-                   env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    subprocess.run(
+        [sys.executable, "-c", SEED_SCRIPT, str(data_dir), str(file)],
+        check=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )
 
 
 # Plain-Python statistics, independent of ClickHouse.
+
 
 def quantile(values: list[float], level: float) -> float:
     """Linear interpolation between closest ranks (numpy's default, ClickHouse's quantileExactInclusive)."""
@@ -163,5 +214,11 @@ def rank(values: list[float], x: float) -> float:
     return (below + at_or_below) / 2 / len(s)
 
 
-THRESHOLDS = {"LCP": (2500, 4000), "INP": (200, 500), "CLS": (0.1, 0.25), "FCP": (1800, 3000),
-              "TTFB": (800, 1800), "FID": (100, 300)}
+THRESHOLDS = {
+    "LCP": (2500, 4000),
+    "INP": (200, 500),
+    "CLS": (0.1, 0.25),
+    "FCP": (1800, 3000),
+    "TTFB": (800, 1800),
+    "FID": (100, 300),
+}

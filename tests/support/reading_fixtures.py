@@ -11,13 +11,18 @@ from support.server import ADMIN_TOKEN, RumhouseServer
 
 class ReadingServer(RumhouseServer):
     def token(self, role: str, *sites: str) -> str:
-        response = self.client.post("/api/v1/tokens", json={"role": role, "sites": list(sites), "name": "test"},
-                                    headers={"authorization": f"Bearer {ADMIN_TOKEN}"})
+        response = self.client.post(
+            "/api/v1/tokens",
+            json={"role": role, "sites": list(sites), "name": "test"},
+            headers={"authorization": f"Bearer {ADMIN_TOKEN}"},
+        )
         assert response.status_code == 201, response.text
         return response.json()["token"]
 
     def api(self, route: str, token: str, /, **params):
-        response = self.client.get(f"/api/v1{route}", params=params, headers={"authorization": f"Bearer {token}"})
+        response = self.client.get(
+            f"/api/v1{route}", params=params, headers={"authorization": f"Bearer {token}"}
+        )
         assert response.status_code == 200, (route, params, response.status_code, response.text)
         return response.json() if params.get("format", "json") == "json" else response.text
 

@@ -34,7 +34,9 @@ class HttpReceiver:
             def do_POST(self):
                 length = int(self.headers.get("content-length", 0))
                 body = self.rfile.read(length)
-                owner.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                owner.received.append(
+                    Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                )
                 queue = owner.statuses.get(self.path, [200])
                 status = queue.pop(0) if len(queue) > 1 else queue[0]
                 self.send_response(status)

@@ -74,10 +74,17 @@ class RumhouseServer:
 
     def start(self, timeout: float = 90) -> RumhouseServer:
         with open(self.log, "ab") as log:  # the child keeps its own copy of the descriptor
-            program = [str(REPO / "tests" / "support" / "faulty_server.py")] if self.faulty else ["-m", "rumhouse", "serve"]
+            program = (
+                [str(REPO / "tests" / "support" / "faulty_server.py")]
+                if self.faulty
+                else ["-m", "rumhouse", "serve"]
+            )
             self.process = subprocess.Popen(
                 [sys.executable, *program, "--port", str(self.port), "--log-level", "warning"],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=REPO,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -104,12 +111,21 @@ class RumhouseServer:
             self.stop()
         self.client.close()
 
-    def post(self, body: bytes | str, *, content_type: str = "text/plain;charset=UTF-8", origin: str | None = None,
-             user_agent: str = CHROME_UA, headers: dict | None = None) -> httpx.Response:
+    def post(
+        self,
+        body: bytes | str,
+        *,
+        content_type: str = "text/plain;charset=UTF-8",
+        origin: str | None = None,
+        user_agent: str = CHROME_UA,
+        headers: dict | None = None,
+    ) -> httpx.Response:
         sent = {"content-type": content_type, "user-agent": user_agent, **(headers or {})}
         if origin:
             sent["origin"] = origin
-        return self.client.post("/beacon", content=body.encode() if isinstance(body, str) else body, headers=sent)
+        return self.client.post(
+            "/beacon", content=body.encode() if isinstance(body, str) else body, headers=sent
+        )
 
     def sql(self, query: str) -> list[dict]:
         response = self.client.post(

@@ -10,4 +10,8 @@ def alerting_routes(runtime) -> list:
     from rumhouse.budgets.suggestion_routes import suggestion_routes
 
     access = Access(runtime)
-    return [*budget_routes(runtime, access), *alert_routes(runtime, access), *suggestion_routes(runtime, access)]
+    return [
+        *budget_routes(runtime, access),
+        *alert_routes(runtime, access),
+        *suggestion_routes(runtime, access),
+    ]

@@ -33,8 +33,9 @@ def sign(secret: str, body: bytes) -> str:
 def summary_line(doc: dict) -> str:
     alerts = doc["alerts"]
     head = f"[rumhouse] {doc['kind'].upper()}: "
-    return head + "; ".join(f"{a['rule']} ({a['site']}): {a['description']}, value {_fmt(a['value'])}"
-                            for a in alerts)
+    return head + "; ".join(
+        f"{a['rule']} ({a['site']}): {a['description']}, value {_fmt(a['value'])}" for a in alerts
+    )
 
 
 def _fmt(value) -> str:
@@ -59,10 +60,19 @@ def send_webhook(channel: Channel, doc: dict) -> None:
 
 
 def slack_document(doc: dict) -> dict:
-    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": f"*{doc['kind'].upper()}* ({doc['group']})"}}]
+    blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{doc['kind'].upper()}* ({doc['group']})"}}
+    ]
     for a in doc["alerts"]:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text":
-                       f"*{a['rule']}* on `{a['site']}`: {a['description']}; value {_fmt(a['value'])}"}})
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"*{a['rule']}* on `{a['site']}`: {a['description']}; value {_fmt(a['value'])}",
+                },
+            }
+        )
     return {"text": summary_line(doc), "blocks": blocks}
 
 
@@ -77,8 +87,10 @@ def send_email(channel: Channel, doc: dict) -> None:
     message["To"] = ", ".join(channel.to)
     lines = [summary_line(doc), ""]
     for a in doc["alerts"]:
-        lines.append(f"- {a['rule']} on {a['site']}: {a['state']} since {a['since']}; {a['description']};"
-                     f" value {_fmt(a['value'])}")
+        lines.append(
+            f"- {a['rule']} on {a['site']}: {a['state']} since {a['since']}; {a['description']};"
+            f" value {_fmt(a['value'])}"
+        )
     message.set_content("\n".join(lines) + "\n")
     try:
         with smtplib.SMTP(channel.smtp_host, channel.smtp_port, timeout=TIMEOUT) as smtp:

@@ -1,25 +1,25 @@
 """The alerting half of the TOML config (`RUMHOUSE_CONFIG`, read by config_file.py), next to `[[sites]]`:
 
-    [[alerts]]
-    name = "slow-lcp"
-    site = "shop"
-    metric = "LCP"            # any target of budgets/targets.py ...
-    stat = "p75"
-    above = 4000              # ... with a threshold
-    # budget = "lcp"          # ... or: fires while this budget is breached
-    window = "10m"            # the data each evaluation looks at
-    for = "10m"               # how long the condition must hold before it fires
-    repeat = "1h"             # reminder interval while firing and not acknowledged ("0s": none)
-    group = "shop-perf"       # rules of one group that change together send one notification
-    min_samples = 20
-    channels = ["ops"]
+[[alerts]]
+name = "slow-lcp"
+site = "shop"
+metric = "LCP"            # any target of budgets/targets.py ...
+stat = "p75"
+above = 4000              # ... with a threshold
+# budget = "lcp"          # ... or: fires while this budget is breached
+window = "10m"            # the data each evaluation looks at
+for = "10m"               # how long the condition must hold before it fires
+repeat = "1h"             # reminder interval while firing and not acknowledged ("0s": none)
+group = "shop-perf"       # rules of one group that change together send one notification
+min_samples = 20
+channels = ["ops"]
 
-    [[channels]]
-    name = "ops"
-    type = "webhook"          # webhook | slack | email
-    url = "https://hooks.example/rum"
-    secret_env = "RUM_HOOK_SECRET"   # or secret = "..."; signs the body (X-Rumhouse-Signature)
-    # e-mail: smtp_host, smtp_port (25), from, to = [...], username/password_env, starttls = false
+[[channels]]
+name = "ops"
+type = "webhook"          # webhook | slack | email
+url = "https://hooks.example/rum"
+secret_env = "RUM_HOOK_SECRET"   # or secret = "..."; signs the body (X-Rumhouse-Signature)
+# e-mail: smtp_host, smtp_port (25), from, to = [...], username/password_env, starttls = false
 """
 
 from __future__ import annotations
@@ -109,11 +109,16 @@ def parse_rule(raw: object, where: str, budgets: dict[str, Budget]) -> Rule:
     if not isinstance(group, str):
         raise SpecError(f"{where}.group must be a string")
     return Rule(
-        name, site, target, above, budget,
+        name,
+        site,
+        target,
+        above,
+        budget,
         window=parse_duration(raw.get("window", "10m"), f"{where}.window"),
         hold=parse_duration(raw.get("for", "0s"), f"{where}.for"),
         repeat=parse_duration(raw.get("repeat", "1h"), f"{where}.repeat"),
-        group=group, min_samples=int(number(raw, "min_samples", where, 20, lo=1, hi=1e9)),
+        group=group,
+        min_samples=int(number(raw, "min_samples", where, 20, lo=1, hi=1e9)),
         channels=tuple(channels),
     )
 
@@ -145,11 +150,17 @@ def parse_channel(raw: object, where: str) -> Channel:
     to = raw.get("to")
     if not isinstance(to, list) or not to or not all(isinstance(t, str) and "@" in t for t in to):
         raise SpecError(f"{where}.to must be a list of e-mail addresses")
-    return Channel(name, kind, smtp_host=str(raw.get("smtp_host", "127.0.0.1")),
-                   smtp_port=int(number(raw, "smtp_port", where, 25, lo=1, hi=65535)),
-                   sender=str(raw.get("from", "rumhouse@localhost")), to=tuple(to),
-                   username=str(raw.get("username", "")), password=_secret(raw, "password", where),
-                   starttls=bool(raw.get("starttls", False)))
+    return Channel(
+        name,
+        kind,
+        smtp_host=str(raw.get("smtp_host", "127.0.0.1")),
+        smtp_port=int(number(raw, "smtp_port", where, 25, lo=1, hi=65535)),
+        sender=str(raw.get("from", "rumhouse@localhost")),
+        to=tuple(to),
+        username=str(raw.get("username", "")),
+        password=_secret(raw, "password", where),
+        starttls=bool(raw.get("starttls", False)),
+    )
 
 
 def parse_alerting(document: dict) -> AlertingConfig:

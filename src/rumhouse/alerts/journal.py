@@ -24,8 +24,17 @@ def _version() -> int:
 
 
 def change_dict(c: Change, site: str) -> dict:
-    return {"time": iso(c.at), "rule": c.rule, "site": site, "from": c.before, "to": c.after,
-            "value": c.value, "actor": c.actor, "note": c.note, "notified": c.notify or None}
+    return {
+        "time": iso(c.at),
+        "rule": c.rule,
+        "site": site,
+        "from": c.before,
+        "to": c.after,
+        "value": c.value,
+        "actor": c.actor,
+        "note": c.note,
+        "notified": c.notify or None,
+    }
 
 
 class MemoryJournal:
@@ -77,9 +86,17 @@ class StoreJournal:
             "INSERT INTO rumhouse.alert_events (time, rule, site, from_state, to_state, value, actor, note) VALUES"
             " ({time:DateTime64(3, 'UTC')}, {rule:String}, {site:String}, {before:String}, {after:String},"
             " if({has_value:UInt8}, {value:Float64}, NULL), {actor:String}, {note:String})",
-            {"time": ch_time(datetime.fromtimestamp(c.at, UTC)), "rule": c.rule, "site": site, "before": c.before,
-             "after": c.after, "has_value": int(c.value is not None), "value": c.value or 0.0, "actor": c.actor,
-             "note": c.note},
+            {
+                "time": ch_time(datetime.fromtimestamp(c.at, UTC)),
+                "rule": c.rule,
+                "site": site,
+                "before": c.before,
+                "after": c.after,
+                "has_value": int(c.value is not None),
+                "value": c.value or 0.0,
+                "actor": c.actor,
+                "note": c.note,
+            },
         )
 
     def save_delivery(self, d: Delivery) -> None:
@@ -89,18 +106,28 @@ class StoreJournal:
             " JSONExtract({rules:String}, 'Array(String)'), {status:String}, {attempts:UInt16}, {error:String},"
             " {created:DateTime64(3, 'UTC')}, if({has_next:UInt8}, {next:DateTime64(3, 'UTC')}, NULL),"
             " {payload:String}, {version:UInt64})",
-            {"id": d.id, "channel": d.channel, "kind": d.kind, "rules": orjson.dumps(list(d.rules)).decode(),
-             "status": d.status, "attempts": d.attempts, "error": d.last_error,
-             "created": ch_time(datetime.fromtimestamp(d.created_at, UTC)),
-             "has_next": int(d.next_attempt_at is not None),
-             "next": ch_time(datetime.fromtimestamp(d.next_attempt_at or d.created_at, UTC)),
-             "payload": orjson.dumps(d.doc).decode(), "version": _version()},
+            {
+                "id": d.id,
+                "channel": d.channel,
+                "kind": d.kind,
+                "rules": orjson.dumps(list(d.rules)).decode(),
+                "status": d.status,
+                "attempts": d.attempts,
+                "error": d.last_error,
+                "created": ch_time(datetime.fromtimestamp(d.created_at, UTC)),
+                "has_next": int(d.next_attempt_at is not None),
+                "next": ch_time(datetime.fromtimestamp(d.next_attempt_at or d.created_at, UTC)),
+                "payload": orjson.dumps(d.doc).decode(),
+                "version": _version(),
+            },
         )
 
     def events(self, limit: int = 200) -> list[dict]:
         rows = self.store.query(
             "SELECT toString(time), rule, site, from_state, to_state, value, actor, note FROM rumhouse.alert_events"
-            " ORDER BY time DESC LIMIT {limit:UInt32}", {"limit": limit}).rows
+            " ORDER BY time DESC LIMIT {limit:UInt32}",
+            {"limit": limit},
+        ).rows
         keys = ["time", "rule", "site", "from", "to", "value", "actor", "note"]
         out = [dict(zip(keys, r, strict=True)) for r in rows]
         for row in out:
@@ -113,15 +140,40 @@ class StoreJournal:
             "SELECT id, channel, kind, rules, payload, toUnixTimestamp64Milli(created_at), attempts, last_error,"
             " toUnixTimestamp64Milli(next_attempt_at) FROM rumhouse.alert_deliveries FINAL WHERE status = 'pending'"
         ).rows
-        return [Delivery(r[0], r[1], r[2], tuple(r[3]), orjson.loads(r[4]), r[5] / 1000, "pending", r[6], r[7],
-                         (r[8] or r[5]) / 1000) for r in rows]
+        return [
+            Delivery(
+                r[0],
+                r[1],
+                r[2],
+                tuple(r[3]),
+                orjson.loads(r[4]),
+                r[5] / 1000,
+                "pending",
+                r[6],
+                r[7],
+                (r[8] or r[5]) / 1000,
+            )
+            for r in rows
+        ]
 
     def deliveries(self, limit: int = 200) -> list[dict]:
         rows = self.store.query(
             "SELECT id, channel, kind, rules, status, attempts, last_error, toString(created_at),"
             " toString(next_attempt_at) FROM rumhouse.alert_deliveries FINAL"
-            " ORDER BY created_at DESC, id LIMIT {limit:UInt32}", {"limit": limit}).rows
-        keys = ["id", "channel", "kind", "rules", "status", "attempts", "last_error", "created_at", "next_attempt_at"]
+            " ORDER BY created_at DESC, id LIMIT {limit:UInt32}",
+            {"limit": limit},
+        ).rows
+        keys = [
+            "id",
+            "channel",
+            "kind",
+            "rules",
+            "status",
+            "attempts",
+            "last_error",
+            "created_at",
+            "next_attempt_at",
+        ]
         out = [dict(zip(keys, r, strict=True)) for r in rows]
         for row in out:
             for k in ("created_at", "next_attempt_at"):

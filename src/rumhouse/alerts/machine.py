@@ -41,8 +41,9 @@ class Change:
     note: str = ""
 
 
-def step(rule: Rule, s: RuleState, breached: bool | None, value: float | None, now: float
-         ) -> tuple[RuleState, list[Change]]:
+def step(
+    rule: Rule, s: RuleState, breached: bool | None, value: float | None, now: float
+) -> tuple[RuleState, list[Change]]:
     if breached is None:
         return s, []
     s = replace(s, value=value)
@@ -58,15 +59,22 @@ def step(rule: Rule, s: RuleState, breached: bool | None, value: float | None, n
                 return _fire(rule, s, now, [])
             return s, []
         # firing: a reminder when nobody acknowledged it and `repeat` has passed
-        if rule.repeat > 0 and not s.acked_by and s.last_notified is not None \
-                and now - s.last_notified >= rule.repeat:
-            return replace(s, last_notified=now), [Change(rule.name, "firing", "firing", now, value, "reminder")]
+        if (
+            rule.repeat > 0
+            and not s.acked_by
+            and s.last_notified is not None
+            and now - s.last_notified >= rule.repeat
+        ):
+            return replace(s, last_notified=now), [
+                Change(rule.name, "firing", "firing", now, value, "reminder")
+            ]
         return s, []
     if s.state == "pending":
         return RuleState("ok", now, value), [Change(rule.name, "pending", "ok", now, value)]
     if s.state == "firing":
-        resolved = replace(s, state="resolved", since=now, last_notified=now, resolved_by="evaluator",
-                           resolved_at=now)
+        resolved = replace(
+            s, state="resolved", since=now, last_notified=now, resolved_by="evaluator", resolved_at=now
+        )
         return resolved, [Change(rule.name, "firing", "resolved", now, value, "resolved")]
     return s, []
 
@@ -80,8 +88,9 @@ def acknowledge(rule: Rule, s: RuleState, who: str, now: float, note: str = "") 
     """Someone is on it: no more reminders for this incident."""
     if s.state != "firing":
         raise ValueError(f"only a firing alert can be acknowledged; {rule.name} is {s.state}")
-    return replace(s, acked_by=who, acked_at=now), Change(rule.name, "firing", "acknowledged", now, None,
-                                                          actor=who, note=note)
+    return replace(s, acked_by=who, acked_at=now), Change(
+        rule.name, "firing", "acknowledged", now, None, actor=who, note=note
+    )
 
 
 def resolve(rule: Rule, s: RuleState, who: str, now: float, note: str = "") -> tuple[RuleState, Change]:

@@ -34,9 +34,17 @@ class Delivery:
     next_attempt_at: float | None = None
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "channel": self.channel, "kind": self.kind, "rules": list(self.rules),
-                "status": self.status, "attempts": self.attempts, "last_error": self.last_error,
-                "created_at": iso(self.created_at), "next_attempt_at": iso(self.next_attempt_at)}
+        return {
+            "id": self.id,
+            "channel": self.channel,
+            "kind": self.kind,
+            "rules": list(self.rules),
+            "status": self.status,
+            "attempts": self.attempts,
+            "last_error": self.last_error,
+            "created_at": iso(self.created_at),
+            "next_attempt_at": iso(self.next_attempt_at),
+        }
 
 
 def iso(t: float | None) -> str | None:
@@ -44,14 +52,28 @@ def iso(t: float | None) -> str | None:
 
 
 def alert_entry(rule: Rule, state: RuleState, change: Change) -> dict:
-    return {"rule": rule.name, "site": rule.site, "state": state.state, "description": rule.describe(),
-            "value": change.value, "since": iso(state.since), "acknowledged_by": state.acked_by or None,
-            "resolved_by": state.resolved_by or None}
+    return {
+        "rule": rule.name,
+        "site": rule.site,
+        "state": state.state,
+        "description": rule.describe(),
+        "value": change.value,
+        "since": iso(state.since),
+        "acknowledged_by": state.acked_by or None,
+        "resolved_by": state.resolved_by or None,
+    }
 
 
 class Notifier:
-    def __init__(self, channels: dict[str, Channel], *, backoff: float = 5.0, max_attempts: int = 6,
-                 senders: dict[str, Callable] | None = None, on_change: Callable[[Delivery], None] = lambda d: None):
+    def __init__(
+        self,
+        channels: dict[str, Channel],
+        *,
+        backoff: float = 5.0,
+        max_attempts: int = 6,
+        senders: dict[str, Callable] | None = None,
+        on_change: Callable[[Delivery], None] = lambda d: None,
+    ):
         self.channels = channels
         self.backoff = backoff
         self.max_attempts = max_attempts
@@ -67,8 +89,12 @@ class Notifier:
                 groups.setdefault((rule.group_key, change.notify), []).append((rule, state, change))
         made = []
         for (group, kind), members in groups.items():
-            doc = {"kind": kind, "group": group, "sent_at": iso(now),
-                   "alerts": [alert_entry(r, s, c) for r, s, c in members]}
+            doc = {
+                "kind": kind,
+                "group": group,
+                "sent_at": iso(now),
+                "alerts": [alert_entry(r, s, c) for r, s, c in members],
+            }
             names = tuple(r.name for r, _, _ in members)
             wanted = dict.fromkeys(ch for r, _, _ in members for ch in r.channels)
             for channel in wanted:
@@ -90,7 +116,9 @@ class Notifier:
                 self.senders[channel.type](channel, d.doc)
             except (DeliveryError, OSError) as exc:
                 if attempts >= self.max_attempts:
-                    d = replace(d, status="failed", attempts=attempts, last_error=str(exc), next_attempt_at=None)
+                    d = replace(
+                        d, status="failed", attempts=attempts, last_error=str(exc), next_attempt_at=None
+                    )
                 else:
                     wait = min(self.backoff * 2 ** (attempts - 1), MAX_BACKOFF)
                     d = replace(d, attempts=attempts, last_error=str(exc), next_attempt_at=now + wait)

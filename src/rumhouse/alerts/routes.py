@@ -1,11 +1,11 @@
 """Alert routes under /api/v1/alerts:
 
-    GET  /alerts?site=S              rules, with state, since, value, acknowledgement and resolution
-    GET  /alerts/events?site=S       history of state changes, acknowledgements and resolutions
-    GET  /alerts/deliveries?site=S   notifications per channel: delivered, pending (retrying) or failed
-    POST /alerts/{name}/ack          {"note": "..."}: someone is on it (no more reminders); admin of the site
-    POST /alerts/{name}/resolve      {"note": "..."}: resolved by hand; admin of the site
-    POST /alerts/evaluate            evaluate every rule now (an unscoped admin)
+GET  /alerts?site=S              rules, with state, since, value, acknowledgement and resolution
+GET  /alerts/events?site=S       history of state changes, acknowledgements and resolutions
+GET  /alerts/deliveries?site=S   notifications per channel: delivered, pending (retrying) or failed
+POST /alerts/{name}/ack          {"note": "..."}: someone is on it (no more reminders); admin of the site
+POST /alerts/{name}/resolve      {"note": "..."}: resolved by hand; admin of the site
+POST /alerts/evaluate            evaluate every rule now (an unscoped admin)
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ def alert_routes(runtime, access: Access) -> list[Route]:
         return runtime.alerting
 
     def visible(who, site: str | None):
-        return {name: r for name, r in alerting().rules.items()
-                if who.may_read(r.site) and site in (None, r.site)}
+        return {
+            name: r for name, r in alerting().rules.items() if who.may_read(r.site) and site in (None, r.site)
+        }
 
     async def listing(request: Request) -> Response:
         site = request.query_params.get("site")
@@ -38,13 +39,24 @@ def alert_routes(runtime, access: Access) -> list[Route]:
         rows = []
         for name, rule in visible(who, site).items():
             s = states.get(name)
-            rows.append({"rule": name, "site": rule.site, "description": rule.describe(), "group": rule.group_key,
-                         "channels": list(rule.channels), "for_seconds": rule.hold, "repeat_seconds": rule.repeat,
-                         "state": s.state if s else "ok", "since": iso(s.since) if s and s.since else None,
-                         "value": s.value if s else None, "acknowledged_by": (s.acked_by or None) if s else None,
-                         "acknowledged_at": iso(s.acked_at) if s else None,
-                         "resolved_by": (s.resolved_by or None) if s else None,
-                         "resolved_at": iso(s.resolved_at) if s else None})
+            rows.append(
+                {
+                    "rule": name,
+                    "site": rule.site,
+                    "description": rule.describe(),
+                    "group": rule.group_key,
+                    "channels": list(rule.channels),
+                    "for_seconds": rule.hold,
+                    "repeat_seconds": rule.repeat,
+                    "state": s.state if s else "ok",
+                    "since": iso(s.since) if s and s.since else None,
+                    "value": s.value if s else None,
+                    "acknowledged_by": (s.acked_by or None) if s else None,
+                    "acknowledged_at": iso(s.acked_at) if s else None,
+                    "resolved_by": (s.resolved_by or None) if s else None,
+                    "resolved_at": iso(s.resolved_at) if s else None,
+                }
+            )
         return json({"alerts": rows})
 
     async def events(request: Request) -> Response:
@@ -80,17 +92,30 @@ def alert_routes(runtime, access: Access) -> list[Route]:
             state = await run(alerting().act, name, verb, actor(who), str(raw.get("note", "")))
         except ValueError as exc:
             return problem(409, "conflict", str(exc))
-        return json({"rule": name, "state": state.state, "acknowledged_by": state.acked_by or None,
-                     "acknowledged_at": iso(state.acked_at), "resolved_by": state.resolved_by or None,
-                     "resolved_at": iso(state.resolved_at)})
+        return json(
+            {
+                "rule": name,
+                "state": state.state,
+                "acknowledged_by": state.acked_by or None,
+                "acknowledged_at": iso(state.acked_at),
+                "resolved_by": state.resolved_by or None,
+                "resolved_at": iso(state.resolved_at),
+            }
+        )
 
     async def evaluate(request: Request) -> Response:
         who = await access.admin(request)
         if isinstance(who, Response):
             return who
         changes = await run(alerting().evaluate)
-        return json({"changes": [{"rule": c.rule, "from": c.before, "to": c.after, "notify": c.notify or None}
-                                 for c in changes]})
+        return json(
+            {
+                "changes": [
+                    {"rule": c.rule, "from": c.before, "to": c.after, "notify": c.notify or None}
+                    for c in changes
+                ]
+            }
+        )
 
     return [
         Route(PREFIX, guarded(access, listing), methods=["GET"]),

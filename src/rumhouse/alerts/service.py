@@ -35,18 +35,30 @@ Observation = tuple[bool | None, float | None]  # breached (None: no verdict), v
 
 
 class Alerting:
-    def __init__(self, config: AlertingConfig, *, store=None, journal=None, clock: Callable[[], float] = time.time,
-                 observe: Callable[[Rule, float], Observation] | None = None, interval: float = 60,
-                 retry: float = 5, senders=None) -> None:
+    def __init__(
+        self,
+        config: AlertingConfig,
+        *,
+        store=None,
+        journal=None,
+        clock: Callable[[], float] = time.time,
+        observe: Callable[[Rule, float], Observation] | None = None,
+        interval: float = 60,
+        retry: float = 5,
+        senders=None,
+    ) -> None:
         self.config = config
         self.store = store
         self.clock = clock
         self.interval = interval  # RUMHOUSE_ALERT_INTERVAL, read with the other settings (settings.py)
         self.journal = journal or MemoryJournal()
         self.observe = observe or self.observe_store
-        self.notifier = Notifier({c.name: c for c in config.channels},
-                                 backoff=retry,
-                                 senders=senders, on_change=self._save_delivery)
+        self.notifier = Notifier(
+            {c.name: c for c in config.channels},
+            backoff=retry,
+            senders=senders,
+            on_change=self._save_delivery,
+        )
         self.rules = {r.name: r for r in config.rules}
         self.states: dict[str, RuleState] = {}
         self._lock = threading.RLock()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import anyio
 from starlette.requests import Request
@@ -18,7 +18,7 @@ def parse_before(text: str | None) -> datetime | None:
     if not text:
         return None
     value = datetime.fromisoformat(text)
-    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def delete_route(runtime, access: Access | None = None):
@@ -42,6 +42,8 @@ def delete_route(runtime, access: Access | None = None):
             deleted = await anyio.to_thread.run_sync(lambda: delete_site_data(runtime.store, site, before))
         except StoreError as exc:
             return PlainTextResponse(f"delete_failed: {exc}\n", status_code=500)
-        return JSONResponse({"site": site, "before": before.isoformat() if before else None, "deleted": deleted})
+        return JSONResponse(
+            {"site": site, "before": before.isoformat() if before else None, "deleted": deleted}
+        )
 
     return delete_site

@@ -37,11 +37,17 @@ def audit_route(runtime, access: Access | None = None):
             limit = int(q.get("limit", "100"))
             since = datetime.fromisoformat(q["since"]) if q.get("since") else datetime(1970, 1, 1)
         except ValueError:
-            return problem(400, "bad_request", "limit is a number and since an ISO time (2026-12-01T10:00:00)")
+            return problem(
+                400, "bad_request", "limit is a number and since an ISO time (2026-12-01T10:00:00)"
+            )
         if not 1 <= limit <= 10_000:
             return problem(400, "bad_request", "limit is between 1 and 10000")
-        params = {"since": since.strftime("%Y-%m-%d %H:%M:%S.%f")[:23], "token": q.get("token", "")[:64],
-                  "site": q.get("site", "")[:200], "limit": limit}
+        params = {
+            "since": since.strftime("%Y-%m-%d %H:%M:%S.%f")[:23],
+            "token": q.get("token", "")[:64],
+            "site": q.get("site", "")[:200],
+            "limit": limit,
+        }
 
         def read():
             runtime.audit.flush()  # what was just done is in the answer

@@ -29,7 +29,7 @@ def rollup_quantiles(state: str) -> str:
 
 def percentile_fields(values: list[float] | None, prefix: str = "") -> dict[str, float | None]:
     values = values or [None] * len(PERCENTILES)
-    return {f"{prefix}p{p}": v for p, v in zip(PERCENTILES, values)}
+    return {f"{prefix}p{p}": v for p, v in zip(PERCENTILES, values, strict=True)}
 
 
 def threshold_sql(which: int, default: str) -> str:
@@ -45,7 +45,11 @@ POOR_SQL = f"value > {threshold_sql(1, 'inf')}"
 def shares(name: str, samples: int, good: int, poor: int) -> dict[str, float | None]:
     if name not in THRESHOLDS or not samples:
         return {"good": None, "needs_improvement": None, "poor": None}
-    return {"good": good / samples, "needs_improvement": (samples - good - poor) / samples, "poor": poor / samples}
+    return {
+        "good": good / samples,
+        "needs_improvement": (samples - good - poor) / samples,
+        "poor": poor / samples,
+    }
 
 
 def choose_source(q: QueryParams, rollup_possible: bool) -> str:

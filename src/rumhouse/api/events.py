@@ -40,9 +40,19 @@ def errors(store: Store, f: Filters, q: QueryParams) -> Table:
             f" FROM rumhouse.errors WHERE {f.raw_where()}"
             " GROUP BY fingerprint ORDER BY page_views DESC, occurrences DESC, fingerprint LIMIT {limit:UInt32}"
         )
-    columns = ["fingerprint", "kind", "message", "source", "occurrences", "page_views", "first_seen", "last_seen",
-               "sample_stack", "top_paths"]
-    out = [dict(zip(columns, row)) for row in rows(store, sql, f, {"limit": limit})]
+    columns = [
+        "fingerprint",
+        "kind",
+        "message",
+        "source",
+        "occurrences",
+        "page_views",
+        "first_seen",
+        "last_seen",
+        "sample_stack",
+        "top_paths",
+    ]
+    out = [dict(zip(columns, row, strict=True)) for row in rows(store, sql, f, {"limit": limit})]
     for row in out:
         row["top_paths"] = " ".join(row["top_paths"])
         for key in ("first_seen", "last_seen"):
@@ -55,22 +65,35 @@ def api_calls(store: Store, f: Filters, q: QueryParams) -> Table:
     source = choose_source(q, f.hour_aligned and not f.dims)
     if source == "rollup":
         # A sketch of page view ids (clickhouse/0019): exact for small counts, about 1.6% off past that.
-        sql = (f"SELECT endpoint, method, sum(calls) AS n, sum(failed), uniqCombinedMerge(12)(page_views),"
-               f" {rollup_quantiles('duration')} FROM {f.rollup_source('api_calls', 'site = {site:String}')}"
-               " GROUP BY endpoint, method ORDER BY n DESC, endpoint, method LIMIT {limit:UInt32}")
+        sql = (
+            f"SELECT endpoint, method, sum(calls) AS n, sum(failed), uniqCombinedMerge(12)(page_views),"
+            f" {rollup_quantiles('duration')} FROM {f.rollup_source('api_calls', 'site = {site:String}')}"
+            " GROUP BY endpoint, method ORDER BY n DESC, endpoint, method LIMIT {limit:UInt32}"
+        )
     else:
-        sql = (f"SELECT endpoint, method, count() AS n, countIf(status = 0 OR status >= 400),"
-               f" uniqExact(page_view_id), {raw_quantiles('duration_ms')} FROM rumhouse.api_calls"
-               f" WHERE {f.raw_where()} GROUP BY endpoint, method ORDER BY n DESC, endpoint, method"
-               " LIMIT {limit:UInt32}")
+        sql = (
+            f"SELECT endpoint, method, count() AS n, countIf(status = 0 OR status >= 400),"
+            f" uniqExact(page_view_id), {raw_quantiles('duration_ms')} FROM rumhouse.api_calls"
+            f" WHERE {f.raw_where()} GROUP BY endpoint, method ORDER BY n DESC, endpoint, method"
+            " LIMIT {limit:UInt32}"
+        )
     out = []
     for endpoint, method, calls, failed, views, quantiles in rows(store, sql, f, {"limit": limit}):
         if source == "rollup" and calls and not views:
             # Hours rolled up before 0019 lost their page-view states: unknown, not zero.
             views = None
-        out.append({"endpoint": endpoint, "method": method, "calls": calls, "page_views": views,
-                    "failed": failed, "error_rate": failed / calls if calls else None, "samples": calls,
-                    **percentile_fields(quantiles)})
+        out.append(
+            {
+                "endpoint": endpoint,
+                "method": method,
+                "calls": calls,
+                "page_views": views,
+                "failed": failed,
+                "error_rate": failed / calls if calls else None,
+                "samples": calls,
+                **percentile_fields(quantiles),
+            }
+        )
     columns = ["endpoint", "method", "calls", "page_views", "failed", "error_rate", "samples", *PCT]
     return Table(columns, out, source)
 
@@ -90,17 +113,36 @@ def resources(store: Store, f: Filters, q: QueryParams) -> Table:
         views, table = "sum(page_views)", f.rollup_source("resources", "site = {site:String}" + only)
     else:
         views, table = "count()", f"rumhouse.resources WHERE {f.raw_where()}{only}"
-    sql = (f"SELECT {keys}, sum(count) AS n, {views}, sum(transfer_bytes) AS bytes, sum(decoded_bytes),"
-           f" sum(cache_hits), sum(duration_total_ms), max(duration_max_ms) FROM {table}"
-           f" GROUP BY {keys} ORDER BY bytes DESC, n DESC, {keys} LIMIT {{limit:UInt32}}")
+    sql = (
+        f"SELECT {keys}, sum(count) AS n, {views}, sum(transfer_bytes) AS bytes, sum(decoded_bytes),"
+        f" sum(cache_hits), sum(duration_total_ms), max(duration_max_ms) FROM {table}"
+        f" GROUP BY {keys} ORDER BY bytes DESC, n DESC, {keys} LIMIT {{limit:UInt32}}"
+    )
     out = []
     for row in rows(store, sql, f, {"limit": limit, "third_party": int(third_party or 0)}):
         head = {"type": row[0]} if by == "type" else {"host": row[0], "third_party": row[1]}
         n, page_views, transfer, decoded, hits, total, longest = row[-7:]
-        out.append({**head, "count": n, "page_views": page_views, "transfer_bytes": transfer,
-                    "decoded_bytes": decoded, "cache_hit_rate": hits / n if n else None,
-                    "avg_duration_ms": total / n if n else None, "max_duration_ms": longest})
+        out.append(
+            {
+                **head,
+                "count": n,
+                "page_views": page_views,
+                "transfer_bytes": transfer,
+                "decoded_bytes": decoded,
+                "cache_hit_rate": hits / n if n else None,
+                "avg_duration_ms": total / n if n else None,
+                "max_duration_ms": longest,
+            }
+        )
     head = ["type"] if by == "type" else ["host", "third_party"]
-    columns = [*head, "count", "page_views", "transfer_bytes", "decoded_bytes", "cache_hit_rate",
-               "avg_duration_ms", "max_duration_ms"]
+    columns = [
+        *head,
+        "count",
+        "page_views",
+        "transfer_bytes",
+        "decoded_bytes",
+        "cache_hit_rate",
+        "avg_duration_ms",
+        "max_duration_ms",
+    ]
     return Table(columns, out, source, {"by": by})

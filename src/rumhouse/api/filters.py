@@ -28,7 +28,7 @@ DIMENSIONS = {
 }
 MAX_VALUE = 2048
 # The hours of a window, on an hourly rollup (whose `hour` is a DateTime).
-HOURS = ("hour >= toDateTime({start:DateTime64(3, 'UTC')}) AND hour < toDateTime({end:DateTime64(3, 'UTC')})")
+HOURS = "hour >= toDateTime({start:DateTime64(3, 'UTC')}) AND hour < toDateTime({end:DateTime64(3, 'UTC')})"
 # The longest window one question may cover: the rollups keep a year.
 MAX_WINDOW = timedelta(days=400)
 
@@ -44,7 +44,9 @@ def parse_time(name: str, raw: str) -> datetime:
             return datetime.fromtimestamp(int(raw) / 1000, tz=UTC)
         parsed = datetime.fromisoformat(raw)  # Python 3.11+ reads a trailing Z too
     except (ValueError, OverflowError):
-        raise ParamError(f"{name} must be an ISO 8601 time or milliseconds since the epoch, got {raw!r}") from None
+        raise ParamError(
+            f"{name} must be an ISO 8601 time or milliseconds since the epoch, got {raw!r}"
+        ) from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
@@ -119,8 +121,13 @@ class Filters:
 
     def params(self) -> dict[str, str]:
         day_start, day_end = self.whole_days()
-        values = {"site": self.site, "start": ch_time(self.start), "end": ch_time(self.end),
-                  "day_start": ch_time(day_start), "day_end": ch_time(day_end)}
+        values = {
+            "site": self.site,
+            "start": ch_time(self.start),
+            "end": ch_time(self.end),
+            "day_start": ch_time(day_start),
+            "day_end": ch_time(day_end),
+        }
         for name, value in self.dims.items():
             values[f"f_{name}"] = value
         return values
@@ -165,12 +172,21 @@ class Filters:
         day_start, day_end = self.whole_days()
         if day_end <= day_start:
             return f"({hourly}{HOURS})"
-        edges = ("((hour >= toDateTime({start:DateTime64(3, 'UTC')}) AND hour < toDateTime({day_start:DateTime64(3, 'UTC')}))"
-                 " OR (hour >= toDateTime({day_end:DateTime64(3, 'UTC')}) AND hour < toDateTime({end:DateTime64(3, 'UTC')})))")
-        days = ("day >= toDateTime({day_start:DateTime64(3, 'UTC')}) AND day < toDateTime({day_end:DateTime64(3, 'UTC')})")
-        return (f"(SELECT * EXCEPT (day) FROM rumhouse.{base}_daily WHERE {condition} AND {days}"
-                f" UNION ALL {hourly}{edges})")
+        edges = (
+            "((hour >= toDateTime({start:DateTime64(3, 'UTC')}) AND hour < toDateTime({day_start:DateTime64(3, 'UTC')}))"
+            " OR (hour >= toDateTime({day_end:DateTime64(3, 'UTC')}) AND hour < toDateTime({end:DateTime64(3, 'UTC')})))"
+        )
+        days = "day >= toDateTime({day_start:DateTime64(3, 'UTC')}) AND day < toDateTime({day_end:DateTime64(3, 'UTC')})"
+        return (
+            f"(SELECT * EXCEPT (day) FROM rumhouse.{base}_daily WHERE {condition} AND {days}"
+            f" UNION ALL {hourly}{edges})"
+        )
 
     def describe(self) -> dict:
-        return {"site": self.site, "range": self.range, "from": self.start.isoformat(),
-                "to": self.end.isoformat(), **self.dims}
+        return {
+            "site": self.site,
+            "range": self.range,
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            **self.dims,
+        }

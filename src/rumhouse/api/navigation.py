@@ -34,22 +34,32 @@ def breakdown(store: Store, f: Filters, q: QueryParams) -> Table:
     if source == "rollup":
         stats = ", ".join(f"sum({p}_samples), {rollup_quantiles(p)}" for p in PHASES)
         group = "dim_value" if by else "''"
-        sql = (f"SELECT {group} AS v, sum(page_views) AS views, {stats}"
-               f" FROM {f.rollup_source('page_views', f.rollup_dims(split_by=by))}"
-               " GROUP BY v ORDER BY views DESC, v LIMIT {limit:UInt32}")
+        sql = (
+            f"SELECT {group} AS v, sum(page_views) AS views, {stats}"
+            f" FROM {f.rollup_source('page_views', f.rollup_dims(split_by=by))}"
+            " GROUP BY v ORDER BY views DESC, v LIMIT {limit:UInt32}"
+        )
     else:
         stats = ", ".join(f"count({p}_ms), {raw_quantiles(p + '_ms')}" for p in PHASES)
         group = DIMENSIONS[by] if by else "''"
-        sql = (f"SELECT {group} AS v, count() AS views, {stats} FROM rumhouse.page_views"
-               f" WHERE {f.raw_where()} GROUP BY v ORDER BY views DESC, v LIMIT {{limit:UInt32}}")
+        sql = (
+            f"SELECT {group} AS v, count() AS views, {stats} FROM rumhouse.page_views"
+            f" WHERE {f.raw_where()} GROUP BY v ORDER BY views DESC, v LIMIT {{limit:UInt32}}"
+        )
     out = []
     for row in rows(store, sql, f, {"limit": limit}):
         value, views = row[0], row[1]
         for i, phase in enumerate(PHASES):
             samples, quantiles = row[2 + 2 * i], row[3 + 2 * i]
             entry = {"value": value} if by else {}
-            entry.update({"page_views": views, "phase": phase, "samples": samples,
-                          **percentile_fields(quantiles if samples else None)})
+            entry.update(
+                {
+                    "page_views": views,
+                    "phase": phase,
+                    "samples": samples,
+                    **percentile_fields(quantiles if samples else None),
+                }
+            )
             out.append(entry)
     columns = (["value"] if by else []) + ["page_views", "phase", "samples", *[f"p{p}" for p in PERCENTILES]]
     return Table(columns, out, source, {"by": by, "phases": list(PHASES)})

@@ -46,50 +46,99 @@ BY = Param("by", "Dimension to split by", tuple(DIMENSIONS))
 LIMIT = Param("limit", "Most rows to return", type="integer")
 
 ENDPOINTS = (
-    Endpoint("/vitals/summary", "vitals-summary",
-             "p50, p75, p95, p99, sample count and good / needs-improvement / poor shares per metric",
-             vitals.summary),
-    Endpoint("/vitals/timeseries", "vitals-timeseries",
-             "One percentile per metric per time bucket, with the samples of each bucket", vitals.timeseries,
-             (Param("metric", "One metric (default: all)", METRICS),
-              Param("percentile", "Percentile (default 75)", PERCENTILES, "integer"),
-              Param("bucket", "Bucket, seconds (default: from the window)", vitals.BUCKETS, "integer"))),
-    Endpoint("/vitals/split", "vitals-split", "A metric split by one dimension", vitals.split,
-             (METRIC, BY, LIMIT)),
-    Endpoint("/vitals/compare", "vitals-compare",
-             "Two periods (a_from/a_to vs b_from/b_to, default: the window before vs the window) or two"
-             " releases (release_a vs release_b), per metric, with sample counts", vitals.compare,
-             (Param("release_a", "Baseline release"), Param("release_b", "Release to compare"),
-              Param("a_from", "Baseline period start"), Param("a_to", "Baseline period end"),
-              Param("b_from", "Compared period start"), Param("b_to", "Compared period end"))),
-    Endpoint("/pages", "pages",
-             "Paths ranked by impact: page views x how far p75 is over the good threshold", vitals.pages,
-             (METRIC, LIMIT)),
-    Endpoint("/navigation", "navigation",
-             "Navigation breakdown (DNS, connect, TLS, server, download, render, load) as percentiles, overall"
-             " or per value of a dimension (by=path)", navigation.breakdown,
-             (Param("by", "Dimension, e.g. path (default: overall)", tuple(DIMENSIONS)), LIMIT)),
-    Endpoint("/errors", "errors",
-             "Errors grouped by fingerprint: occurrences, page views affected, first and last seen, a sample"
-             " stack", events.errors, (LIMIT,)),
-    Endpoint("/api-calls", "api-calls",
-             "fetch/XHR endpoints seen by browsers: calls, p50/p95/p99 duration, error rate", events.api_calls,
-             (LIMIT,)),
-    Endpoint("/resources", "resources",
-             "Resources by type or by host (third-party flag): bytes, duration, cache-hit rate", events.resources,
-             (Param("by", "type (default) or host", ("type", "host")),
-              Param("third_party", "1: third-party hosts only; 0: first-party only", ("0", "1")), LIMIT)),
+    Endpoint(
+        "/vitals/summary",
+        "vitals-summary",
+        "p50, p75, p95, p99, sample count and good / needs-improvement / poor shares per metric",
+        vitals.summary,
+    ),
+    Endpoint(
+        "/vitals/timeseries",
+        "vitals-timeseries",
+        "One percentile per metric per time bucket, with the samples of each bucket",
+        vitals.timeseries,
+        (
+            Param("metric", "One metric (default: all)", METRICS),
+            Param("percentile", "Percentile (default 75)", PERCENTILES, "integer"),
+            Param("bucket", "Bucket, seconds (default: from the window)", vitals.BUCKETS, "integer"),
+        ),
+    ),
+    Endpoint(
+        "/vitals/split", "vitals-split", "A metric split by one dimension", vitals.split, (METRIC, BY, LIMIT)
+    ),
+    Endpoint(
+        "/vitals/compare",
+        "vitals-compare",
+        "Two periods (a_from/a_to vs b_from/b_to, default: the window before vs the window) or two"
+        " releases (release_a vs release_b), per metric, with sample counts",
+        vitals.compare,
+        (
+            Param("release_a", "Baseline release"),
+            Param("release_b", "Release to compare"),
+            Param("a_from", "Baseline period start"),
+            Param("a_to", "Baseline period end"),
+            Param("b_from", "Compared period start"),
+            Param("b_to", "Compared period end"),
+        ),
+    ),
+    Endpoint(
+        "/pages",
+        "pages",
+        "Paths ranked by impact: page views x how far p75 is over the good threshold",
+        vitals.pages,
+        (METRIC, LIMIT),
+    ),
+    Endpoint(
+        "/navigation",
+        "navigation",
+        "Navigation breakdown (DNS, connect, TLS, server, download, render, load) as percentiles, overall"
+        " or per value of a dimension (by=path)",
+        navigation.breakdown,
+        (Param("by", "Dimension, e.g. path (default: overall)", tuple(DIMENSIONS)), LIMIT),
+    ),
+    Endpoint(
+        "/errors",
+        "errors",
+        "Errors grouped by fingerprint: occurrences, page views affected, first and last seen, a sample"
+        " stack",
+        events.errors,
+        (LIMIT,),
+    ),
+    Endpoint(
+        "/api-calls",
+        "api-calls",
+        "fetch/XHR endpoints seen by browsers: calls, p50/p95/p99 duration, error rate",
+        events.api_calls,
+        (LIMIT,),
+    ),
+    Endpoint(
+        "/resources",
+        "resources",
+        "Resources by type or by host (third-party flag): bytes, duration, cache-hit rate",
+        events.resources,
+        (
+            Param("by", "type (default) or host", ("type", "host")),
+            Param("third_party", "1: third-party hosts only; 0: first-party only", ("0", "1")),
+            LIMIT,
+        ),
+    ),
 )
 
 COMMON_PARAMS = (
     Param("site", "Site key; may be left out when the token reads exactly one site"),
-    Param("range", "Time window ending now (1h, 6h) or at the next whole hour (24h, 7d, 30d); default 24h",
-          ("1h", "6h", "24h", "7d", "30d")),
+    Param(
+        "range",
+        "Time window ending now (1h, 6h) or at the next whole hour (24h, 7d, 30d); default 24h",
+        ("1h", "6h", "24h", "7d", "30d"),
+    ),
     Param("from", "Window start (ISO 8601 or ms since epoch); with to, instead of range"),
     Param("to", "Window end, exclusive"),
     *[Param(name, f"Only page views with this {name}") for name in DIMENSIONS],
-    Param("source", "auto (default: the hourly rollup when it can answer), raw or rollup",
-          ("auto", "raw", "rollup")),
+    Param(
+        "source",
+        "auto (default: the hourly rollup when it can answer), raw or rollup",
+        ("auto", "raw", "rollup"),
+    ),
     Param("format", "json (default) or csv", FORMATS),
 )
 
@@ -135,8 +184,11 @@ def sites_route(runtime, access: Access) -> Route:
         who = await access.principal(request)
         if isinstance(who, Response):
             return who
-        rows = [{"site": key, "name": getattr(site, "name", key) or key}
-                for key, site in runtime.sites.by_key.items() if who.may_read(key)]
+        rows = [
+            {"site": key, "name": getattr(site, "name", key) or key}
+            for key, site in runtime.sites.by_key.items()
+            if who.may_read(key)
+        ]
         # A scoped token also reads sites that are not (or no longer) in the config file.
         known = {row["site"] for row in rows}
         rows += [{"site": key, "name": key} for key in who.sites if key not in known]

@@ -72,9 +72,12 @@ def sql_route(runtime, access: Access | None = None):
         request.state.audit_detail = query
         nonlocal running
         if running >= limits.concurrent:
-            return _error(429, "too_many_queries",
-                          f"{limits.concurrent} queries are running; try again in a moment",
-                          {"retry-after": "1"})
+            return _error(
+                429,
+                "too_many_queries",
+                f"{limits.concurrent} queries are running; try again in a moment",
+                {"retry-after": "1"},
+            )
         # Read your own writes: what was accepted a moment ago is still in the buffer. `flush=false`
         # reads what is stored now (the freshness benchmark needs that).
         flush = request.query_params.get("flush", "true") != "false"

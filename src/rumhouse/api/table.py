@@ -77,9 +77,15 @@ def render(table: Table, fmt: str, *, name: str, filters: dict) -> Response:
     if fmt == "csv":
         body = delimited(table.columns, [[row.get(c) for c in table.columns] for row in table.rows], "csv")
         return Response(
-            body, media_type="text/csv; charset=utf-8",
+            body,
+            media_type="text/csv; charset=utf-8",
             headers={"content-disposition": f'attachment; filename="rumhouse-{name}.csv"'},
         )
-    body = {"source": table.source, "filters": filters, **table.meta, "columns": table.columns,
-            "rows": table.rows}
+    body = {
+        "source": table.source,
+        "filters": filters,
+        **table.meta,
+        "columns": table.columns,
+        "rows": table.rows,
+    }
     return Response(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json")

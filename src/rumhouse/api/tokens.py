@@ -1,8 +1,8 @@
 """Token management for unscoped admin tokens: what `rumhouse token create/list/revoke` calls.
 
-    GET    /api/v1/tokens          the tokens (ids, roles, sites; never the tokens themselves)
-    POST   /api/v1/tokens          {"role": "viewer", "sites": ["demo"], "name": "..."} -> the token, once
-    DELETE /api/v1/tokens/{id}     revoke
+GET    /api/v1/tokens          the tokens (ids, roles, sites; never the tokens themselves)
+POST   /api/v1/tokens          {"role": "viewer", "sites": ["demo"], "name": "..."} -> the token, once
+DELETE /api/v1/tokens/{id}     revoke
 """
 
 from __future__ import annotations
@@ -32,17 +32,26 @@ def token_routes(access: Access) -> list[Route]:
             rows = [dataclasses.asdict(t) for t in found]
             for row in rows:
                 row["sites"] = ",".join(row["sites"])
-            return render(Table(COLUMNS, rows, "raw"), request.query_params.get("format", "json"),
-                          name="tokens", filters={})
+            return render(
+                Table(COLUMNS, rows, "raw"),
+                request.query_params.get("format", "json"),
+                name="tokens",
+                filters={},
+            )
         try:
             body = orjson.loads(await request.body())
             role, sites, name = body["role"], body.get("sites", []), body.get("name", "")
-            if not (isinstance(sites, list) and all(isinstance(s, str) and s for s in sites)
-                    and isinstance(name, str)):
+            if not (
+                isinstance(sites, list)
+                and all(isinstance(s, str) and s for s in sites)
+                and isinstance(name, str)
+            ):
                 raise ValueError("sites is a list of site keys and name a string")
             created = await anyio.to_thread.run_sync(lambda: access.tokens.create(role, sites, name))
         except (orjson.JSONDecodeError, KeyError, TypeError):
-            return problem(400, "bad_request", 'send {"role": "viewer" | "admin", "sites": [...], "name": "..."}')
+            return problem(
+                400, "bad_request", 'send {"role": "viewer" | "admin", "sites": [...], "name": "..."}'
+            )
         except ValueError as exc:
             return problem(400, "bad_request", str(exc))
         return JSONResponse({"token": created.token, **dataclasses.asdict(created.info)}, status_code=201)

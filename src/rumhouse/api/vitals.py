@@ -34,8 +34,10 @@ def _stats_row(name: str, samples: int, quantiles, good: int, poor: int) -> dict
 
 
 def _raw_stats() -> str:
-    return (f"count() AS samples, {raw_quantiles('value')} AS q,"
-            f" countIf({GOOD_SQL}) AS good, countIf({POOR_SQL}) AS poor")
+    return (
+        f"count() AS samples, {raw_quantiles('value')} AS q,"
+        f" countIf({GOOD_SQL}) AS good, countIf({POOR_SQL}) AS poor"
+    )
 
 
 ROLLUP_STATS = f"sum(samples), {rollup_quantiles('quantiles')}, sum(good), sum(poor)"
@@ -58,9 +60,16 @@ def summary(store: Store, f: Filters, q: QueryParams) -> Table:
             continue
         stats = found[name]
         good, poor = THRESHOLDS.get(name, (None, None))
-        out.append({"metric": name, "unit": UNITS[name], **stats,
-                    "rating": rating(name, stats["p75"]) if stats["p75"] is not None else None,
-                    "good_threshold": good, "poor_threshold": poor})
+        out.append(
+            {
+                "metric": name,
+                "unit": UNITS[name],
+                **stats,
+                "rating": rating(name, stats["p75"]) if stats["p75"] is not None else None,
+                "good_threshold": good,
+                "poor_threshold": poor,
+            }
+        )
     columns = ["metric", "unit", *STAT_COLUMNS, "rating", "good_threshold", "poor_threshold"]
     return Table(columns, out, source)
 
@@ -89,13 +98,17 @@ def timeseries(store: Store, f: Filters, q: QueryParams) -> Table:
     index = PERCENTILES.index(percentile) + 1  # ClickHouse arrays count from 1
     metric_sql = " AND name = {metric:String}" if metric else ""
     if source == "rollup":
-        sql = (f"SELECT toStartOfInterval(hour, toIntervalSecond({{bucket:UInt32}})) AS t, name, sum(samples),"
-               f" {rollup_quantiles('quantiles')}[{index}] FROM rumhouse.vitals_hourly"
-               f" WHERE {f.rollup_where()}{metric_sql} GROUP BY t, name ORDER BY name, t")
+        sql = (
+            f"SELECT toStartOfInterval(hour, toIntervalSecond({{bucket:UInt32}})) AS t, name, sum(samples),"
+            f" {rollup_quantiles('quantiles')}[{index}] FROM rumhouse.vitals_hourly"
+            f" WHERE {f.rollup_where()}{metric_sql} GROUP BY t, name ORDER BY name, t"
+        )
     else:
-        sql = (f"SELECT toStartOfInterval(toDateTime(time, 'UTC'), toIntervalSecond({{bucket:UInt32}})) AS t, name,"
-               f" count(), {raw_quantiles('value')}[{index}] FROM rumhouse.vitals"
-               f" WHERE {f.raw_where()}{metric_sql} GROUP BY t, name ORDER BY name, t")
+        sql = (
+            f"SELECT toStartOfInterval(toDateTime(time, 'UTC'), toIntervalSecond({{bucket:UInt32}})) AS t, name,"
+            f" count(), {raw_quantiles('value')}[{index}] FROM rumhouse.vitals"
+            f" WHERE {f.raw_where()}{metric_sql} GROUP BY t, name ORDER BY name, t"
+        )
     found = rows(store, sql, f, {"bucket": bucket, "metric": metric or ""})
     out = [{"time": _iso(t), "metric": name, "samples": n, "value": v} for t, name, n, v in found]
     meta = {"bucket_seconds": bucket, "percentile": percentile}
@@ -113,12 +126,16 @@ def split(store: Store, f: Filters, q: QueryParams) -> Table:
     source = choose_source(q, f.hour_aligned and set(f.dims) <= {by})
     if source == "rollup":
         where = f.rollup_dims(split_by=by) + " AND name = {metric:String}"
-        sql = (f"SELECT dim_value AS v, {ROLLUP_STATS} FROM {f.rollup_source('vitals', where)}"
-               " GROUP BY v ORDER BY 2 DESC, v LIMIT {limit:UInt32}")
+        sql = (
+            f"SELECT dim_value AS v, {ROLLUP_STATS} FROM {f.rollup_source('vitals', where)}"
+            " GROUP BY v ORDER BY 2 DESC, v LIMIT {limit:UInt32}"
+        )
     else:
-        sql = (f"SELECT {DIMENSIONS[by]} AS v, {_raw_stats()} FROM rumhouse.vitals"
-               f" WHERE {f.raw_where()} AND name = {{metric:String}}"
-               " GROUP BY v ORDER BY samples DESC, v LIMIT {limit:UInt32}")
+        sql = (
+            f"SELECT {DIMENSIONS[by]} AS v, {_raw_stats()} FROM rumhouse.vitals"
+            f" WHERE {f.raw_where()} AND name = {{metric:String}}"
+            " GROUP BY v ORDER BY samples DESC, v LIMIT {limit:UInt32}"
+        )
     found = rows(store, sql, f, {"metric": metric, "limit": limit})
     out = [{"value": v, **_stats_row(metric, n, qs, good, poor)} for v, n, qs, good, poor in found]
     return Table(["value", *STAT_COLUMNS], out, source, {"metric": metric, "by": by})
@@ -133,14 +150,20 @@ def pages(store: Store, f: Filters, q: QueryParams) -> Table:
     source = choose_source(q, f.hour_aligned and set(f.dims) <= {"path"})
     if source == "rollup":
         paths = f.rollup_dims(split_by="path")
-        views_sql = (f"SELECT dim_value, sum(page_views) FROM {f.rollup_source('page_views', paths)}"
-                     " GROUP BY dim_value")
-        stats_sql = (f"SELECT dim_value, {ROLLUP_STATS}"
-                     f" FROM {f.rollup_source('vitals', paths + ' AND name = {metric:String}')} GROUP BY dim_value")
+        views_sql = (
+            f"SELECT dim_value, sum(page_views) FROM {f.rollup_source('page_views', paths)}"
+            " GROUP BY dim_value"
+        )
+        stats_sql = (
+            f"SELECT dim_value, {ROLLUP_STATS}"
+            f" FROM {f.rollup_source('vitals', paths + ' AND name = {metric:String}')} GROUP BY dim_value"
+        )
     else:
         views_sql = f"SELECT path, count() FROM rumhouse.page_views WHERE {f.raw_where()} GROUP BY path"
-        stats_sql = (f"SELECT path, {_raw_stats()} FROM rumhouse.vitals"
-                     f" WHERE {f.raw_where()} AND name = {{metric:String}} GROUP BY path")
+        stats_sql = (
+            f"SELECT path, {_raw_stats()} FROM rumhouse.vitals"
+            f" WHERE {f.raw_where()} AND name = {{metric:String}} GROUP BY path"
+        )
     views = dict(rows(store, views_sql, f))
     good_limit = THRESHOLDS[metric][0]
     out = []
@@ -148,8 +171,16 @@ def pages(store: Store, f: Filters, q: QueryParams) -> Table:
         stats = _stats_row(metric, n, qs, good, poor)
         page_views = int(views.get(path, 0))
         excess = max(0.0, (stats["p75"] - good_limit) / good_limit) if stats["p75"] is not None else 0.0
-        out.append({"path": path, "page_views": page_views, **stats, "threshold": good_limit,
-                    "excess": excess, "impact": page_views * excess})
+        out.append(
+            {
+                "path": path,
+                "page_views": page_views,
+                **stats,
+                "threshold": good_limit,
+                "excess": excess,
+                "impact": page_views * excess,
+            }
+        )
     out.sort(key=lambda r: (-r["impact"], -r["page_views"], r["path"]))
     columns = ["path", "page_views", *STAT_COLUMNS, "threshold", "excess", "impact"]
     return Table(columns, out[:limit], source, {"metric": metric})
@@ -166,8 +197,12 @@ def compare(store: Store, f: Filters, q: QueryParams) -> Table:
         mode = "releases"
     elif any(k in q for k in ("a_from", "a_to", "b_from", "b_to")):
         try:
-            fa = f.with_(start=parse_time("a_from", q["a_from"]), end=parse_time("a_to", q["a_to"]), range="custom")
-            fb = f.with_(start=parse_time("b_from", q["b_from"]), end=parse_time("b_to", q["b_to"]), range="custom")
+            fa = f.with_(
+                start=parse_time("a_from", q["a_from"]), end=parse_time("a_to", q["a_to"]), range="custom"
+            )
+            fb = f.with_(
+                start=parse_time("b_from", q["b_from"]), end=parse_time("b_to", q["b_to"]), range="custom"
+            )
         except KeyError as missing:
             raise ParamError(f"{missing.args[0]} is missing: give a_from, a_to, b_from and b_to") from None
         if fa.end <= fa.start or fb.end <= fb.start:

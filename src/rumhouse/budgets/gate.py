@@ -17,8 +17,16 @@ def status_table(rows: list[dict]) -> tuple[list[str], list[list]]:
     out = []
     for r in rows:
         value = None if r["value"] is None else round(r["value"], 4)
-        out.append([r["name"], r["description"].split(" <= ")[0], value, r["limit"], r["samples"],
-                    r["state"] + (f" ({r['reason']})" if r["reason"] else "")])
+        out.append(
+            [
+                r["name"],
+                r["description"].split(" <= ")[0],
+                value,
+                r["limit"],
+                r["samples"],
+                r["state"] + (f" ({r['reason']})" if r["reason"] else ""),
+            ]
+        )
     return columns, out
 
 
@@ -35,8 +43,10 @@ def verdict(budgets: list[dict], comparison: list[dict]) -> tuple[int, list[str]
     for b in breached:
         reasons.append(f"budget {b['name']} breached: {b['value']:.4g} > {b['limit']:g}")
     for c in regressed:
-        reasons.append(f"{c['metric']} regressed in {c['release_b']} vs {c['release_a']}: p75 {c['change']:+.1%}"
-                       f" (95% interval {c['ci_low']:+.1%} to {c['ci_high']:+.1%})")
+        reasons.append(
+            f"{c['metric']} regressed in {c['release_b']} vs {c['release_a']}: p75 {c['change']:+.1%}"
+            f" (95% interval {c['ci_low']:+.1%} to {c['ci_high']:+.1%})"
+        )
     if reasons:
         return BREACHED, reasons
     refused = [b for b in budgets if b["state"] == "insufficient"]

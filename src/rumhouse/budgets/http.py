@@ -17,8 +17,11 @@ from rumhouse.tokens import Principal
 
 
 def json(doc, status: int = 200) -> Response:
-    return Response(orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY), status_code=status,
-                    media_type="application/json")
+    return Response(
+        orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY),
+        status_code=status,
+        media_type="application/json",
+    )
 
 
 async def _principal(access: Access, request: Request) -> Principal | Response:

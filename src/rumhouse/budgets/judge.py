@@ -8,8 +8,9 @@ from rumhouse.budgets.measure import Measurement
 STATES = ("within", "warning", "breached", "insufficient", "overridden")
 
 
-def judge(m: Measurement, limit: float, *, min_samples: int, warn_at: float = 0.8,
-          waived: bool = False) -> str:
+def judge(
+    m: Measurement, limit: float, *, min_samples: int, warn_at: float = 0.8, waived: bool = False
+) -> str:
     if m.samples < min_samples or m.value is None:
         return "insufficient"
     if waived:

@@ -38,15 +38,18 @@ def _conditions(t: Target, f: Filters) -> str:
         where += " AND path LIKE {m_path:String}"
     if t.endpoint:
         # "/api/*" is about the path of the called URL; anything else matches host/path as stored.
-        column = ("if(position(endpoint, '/') > 0, substring(endpoint, position(endpoint, '/')), '/')"
-                  if t.endpoint.startswith("/") else "endpoint")
+        column = (
+            "if(position(endpoint, '/') > 0, substring(endpoint, position(endpoint, '/')), '/')"
+            if t.endpoint.startswith("/")
+            else "endpoint"
+        )
         where += f" AND {column} LIKE {{m_endpoint:String}}"
     return where
 
 
 def target_sql(t: Target, f: Filters, bucket_seconds: int | None = None) -> str:
     where = _conditions(t, f)
-    b = ("intDiv(toUnixTimestamp({col}), {{m_bucket:UInt32}}) * {{m_bucket:UInt32}}" if bucket_seconds else "0")
+    b = "intDiv(toUnixTimestamp({col}), {{m_bucket:UInt32}}) * {{m_bucket:UInt32}}" if bucket_seconds else "0"
     if t.metric == "api_duration":
         select, table = f"{_stat_sql(t, 'duration_ms')}, count()", "rumhouse.api_calls"
     elif t.metric == "api_error_rate":
@@ -56,10 +59,14 @@ def target_sql(t: Target, f: Filters, bucket_seconds: int | None = None) -> str:
         select = f"countIf(page_view_id IN ({errors})) / count(), count()"
         table = "rumhouse.page_views"
     elif t.metric == "resource_bytes":
-        per_view = (f"SELECT page_view_id, min(time) AS first_time, sum(transfer_bytes) AS bytes"
-                    f" FROM rumhouse.resources WHERE {where} AND type = {{m_type:String}} GROUP BY page_view_id")
-        return (f"SELECT {b.format(col='first_time')} AS b, {_stat_sql(t, 'bytes')}, count() FROM ({per_view})"
-                " GROUP BY b ORDER BY b")
+        per_view = (
+            f"SELECT page_view_id, min(time) AS first_time, sum(transfer_bytes) AS bytes"
+            f" FROM rumhouse.resources WHERE {where} AND type = {{m_type:String}} GROUP BY page_view_id"
+        )
+        return (
+            f"SELECT {b.format(col='first_time')} AS b, {_stat_sql(t, 'bytes')}, count() FROM ({per_view})"
+            " GROUP BY b ORDER BY b"
+        )
     else:
         select, table = f"{_stat_sql(t, 'value')}, count()", "rumhouse.vitals"
         where += " AND name = {m_name:String}"

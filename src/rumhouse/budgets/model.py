@@ -34,7 +34,9 @@ def parse_duration(text: str, where: str) -> int:
     return int(match.group(1)) * UNIT_SECONDS[match.group(2)]
 
 
-def number(raw: dict, key: str, where: str, default=None, *, lo: float = 0, hi: float = float("inf")) -> float:
+def number(
+    raw: dict, key: str, where: str, default=None, *, lo: float = 0, hi: float = float("inf")
+) -> float:
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
         raise SpecError(f"{where}.{key} must be a number from {lo:g} to {hi:g}")
@@ -53,9 +55,17 @@ class Budget:
     source: str = "config"  # config (TOML, read-only through the API) or api
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "site": self.site, **target_fields(self.target), "limit": self.limit,
-                "min_samples": self.min_samples, "warn_at": self.warn_at, "window": f"{self.window}s",
-                "source": self.source, "description": f"{self.target.describe()} <= {self.limit:g}"}
+        return {
+            "name": self.name,
+            "site": self.site,
+            **target_fields(self.target),
+            "limit": self.limit,
+            "min_samples": self.min_samples,
+            "warn_at": self.warn_at,
+            "window": f"{self.window}s",
+            "source": self.source,
+            "description": f"{self.target.describe()} <= {self.limit:g}",
+        }
 
 
 def parse_budget(raw: object, where: str, source: str = "config") -> Budget:

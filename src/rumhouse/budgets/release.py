@@ -37,11 +37,21 @@ def p75(values: np.ndarray) -> float:
     return float(np.quantile(values, 0.75))  # linear interpolation, as quantileExactInclusive
 
 
-def bootstrap_verdict(a, b, *, confidence: float = 0.95, min_effect: float = 0.05, min_samples: int = 30,
-                      resamples: int = RESAMPLES, seed: int = 0) -> Verdict:
+def bootstrap_verdict(
+    a,
+    b,
+    *,
+    confidence: float = 0.95,
+    min_effect: float = 0.05,
+    min_samples: int = 30,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+) -> Verdict:
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if len(a) < min_samples or len(b) < min_samples:
-        return Verdict(p75(a) if len(a) else None, p75(b) if len(b) else None, None, None, None, "insufficient")
+        return Verdict(
+            p75(a) if len(a) else None, p75(b) if len(b) else None, None, None, None, "insufficient"
+        )
     pa, pb = p75(a), p75(b)
     rng = np.random.default_rng(seed)
     changes = []
@@ -63,7 +73,9 @@ def release_values(store: Store, f: Filters, release: str) -> dict[str, np.ndarr
     rows = store.query(
         f"SELECT name, groupArray({MAX_VALUES})(value) FROM (SELECT name, value FROM rumhouse.vitals"
         f" WHERE {f.raw_where()} AND release = {{release:String}} ORDER BY time DESC) GROUP BY name",
-        {**f.params(), "release": release}, readonly=True).rows
+        {**f.params(), "release": release},
+        readonly=True,
+    ).rows
     return {name: np.asarray(values, dtype=float) for name, values in rows}
 
 
@@ -75,9 +87,21 @@ def compare_releases(store: Store, f: Filters, a: str, b: str, *, metrics=METRIC
         if not len(xa) and not len(xb):
             continue
         v = bootstrap_verdict(xa, xb, **options)
-        out.append({"metric": name, "release_a": a, "release_b": b, "samples_a": len(xa), "samples_b": len(xb),
-                    "p75_a": v.p75_a, "p75_b": v.p75_b, "change": v.change, "ci_low": v.ci_low,
-                    "ci_high": v.ci_high, "verdict": v.verdict})
+        out.append(
+            {
+                "metric": name,
+                "release_a": a,
+                "release_b": b,
+                "samples_a": len(xa),
+                "samples_b": len(xb),
+                "p75_a": v.p75_a,
+                "p75_b": v.p75_b,
+                "change": v.change,
+                "ci_low": v.ci_low,
+                "ci_high": v.ci_high,
+                "verdict": v.verdict,
+            }
+        )
     return out
 
 
@@ -85,7 +109,10 @@ def previous_release(store: Store, f: Filters, release: str) -> str | None:
     """The release first seen most recently before `release` was: the baseline a CI run compares to."""
     rows = store.query(
         f"SELECT release, min(time) AS first FROM rumhouse.page_views WHERE {f.raw_where()} AND release != ''"
-        " GROUP BY release ORDER BY first", f.params(), readonly=True).rows
+        " GROUP BY release ORDER BY first",
+        f.params(),
+        readonly=True,
+    ).rows
     names = [r[0] for r in rows]
     if release not in names:
         return None

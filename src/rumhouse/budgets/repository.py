@@ -39,10 +39,18 @@ class Override:
         return not self.revoked and self.created_at <= now < self.expires_at
 
     def to_dict(self, now: datetime) -> dict:
-        return {"id": self.id, "budget": self.budget, "site": self.site, "limit": self.limit,
-                "justification": self.justification, "created_by": self.created_by,
-                "created_at": self.created_at.isoformat(), "expires_at": self.expires_at.isoformat(),
-                "revoked": self.revoked, "active": self.active(now)}
+        return {
+            "id": self.id,
+            "budget": self.budget,
+            "site": self.site,
+            "limit": self.limit,
+            "justification": self.justification,
+            "created_by": self.created_by,
+            "created_at": self.created_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
+            "revoked": self.revoked,
+            "active": self.active(now),
+        }
 
 
 def _utc(text: str) -> datetime:
@@ -74,8 +82,14 @@ class BudgetRepository:
             "INSERT INTO rumhouse.budgets (name, site, definition, deleted, updated_by, updated_at, version)"
             " VALUES ({name:String}, {site:String}, {definition:String}, {deleted:UInt8}, {who:String},"
             " now64(3), {version:UInt64})",
-            {"name": budget.name, "site": budget.site, "definition": orjson.dumps(raw).decode(),
-             "deleted": int(deleted), "who": who, "version": version()},
+            {
+                "name": budget.name,
+                "site": budget.site,
+                "definition": orjson.dumps(raw).decode(),
+                "deleted": int(deleted),
+                "who": who,
+                "version": version(),
+            },
         )
 
     # Overrides
@@ -87,16 +101,26 @@ class BudgetRepository:
             " WHERE {budget:String} = '' OR budget = {budget:String} ORDER BY created_at, id",
             {"budget": budget or ""},
         ).rows
-        return [Override(r[0], r[1], r[2], r[3], r[4], r[5], _utc(r[6]), _utc(r[7]), bool(r[8])) for r in rows]
+        return [
+            Override(r[0], r[1], r[2], r[3], r[4], r[5], _utc(r[6]), _utc(r[7]), bool(r[8])) for r in rows
+        ]
 
     def active_override(self, budget: str, now: datetime) -> Override | None:
         active = [o for o in self.overrides(budget) if o.active(now)]
         return active[-1] if active else None  # the newest wins
 
-    def add_override(self, budget: Budget, limit: float | None, justification: str, who: str,
-                     created_at: datetime, expires_at: datetime) -> Override:
-        override = Override(secrets.token_hex(6), budget.name, budget.site, limit, justification, who,
-                            created_at, expires_at)
+    def add_override(
+        self,
+        budget: Budget,
+        limit: float | None,
+        justification: str,
+        who: str,
+        created_at: datetime,
+        expires_at: datetime,
+    ) -> Override:
+        override = Override(
+            secrets.token_hex(6), budget.name, budget.site, limit, justification, who, created_at, expires_at
+        )
         self._write_override(override)
         return override
 
@@ -109,7 +133,17 @@ class BudgetRepository:
             " created_at, expires_at, revoked, version) VALUES ({id:String}, {budget:String}, {site:String},"
             " if({has_limit:UInt8}, {limit:Float64}, NULL), {justification:String}, {by:String}, {created:DateTime64(3, 'UTC')},"
             " {expires:DateTime64(3, 'UTC')}, {revoked:UInt8}, {version:UInt64})",
-            {"id": o.id, "budget": o.budget, "site": o.site, "limit": o.limit or 0.0, "has_limit": int(o.limit is not None), "justification": o.justification,
-             "by": o.created_by, "created": ch_time(o.created_at), "expires": ch_time(o.expires_at),
-             "revoked": int(o.revoked), "version": version()},
+            {
+                "id": o.id,
+                "budget": o.budget,
+                "site": o.site,
+                "limit": o.limit or 0.0,
+                "has_limit": int(o.limit is not None),
+                "justification": o.justification,
+                "by": o.created_by,
+                "created": ch_time(o.created_at),
+                "expires": ch_time(o.expires_at),
+                "revoked": int(o.revoked),
+                "version": version(),
+            },
         )

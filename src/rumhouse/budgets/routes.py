@@ -106,7 +106,9 @@ def budget_routes(runtime, access: Access) -> list[Route]:
 
         def evaluate():
             r = repo()
-            return [budget_status(runtime.store, r, b, now=now, since=since, release=release) for b in r.all(site)]
+            return [
+                budget_status(runtime.store, r, b, now=now, since=since, release=release) for b in r.all(site)
+            ]
 
         try:
             rows = await run(evaluate)
@@ -158,7 +160,9 @@ def budget_routes(runtime, access: Access) -> list[Route]:
         if not isinstance(justification, str) or not justification.strip():
             return problem(400, "bad_request", "an override needs a justification")
         limit = raw.get("limit")
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit < 0):
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit < 0
+        ):
             return problem(400, "bad_request", "limit is a number (or leave it out to waive the budget)")
         try:
             if "expires_at" in raw:
@@ -169,8 +173,15 @@ def budget_routes(runtime, access: Access) -> list[Route]:
             return problem(400, "bad_request", str(exc))
         if expires <= now:
             return problem(400, "bad_request", "an override must expire in the future")
-        made = await run(r.add_override, budget, None if limit is None else float(limit), justification.strip(),
-                         actor(who), now, expires)
+        made = await run(
+            r.add_override,
+            budget,
+            None if limit is None else float(limit),
+            justification.strip(),
+            actor(who),
+            now,
+            expires,
+        )
         return json(made.to_dict(now), 201)
 
     async def end_override(request: Request) -> Response:

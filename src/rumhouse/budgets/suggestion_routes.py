@@ -1,9 +1,9 @@
 """Suggestions and release comparison routes:
 
-    GET /api/v1/suggestions?site=S&range=7d        at most 5, best first, each with its status
-    PUT /api/v1/suggestions/{id}?site=S            {"status": "open|accepted|done|dismissed", "note": "..."}
-    GET /api/v1/releases/compare?site=S&a=v1&b=v2[&range=7d][&confidence=0.95][&min_effect=0.05]
-        (b alone: a is the release first seen before it)
+GET /api/v1/suggestions?site=S&range=7d        at most 5, best first, each with its status
+PUT /api/v1/suggestions/{id}?site=S            {"status": "open|accepted|done|dismissed", "note": "..."}
+GET /api/v1/releases/compare?site=S&a=v1&b=v2[&range=7d][&confidence=0.95][&min_effect=0.05]
+    (b alone: a is the release first seen before it)
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ def suggestion_routes(runtime, access: Access) -> list[Route]:
     def statuses(site: str) -> dict[str, dict]:
         rows = runtime.store.query(
             "SELECT key, status, note, updated_by, toString(updated_at) FROM rumhouse.suggestion_status FINAL"
-            " WHERE site = {site:String}", {"site": site}).rows
+            " WHERE site = {site:String}",
+            {"site": site},
+        ).rows
         return {r[0]: {"status": r[1], "note": r[2], "updated_by": r[3], "updated_at": r[4]} for r in rows}
 
     async def listing(request: Request) -> Response:
@@ -68,12 +70,20 @@ def suggestion_routes(runtime, access: Access) -> list[Route]:
         if status not in STATUSES:
             return problem(400, "bad_request", f"status must be one of {', '.join(STATUSES)}")
         key = request.path_params["id"]
-        await run(runtime.store.command,
-                  "INSERT INTO rumhouse.suggestion_status (site, key, status, note, updated_by, updated_at, version)"
-                  " VALUES ({site:String}, {key:String}, {status:String}, {note:String}, {who:String}, now64(3),"
-                  " {version:UInt64})",
-                  {"site": site, "key": key, "status": status, "note": str(raw.get("note", "")),
-                   "who": actor(who), "version": time.time_ns() // 1000})
+        await run(
+            runtime.store.command,
+            "INSERT INTO rumhouse.suggestion_status (site, key, status, note, updated_by, updated_at, version)"
+            " VALUES ({site:String}, {key:String}, {status:String}, {note:String}, {who:String}, now64(3),"
+            " {version:UInt64})",
+            {
+                "site": site,
+                "key": key,
+                "status": status,
+                "note": str(raw.get("note", "")),
+                "who": actor(who),
+                "version": time.time_ns() // 1000,
+            },
+        )
         return json({"id": key, "site": site, "status": status})
 
     async def compare(request: Request) -> Response:
@@ -98,8 +108,9 @@ def suggestion_routes(runtime, access: Access) -> list[Route]:
         a = q.get("a") or await run(previous_release, runtime.store, f, b)
         if not a:
             return problem(400, "bad_request", f"no release was seen before {b!r}; give a")
-        rows = await run(lambda: compare_releases(runtime.store, f, a, b, confidence=confidence,
-                                                  min_effect=min_effect))
+        rows = await run(
+            lambda: compare_releases(runtime.store, f, a, b, confidence=confidence, min_effect=min_effect)
+        )
         return json({"site": site, "release_a": a, "release_b": b, "filters": f.describe(), "metrics": rows})
 
     return [

@@ -49,8 +49,16 @@ class Suggestion:
         return "high" if self.impact >= 0.3 else "medium" if self.impact >= 0.15 else "low"
 
     def to_dict(self) -> dict:
-        return {"id": self.key, "subject": self.subject, "kind": self.kind, "title": self.title, "action": self.action,
-                "impact": round(self.impact, 4), "priority": self.priority, "evidence": self.evidence}
+        return {
+            "id": self.key,
+            "subject": self.subject,
+            "kind": self.kind,
+            "title": self.title,
+            "action": self.action,
+            "impact": round(self.impact, 4),
+            "priority": self.priority,
+            "evidence": self.evidence,
+        }
 
 
 def _q(store: Store, sql: str, f: Filters) -> list[list]:
@@ -58,8 +66,12 @@ def _q(store: Store, sql: str, f: Filters) -> list[list]:
 
 
 def _p75(store: Store, f: Filters, name: str) -> tuple[float | None, int]:
-    rows = _q(store, "SELECT quantileExactInclusive(0.75)(value), count() FROM rumhouse.vitals"
-                     f" WHERE {f.raw_where()} AND name = '{name}'", f)
+    rows = _q(
+        store,
+        "SELECT quantileExactInclusive(0.75)(value), count() FROM rumhouse.vitals"
+        f" WHERE {f.raw_where()} AND name = '{name}'",
+        f,
+    )
     value, n = rows[0] if rows else (None, 0)
     return (float(value) if n else None), int(n)
 
@@ -70,15 +82,25 @@ def slow_server(store: Store, f: Filters) -> list[Suggestion]:
     if not ttfb or not lcp or min(n_ttfb, n_lcp) < MIN_PAGE_VIEWS:
         return []
     impact = max(0.0, ttfb - 800) / lcp
-    return [Suggestion("server:document", "server", "Much of LCP is spent before the first byte",
-                       "Speed up the server response or cache the HTML (CDN, full-page cache)", min(impact, 1.0),
-                       {"p75_ttfb_ms": ttfb, "p75_lcp_ms": lcp, "ttfb_share_of_lcp": ttfb / lcp,
-                        "samples": n_lcp})]
+    return [
+        Suggestion(
+            "server:document",
+            "server",
+            "Much of LCP is spent before the first byte",
+            "Speed up the server response or cache the HTML (CDN, full-page cache)",
+            min(impact, 1.0),
+            {"p75_ttfb_ms": ttfb, "p75_lcp_ms": lcp, "ttfb_share_of_lcp": ttfb / lcp, "samples": n_lcp},
+        )
+    ]
 
 
 def _per_view_bytes(store: Store, f: Filters, rtype: str) -> tuple[float | None, int]:
-    rows = _q(store, "SELECT quantileExactInclusive(0.75)(b), count() FROM (SELECT page_view_id, sum(decoded_bytes)"
-                     f" AS b FROM rumhouse.resources WHERE {f.raw_where()} AND type = '{rtype}' GROUP BY page_view_id)", f)
+    rows = _q(
+        store,
+        "SELECT quantileExactInclusive(0.75)(b), count() FROM (SELECT page_view_id, sum(decoded_bytes)"
+        f" AS b FROM rumhouse.resources WHERE {f.raw_where()} AND type = '{rtype}' GROUP BY page_view_id)",
+        f,
+    )
     value, n = rows[0] if rows else (None, 0)
     return (float(value) if n else None), int(n)
 
@@ -86,23 +108,45 @@ def _per_view_bytes(store: Store, f: Filters, rtype: str) -> tuple[float | None,
 def heavy_scripts(store: Store, f: Filters) -> list[Suggestion]:
     out = []
     for rtype, budget, kind, title, action in (
-        ("script", SCRIPT_BUDGET, "scripts", "Heavy JavaScript per page view",
-         "Split the bundle by route, load what is below the fold later, drop unused dependencies"),
-        ("img", IMAGE_BUDGET, "images", "Heavy images per page view",
-         "Serve AVIF/WebP at the displayed size (srcset) and lazy-load images below the fold"),
+        (
+            "script",
+            SCRIPT_BUDGET,
+            "scripts",
+            "Heavy JavaScript per page view",
+            "Split the bundle by route, load what is below the fold later, drop unused dependencies",
+        ),
+        (
+            "img",
+            IMAGE_BUDGET,
+            "images",
+            "Heavy images per page view",
+            "Serve AVIF/WebP at the displayed size (srcset) and lazy-load images below the fold",
+        ),
     ):
         value, n = _per_view_bytes(store, f, rtype)
         if value is None or n < MIN_PAGE_VIEWS or value <= budget:
             continue
-        out.append(Suggestion(f"{kind}:all", kind, title, action, (value - budget) / value,
-                              {"p75_decoded_bytes_per_page_view": value, "budget_bytes": budget, "page_views": n}))
+        out.append(
+            Suggestion(
+                f"{kind}:all",
+                kind,
+                title,
+                action,
+                (value - budget) / value,
+                {"p75_decoded_bytes_per_page_view": value, "budget_bytes": budget, "page_views": n},
+            )
+        )
     return out
 
 
 def uncompressed_text(store: Store, f: Filters) -> list[Suggestion]:
-    rows = _q(store, "SELECT resource_host, sumIf(decoded_bytes, encoded_bytes = decoded_bytes AND decoded_bytes > 1024),"
-                     " sum(decoded_bytes), uniqExact(page_view_id) FROM rumhouse.resources"
-                     f" WHERE {f.raw_where()} AND type IN ('script', 'css', 'other') GROUP BY resource_host", f)
+    rows = _q(
+        store,
+        "SELECT resource_host, sumIf(decoded_bytes, encoded_bytes = decoded_bytes AND decoded_bytes > 1024),"
+        " sum(decoded_bytes), uniqExact(page_view_id) FROM rumhouse.resources"
+        f" WHERE {f.raw_where()} AND type IN ('script', 'css', 'other') GROUP BY resource_host",
+        f,
+    )
     total = sum(r[2] for r in rows)
     plain = sum(r[1] for r in rows)
     if not total or sum(r[3] for r in rows) < MIN_PAGE_VIEWS:
@@ -110,45 +154,80 @@ def uncompressed_text(store: Store, f: Filters) -> list[Suggestion]:
     # gzip or brotli shrink text by about 70%: that share of the uncompressed bytes goes away.
     impact = 0.7 * plain / total
     hosts = sorted(((r[0], r[1]) for r in rows if r[1]), key=lambda x: -x[1])[:5]
-    return [Suggestion("compression:text", "compression", "Text resources are served uncompressed",
-                       "Turn on gzip or brotli for JavaScript, CSS and other text on these hosts", impact,
-                       {"uncompressed_bytes": plain, "text_bytes": total,
-                        "hosts": [{"host": h, "uncompressed_bytes": b} for h, b in hosts]})]
+    return [
+        Suggestion(
+            "compression:text",
+            "compression",
+            "Text resources are served uncompressed",
+            "Turn on gzip or brotli for JavaScript, CSS and other text on these hosts",
+            impact,
+            {
+                "uncompressed_bytes": plain,
+                "text_bytes": total,
+                "hosts": [{"host": h, "uncompressed_bytes": b} for h, b in hosts],
+            },
+        )
+    ]
 
 
 def cache_hits(store: Store, f: Filters) -> list[Suggestion]:
-    rows = _q(store, "SELECT sum(cache_hits), sum(count), uniqExact(page_view_id) FROM rumhouse.resources"
-                     f" WHERE {f.raw_where()} AND third_party = 0 AND type IN ('script', 'css', 'font', 'img')", f)
+    rows = _q(
+        store,
+        "SELECT sum(cache_hits), sum(count), uniqExact(page_view_id) FROM rumhouse.resources"
+        f" WHERE {f.raw_where()} AND third_party = 0 AND type IN ('script', 'css', 'font', 'img')",
+        f,
+    )
     hits, n, views = rows[0] if rows else (0, 0, 0)
     if not n or views < MIN_PAGE_VIEWS:
         return []
     rate = hits / n
     # Static files with long cache lifetimes are hit on most repeat views; under half hints at no caching.
-    return [Suggestion("cache:static", "cache", "Low cache-hit rate on static files",
-                       "Fingerprint file names and send Cache-Control: max-age=31536000, immutable",
-                       max(0.0, 0.5 - rate), {"cache_hit_rate": rate, "resources": n})]
+    return [
+        Suggestion(
+            "cache:static",
+            "cache",
+            "Low cache-hit rate on static files",
+            "Fingerprint file names and send Cache-Control: max-age=31536000, immutable",
+            max(0.0, 0.5 - rate),
+            {"cache_hit_rate": rate, "resources": n},
+        )
+    ]
 
 
 def slow_third_parties(store: Store, f: Filters) -> list[Suggestion]:
-    rows = _q(store, "SELECT resource_host, sum(duration_total_ms) / sum(count), uniqExact(page_view_id)"
-                     f" FROM rumhouse.resources WHERE {f.raw_where()} AND third_party = 1 GROUP BY resource_host", f)
+    rows = _q(
+        store,
+        "SELECT resource_host, sum(duration_total_ms) / sum(count), uniqExact(page_view_id)"
+        f" FROM rumhouse.resources WHERE {f.raw_where()} AND third_party = 1 GROUP BY resource_host",
+        f,
+    )
     views = _q(store, f"SELECT count() FROM rumhouse.page_views WHERE {f.raw_where()}", f)[0][0] or 1
     lcp, _ = _p75(store, f, "LCP")
     out = []
     for host, avg, n in rows:
         if avg > SLOW_THIRD_PARTY_MS and n >= MIN_PAGE_VIEWS and lcp:
-            out.append(Suggestion(f"third_party:{host}", "third_party", f"Slow third-party host {host}",
-                                  "Load it async or after the page, self-host it, or drop it",
-                                  min(1.0, avg / lcp * n / views),
-                                  {"host": host, "avg_duration_ms": avg, "page_views": n}))
+            out.append(
+                Suggestion(
+                    f"third_party:{host}",
+                    "third_party",
+                    f"Slow third-party host {host}",
+                    "Load it async or after the page, self-host it, or drop it",
+                    min(1.0, avg / lcp * n / views),
+                    {"host": host, "avg_duration_ms": avg, "page_views": n},
+                )
+            )
     return out
 
 
 def api_endpoints(store: Store, f: Filters) -> list[Suggestion]:
     views = _q(store, f"SELECT count() FROM rumhouse.page_views WHERE {f.raw_where()}", f)[0][0]
-    rows = _q(store, "SELECT endpoint, count() AS n, uniqExact(page_view_id), quantileExactInclusive(0.75)(duration_ms),"
-                     f" countIf(status = 0 OR status >= 400) FROM rumhouse.api_calls WHERE {f.raw_where()}"
-                     " GROUP BY endpoint ORDER BY n DESC LIMIT 50", f)
+    rows = _q(
+        store,
+        "SELECT endpoint, count() AS n, uniqExact(page_view_id), quantileExactInclusive(0.75)(duration_ms),"
+        f" countIf(status = 0 OR status >= 400) FROM rumhouse.api_calls WHERE {f.raw_where()}"
+        " GROUP BY endpoint ORDER BY n DESC LIMIT 50",
+        f,
+    )
     out = []
     for endpoint, calls, pv, p75, failed in rows:
         if pv < MIN_PAGE_VIEWS:
@@ -156,20 +235,38 @@ def api_endpoints(store: Store, f: Filters) -> list[Suggestion]:
         reach = pv / max(views, pv)  # share of page views that call it
         per_view = calls / pv
         if per_view > CHATTY_CALLS:
-            out.append(Suggestion(f"batching:{endpoint}", "batching", f"{endpoint} is called {per_view:.1f} times per page view",
-                                  "Batch these calls into one request, or cache the answer in the page",
-                                  (per_view - 1) / per_view * reach,
-                                  {"endpoint": endpoint, "calls": calls, "page_views": pv, "calls_per_page_view": per_view}))
+            out.append(
+                Suggestion(
+                    f"batching:{endpoint}",
+                    "batching",
+                    f"{endpoint} is called {per_view:.1f} times per page view",
+                    "Batch these calls into one request, or cache the answer in the page",
+                    (per_view - 1) / per_view * reach,
+                    {"endpoint": endpoint, "calls": calls, "page_views": pv, "calls_per_page_view": per_view},
+                )
+            )
         if p75 > SLOW_API_MS:
-            out.append(Suggestion(f"slow_api:{endpoint}", "slow_api", f"Slow API endpoint {endpoint}",
-                                  "Profile the endpoint; add an index or a cache; move work off the request path",
-                                  (p75 - SLOW_API_MS) / p75 * reach,
-                                  {"endpoint": endpoint, "p75_duration_ms": p75, "calls": calls}))
+            out.append(
+                Suggestion(
+                    f"slow_api:{endpoint}",
+                    "slow_api",
+                    f"Slow API endpoint {endpoint}",
+                    "Profile the endpoint; add an index or a cache; move work off the request path",
+                    (p75 - SLOW_API_MS) / p75 * reach,
+                    {"endpoint": endpoint, "p75_duration_ms": p75, "calls": calls},
+                )
+            )
         if failed / calls > 0.05:
-            out.append(Suggestion(f"api_errors:{endpoint}", "api_errors", f"Error-prone API endpoint {endpoint}",
-                                  "Look at the failing calls (status 0 is a network or CORS failure)",
-                                  min(1.0, failed / calls * reach * 2),
-                                  {"endpoint": endpoint, "error_rate": failed / calls, "failed": failed, "calls": calls}))
+            out.append(
+                Suggestion(
+                    f"api_errors:{endpoint}",
+                    "api_errors",
+                    f"Error-prone API endpoint {endpoint}",
+                    "Look at the failing calls (status 0 is a network or CORS failure)",
+                    min(1.0, failed / calls * reach * 2),
+                    {"endpoint": endpoint, "error_rate": failed / calls, "failed": failed, "calls": calls},
+                )
+            )
     return out
 
 
@@ -177,13 +274,26 @@ def layout_shifts(store: Store, f: Filters) -> list[Suggestion]:
     cls, n = _p75(store, f, "CLS")
     if cls is None or n < MIN_PAGE_VIEWS or cls <= 0.1:
         return []
-    return [Suggestion("layout:cls", "layout", "Layout shifts (p75 CLS over 0.1)",
-                       "Reserve space for images, ads and embeds (width/height, aspect-ratio); avoid late-injected banners",
-                       (cls - 0.1) / cls, {"p75_cls": cls, "samples": n})]
+    return [
+        Suggestion(
+            "layout:cls",
+            "layout",
+            "Layout shifts (p75 CLS over 0.1)",
+            "Reserve space for images, ads and embeds (width/height, aspect-ratio); avoid late-injected banners",
+            (cls - 0.1) / cls,
+            {"p75_cls": cls, "samples": n},
+        )
+    ]
 
 
 CHECKS: tuple[Callable[[Store, Filters], list[Suggestion]], ...] = (
-    slow_server, heavy_scripts, uncompressed_text, cache_hits, slow_third_parties, api_endpoints, layout_shifts,
+    slow_server,
+    heavy_scripts,
+    uncompressed_text,
+    cache_hits,
+    slow_third_parties,
+    api_endpoints,
+    layout_shifts,
 )
 
 

@@ -47,7 +47,7 @@ class BeaconBatches:
         for incoming, future in pending:
             try:
                 results.append(process(incoming))
-            except Exception as exc:  # noqa: BLE001 (a bug: that beacon's request fails, the others go on)
+            except Exception as exc:
                 future.set_exception(exc)
                 results.append(None)
         accepted = [result for result in results if type(result) is Accepted]
@@ -55,7 +55,7 @@ class BeaconBatches:
         try:
             if accepted:
                 self.writer.add_many(accepted)
-        except Exception as exc:  # noqa: BLE001 (the spool could not be written, a full disk: nothing taken)
+        except Exception as exc:
             failure = exc
         metrics = self.metrics
         for (_, future), result in zip(pending, results, strict=True):

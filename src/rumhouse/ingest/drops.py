@@ -47,7 +47,6 @@ BEACON_REASONS = tuple(STATUS) + (Reason.DISCONNECTED,)
 EVENT_REASONS = (Reason.DUPLICATE,)
 
 
-
 @dataclass(frozen=True, slots=True)
 class Drop:
     reason: Reason

@@ -81,9 +81,17 @@ class BodyDeadlines:
 
 class BeaconEndpoint:
     def __init__(
-        self, pipeline: Pipeline, writer: Writer, metrics: Metrics, sites: SiteRegistry, *,
-        max_body_bytes: int, country_header: str, body_timeout: float = 10.0,
-        ip_limits: TokenBuckets | None = None, client_address: ClientAddress | None = None,
+        self,
+        pipeline: Pipeline,
+        writer: Writer,
+        metrics: Metrics,
+        sites: SiteRegistry,
+        *,
+        max_body_bytes: int,
+        country_header: str,
+        body_timeout: float = 10.0,
+        ip_limits: TokenBuckets | None = None,
+        client_address: ClientAddress | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.writer = writer
@@ -206,7 +214,9 @@ async def _refuse(send, cors: list, drop: Drop) -> None:
 
 async def _answer(send, status: int, headers: list, body: bytes) -> None:
     if body:
-        headers = headers + [(b"content-type", b"text/plain; charset=utf-8"),
-                             (b"content-length", str(len(body)).encode())]
+        headers = headers + [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+        ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -43,7 +43,11 @@ class Accepted:
 
     @classmethod
     def from_rows(cls, rows: dict[str, list[tuple]], events: int, dropped: dict[Reason, int] | None = None):
-        parts = {table: (encode_rows(table_rows), len(table_rows)) for table, table_rows in rows.items() if table_rows}
+        parts = {
+            table: (encode_rows(table_rows), len(table_rows))
+            for table, table_rows in rows.items()
+            if table_rows
+        }
         return cls(parts, events, dropped or {})
 
 
@@ -101,8 +105,13 @@ assert len(VITAL_BITS) <= SEQ_SHIFT
 
 class Pipeline:
     def __init__(
-        self, sites: SiteRegistry, *, query_allowlist: tuple[str, ...], drop_bots: bool,
-        site_rate_limit: float = 0, site_burst: int = 1,
+        self,
+        sites: SiteRegistry,
+        *,
+        query_allowlist: tuple[str, ...],
+        drop_bots: bool,
+        site_rate_limit: float = 0,
+        site_burst: int = 1,
     ) -> None:
         self.sites = sites
         self.scrubber = UrlScrubber(query_allowlist)
@@ -117,7 +126,12 @@ class Pipeline:
             for site in sites.by_key.values()
         }
         self._steps = (
-            self.decode, self.known_site, self.allowed_origin, self.within_rate, self.sane_values, self.not_a_bot,
+            self.decode,
+            self.known_site,
+            self.allowed_origin,
+            self.within_rate,
+            self.sane_values,
+            self.not_a_bot,
         )
 
     def process(self, incoming: Incoming) -> Drop | Accepted:
@@ -158,14 +172,18 @@ class Pipeline:
         origin = state.incoming.origin
         if not state.site.allows_origin(origin):
             shown = repr(origin[:100]) if origin else "a request without Origin"
-            return Drop(Reason.ORIGIN_NOT_ALLOWED, f"{shown} may not send beacons for site {state.site.key!r}")
+            return Drop(
+                Reason.ORIGIN_NOT_ALLOWED, f"{shown} may not send beacons for site {state.site.key!r}"
+            )
         return None
 
     def within_rate(self, state: _State) -> Drop | None:
         assert state.site is not None
         wait = self.site_limits[state.site.key].take(None)
         if wait:
-            return Drop(Reason.RATE_LIMITED, f"site {state.site.key!r} is over its rate limit", retry_after(wait))
+            return Drop(
+                Reason.RATE_LIMITED, f"site {state.site.key!r} is over its rate limit", retry_after(wait)
+            )
         return None
 
     def sane_values(self, state: _State) -> Drop | None:
@@ -190,8 +208,17 @@ class Pipeline:
         assert beacon is not None and agent is not None
         host, path, query = self.scrubber.page(beacon.url)
         dims = (
-            beacon.site, beacon.pv, host, path, agent.browser, agent.os, agent.device_type,
-            country_from(incoming.country), beacon.ctx.et, beacon.rel, beacon.nt,
+            beacon.site,
+            beacon.pv,
+            host,
+            path,
+            agent.browser,
+            agent.os,
+            agent.device_type,
+            country_from(incoming.country),
+            beacon.ctx.et,
+            beacon.rel,
+            beacon.nt,
         )
         received = incoming.received
         start = received - max(0.0, beacon.now - beacon.st) / 1000.0
@@ -226,5 +253,7 @@ class Pipeline:
                 table_rows.append(build(pv, event))
         self.seen.add(beacon.site, beacon.pv, seen)
         rows["vitals"] = vitals
-        rows["beacons"] = [(received, beacon.site, beacon.pv, beacon.seq, int(beacon.last), events - duplicates)]
+        rows["beacons"] = [
+            (received, beacon.site, beacon.pv, beacon.seq, int(beacon.last), events - duplicates)
+        ]
         return Accepted.from_rows(rows, events, {Reason.DUPLICATE: duplicates} if duplicates else None)

@@ -30,17 +30,46 @@ DIMENSIONS = (
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "page_views": (
-        "time", *DIMENSIONS, "query", "referrer_host", "browser_version",
-        "redirect_ms", "dns_ms", "connect_ms", "tls_ms", "server_ms", "download_ms", "render_ms", "load_ms",
-        "transfer_size", "server_timing",
-        "rtt", "downlink", "save_data", "device_memory", "cpu_cores", "viewport_width", "viewport_height",
+        "time",
+        *DIMENSIONS,
+        "query",
+        "referrer_host",
+        "browser_version",
+        "redirect_ms",
+        "dns_ms",
+        "connect_ms",
+        "tls_ms",
+        "server_ms",
+        "download_ms",
+        "render_ms",
+        "load_ms",
+        "transfer_size",
+        "server_timing",
+        "rtt",
+        "downlink",
+        "save_data",
+        "device_memory",
+        "cpu_cores",
+        "viewport_width",
+        "viewport_height",
     ),
     "vitals": ("time", *DIMENSIONS, "name", "value", "attribution"),
     "errors": ("time", *DIMENSIONS, "kind", "message", "source", "line", "col", "stack", "count"),
     "api_calls": ("time", *DIMENSIONS, "method", "endpoint", "status", "duration_ms"),
     "resources": (
-        "time", *DIMENSIONS, "type", "resource_host", "third_party", "count", "transfer_bytes",
-        "encoded_bytes", "decoded_bytes", "cache_hits", "duration_total_ms", "duration_max_ms", "slowest_url",
+        "time",
+        *DIMENSIONS,
+        "type",
+        "resource_host",
+        "third_party",
+        "count",
+        "transfer_bytes",
+        "encoded_bytes",
+        "decoded_bytes",
+        "cache_hits",
+        "duration_total_ms",
+        "duration_max_ms",
+        "slowest_url",
     ),
     "measures": ("time", *DIMENSIONS, "name", "value", "tags"),
     "beacons": ("time", "site", "page_view_id", "seq", "last", "events"),
@@ -83,10 +112,28 @@ def page_view_row(pv: PageView, beacon: schema.Beacon) -> tuple:
     nav, ctx = beacon.nav, beacon.ctx
     assert nav is not None
     return (
-        pv.start, *pv.dims, pv.query, pv.referrer_host, pv.browser_version,
-        nav.redirect, nav.dns, nav.connect, nav.tls, nav.server, nav.download, nav.render, nav.load,
-        nav.size, dict(nav.st),
-        ctx.rtt, ctx.dl, int(ctx.sd), ctx.mem, ctx.cpu, ctx.vw, ctx.vh,
+        pv.start,
+        *pv.dims,
+        pv.query,
+        pv.referrer_host,
+        pv.browser_version,
+        nav.redirect,
+        nav.dns,
+        nav.connect,
+        nav.tls,
+        nav.server,
+        nav.download,
+        nav.render,
+        nav.load,
+        nav.size,
+        dict(nav.st),
+        ctx.rtt,
+        ctx.dl,
+        int(ctx.sd),
+        ctx.mem,
+        ctx.cpu,
+        ctx.vw,
+        ctx.vh,
     )
 
 
@@ -96,8 +143,15 @@ def vital_row(pv: PageView, event: schema.Vital) -> tuple:
 
 def error_row(pv: PageView, event: schema.Error) -> tuple:
     return (
-        pv.at(event.ts), *pv.dims, event.t, scrub_text(event.m), strip_url(event.src), event.line, event.col,
-        scrub_text(event.stack), event.n,
+        pv.at(event.ts),
+        *pv.dims,
+        event.t,
+        scrub_text(event.m),
+        strip_url(event.src),
+        event.line,
+        event.col,
+        scrub_text(event.stack),
+        event.n,
     )
 
 
@@ -107,8 +161,19 @@ def api_row(pv: PageView, event: schema.Api) -> tuple:
 
 def resource_row(pv: PageView, event: schema.Resources) -> tuple:
     return (
-        pv.start, *pv.dims, event.t, bare_host(event.h), int(event.tp), event.n, event.tb, event.eb, event.db, event.ch,
-        event.d, event.dm, strip_url(event.su),
+        pv.start,
+        *pv.dims,
+        event.t,
+        bare_host(event.h),
+        int(event.tp),
+        event.n,
+        event.tb,
+        event.eb,
+        event.db,
+        event.ch,
+        event.d,
+        event.dm,
+        strip_url(event.su),
     )
 
 

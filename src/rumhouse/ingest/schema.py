@@ -10,7 +10,7 @@ Property names are short because the snippet spells every one of them, and its s
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -123,7 +123,7 @@ class Measure(EventBase, tag="measure"):
     ts: OFFSET_MS | None = None
 
 
-Event = Union[Vital, Error, Api, Resources, Measure]
+Event = Vital | Error | Api | Resources | Measure
 
 
 class Beacon(Base):

@@ -58,14 +58,23 @@ class Store(Protocol):
         """Run a statement that returns nothing (DDL, ALTER, ...)."""
 
     def query(
-        self, sql: str, params: Mapping[str, Any] | None = None, *, readonly: bool = False,
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        readonly: bool = False,
         limits: Mapping[str, Any] | None = None,
     ) -> QueryResult:
         """Run a query; `readonly=True` runs it under ClickHouse's `readonly` setting. `limits` are the
         ClickHouse settings of people's SQL (usersql/limits.py), readonly among them, instead."""
 
     def query_raw(
-        self, sql: str, fmt: str, params: Mapping[str, Any] | None = None, *, readonly: bool = False,
+        self,
+        sql: str,
+        fmt: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        readonly: bool = False,
         limits: Mapping[str, Any] | None = None,
     ) -> bytes:
         """Run a query and return ClickHouse's own output in format `fmt` (CSVWithNames, JSON, ...)."""

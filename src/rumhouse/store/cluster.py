@@ -30,17 +30,24 @@ from collections.abc import Iterable
 
 _NAME = r"`?([A-Za-z_][A-Za-z0-9_]*)`?\.`?([A-Za-z_][A-Za-z0-9_]*)`?"
 _IF_NOT_EXISTS = r"(?:IF\s+NOT\s+EXISTS\s+)?"
-_CREATE_TABLE = re.compile(rf"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+{_IF_NOT_EXISTS}{_NAME}", re.IGNORECASE)
+_CREATE_TABLE = re.compile(
+    rf"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+{_IF_NOT_EXISTS}{_NAME}", re.IGNORECASE
+)
 _CREATE_MV = re.compile(rf"^\s*CREATE\s+MATERIALIZED\s+VIEW\s+{_IF_NOT_EXISTS}{_NAME}", re.IGNORECASE)
 _CREATE_VIEW = re.compile(rf"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+{_IF_NOT_EXISTS}{_NAME}", re.IGNORECASE)
 _CREATE_OTHER = re.compile(
-    rf"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:DICTIONARY|FUNCTION)\s+{_IF_NOT_EXISTS}(`?[A-Za-z_][\w.`]*)", re.IGNORECASE
+    rf"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:DICTIONARY|FUNCTION)\s+{_IF_NOT_EXISTS}(`?[A-Za-z_][\w.`]*)",
+    re.IGNORECASE,
 )
-_CREATE_DATABASE = re.compile(r"^\s*CREATE\s+DATABASE\s+(?:IF\s+NOT\s+EXISTS\s+)?`?([A-Za-z_][A-Za-z0-9_]*)`?", re.IGNORECASE)
+_CREATE_DATABASE = re.compile(
+    r"^\s*CREATE\s+DATABASE\s+(?:IF\s+NOT\s+EXISTS\s+)?`?([A-Za-z_][A-Za-z0-9_]*)`?", re.IGNORECASE
+)
 _ALTER = re.compile(rf"^\s*ALTER\s+TABLE\s+{_NAME}", re.IGNORECASE)
 _DROP = re.compile(rf"^\s*DROP\s+(TABLE|VIEW|DICTIONARY)\s+(?:IF\s+EXISTS\s+)?{_NAME}", re.IGNORECASE)
 _EXCHANGE = re.compile(rf"^\s*EXCHANGE\s+TABLES\s+{_NAME}\s+AND\s+{_NAME}", re.IGNORECASE)
-_TRUNCATE_OPTIMIZE = re.compile(rf"^\s*(?:TRUNCATE|OPTIMIZE)\s+TABLE\s+(?:IF\s+EXISTS\s+)?{_NAME}", re.IGNORECASE)
+_TRUNCATE_OPTIMIZE = re.compile(
+    rf"^\s*(?:TRUNCATE|OPTIMIZE)\s+TABLE\s+(?:IF\s+EXISTS\s+)?{_NAME}", re.IGNORECASE
+)
 _UNCHANGED = re.compile(r"^\s*(?:INSERT|SELECT|WITH|SHOW|DESCRIBE|DESC|EXISTS|EXPLAIN)\b", re.IGNORECASE)
 _ON_CLUSTER = re.compile(r"\bON\s+CLUSTER\b", re.IGNORECASE)
 _ENGINE = re.compile(r"\bENGINE\s*=\s*(\w+)", re.IGNORECASE)
@@ -172,7 +179,7 @@ class ClusterLayout:
 
     def _table(self, statement: str, match: re.Match) -> list[str]:
         database, table = match.group(1), match.group(2)
-        rest = statement[match.end():]
+        rest = statement[match.end() :]
         engine = _ENGINE.search(_top_level(rest))
         family = _MERGE_TREE.match(engine.group(1)) if engine else None
         if not family or family.group(1).startswith("Replicated"):
@@ -181,8 +188,8 @@ class ClusterLayout:
             raise ClusterError(f"{database}.{table}: on a cluster, a MergeTree table needs its column list")
         columns_start = rest.index("(")
         columns_end = _matching_paren(rest, columns_start)
-        columns = rest[columns_start:columns_end + 1]
-        tail = rest[columns_end + 1:]
+        columns = rest[columns_start : columns_end + 1]
+        tail = rest[columns_end + 1 :]
 
         # The engine, replicated: its own arguments follow the replication path and replica name.
         flat = _top_level(tail)
@@ -192,14 +199,18 @@ class ClusterLayout:
         if tail[after_name:].lstrip().startswith("("):
             open_at = after_name + tail[after_name:].index("(")
             close_at = _matching_paren(tail, open_at)
-            args, after_name = tail[open_at + 1:close_at].strip(), close_at + 1
+            args, after_name = tail[open_at + 1 : close_at].strip(), close_at + 1
         path = f"'/clickhouse/tables/{{shard}}/{database}/{table}_local'"
-        replicated = f"Replicated{family.group(1)}MergeTree({path}, '{{replica}}'{', ' + args if args else ''})"
-        local_tail = f"{tail[:engine.start()]}ENGINE = {replicated}{tail[after_name:]}"
+        replicated = (
+            f"Replicated{family.group(1)}MergeTree({path}, '{{replica}}'{', ' + args if args else ''})"
+        )
+        local_tail = f"{tail[: engine.start()]}ENGINE = {replicated}{tail[after_name:]}"
         # The window the file asks for, under the setting that Replicated tables read.
-        local_tail = re.sub(r"\bnon_replicated_deduplication_window\b", "replicated_deduplication_window", local_tail)
+        local_tail = re.sub(
+            r"\bnon_replicated_deduplication_window\b", "replicated_deduplication_window", local_tail
+        )
 
-        head = statement[:match.start(1)]
+        head = statement[: match.start(1)]
         local = f"{head}{self.local(database, table)} ON CLUSTER {self.cluster}\n{columns}{local_tail}"
         key = self._sharding_key(columns, tail, family.group(1))
         distributed = (
@@ -216,26 +227,29 @@ class ClusterLayout:
     def _table_comment(tail: str) -> str | None:
         """The table's COMMENT '...' literal (at the top level, after the engine clause), if any."""
         flat = _top_level(tail)
-        found = None
-        for found in re.finditer(r"\bCOMMENT\b", flat, re.IGNORECASE):
-            pass
+        found = next(reversed(list(re.finditer(r"\bCOMMENT\b", flat, re.IGNORECASE))), None)  # the last one
         if found is None:
             return None
-        literal = re.match(r"\s*('(?:[^'\\]|\\.)*')", tail[found.end():], re.DOTALL)
+        literal = re.match(r"\s*('(?:[^'\\]|\\.)*')", tail[found.end() :], re.DOTALL)
         return literal.group(1) if literal else None
 
     @staticmethod
     def _sharding_key(columns: str, tail: str, family: str) -> str:
-        names = {part.split()[0].strip("`") for part in _split_top_level_commas(columns[1:-1]) if part.split()}
+        names = {
+            part.split()[0].strip("`") for part in _split_top_level_commas(columns[1:-1]) if part.split()
+        }
         if family == "" and "page_view_id" in names:
             return "cityHash64(page_view_id)"
         flat = _top_level(tail)
         order = re.search(r"\bORDER\s+BY\b", flat, re.IGNORECASE)
         if order:
-            rest = tail[order.end():]
-            stop = re.search(r"\b(PRIMARY\s+KEY|SAMPLE\s+BY|TTL|SETTINGS|COMMENT|PARTITION\s+BY)\b",
-                             _top_level(rest), re.IGNORECASE)
-            expression = (rest[:stop.start()] if stop else rest).strip()
+            rest = tail[order.end() :]
+            stop = re.search(
+                r"\b(PRIMARY\s+KEY|SAMPLE\s+BY|TTL|SETTINGS|COMMENT|PARTITION\s+BY)\b",
+                _top_level(rest),
+                re.IGNORECASE,
+            )
+            expression = (rest[: stop.start()] if stop else rest).strip()
             if expression.startswith("(") and _matching_paren(expression, 0) == len(expression) - 1:
                 expression = expression[1:-1].strip()
             if expression and expression.lower() not in ("tuple()", ""):
@@ -247,15 +261,15 @@ class ClusterLayout:
         as_select = re.search(r"\bAS\s+(SELECT|WITH)\b", flat, re.IGNORECASE)
         if not as_select:
             raise ClusterError("a materialized view without AS SELECT")
-        header, select = statement[:as_select.start()], statement[as_select.start():]
-        to = re.search(rf"\bTO\s+{_NAME}", flat[:as_select.start()], re.IGNORECASE)
+        header, select = statement[: as_select.start()], statement[as_select.start() :]
+        to = re.search(rf"\bTO\s+{_NAME}", flat[: as_select.start()], re.IGNORECASE)
         if not to:
             raise ClusterError(
                 f"materialized view {match.group(1)}.{match.group(2)}: on a cluster, write it TO a table "
                 "created by a migration (the runner makes that table replicated and distributed)"
             )
         if (to.group(1), to.group(2)) in self.sharded:
-            header = f"{header[:to.start()]}TO {self.local(to.group(1), to.group(2))}{header[to.end():]}"
+            header = f"{header[: to.start()]}TO {self.local(to.group(1), to.group(2))}{header[to.end() :]}"
         # Table names outside string literals: the view reads the local tables of its node.
         pieces = re.split(r"('(?:[^'\\]|\\.)*')", select)
         for database, table in self.sharded:
@@ -268,8 +282,8 @@ class ClusterLayout:
         database, table = match.group(1), match.group(2)
         if (database, table) not in self.sharded:
             return [self._on_cluster(statement, match)]
-        rest = statement[match.end():]
-        local = f"{statement[:match.start(1)]}{self.local(database, table)} ON CLUSTER {self.cluster}{rest}"
+        rest = statement[match.end() :]
+        local = f"{statement[: match.start(1)]}{self.local(database, table)} ON CLUSTER {self.cluster}{rest}"
         ops = _split_top_level_commas(rest)
         if ops and all(_COLUMN_ALTER.match(op) for op in ops):
             return [local, self._on_cluster(statement, match)]
@@ -279,7 +293,7 @@ class ClusterLayout:
         database, table = match.group(2), match.group(3)
         dropped = [self._on_cluster(statement, match)]
         if (database, table) in self.sharded:
-            local = f"{statement[:match.start(2)]}{self.local(database, table)}{statement[match.end():]}"
+            local = f"{statement[: match.start(2)]}{self.local(database, table)}{statement[match.end() :]}"
             dropped.append(self._on_cluster(local, _DROP.match(local)))
             self.sharded.discard((database, table))
         return dropped
@@ -291,14 +305,16 @@ class ClusterLayout:
         if (a in self.sharded) != (b in self.sharded):
             raise ClusterError(f"cannot exchange {a[0]}.{a[1]} and {b[0]}.{b[1]}: only one is distributed")
         if a in self.sharded:
-            statement = f"EXCHANGE TABLES {self.local(*a)} AND {self.local(*b)}{statement[match.end():]}"
+            statement = f"EXCHANGE TABLES {self.local(*a)} AND {self.local(*b)}{statement[match.end() :]}"
             match = _EXCHANGE.match(statement)
-        return [f"{statement[:match.end()]} ON CLUSTER {self.cluster}{statement[match.end():]}"]
+        return [f"{statement[: match.end()]} ON CLUSTER {self.cluster}{statement[match.end() :]}"]
 
     def _local_only(self, statement: str, match: re.Match) -> list[str]:
         database, table = match.group(1), match.group(2)
         if (database, table) in self.sharded:
-            statement = f"{statement[:match.start(1)]}{self.local(database, table)}{statement[match.end():]}"
+            statement = (
+                f"{statement[: match.start(1)]}{self.local(database, table)}{statement[match.end() :]}"
+            )
             match = _TRUNCATE_OPTIMIZE.match(statement)
         return [self._on_cluster(statement, match)]
 

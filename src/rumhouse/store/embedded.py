@@ -43,7 +43,10 @@ _ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "'": "\\'"})
 def _bind(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not params:
         return None
-    return {k: v.translate(_ESCAPE) if isinstance(v, str) else ("\\N" if v is None else v) for k, v in params.items()}
+    return {
+        k: v.translate(_ESCAPE) if isinstance(v, str) else ("\\N" if v is None else v)
+        for k, v in params.items()
+    }
 
 
 def _limits_key(limits: Mapping[str, Any]) -> str:
@@ -53,7 +56,7 @@ def _limits_key(limits: Mapping[str, Any]) -> str:
 def _lock_folder(data_dir: Path):
     """Hold an exclusive lock on the folder for as long as this process uses it: two processes
     writing one chDB folder would corrupt it, and chDB itself does not stop them."""
-    handle = open(data_dir / ".lock", "a+", encoding="utf-8")
+    handle = open(data_dir / ".lock", "a+", encoding="utf-8")  # noqa: SIM115 (held until close())
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -79,7 +82,7 @@ def plain_type(column_type: str) -> str:
         while depth:  # find the wrapper's closing parenthesis
             depth += {"(": 1, ")": -1}.get(column_type[end], 0)
             end += 1
-        column_type = column_type[:start] + column_type[start + len(marker):end - 1] + column_type[end:]
+        column_type = column_type[:start] + column_type[start + len(marker) : end - 1] + column_type[end:]
     return column_type
 
 
@@ -118,12 +121,13 @@ class EmbeddedStore:
         key = ("ro" if readonly else "rw") if limits is None else _limits_key(limits)
         conn = getattr(self._local, key, None)
         if conn is None:
-            if limits is None:
-                target = self._targets[readonly]
-            else:
-                # People's SQL: a connection whose session carries readonly and the limits, so no
-                # statement on it can lift them (readonly=1 refuses any change of settings).
-                target = f"{self._targets[False]}&{urlencode(dict(limits))}"
+            # People's SQL (limits): a connection whose session carries readonly and the limits, so
+            # no statement on it can lift them (readonly=1 refuses any change of settings).
+            target = (
+                self._targets[readonly]
+                if limits is None
+                else f"{self._targets[False]}&{urlencode(dict(limits))}"
+            )
             conn = chdb.connect(target)
             setattr(self._local, key, conn)
             with self._connections_lock:
@@ -131,7 +135,11 @@ class EmbeddedStore:
         return conn
 
     def _run(
-        self, sql: str, fmt: str, params: Mapping[str, Any] | None, readonly: bool,
+        self,
+        sql: str,
+        fmt: str,
+        params: Mapping[str, Any] | None,
+        readonly: bool,
         limits: Mapping[str, Any] | None = None,
     ) -> bytes:
         if self._closed:
@@ -168,13 +176,22 @@ class EmbeddedStore:
         self._run(sql, "CSV", params, readonly=False)
 
     def query(
-        self, sql: str, params: Mapping[str, Any] | None = None, *, readonly: bool = False,
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        readonly: bool = False,
         limits: Mapping[str, Any] | None = None,
     ) -> QueryResult:
         return parse_json_compact(self._run(sql, "JSONCompact", params, readonly, limits))
 
     def query_raw(
-        self, sql: str, fmt: str, params: Mapping[str, Any] | None = None, *, readonly: bool = False,
+        self,
+        sql: str,
+        fmt: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        readonly: bool = False,
         limits: Mapping[str, Any] | None = None,
     ) -> bytes:
         return self._run(sql, fmt, params, readonly, limits)

@@ -55,7 +55,13 @@ def split_statements(text: str) -> list[str]:
 
 
 # Rollup tables (clickhouse/0011-0021), kept longer than the raw rows; their TTL is on `hour` or `day`.
-ROLLUP_TABLES = ("vitals_hourly", "page_views_hourly", "api_calls_hourly", "resources_hourly", "errors_hourly")
+ROLLUP_TABLES = (
+    "vitals_hourly",
+    "page_views_hourly",
+    "api_calls_hourly",
+    "resources_hourly",
+    "errors_hourly",
+)
 DAILY_TABLES = ("vitals_daily", "page_views_daily", "api_calls_daily", "resources_daily", "errors_daily")
 
 
@@ -116,8 +122,10 @@ def migrate(
     done = applied_versions(store)
     # Every statement of every file is planned (on a cluster: rewritten) before any runs, so a
     # statement the cluster layout cannot take stops the run before it changes anything.
-    plan = [(m, [out for statement in m.statements for out in planned(statement)])
-            for m in load_migrations(retention_days=retention_days, rollup_retention_days=rollup_retention_days)]
+    plan = [
+        (m, [out for statement in m.statements for out in planned(statement)])
+        for m in load_migrations(retention_days=retention_days, rollup_retention_days=rollup_retention_days)
+    ]
     applied = []
     for migration, statements in plan:
         if migration.version in done:

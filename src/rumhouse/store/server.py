@@ -74,7 +74,9 @@ def parse_url(url: str) -> ServerAddress:
     except ValueError as exc:
         raise StoreError(f"RUMHOUSE_CLICKHOUSE_URL is not a valid URL: {exc}") from None
     if parts.scheme not in ("http", "https"):
-        raise StoreError("RUMHOUSE_CLICKHOUSE_URL must start with http:// or https:// (ClickHouse's HTTP interface)")
+        raise StoreError(
+            "RUMHOUSE_CLICKHOUSE_URL must start with http:// or https:// (ClickHouse's HTTP interface)"
+        )
     if not parts.hostname:
         raise StoreError("RUMHOUSE_CLICKHOUSE_URL has no host")
     database = parts.path.strip("/")
@@ -84,7 +86,9 @@ def parse_url(url: str) -> ServerAddress:
             f"and always live in database {DATABASE!r}; leave the path empty or use /{DATABASE}"
         )
     if parts.query or parts.fragment:
-        raise StoreError("RUMHOUSE_CLICKHOUSE_URL takes no query string; see README (Configuration) for the settings")
+        raise StoreError(
+            "RUMHOUSE_CLICKHOUSE_URL takes no query string; see README (Configuration) for the settings"
+        )
     secure = parts.scheme == "https"
     return ServerAddress(
         secure=secure,
@@ -198,13 +202,24 @@ class ServerStore:
             raise self._fail(exc) from exc
 
     def query(
-        self, sql: str, params: Mapping[str, Any] | None = None, *, readonly: bool = False,
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        readonly: bool = False,
         limits: Mapping[str, Any] | None = None,
     ) -> QueryResult:
-        return parse_json_compact(self.query_raw(sql, "JSONCompact", params, readonly=readonly, limits=limits))
+        return parse_json_compact(
+            self.query_raw(sql, "JSONCompact", params, readonly=readonly, limits=limits)
+        )
 
     def query_raw(
-        self, sql: str, fmt: str, params: Mapping[str, Any] | None = None, *, readonly: bool = False,
+        self,
+        sql: str,
+        fmt: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        readonly: bool = False,
         limits: Mapping[str, Any] | None = None,
     ) -> bytes:
         self._check_open()
@@ -238,8 +253,12 @@ class ServerStore:
             body, compression = self._compress(data), "lz4"
         try:
             self._client.raw_insert(
-                table, column_names=list(columns), insert_block=body, settings=settings or None,
-                fmt=INSERT_FORMAT, compression=compression,
+                table,
+                column_names=list(columns),
+                insert_block=body,
+                settings=settings or None,
+                fmt=INSERT_FORMAT,
+                compression=compression,
             )
         except self._failures as exc:
             raise self._fail(exc) from exc

@@ -16,57 +16,175 @@ from rumhouse.usersql.functions import AGGREGATES, CASE_INSENSITIVE, FUNCTIONS
 
 DATABASE = "rumhouse"
 # The tables of the public interface (README, clickhouse/): what users query.
-PUBLIC_TABLES = frozenset({
-    "page_views", "vitals", "errors", "api_calls", "resources", "measures", "beacons",
-    "vitals_hourly", "vitals_daily", "page_views_hourly", "page_views_daily", "api_calls_hourly",
-    "api_calls_daily", "resources_hourly", "resources_daily", "errors_hourly", "errors_daily",
-})
+PUBLIC_TABLES = frozenset(
+    {
+        "page_views",
+        "vitals",
+        "errors",
+        "api_calls",
+        "resources",
+        "measures",
+        "beacons",
+        "vitals_hourly",
+        "vitals_daily",
+        "page_views_hourly",
+        "page_views_daily",
+        "api_calls_hourly",
+        "api_calls_daily",
+        "resources_hourly",
+        "resources_daily",
+        "errors_hourly",
+        "errors_daily",
+    }
+)
 # rumhouse's own bookkeeping, never readable through people's SQL (admins have the API for each). Every
 # table of the database is in one of the two sets: tests/security/test_public_tables.py checks it, so a new
 # table must be classified before it ships.
-INTERNAL_TABLES = frozenset({
-    "tokens", "audit_log", "alert_state", "alert_events", "alert_deliveries", "budgets", "budget_overrides",
-    "suggestion_status", "schema_migrations",
-    # The rollups' materialized views: reading one reads its rollup table, which is public anyway.
-    "vitals_hourly_mv", "vitals_daily_mv", "page_views_hourly_mv", "page_views_daily_mv", "api_calls_hourly_mv",
-    "api_calls_daily_mv", "resources_hourly_mv", "resources_daily_mv", "errors_hourly_mv", "errors_daily_mv",
-})
+INTERNAL_TABLES = frozenset(
+    {
+        "tokens",
+        "audit_log",
+        "alert_state",
+        "alert_events",
+        "alert_deliveries",
+        "budgets",
+        "budget_overrides",
+        "suggestion_status",
+        "schema_migrations",
+        # The rollups' materialized views: reading one reads its rollup table, which is public anyway.
+        "vitals_hourly_mv",
+        "vitals_daily_mv",
+        "page_views_hourly_mv",
+        "page_views_daily_mv",
+        "api_calls_hourly_mv",
+        "api_calls_daily_mv",
+        "resources_hourly_mv",
+        "resources_daily_mv",
+        "errors_hourly_mv",
+        "errors_daily_mv",
+    }
+)
 # System tables that say nothing about the machine, the server or other queries.
 SYSTEM_TABLES = frozenset({"one"})
 
 # Syntax nodes a SELECT is made of. Query-level nodes have their clauses checked key by key below.
-_EXPRESSION_NODES = frozenset({
-    "ExpressionList", "Identifier", "Function", "Literal", "Asterisk", "QualifiedAsterisk",
-    "ColumnsRegexpMatcher", "ColumnsListMatcher", "QualifiedColumnsRegexpMatcher",
-    "QualifiedColumnsListMatcher", "ColumnsTransformerList", "ColumnsExceptTransformer",
-    "ColumnsReplaceTransformer", "ColumnsReplaceTransformerReplacement", "OrderByElement",
-    "WindowDefinition", "WindowListElement", "SampleRatio", "TablesInSelectQuery",
-    "TablesInSelectQueryElement", "TableJoin", "ArrayJoin", "Subquery", "WithElement", "InterpolateElement",
-})
+_EXPRESSION_NODES = frozenset(
+    {
+        "ExpressionList",
+        "Identifier",
+        "Function",
+        "Literal",
+        "Asterisk",
+        "QualifiedAsterisk",
+        "ColumnsRegexpMatcher",
+        "ColumnsListMatcher",
+        "QualifiedColumnsRegexpMatcher",
+        "QualifiedColumnsListMatcher",
+        "ColumnsTransformerList",
+        "ColumnsExceptTransformer",
+        "ColumnsReplaceTransformer",
+        "ColumnsReplaceTransformerReplacement",
+        "OrderByElement",
+        "WindowDefinition",
+        "WindowListElement",
+        "SampleRatio",
+        "TablesInSelectQuery",
+        "TablesInSelectQueryElement",
+        "TableJoin",
+        "ArrayJoin",
+        "Subquery",
+        "WithElement",
+        "InterpolateElement",
+    }
+)
 # The keys each query-level node may have: every clause of a SELECT but SETTINGS, FORMAT and INTO OUTFILE.
-_UNION_KEYS = frozenset({
-    "type", "union_mode", "list_of_modes", "list_of_selects", "alias",
-    "is_outfile_append", "is_outfile_truncate", "is_into_outfile_with_stdout",
-})
-_SELECT_KEYS = frozenset({
-    "type", "distinct", "group_by_all", "group_by_with_totals", "group_by_with_rollup", "group_by_with_cube",
-    "group_by_with_grouping_sets", "limit_with_ties", "order_by_all", "limit_by_all", "recursive_with",
-    "with", "select", "tables", "prewhere", "where", "group_by", "having", "window", "qualify", "order_by",
-    "limit_by_offset", "limit_by_length", "limit_by", "limit_offset", "limit_length", "interpolate",
-})
-_TABLE_EXPRESSION_KEYS = frozenset({
-    "type", "final", "database_and_table_name", "subquery", "sample_size", "sample_offset",
-})
+_UNION_KEYS = frozenset(
+    {
+        "type",
+        "union_mode",
+        "list_of_modes",
+        "list_of_selects",
+        "alias",
+        "is_outfile_append",
+        "is_outfile_truncate",
+        "is_into_outfile_with_stdout",
+    }
+)
+_SELECT_KEYS = frozenset(
+    {
+        "type",
+        "distinct",
+        "group_by_all",
+        "group_by_with_totals",
+        "group_by_with_rollup",
+        "group_by_with_cube",
+        "group_by_with_grouping_sets",
+        "limit_with_ties",
+        "order_by_all",
+        "limit_by_all",
+        "recursive_with",
+        "with",
+        "select",
+        "tables",
+        "prewhere",
+        "where",
+        "group_by",
+        "having",
+        "window",
+        "qualify",
+        "order_by",
+        "limit_by_offset",
+        "limit_by_length",
+        "limit_by",
+        "limit_offset",
+        "limit_length",
+        "interpolate",
+    }
+)
+_TABLE_EXPRESSION_KEYS = frozenset(
+    {
+        "type",
+        "final",
+        "database_and_table_name",
+        "subquery",
+        "sample_size",
+        "sample_offset",
+    }
+)
 # Aggregate function combinators, as ClickHouse strips them off a name (countIf, uniqMergeState, ...).
 _COMBINATORS = (
-    "SimpleState", "MergeState", "State", "Merge", "If", "Array", "Map", "ForEach", "Distinct",
-    "OrDefault", "OrNull", "Resample", "ArgMin", "ArgMax",
+    "SimpleState",
+    "MergeState",
+    "State",
+    "Merge",
+    "If",
+    "Array",
+    "Map",
+    "ForEach",
+    "Distinct",
+    "OrDefault",
+    "OrNull",
+    "Resample",
+    "ArgMin",
+    "ArgMax",
 )
 # Functions whose right-hand argument may name a table: `x IN rumhouse.vitals`.
-_IN_FUNCTIONS = frozenset({
-    "in", "notIn", "globalIn", "globalNotIn", "nullIn", "notNullIn", "globalNullIn", "globalNotNullIn",
-    "inIgnoreSet", "notInIgnoreSet", "globalInIgnoreSet", "globalNotInIgnoreSet",
-})
+_IN_FUNCTIONS = frozenset(
+    {
+        "in",
+        "notIn",
+        "globalIn",
+        "globalNotIn",
+        "nullIn",
+        "notNullIn",
+        "globalNullIn",
+        "globalNotNullIn",
+        "inIgnoreSet",
+        "notInIgnoreSet",
+        "globalInIgnoreSet",
+        "globalNotInIgnoreSet",
+    }
+)
 # Functions that call an aggregate function named by their first argument, a string.
 _BY_NAME = frozenset({"arrayReduce", "arrayReduceInRanges", "initializeAggregation"})
 # Syntax written as a function in the tree: `x -> x + 1`, `EXISTS (SELECT ...)`.
@@ -181,7 +299,9 @@ class _Walker:
 
     def table_expression(self, node: dict, scope: frozenset[str]) -> None:
         if "table_function" in node:
-            name = node["table_function"].get("name", "?") if isinstance(node["table_function"], dict) else "?"
+            name = (
+                node["table_function"].get("name", "?") if isinstance(node["table_function"], dict) else "?"
+            )
             raise Refused(f"table functions are not allowed: {name}()")
         self._only_keys(node, _TABLE_EXPRESSION_KEYS, "FROM")
         if "database_and_table_name" in node:
@@ -245,8 +365,12 @@ class _Walker:
         if not (name in _SYNTAX_FUNCTIONS or name in _IN_FUNCTIONS or function_allowed(name)):
             raise Refused(f"function {name}() is not allowed (docs/security.md lists what is)")
         arguments = _children(node.get("arguments"))
-        if name in _IN_FUNCTIONS and len(arguments) == 2 and isinstance(arguments[1], dict) \
-                and arguments[1].get("type") == "Identifier":
+        if (
+            name in _IN_FUNCTIONS
+            and len(arguments) == 2
+            and isinstance(arguments[1], dict)
+            and arguments[1].get("type") == "Identifier"
+        ):
             # `x IN name` reads the table `name`; a column cannot stand there.
             self.table(arguments[1], scope)
             arguments = arguments[:1]
@@ -266,13 +390,21 @@ class _Walker:
     def _only_keys(node: dict, allowed: Iterable[str], where: str) -> None:
         extra = sorted(set(node) - set(allowed))
         if extra:
-            clause = {"out_file": "INTO OUTFILE", "format_ast": "FORMAT", "settings_ast": "SETTINGS",
-                      "compression": "COMPRESSION"}.get(extra[0], extra[0])
+            clause = {
+                "out_file": "INTO OUTFILE",
+                "format_ast": "FORMAT",
+                "settings_ast": "SETTINGS",
+                "compression": "COMPRESSION",
+            }.get(extra[0], extra[0])
             raise Refused(f"{clause} is not allowed in {where} here")
 
     @staticmethod
     def _clause_flags(node: dict) -> None:
-        if node.get("is_outfile_append") or node.get("is_outfile_truncate") or node.get("is_into_outfile_with_stdout"):
+        if (
+            node.get("is_outfile_append")
+            or node.get("is_outfile_truncate")
+            or node.get("is_into_outfile_with_stdout")
+        ):
             raise Refused("INTO OUTFILE is not allowed here")
 
 

@@ -42,8 +42,10 @@ def prepare(store: Store, sql: str, limits: SqlLimits) -> tuple[str, Checked]:
         if "Code: 62." in message or "Syntax error" in message:  # ClickHouse's SYNTAX_ERROR
             raise BadSyntax(message) from None
         if "Code: 46." in message and "parseQueryToJSON" in message:  # UNKNOWN_FUNCTION: before 26.8
-            raise EngineTooOld("people's SQL needs ClickHouse 26.8 or newer, whose parser it checks "
-                               "queries with (parseQueryToJSON)") from None
+            raise EngineTooOld(
+                "people's SQL needs ClickHouse 26.8 or newer, whose parser it checks "
+                "queries with (parseQueryToJSON)"
+            ) from None
         # Statements the tree cannot be written for (INSERT with data, DESCRIBE, ...) are no SELECT.
         raise Refused("only a SELECT query may run here") from None
     if not parsed.rows:
