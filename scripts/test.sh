@@ -38,6 +38,12 @@ if [ -f dashboard/package.json ]; then
 fi
 
 export PATH="$PWD/.venv/bin:$PATH"
+
+# The checks: lint, format and types (configured in pyproject.toml). Any finding fails the run.
+ruff check .
+ruff format --check .
+mypy
+
 status=0
 python -m pytest "$@" || status=$?
 if [ "$status" -eq 5 ]; then

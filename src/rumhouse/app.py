@@ -182,6 +182,7 @@ class _LateBound:
     async def __call__(self, scope, receive, send) -> None:
         rt = self.runtime
         settings = rt.settings
+        assert rt.writer is not None  # the lifespan started the runtime before any request
         endpoint = BeaconEndpoint(
             rt.pipeline,
             rt.writer,
@@ -254,9 +255,12 @@ def create_app(
     )
 
     async def healthz(request: Request) -> Response:
+        store = runtime.store
+        if store is None:
+            return JSONResponse({"status": "unavailable", "store": "starting"}, status_code=503)
         try:
-            await anyio.to_thread.run_sync(lambda: runtime.store.query("SELECT 1"))
-        except (StoreError, AttributeError) as exc:
+            await anyio.to_thread.run_sync(lambda: store.query("SELECT 1"))
+        except StoreError as exc:
             return JSONResponse({"status": "unavailable", "store": str(exc)}, status_code=503)
         return JSONResponse({"status": "ok", "store": "ok"})
 
@@ -282,7 +286,7 @@ def create_app(
         return Response(runtime.metrics.render(), media_type=CONTENT_TYPE)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette):
+    async def lifespan(app: RumhouseApp):
         runtime.start()
         log.info(
             "ready: %d site(s), %s",

@@ -141,7 +141,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         """No request in flight: waiting for one to begin (or for its head, which may never come)."""
         return self.cycle is None or self.cycle.response_complete
 
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport) -> None:
         super().connection_made(transport)
         limits = FRONT.limits
         address = self.client[0] if self.client else ""

@@ -124,7 +124,7 @@ class Spool:
 
     def append_many(self, payloads: list[bytes]) -> None:
         """One record per payload, all in one write()."""
-        pieces = []
+        pieces: list[bytes] = []
         for payload in payloads:
             pieces += (HEADER.pack(MAGIC, len(payload), zlib.crc32(payload)), payload)
         records = b"".join(pieces)

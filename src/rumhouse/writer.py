@@ -24,6 +24,7 @@ import threading
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from rumhouse.ingest.pipeline import Accepted
 from rumhouse.ingest.rows import COLUMNS, TABLES
@@ -41,7 +42,7 @@ _NAMES = {table: bytes([len(table)]) + table.encode() for table in TABLES}
 
 
 def pack_record(parts: dict[str, tuple[bytes, int]]) -> bytes:
-    out = []
+    out: list[bytes] = []
     for table, (data, count) in parts.items():
         out += (_NAMES[table], _COUNTS.pack(count, len(data)), data)
     return b"".join(out)
@@ -97,7 +98,7 @@ class Writer:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         for table in TABLES:
-            metrics.buffer_rows.labels(table).set_function(lambda table=table: self.pending(table))
+            metrics.buffer_rows.labels(table).set_function(partial(self.pending, table))
         metrics.spool_bytes.set_function(spool.bytes)
         metrics.spool_oldest_age.set_function(spool.oldest_age)
         metrics.spool_segments.set_function(lambda: len(self._waiting))

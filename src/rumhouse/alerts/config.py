@@ -52,9 +52,9 @@ class Rule:
         return self.group or self.name
 
     def describe(self) -> str:
-        if self.budget:
+        if self.budget or self.target is None:
             return f"budget {self.budget} breached"
-        return f"{self.target.describe()} > {self.above:g} for {self.hold}s"
+        return f"{self.target.describe()} > {self.above or 0:g} for {self.hold}s"
 
 
 @dataclass(frozen=True)
@@ -97,9 +97,10 @@ def parse_rule(raw: object, where: str, budgets: dict[str, Budget]) -> Rule:
             raise SpecError(f"{where}.budget names no budget of the config: {budget!r}")
         site = budgets[budget].site
     else:
-        site = raw.get("site")
-        if not isinstance(site, str) or not site:
+        given = raw.get("site")
+        if not isinstance(given, str) or not given:
             raise SpecError(f"{where}.site must be a site key")
+        site = given
         target = parse_target(raw, where)
         above = number(raw, "above", where)
     channels = raw.get("channels", [])

@@ -77,6 +77,8 @@ class Alerting:
             status = budget_status(self.store, repo, budget, now=at, since=rule.window)
             verdict = {"breached": True, "insufficient": None}.get(status["state"], False)
             return verdict, status["value"]
+        if rule.target is None or rule.above is None:  # parse_rule gives a rule a budget or both of these
+            return None, None
         f = Filters(rule.site, at - timedelta(seconds=rule.window), at, "custom")
         m = measure(self.store, rule.target, f)
         if m.samples < rule.min_samples or m.value is None:

@@ -28,8 +28,8 @@ def rollup_quantiles(state: str) -> str:
 
 
 def percentile_fields(values: list[float] | None, prefix: str = "") -> dict[str, float | None]:
-    values = values or [None] * len(PERCENTILES)
-    return {f"{prefix}p{p}": v for p, v in zip(PERCENTILES, values, strict=True)}
+    known: list[float | None] = list(values) if values else [None] * len(PERCENTILES)
+    return {f"{prefix}p{p}": v for p, v in zip(PERCENTILES, known, strict=True)}
 
 
 def threshold_sql(which: int, default: str) -> str:
@@ -63,11 +63,16 @@ def choose_source(q: QueryParams, rollup_possible: bool) -> str:
     return "rollup" if wanted == "rollup" or (wanted == "auto" and rollup_possible) else "raw"
 
 
-def metric_param(q: QueryParams, default: str | None = "LCP") -> str | None:
-    metric = q.get("metric", default)
+def optional_metric_param(q: QueryParams) -> str | None:
+    """`metric`, or None when the request names none."""
+    metric = q.get("metric")
     if metric is not None and metric not in METRICS:
         raise ParamError(f"metric must be one of {', '.join(METRICS)}")
     return metric
+
+
+def metric_param(q: QueryParams, default: str = "LCP") -> str:
+    return optional_metric_param(q) or default
 
 
 def dimension_param(q: QueryParams, name: str = "by", default: str | None = None) -> str:

@@ -134,9 +134,9 @@ def resources(store: Store, f: Filters, q: QueryParams) -> Table:
                 "max_duration_ms": longest,
             }
         )
-    head = ["type"] if by == "type" else ["host", "third_party"]
+    key_columns = ["type"] if by == "type" else ["host", "third_party"]
     columns = [
-        *head,
+        *key_columns,
         "count",
         "page_views",
         "transfer_bytes",

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import anyio
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -37,7 +38,7 @@ class Endpoint:
     path: str
     name: str  # names the export file, and the OpenAPI operation
     summary: str
-    handler: Callable[[Store, Filters, object], Table]
+    handler: Callable[[Store, Filters, QueryParams], Table]
     params: tuple[Param, ...] = field(default=())
 
 

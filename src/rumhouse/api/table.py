@@ -81,11 +81,11 @@ def render(table: Table, fmt: str, *, name: str, filters: dict) -> Response:
             media_type="text/csv; charset=utf-8",
             headers={"content-disposition": f'attachment; filename="rumhouse-{name}.csv"'},
         )
-    body = {
+    doc = {
         "source": table.source,
         "filters": filters,
         **table.meta,
         "columns": table.columns,
         "rows": table.rows,
     }
-    return Response(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json")
+    return Response(orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json")

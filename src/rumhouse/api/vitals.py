@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from starlette.datastructures import QueryParams
 
@@ -13,6 +14,7 @@ from rumhouse.api.common import (
     dimension_param,
     int_param,
     metric_param,
+    optional_metric_param,
     percentile_fields,
     raw_quantiles,
     rollup_quantiles,
@@ -89,7 +91,7 @@ def pick_bucket(f: Filters, q: QueryParams) -> int:
 
 
 def timeseries(store: Store, f: Filters, q: QueryParams) -> Table:
-    metric = metric_param(q, None)
+    metric = optional_metric_param(q)
     percentile = int_param(q, "percentile", 75, 50, 99)
     if percentile not in PERCENTILES:
         raise ParamError(f"percentile must be one of {', '.join(map(str, PERCENTILES))}")
@@ -218,7 +220,7 @@ def compare(store: Store, f: Filters, q: QueryParams) -> Table:
         if name not in a and name not in b:
             continue
         sa, sb = a.get(name, {}), b.get(name, {})
-        row = {"metric": name, "unit": UNITS[name]}
+        row: dict[str, Any] = {"metric": name, "unit": UNITS[name]}
         for side, stats in (("a", sa), ("b", sb)):
             row[f"{side}_samples"] = stats.get("samples", 0)
             row.update({f"{side}_p{p}": stats.get(f"p{p}") for p in PERCENTILES})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from rumhouse.api.filters import Filters
 from rumhouse.budgets.targets import STATS, Target
@@ -74,7 +75,7 @@ def target_sql(t: Target, f: Filters, bucket_seconds: int | None = None) -> str:
 
 
 def _params(t: Target, f: Filters, bucket_seconds: int | None) -> dict:
-    params = {**f.params(), "m_name": t.metric, "m_type": t.resource_type}
+    params: dict[str, Any] = {**f.params(), "m_name": t.metric, "m_type": t.resource_type}
     if t.path:
         params["m_path"] = glob_to_like(t.path)
     if t.endpoint:

@@ -38,7 +38,7 @@ def budget_status(
     reason = ""
     if state == "insufficient":
         reason = f"{m.samples} samples, fewer than the {budget.min_samples} needed to judge"
-    elif state == "overridden":
+    elif state == "overridden" and override is not None:
         reason = f"waived until {override.expires_at.isoformat()}: {override.justification}"
     return {
         **budget.to_dict(),
@@ -68,7 +68,7 @@ def compliance_report(store: Store, budget: Budget, f: Filters, period: str) -> 
         state = judge(m, budget.limit, min_samples=budget.min_samples, warn_at=budget.warn_at)
         rows.append(
             {
-                "period_start": datetime.fromtimestamp(m.bucket, UTC).isoformat(),
+                "period_start": datetime.fromtimestamp(m.bucket or 0, UTC).isoformat(),
                 "value": m.value,
                 "samples": m.samples,
                 "state": state,

@@ -73,7 +73,7 @@ def _p75(store: Store, f: Filters, name: str) -> tuple[float | None, int]:
         f,
     )
     value, n = rows[0] if rows else (None, 0)
-    return (float(value) if n else None), int(n)
+    return (float(value) if n and value is not None else None), int(n)
 
 
 def slow_server(store: Store, f: Filters) -> list[Suggestion]:
@@ -102,7 +102,7 @@ def _per_view_bytes(store: Store, f: Filters, rtype: str) -> tuple[float | None,
         f,
     )
     value, n = rows[0] if rows else (None, 0)
-    return (float(value) if n else None), int(n)
+    return (float(value) if n and value is not None else None), int(n)
 
 
 def heavy_scripts(store: Store, f: Filters) -> list[Suggestion]:

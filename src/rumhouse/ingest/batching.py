@@ -61,7 +61,7 @@ class BeaconBatches:
         for (_, future), result in zip(pending, results, strict=True):
             if result is None:  # its exception is set above
                 continue
-            if type(result) is Accepted:
+            if isinstance(result, Accepted):
                 if failure is not None:  # not kept: that request fails, and nothing is counted
                     if not future.done():
                         future.set_exception(failure)

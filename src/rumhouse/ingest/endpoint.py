@@ -137,6 +137,7 @@ class BeaconEndpoint:
         peer = scope["client"][0] if scope.get("client") else None
         key = self.client_address.rate_key(peer, forwarded_for)
         wait = self.ip_limits.take(hash(key)) if key is not None else 0.0
+        body: bytes | Drop | None
         if wait:
             body = Drop(Reason.RATE_LIMITED, "this client is over its rate limit", retry_after(wait))
         else:
@@ -174,6 +175,7 @@ class BeaconEndpoint:
         if self.writer.is_full():
             return Drop(Reason.OVERLOADED, "the spool is full, retry later", OVERLOADED_RETRY_AFTER)
         task = asyncio.current_task()
+        assert task is not None  # an ASGI app always runs in a task
         self.deadlines.watch(task)
         try:
             body = await _read_body(receive, self.max_body_bytes)

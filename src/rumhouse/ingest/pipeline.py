@@ -237,8 +237,7 @@ class Pipeline:
         vitals: list[tuple] = []
         duplicates = 0
         for event in beacon.ev:
-            kind = type(event)
-            if kind is schema.Vital:
+            if isinstance(event, schema.Vital):
                 bit = VITAL_BITS[event.n]
                 if seen & bit:
                     duplicates += 1
@@ -246,7 +245,7 @@ class Pipeline:
                 seen |= bit
                 vitals.append(vital_row(pv, event))
             else:
-                table, build = EVENT_ROWS[kind]
+                table, build = EVENT_ROWS[type(event)]
                 table_rows = rows.get(table)
                 if table_rows is None:
                     table_rows = rows[table] = []

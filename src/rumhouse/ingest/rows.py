@@ -6,7 +6,9 @@ every table's columns against these lists).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 
@@ -184,7 +186,8 @@ def measure_row(pv: PageView, event: schema.Measure) -> tuple:
 
 # Event class -> (table, row builder), for every event but vitals: the pipeline checks those for
 # repeats before it builds their rows with vital_row.
-EVENT_ROWS = {
+# Each kind of event (but vitals, which the pipeline checks for repeats first): its table and row builder.
+EVENT_ROWS: dict[type, tuple[str, Callable[[PageView, Any], tuple]]] = {
     schema.Error: ("errors", error_row),
     schema.Api: ("api_calls", api_row),
     schema.Resources: ("resources", resource_row),

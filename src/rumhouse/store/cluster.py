@@ -109,8 +109,17 @@ def _top_level(text: str) -> str:
     return "".join(out)
 
 
+def _matched(found: re.Match[str] | None, what: str) -> re.Match[str]:
+    """A match the rewriting relies on (it made the text itself); its absence is a bug, said as such."""
+    if found is None:
+        raise ClusterError(f"cannot rewrite for the cluster: {what} did not parse")
+    return found
+
+
 def _split_top_level_commas(text: str) -> list[str]:
-    parts, depth, current, quote = [], 0, [], ""
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, ""
     for c in text:
         if quote:
             if c == quote:
@@ -193,7 +202,7 @@ class ClusterLayout:
 
         # The engine, replicated: its own arguments follow the replication path and replica name.
         flat = _top_level(tail)
-        engine = _ENGINE.search(flat)
+        engine = _matched(_ENGINE.search(flat), f"no ENGINE clause in the statement of {database}.{table}")
         after_name = engine.end()
         args = ""
         if tail[after_name:].lstrip().startswith("("):
@@ -276,7 +285,7 @@ class ClusterLayout:
             name = re.compile(rf"(?<![\w.`]){database}\.{table}(?![\w`])")
             pieces = [p if i % 2 else name.sub(self.local(database, table), p) for i, p in enumerate(pieces)]
         rewritten = header + "".join(pieces)
-        return [self._on_cluster(rewritten, _CREATE_MV.match(rewritten))]
+        return [self._on_cluster(rewritten, _matched(_CREATE_MV.match(rewritten), "a rewritten view"))]
 
     def _alter(self, statement: str, match: re.Match) -> list[str]:
         database, table = match.group(1), match.group(2)
@@ -294,7 +303,7 @@ class ClusterLayout:
         dropped = [self._on_cluster(statement, match)]
         if (database, table) in self.sharded:
             local = f"{statement[: match.start(2)]}{self.local(database, table)}{statement[match.end() :]}"
-            dropped.append(self._on_cluster(local, _DROP.match(local)))
+            dropped.append(self._on_cluster(local, _matched(_DROP.match(local), "a rewritten DROP")))
             self.sharded.discard((database, table))
         return dropped
 
@@ -306,7 +315,7 @@ class ClusterLayout:
             raise ClusterError(f"cannot exchange {a[0]}.{a[1]} and {b[0]}.{b[1]}: only one is distributed")
         if a in self.sharded:
             statement = f"EXCHANGE TABLES {self.local(*a)} AND {self.local(*b)}{statement[match.end() :]}"
-            match = _EXCHANGE.match(statement)
+            match = _matched(_EXCHANGE.match(statement), "a rewritten EXCHANGE")
         return [f"{statement[: match.end()]} ON CLUSTER {self.cluster}{statement[match.end() :]}"]
 
     def _local_only(self, statement: str, match: re.Match) -> list[str]:
@@ -315,7 +324,7 @@ class ClusterLayout:
             statement = (
                 f"{statement[: match.start(1)]}{self.local(database, table)}{statement[match.end() :]}"
             )
-            match = _TRUNCATE_OPTIMIZE.match(statement)
+            match = _matched(_TRUNCATE_OPTIMIZE.match(statement), "a rewritten TRUNCATE or OPTIMIZE")
         return [self._on_cluster(statement, match)]
 
 

@@ -225,7 +225,7 @@ class ServerStore:
         self._check_open()
         settings = dict(limits) if limits is not None else self._settings(readonly)
         client = self._client
-        if limits is not None and self._sql_client is not None:
+        if limits is not None and self._sql_client is not None and settings is not None:
             client = self._sql_client
             settings.pop("readonly", None)  # the SQL user's profile pins it (deploy/clickhouse-sql-user.sql)
         try:
