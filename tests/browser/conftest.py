@@ -52,9 +52,29 @@ class Rumhouse(RumhouseServer):
 
 @pytest.fixture(scope="package")
 def rumhouse(tmp_path_factory):
+    """The browser suite's server. When the suite is done, whichever tests ran and in whatever order,
+    what they delivered is checked as a whole: every page view's final beacon arrived, and nothing
+    was dropped."""
     server = Rumhouse(tmp_path_factory.mktemp("browser") / "data", RUMHOUSE_FLUSH_INTERVAL="0.1").start()
     yield server
-    server.close()
+    try:
+        check_nothing_lost(server)
+    finally:
+        server.close()
+
+
+def check_nothing_lost(server: Rumhouse) -> None:
+    lost = server.sql(
+        "SELECT count() AS views, countIf(page_view_id NOT IN"
+        " (SELECT page_view_id FROM rumhouse.beacons WHERE last = 1)) AS lost FROM rumhouse.page_views"
+    )[0]
+    assert lost["lost"] == 0, lost
+    drops = [
+        line
+        for line in server.metrics_text().splitlines()
+        if line.startswith("rumhouse_beacons_dropped_total") and not line.endswith(" 0.0")
+    ]
+    assert not drops, drops
 
 
 @pytest.fixture(scope="package")
