@@ -44,15 +44,26 @@ ruff check .
 ruff format --check .
 mypy
 
-status=0
-python -m pytest "$@" || status=$?
-if [ "$status" -eq 5 ]; then
-  echo "scripts/test.sh: pytest collected no tests; that is a failure" >&2
-  exit 1
-fi
-if [ "$status" -ne 0 ]; then
-  exit "$status"
-fi
+# Every test, in two runs: the fast suite (the everyday command, `pytest -m "not slow"`), then the slow
+# rest (browsers, fuzzing, outages, restarts). Each run's time is printed; no tests in a run fails it.
+run_suite() {
+  local name=$1 started status=0
+  shift
+  started=$(date +%s)
+  python -m pytest "$@" || status=$?
+  echo "scripts/test.sh: the $name suite took $(( $(date +%s) - started )) s"
+  if [ "$status" -eq 5 ]; then
+    echo "scripts/test.sh: pytest collected no tests in the $name suite; that is a failure" >&2
+    exit 1
+  fi
+  if [ "$status" -ne 0 ]; then
+    exit "$status"
+  fi
+}
+suites_started=$(date +%s)
+run_suite fast -m "not slow" "$@"
+run_suite slow -m slow "$@"
+echo "scripts/test.sh: the full suite (fast + slow) took $(( $(date +%s) - suites_started )) s"
 
 # Benchmarks, short runs: they print figures and check that nothing was lost; then their ratios are
 # compared with the stored baseline (warn beyond 10% worse, fail beyond 20% worse).

@@ -8,6 +8,13 @@ from support.load import assert_accounting
 from support.server import RumhouseServer
 
 
+def pytest_collection_modifyitems(items):
+    """Browser tests are slow tests too: `pytest -m "not slow"`, the everyday suite, leaves them out."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def clickhouse_http(tmp_path_factory):
     """A stand-in ClickHouse server (its HTTP interface, executing on chDB in a child process), for the

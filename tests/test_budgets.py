@@ -97,6 +97,7 @@ def test_create_read_update_delete(budget_server, budget_data):
     assert "crud-lcp" not in status(budget_server, "budget")
 
 
+@pytest.mark.slow  # waits 10 s for the overrides to expire on the server's clock
 def test_overrides_apply_until_they_expire(budget_server):
     c = budget_server.client
     assert status(budget_server, "budget")["lcp-tight"]["state"] == "breached"

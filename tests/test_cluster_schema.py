@@ -205,6 +205,7 @@ def test_what_the_layout_cannot_take_fails_before_anything_runs(statement, messa
         ClusterLayout("rum").rewrite(statement)
 
 
+@pytest.mark.slow
 def test_clickhouse_parses_every_generated_statement(clickhouse_http):
     store = ServerStore(clickhouse_http.url)
     try:

@@ -6,6 +6,7 @@ import socket
 import time
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -253,6 +254,7 @@ pipeline = Pipeline(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=bodies, origin=st.sampled_from([None, "https://s.example", "https://evil.example"]))
 def test_fuzz_the_pipeline_never_raises(body, origin):
@@ -263,6 +265,7 @@ def test_fuzz_the_pipeline_never_raises(body, origin):
         assert "\n" not in result.message()
 
 
+@pytest.mark.slow
 @settings(
     max_examples=1500,
     deadline=None,

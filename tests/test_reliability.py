@@ -10,6 +10,8 @@ import pytest
 from support.load import Load, assert_accounting, assert_exactly_once, wait_until
 from support.server import RumhouseServer
 
+pytestmark = pytest.mark.slow  # outages, kills and restarts of real servers: a minute in all
+
 MAGIC = b"RHS2"  # the spool's record marker (docs/reliability.md)
 
 

@@ -19,6 +19,8 @@ from support.clickhouse_http import ClickHouseHttp
 from support.server import CHROME_UA, RumhouseServer, free_port
 from test_beacon_end_to_end import full_beacon, new_pv
 
+pytestmark = pytest.mark.slow  # each test starts a ClickHouse stand-in or rumhouse servers
+
 
 @pytest.mark.parametrize(
     ("url", "expected"),

@@ -8,8 +8,11 @@ import socket
 import time
 
 import orjson
+import pytest
 
 from support.server import ADMIN_TOKEN
+
+pytestmark = pytest.mark.slow  # waits out the front's time limits
 
 BEACON = orjson.dumps(
     {

@@ -177,6 +177,7 @@ def test_there_are_at_least_sixty_attacks():
     assert len({name for name, _ in ATTACKS}) == len(ATTACKS) >= 60
 
 
+@pytest.mark.slow  # 110 attacks, each checked for files and health; the refusal reasons run in the fast suite
 @pytest.mark.parametrize("query", [q for _, q in ATTACKS], ids=[n for n, _ in ATTACKS])
 def test_attack_is_refused_and_changes_nothing(server, victim, query):
     query = query.replace("{victim}", str(victim)).replace("{data}", str(server.data_dir))
@@ -258,6 +259,7 @@ def test_csv_and_tsv_cells_cannot_start_a_formula(server):
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "query, limit",
     [
