@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from rumhouse.ingest.rows import EVENT_TABLES
+from rumhouse.tables import EVENT_TABLES
 from support.server import CHROME_UA, RumhouseServer
 
 PV_SLOT = b"PVPVPVPVPVPVPVPV"

@@ -2,7 +2,7 @@ pytest_plugins = ["support.reading_fixtures", "support.budget_fixtures"]
 
 import pytest
 
-from rumhouse.ingest.rows import EVENT_TABLES
+from rumhouse.tables import EVENT_TABLES
 from support.clickhouse_http import ClickHouseHttp
 from support.load import assert_accounting
 from support.server import RumhouseServer

@@ -6,7 +6,7 @@ import signal
 
 import orjson
 
-from rumhouse.ingest.rows import EVENT_TABLES
+from rumhouse.tables import EVENT_TABLES
 from support.server import RumhouseServer
 
 

@@ -7,12 +7,12 @@ import re
 import pytest
 
 from rumhouse.app import open_store
-from rumhouse.ingest.rows import TABLES
 from rumhouse.settings import Settings, SettingsError
 from rumhouse.store.base import QueryResult, StoreError
 from rumhouse.store.cluster import ClusterError, ClusterLayout, rewrite_all
 from rumhouse.store.migrations import DAILY_TABLES, ROLLUP_TABLES, load_migrations, migrate
 from rumhouse.store.server import ServerStore
+from rumhouse.tables import TABLES
 
 # Migrations of the kinds the reading side writes (a table, a backfill, a view TO it), named apart from the
 # real files (which are checked too): files written without a thought for clusters must work on one.

@@ -10,9 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rumhouse.ingest.drops import Drop
-from rumhouse.ingest.pipeline import Accepted, Incoming, Pipeline
+from rumhouse.drops import Drop
+from rumhouse.ingest.pipeline import Incoming, Pipeline
 from rumhouse.sites import SiteRegistry, parse_sites
+from rumhouse.writer import Accepted
 from support.load import assert_accounting
 from support.server import CHROME_UA, RumhouseServer
 

@@ -7,14 +7,13 @@ import httpx
 import orjson
 import pytest
 
-from rumhouse.ingest.pipeline import Accepted
 from rumhouse.metrics import Metrics
 from rumhouse.settings import Settings
 from rumhouse.spool import Spool
 from rumhouse.store.base import StoreError
 from rumhouse.store.migrations import migrate
 from rumhouse.store.server import ServerAddress, ServerStore, parse_url
-from rumhouse.writer import Writer
+from rumhouse.writer import Accepted, Writer
 from support.clickhouse_http import ClickHouseHttp
 from support.server import CHROME_UA, RumhouseServer, free_port
 from test_beacon_end_to_end import full_beacon, new_pv

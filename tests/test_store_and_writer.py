@@ -15,15 +15,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from rumhouse.ingest.pipeline import Accepted
-from rumhouse.ingest.rows import COLUMNS, TABLES, encode_rows
 from rumhouse.metrics import Metrics
 from rumhouse.spool import Spool
-from rumhouse.store.base import ReadOnlyViolation, StoreError
+from rumhouse.store.base import ReadOnlyViolation, StoreError, encode_rows
 from rumhouse.store.embedded import EmbeddedStore
 from rumhouse.store.migrations import load_migrations, migrate
 from rumhouse.store.server import ServerStore
-from rumhouse.writer import Writer
+from rumhouse.tables import COLUMNS, TABLES
+from rumhouse.writer import Accepted, Writer
 from support.server import REPO
 
 # Page view ids unique to this run: a real server keeps the rows of earlier runs.

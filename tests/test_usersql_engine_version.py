@@ -3,8 +3,8 @@ The fault is injected at the store boundary, with the error text such a server s
 
 import pytest
 
+from rumhouse.settings import SqlLimits
 from rumhouse.store.base import StoreError
-from rumhouse.usersql.limits import SqlLimits
 from rumhouse.usersql.run import EngineTooOld, prepare
 
 

@@ -37,11 +37,13 @@ from rumhouse.api.audit import audit_route
 from rumhouse.api.sql import sql_route
 from rumhouse.audit import AuditLog, AuditMiddleware
 from rumhouse.auth import bearer, ensure_admin_token
+from rumhouse.budgets.openapi import paths as budget_paths
+from rumhouse.clients import ClientAddress
 from rumhouse.config_file import load_config
-from rumhouse.http_front import FrontLimits
+from rumhouse.http_front import FrontCollector, FrontLimits
 from rumhouse.http_front import configure as configure_front
 from rumhouse.ingest.endpoint import BeaconEndpoint
-from rumhouse.ingest.limits import ClientAddress, TokenBuckets
+from rumhouse.ingest.limits import TokenBuckets
 from rumhouse.ingest.pipeline import Pipeline
 from rumhouse.metrics import CONTENT_TYPE, Metrics
 from rumhouse.placement import ThreadPlacement
@@ -114,6 +116,7 @@ class Runtime:
         config = load_config(settings.config_file)  # the TOML file, read once
         self.sites = SiteRegistry(config.sites)
         self.metrics = Metrics()
+        self.metrics.registry.register(FrontCollector())  # the HTTP front's connections and refusals
         self.pipeline = Pipeline(
             self.sites,
             query_allowlist=settings.query_allowlist,
@@ -321,7 +324,7 @@ def create_app(
             Route("/api/v1/sql", sql_route(runtime), methods=["POST"]),
             Route("/api/v1/audit", audit_route(runtime), methods=["GET"]),
             Route("/api/v1/admin/sites/{site}/data", delete_route(runtime), methods=["DELETE"]),
-            *api_routes(runtime),
+            *api_routes(runtime, budget_paths()),
             *alerting_routes(runtime),
         ],
         lifespan=lifespan,

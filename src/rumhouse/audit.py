@@ -15,8 +15,7 @@ import time
 from collections import deque
 from urllib.parse import parse_qs
 
-from rumhouse.ingest.rows import encode_rows
-from rumhouse.store.base import Store, StoreError
+from rumhouse.store.base import Store, StoreError, encode_rows
 
 log = logging.getLogger("rumhouse.audit")
 TABLE = "rumhouse.audit_log"

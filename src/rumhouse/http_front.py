@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from rumhouse.ingest.limits import ClientAddress, client_group
+from rumhouse.clients import ClientAddress, client_group
 from rumhouse.security_headers import COMMON
 
 SWEEP_EVERY = 0.5  # seconds
@@ -89,6 +89,25 @@ class _Front:
 
 
 FRONT = _Front()
+
+
+class FrontCollector:
+    """The front's connections and refusals for /metrics (registered by app.py), read when scraped."""
+
+    def collect(self):
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        refused = CounterMetricFamily(
+            "rumhouse_connections_refused",
+            "Connections the HTTP front closed or refused, by reason",
+            labels=["reason"],
+        )
+        for reason, count in FRONT.refused.items():
+            refused.add_metric([reason], count)
+        yield refused
+        yield GaugeMetricFamily(
+            "rumhouse_connections_open", "Connections open now", value=len(FRONT.connections)
+        )
 
 
 def configure(limits: FrontLimits, trusted_proxies: tuple[str, ...]) -> FrontLimits:

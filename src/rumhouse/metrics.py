@@ -20,8 +20,8 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from rumhouse.ingest.drops import BEACON_REASONS, EVENT_REASONS
-from rumhouse.ingest.rows import TABLES
+from rumhouse.drops import BEACON_REASONS, EVENT_REASONS
+from rumhouse.tables import TABLES
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 # The *_created series double the output and say nothing a scraper needs.
@@ -53,27 +53,6 @@ class LoopCounters:
     def collect(self):
         for counter in self.counters:
             yield CounterMetricFamily(counter.name, counter.documentation, value=counter.value)
-
-
-class _FrontCollector:
-    """The HTTP front's connections and refusals (http_front.py), read when /metrics is scraped."""
-
-    def collect(self):
-        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-
-        from rumhouse.http_front import FRONT
-
-        refused = CounterMetricFamily(
-            "rumhouse_connections_refused",
-            "Connections the HTTP front closed or refused, by reason",
-            labels=["reason"],
-        )
-        for reason, count in FRONT.refused.items():
-            refused.add_metric([reason], count)
-        yield refused
-        yield GaugeMetricFamily(
-            "rumhouse_connections_open", "Connections open now", value=len(FRONT.connections)
-        )
 
 
 class Metrics:
@@ -158,8 +137,6 @@ class Metrics:
             self.rows_replayed.labels(table)
             self.insert_errors.labels(table)
             self.buffer_rows.labels(table).set(0)
-
-        registry.register(_FrontCollector())
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -24,13 +24,14 @@ import threading
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from functools import partial
 
-from rumhouse.ingest.pipeline import Accepted
-from rumhouse.ingest.rows import COLUMNS, TABLES
+from rumhouse.drops import Reason
 from rumhouse.metrics import Metrics
 from rumhouse.spool import Segment, Spool, read_segment
-from rumhouse.store.base import Store, StoreError
+from rumhouse.store.base import Store, StoreError, encode_rows
+from rumhouse.tables import COLUMNS, TABLES
 
 log = logging.getLogger("rumhouse.writer")
 
@@ -38,6 +39,26 @@ log = logging.getLogger("rumhouse.writer")
 # A spool record: for each table, its name's length (u8) and name, its row count and the data's length
 # (u32 each), then the data.
 _COUNTS = struct.Struct("<II")
+
+
+@dataclass(slots=True)
+class Accepted:
+    """What the writer keeps of a beacon: per table, its rows encoded for the insert, and how many."""
+
+    parts: dict[str, tuple[bytes, int]]
+    events: int  # events the beacon carried (the page view itself counts as one)
+    dropped: dict[Reason, int] = field(default_factory=dict)  # events dropped one by one, by reason
+
+    @classmethod
+    def from_rows(cls, rows: dict[str, list[tuple]], events: int, dropped: dict[Reason, int] | None = None):
+        parts = {
+            table: (encode_rows(table_rows), len(table_rows))
+            for table, table_rows in rows.items()
+            if table_rows
+        }
+        return cls(parts, events, dropped or {})
+
+
 _NAMES = {table: bytes([len(table)]) + table.encode() for table in TABLES}
 
 

@@ -158,7 +158,7 @@ def test_when_every_place_is_taken_idle_connections_make_room(server):
 
 
 def test_ipv6_clients_are_counted_by_their_64_block():
-    from rumhouse.ingest.limits import client_group
+    from rumhouse.clients import client_group
 
     assert client_group("2001:db8:1:2:aaaa::1") == client_group("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
     assert client_group("2001:db8:1:3::1") != client_group("2001:db8:1:2::1")

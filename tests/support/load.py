@@ -14,7 +14,7 @@ from collections import Counter
 import httpx
 import orjson
 
-from rumhouse.ingest.rows import EVENT_TABLES
+from rumhouse.tables import EVENT_TABLES
 from support.server import CHROME_UA
 
 MEASURES_PER_BEACON = 3

@@ -167,7 +167,7 @@ import sys, orjson
 from pathlib import Path
 from rumhouse.store.embedded import EmbeddedStore
 from rumhouse.store.migrations import migrate
-from rumhouse.ingest.rows import encode_rows as encode
+from rumhouse.store.base import encode_rows as encode
 store = EmbeddedStore(Path(sys.argv[1]))
 migrate(store)
 for table, block in orjson.loads(Path(sys.argv[2]).read_bytes()).items():

@@ -17,8 +17,9 @@ sql.py         read-only SQL for admins
 from __future__ import annotations
 
 
-def api_routes(runtime) -> list:
-    """Every route of the reading side, for create_app."""
+def api_routes(runtime, openapi_paths: dict | None = None) -> list:
+    """Every route of the reading side, for create_app; `openapi_paths` describe the routes that parts
+    built on the API add (budgets, alerts), which the API itself does not import."""
     from rumhouse.api.access import Access
     from rumhouse.api.dashboard import dashboard_routes
     from rumhouse.api.openapi import openapi_route
@@ -26,4 +27,9 @@ def api_routes(runtime) -> list:
     from rumhouse.api.tokens import token_routes
 
     access = Access(runtime)
-    return [*data_routes(runtime, access), openapi_route(access), *token_routes(access), *dashboard_routes()]
+    return [
+        *data_routes(runtime, access),
+        openapi_route(access, openapi_paths),
+        *token_routes(access),
+        *dashboard_routes(),
+    ]

@@ -9,7 +9,6 @@ from starlette.routing import Route
 
 from rumhouse.api.access import Access
 from rumhouse.api.routes import COMMON_PARAMS, ENDPOINTS, PREFIX, Param
-from rumhouse.budgets.openapi import paths as budget_paths
 
 ERRORS = {
     "400": {
@@ -38,7 +37,7 @@ def table_response() -> dict:
     }
 
 
-def document() -> dict:
+def document(extra_paths: dict | None = None) -> dict:
     paths: dict = {}
     for e in ENDPOINTS:
         paths[PREFIX + e.path] = {
@@ -150,7 +149,7 @@ def document() -> dict:
             "responses": {"200": {"description": "Rows deleted per table"}, **ERRORS},
         }
     }
-    paths.update(budget_paths())  # issue 6: budgets, alerts, suggestions, releases
+    paths.update(extra_paths or {})  # budgets, alerts, suggestions, releases: given by the app
     paths[PREFIX + "/openapi.json"] = {
         "get": {
             "operationId": "openapi",
@@ -189,8 +188,8 @@ def document() -> dict:
     }
 
 
-def openapi_route(access: Access) -> Route:
-    doc = document()
+def openapi_route(access: Access, extra_paths: dict | None = None) -> Route:
+    doc = document(extra_paths)
 
     async def openapi(request: Request) -> Response:
         who = await access.principal(request)

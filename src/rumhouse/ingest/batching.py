@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import asyncio
 
-from rumhouse.ingest.drops import Drop
-from rumhouse.ingest.pipeline import Accepted, Incoming, Pipeline
+from rumhouse.drops import Drop
+from rumhouse.ingest.pipeline import Incoming, Pipeline
 from rumhouse.metrics import Metrics
-from rumhouse.writer import Writer
+from rumhouse.writer import Accepted, Writer
 
 
 class BeaconBatches:

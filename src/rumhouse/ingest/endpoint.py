@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import time
 
+from rumhouse.clients import ClientAddress
+from rumhouse.drops import Drop, Reason
 from rumhouse.ingest.batching import BeaconBatches
-from rumhouse.ingest.drops import Drop, Reason
-from rumhouse.ingest.limits import ClientAddress, TokenBuckets, retry_after
+from rumhouse.ingest.limits import TokenBuckets, retry_after
 from rumhouse.ingest.pipeline import Incoming, Pipeline
 from rumhouse.metrics import Metrics
 from rumhouse.sites import SiteRegistry

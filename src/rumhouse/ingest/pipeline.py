@@ -7,17 +7,18 @@ becomes an `Accepted` batch of rows for the writer. Nothing here raises for bad 
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import msgspec
 
+from rumhouse.drops import Drop, Reason
 from rumhouse.ingest import schema
-from rumhouse.ingest.drops import Drop, Reason
 from rumhouse.ingest.enrich import Agent, country_from, parse_agent
 from rumhouse.ingest.limits import TokenBuckets, retry_after
 from rumhouse.ingest.privacy import UrlScrubber, host_of
-from rumhouse.ingest.rows import EVENT_ROWS, PageView, encode_rows, page_view_row, vital_row
+from rumhouse.ingest.rows import EVENT_ROWS, PageView, page_view_row, vital_row
 from rumhouse.sites import Site, SiteRegistry
+from rumhouse.writer import Accepted
 
 MAX_CLS = 100.0
 
@@ -31,24 +32,6 @@ class Incoming:
     user_agent: str
     country: str | None
     received: float  # epoch seconds
-
-
-@dataclass(slots=True)
-class Accepted:
-    """What the writer keeps of a beacon: per table, its rows encoded for the insert, and how many."""
-
-    parts: dict[str, tuple[bytes, int]]
-    events: int  # events the beacon carried (the page view itself counts as one)
-    dropped: dict[Reason, int] = field(default_factory=dict)  # events dropped one by one, by reason
-
-    @classmethod
-    def from_rows(cls, rows: dict[str, list[tuple]], events: int, dropped: dict[Reason, int] | None = None):
-        parts = {
-            table: (encode_rows(table_rows), len(table_rows))
-            for table, table_rows in rows.items()
-            if table_rows
-        }
-        return cls(parts, events, dropped or {})
 
 
 @dataclass(slots=True)

@@ -1,7 +1,6 @@
 """An accepted beacon, enriched, becomes rows: tuples in the column order declared here.
 
-The column lists are the insert's explicit column names; they must match clickhouse/ (a test checks
-every table's columns against these lists).
+The column lists (tables.py) are the insert's explicit column names.
 """
 
 from __future__ import annotations
@@ -10,85 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from rumhouse.ingest import schema
 from rumhouse.ingest.privacy import bare_host, endpoint_of, scrub_short, scrub_text, strip_url
-
-# The page view's dimensions, copied onto every event row so that queries need no join.
-DIMENSIONS = (
-    "site",
-    "page_view_id",
-    "host",
-    "path",
-    "browser",
-    "os",
-    "device_type",
-    "country",
-    "connection_type",
-    "release",
-    "navigation_type",
-)
-
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "page_views": (
-        "time",
-        *DIMENSIONS,
-        "query",
-        "referrer_host",
-        "browser_version",
-        "redirect_ms",
-        "dns_ms",
-        "connect_ms",
-        "tls_ms",
-        "server_ms",
-        "download_ms",
-        "render_ms",
-        "load_ms",
-        "transfer_size",
-        "server_timing",
-        "rtt",
-        "downlink",
-        "save_data",
-        "device_memory",
-        "cpu_cores",
-        "viewport_width",
-        "viewport_height",
-    ),
-    "vitals": ("time", *DIMENSIONS, "name", "value", "attribution"),
-    "errors": ("time", *DIMENSIONS, "kind", "message", "source", "line", "col", "stack", "count"),
-    "api_calls": ("time", *DIMENSIONS, "method", "endpoint", "status", "duration_ms"),
-    "resources": (
-        "time",
-        *DIMENSIONS,
-        "type",
-        "resource_host",
-        "third_party",
-        "count",
-        "transfer_bytes",
-        "encoded_bytes",
-        "decoded_bytes",
-        "cache_hits",
-        "duration_total_ms",
-        "duration_max_ms",
-        "slowest_url",
-    ),
-    "measures": ("time", *DIMENSIONS, "name", "value", "tags"),
-    "beacons": ("time", "site", "page_view_id", "seq", "last", "events"),
-}
-TABLES = tuple(COLUMNS)
-# Tables whose rows are the visitor's events; `beacons` is our own delivery bookkeeping.
-EVENT_TABLES = tuple(t for t in TABLES if t != "beacons")
-
-
-def encode_rows(rows: list[tuple]) -> bytes:
-    """Rows -> the insert's data: JSONCompactEachRow rows, one JSON array each, separated by commas.
-
-    One orjson call for all of a table's rows (the list's brackets cut off) costs a third of one call per
-    row. ClickHouse's JSONCompactEachRow reader takes a comma between rows as it takes a newline
-    (tests/test_store_and_writer.py checks that on both engines), so chunks join with b",".
-    """
-    return orjson.dumps(rows)[1:-1]
 
 
 @dataclass(slots=True)

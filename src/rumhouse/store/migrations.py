@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rumhouse.ingest.rows import TABLES
 from rumhouse.store.base import Store
 from rumhouse.store.cluster import ClusterLayout
+from rumhouse.tables import TABLES
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 

@@ -1,2 +1,2 @@
 """People's SQL (`POST /api/v1/sql`, `rumhouse sql`): parsed by ClickHouse, checked against allow-lists
-(guard.py), then run under limits of its own (limits.py, run.py)."""
+(guard.py), then run under limits of its own (settings.SqlLimits, run.py)."""

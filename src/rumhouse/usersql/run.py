@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import orjson
 
+from rumhouse.settings import SqlLimits
 from rumhouse.store.base import QueryResult, Store, StoreError
 from rumhouse.usersql.guard import BadSyntax, Checked, Refused, check
-from rumhouse.usersql.limits import SqlLimits
 
 MAX_SQL_BYTES = 100_000
 
