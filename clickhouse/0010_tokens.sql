@@ -10,7 +10,7 @@ CREATE TABLE IF NOT EXISTS rumhouse.tokens
     name String COMMENT 'A note saying what the token is for',
     created_at DateTime('UTC') COMMENT 'When the token was created',
     revoked UInt8 COMMENT '1 once the token is revoked',
-    version UInt64 COMMENT 'Row version (ms since epoch): the newest row of an id wins'
+    version UInt64 COMMENT 'Row version (microseconds since epoch): the newest row of an id wins'
 )
 ENGINE = ReplacingMergeTree(version)
 ORDER BY id

@@ -32,8 +32,8 @@ ALLOWED: dict[str, set[str] | None] = {
     "deletion": {"store"},
     "audit": {"store"},
     "usersql": {"store", "settings"},
-    "api": {"store", "tokens", "auth", "usersql", "deletion", "settings"},
-    "budgets": {"api", "store", "sites", "tokens"},
+    "api": {"store", "tokens", "auth", "usersql", "deletion", "settings", "tables"},
+    "budgets": {"api", "store", "sites", "tokens", "tables"},
     "alerts": {"api", "budgets", "store"},
     "config_file": {"sites", "budgets", "alerts"},
     "rumhouse": set(),  # the package's own __init__

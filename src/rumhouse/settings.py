@@ -197,9 +197,6 @@ class Settings:
     def spool_path(self) -> Path:
         return self.spool_dir or self.data_dir / "spool"
 
-    def retention_for(self, table: str) -> int:
-        return dict(self.retention_overrides).get(table, self.retention_days)
-
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env

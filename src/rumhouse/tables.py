@@ -3,6 +3,16 @@ built and inserted. They must match clickhouse/ (a test checks every table's col
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
+# Values some columns take: the beacon format accepts exactly these (ingest/schema.py), the API and
+# budgets check against them. Vital names in the order the API and dashboard show them.
+VitalName = Literal["LCP", "INP", "CLS", "FCP", "TTFB", "FID", "TTI"]
+VITAL_NAMES: tuple[str, ...] = get_args(VitalName)
+ResourceType = Literal["script", "css", "img", "font", "fetch", "other"]
+RESOURCE_TYPES: tuple[str, ...] = get_args(ResourceType)
+NavigationType = Literal["navigate", "reload", "back_forward", "prerender", "restore", "soft"]
+
 # The page view's dimensions, copied onto every event row so that queries need no join.
 DIMENSIONS = (
     "site",

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from rumhouse.store.base import Store
+from rumhouse.store.base import Store, row_version
 
 ROLES = ("viewer", "admin")
 # A revoked token stops working within this many seconds on every worker (the lookup cache).
@@ -101,7 +101,7 @@ class Tokens:
                 "role": role,
                 "sites": orjson.dumps(list(sites)).decode(),
                 "name": name,
-                "version": time.time_ns() // 1000,
+                "version": row_version(),
             },
         )
         return NewToken(token, self._info(token_id))
@@ -127,7 +127,7 @@ class Tokens:
             "INSERT INTO rumhouse.tokens (id, hash, role, sites, name, created_at, revoked, version)"
             " SELECT id, hash, role, sites, name, created_at, 1, {version:UInt64}"
             " FROM rumhouse.tokens FINAL WHERE id = {id:String}",
-            {"id": token_id, "version": time.time_ns() // 1000},
+            {"id": token_id, "version": row_version()},
         )
         with self._lock:
             self._cache.clear()

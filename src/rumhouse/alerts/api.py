@@ -1,4 +1,4 @@
-"""Every route of issue 6 (budgets, alerts, suggestions, release comparison), for create_app's one line."""
+"""Every route of budgets, alerts, suggestions and release comparison, for create_app's one line."""
 
 from __future__ import annotations
 

@@ -8,7 +8,6 @@ outlives the process.
 from __future__ import annotations
 
 import dataclasses
-import time
 from datetime import UTC, datetime
 
 import orjson
@@ -16,11 +15,11 @@ import orjson
 from rumhouse.alerts.machine import Change, RuleState
 from rumhouse.alerts.notifier import Delivery, iso
 from rumhouse.api.filters import ch_time
-from rumhouse.store.base import Store
+from rumhouse.store.base import Store, row_version
 
 
 def _version() -> int:
-    return time.time_ns() // 1000
+    return row_version()
 
 
 def change_dict(c: Change, site: str) -> dict:

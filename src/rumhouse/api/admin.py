@@ -25,7 +25,7 @@ def delete_route(runtime, access: Access | None = None):
     access = access or Access(runtime)
 
     async def delete_site(request: Request) -> Response:
-        # API tokens (issue 4): 401 without a valid token; an admin whose sites include this one.
+        # API tokens: 401 without a valid token; an admin whose sites include this one.
         who = await access.principal(request)
         if isinstance(who, Response):
             return who

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,13 +24,6 @@ class Table:
     # Where the answer came from: "rollup" (hourly t-digest states) or "raw" (exact, from the raw table).
     source: str = "raw"
     meta: dict[str, Any] = field(default_factory=dict)
-
-
-def clean(value: Any) -> Any:
-    """NaN (ClickHouse's quantile of nothing) is not JSON: report it as null."""
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    return value
 
 
 # A cell a spreadsheet would read as a formula: =, +, - or @ first, or a tab or carriage return first

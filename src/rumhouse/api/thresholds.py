@@ -6,6 +6,8 @@ good/poor counts are made; tests check that the two agree.
 
 from __future__ import annotations
 
+from rumhouse.tables import VITAL_NAMES
+
 # name -> (good at or under, poor over, unit). TTI has no published threshold.
 THRESHOLDS: dict[str, tuple[float, float]] = {
     "LCP": (2500, 4000),
@@ -15,7 +17,7 @@ THRESHOLDS: dict[str, tuple[float, float]] = {
     "TTFB": (800, 1800),
     "FID": (100, 300),
 }
-METRICS = ("LCP", "INP", "CLS", "FCP", "TTFB", "FID", "TTI")
+METRICS = VITAL_NAMES
 UNITS = {name: ("score" if name == "CLS" else "ms") for name in METRICS}
 PERCENTILES = (50, 75, 95, 99)
 

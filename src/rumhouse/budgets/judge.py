@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from rumhouse.budgets.measure import Measurement
 
-STATES = ("within", "warning", "breached", "insufficient", "overridden")
-
 
 def judge(
     m: Measurement, limit: float, *, min_samples: int, warn_at: float = 0.8, waived: bool = False

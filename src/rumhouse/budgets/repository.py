@@ -8,7 +8,6 @@ are rows in ClickHouse (clickhouse/0030, 0031), newest version wins.
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -16,11 +15,11 @@ import orjson
 
 from rumhouse.api.filters import ch_time
 from rumhouse.budgets.model import Budget, parse_budget
-from rumhouse.store.base import Store
+from rumhouse.store.base import Store, row_version
 
 
 def version() -> int:
-    return time.time_ns() // 1000
+    return row_version()
 
 
 @dataclass(frozen=True)

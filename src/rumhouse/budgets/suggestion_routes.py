@@ -8,8 +8,6 @@ GET /api/v1/releases/compare?site=S&a=v1&b=v2[&range=7d][&confidence=0.95][&min_
 
 from __future__ import annotations
 
-import time
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -19,6 +17,7 @@ from rumhouse.api.filters import Filters, ParamError
 from rumhouse.budgets.http import actor, admin_of, body, guarded, json, reader, run
 from rumhouse.budgets.release import compare_releases, previous_release
 from rumhouse.budgets.suggestions import SHOWN, compute
+from rumhouse.store.base import row_version
 
 STATUSES = ("open", "accepted", "done", "dismissed")
 
@@ -81,7 +80,7 @@ def suggestion_routes(runtime, access: Access) -> list[Route]:
                 "status": status,
                 "note": str(raw.get("note", "")),
                 "who": actor(who),
-                "version": time.time_ns() // 1000,
+                "version": row_version(),
             },
         )
         return json({"id": key, "site": site, "status": status})

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rumhouse.api.filters import Filters
+from rumhouse.api.thresholds import THRESHOLDS
 from rumhouse.store.base import Store
 
 MIN_IMPACT = 0.10
@@ -81,7 +82,7 @@ def slow_server(store: Store, f: Filters) -> list[Suggestion]:
     lcp, n_lcp = _p75(store, f, "LCP")
     if not ttfb or not lcp or min(n_ttfb, n_lcp) < MIN_PAGE_VIEWS:
         return []
-    impact = max(0.0, ttfb - 800) / lcp
+    impact = max(0.0, ttfb - THRESHOLDS["TTFB"][0]) / lcp
     return [
         Suggestion(
             "server:document",

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from rumhouse.api.thresholds import METRICS
 from rumhouse.sites import ConfigError
+from rumhouse.tables import RESOURCE_TYPES
 
 RATES = ("api_error_rate", "error_rate")
 KINDS = (*METRICS, "api_duration", "resource_bytes", *RATES)
 STATS = {"p50": 0.5, "p75": 0.75, "p90": 0.9, "p95": 0.95, "p99": 0.99, "mean": None}
-RESOURCE_TYPES = ("script", "css", "img", "font", "fetch", "other")
 
 
 class SpecError(ConfigError):

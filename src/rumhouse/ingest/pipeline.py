@@ -18,6 +18,7 @@ from rumhouse.ingest.limits import TokenBuckets, retry_after
 from rumhouse.ingest.privacy import UrlScrubber, host_of
 from rumhouse.ingest.rows import EVENT_ROWS, PageView, page_view_row, vital_row
 from rumhouse.sites import Site, SiteRegistry
+from rumhouse.tables import VITAL_NAMES
 from rumhouse.writer import Accepted
 
 MAX_CLS = 100.0
@@ -80,7 +81,7 @@ def _is_utf8(body: bytes) -> bool:
     return True
 
 
-VITAL_BITS = {name: 1 << i for i, name in enumerate(schema.VITAL_NAMES)}
+VITAL_BITS = {name: 1 << i for i, name in enumerate(VITAL_NAMES)}
 SEQ_SHIFT = 8  # beacon number n is bit SEQ_SHIFT + n, for n < MAX_TRACKED_SEQ
 MAX_TRACKED_SEQ = 512  # bounds an entry at 65 bytes whatever `seq` a client sends
 assert len(VITAL_BITS) <= SEQ_SHIFT

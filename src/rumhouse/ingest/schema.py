@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from rumhouse.tables import NavigationType, ResourceType, VitalName
+
 FORMAT_VERSION = 1
 
 # Bounds shared by several fields.
@@ -27,9 +29,6 @@ SHORT = Annotated[str, Meta(max_length=64)]
 LABEL = Annotated[str, Meta(max_length=256)]
 
 MAX_EVENTS = 1000
-VITAL_NAMES = ("FCP", "LCP", "CLS", "INP", "FID", "TTFB", "TTI")
-NAVIGATION_TYPES = ("navigate", "reload", "back_forward", "prerender", "restore", "soft")
-RESOURCE_TYPES = ("script", "css", "img", "font", "fetch", "other")
 
 
 class Base(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=False, gc=False):
@@ -71,7 +70,7 @@ class Context(Base):
 
 
 class Vital(EventBase, tag="vital"):
-    n: Literal["FCP", "LCP", "CLS", "INP", "FID", "TTFB", "TTI"]
+    n: VitalName
     # ms for every metric but CLS, which is unitless; CLS has its own bound in the pipeline.
     v: MS
     a: LABEL = ""  # attribution: the element (LCP, INP, CLS) or event type behind the value
@@ -101,7 +100,7 @@ class Api(EventBase, tag="api"):
 class Resources(EventBase, tag="res"):
     """Resources of one type from one host, summarized for the page view."""
 
-    t: Literal["script", "css", "img", "font", "fetch", "other"]
+    t: ResourceType
     h: Annotated[str, Meta(max_length=253)] = ""  # host
     tp: bool = False  # third party (a host other than the page's)
     n: COUNT = 0  # count
@@ -135,7 +134,7 @@ class Beacon(Base):
     last: bool = False
     ref: URL = ""
     rel: SHORT = ""  # release
-    nt: Literal["navigate", "reload", "back_forward", "prerender", "restore", "soft"] = "navigate"
+    nt: NavigationType = "navigate"
     now: OFFSET_MS = 0  # performance.now() when sent
     st: OFFSET_MS = 0  # when this page view started (non-zero after a single-page-app route change)
     wd: bool = False  # navigator.webdriver

@@ -12,6 +12,7 @@ chDB through a file; the server engine sends them as the HTTP body.)
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -29,6 +30,12 @@ def encode_rows(rows: list[tuple]) -> bytes:
     (tests/test_store_and_writer.py checks that on both engines), so chunks join with b",".
     """
     return orjson.dumps(rows)[1:-1]
+
+
+def row_version() -> int:
+    """The version of a row of a ReplacingMergeTree table (tokens, budgets, alert state, ...): microseconds
+    since the epoch, so that the newest write of an id wins, also between writes in one millisecond."""
+    return time.time_ns() // 1000
 
 
 class StoreError(Exception):
