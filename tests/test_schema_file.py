@@ -1,0 +1,25 @@
+"""clickhouse/schema.sql is the schema the migrations build, exactly: generated again from a freshly
+migrated database (scripts/gen_schema.py, in a child process: chDB opens one folder per process), it
+must be the committed file. A migration changed without the file generated again fails here."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from support.server import REPO
+
+
+def test_the_schema_file_is_what_the_migrations_build(tmp_path):
+    fresh = tmp_path / "schema.sql"
+    done = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "gen_schema.py"), str(fresh)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    committed = (REPO / "clickhouse" / "schema.sql").read_text(encoding="utf-8")
+    assert fresh.read_text(encoding="utf-8") == committed, (
+        "clickhouse/schema.sql differs from what the migrations build: run scripts/gen_schema.py"
+    )
