@@ -295,7 +295,7 @@ from rumhouse.api.filters import Filters
 from rumhouse.store import migrations
 from rumhouse.store.embedded import EmbeddedStore
 folder, early = Path(sys.argv[1]), Path(sys.argv[2])
-for f in migrations.migrations_dir().glob("*.sql"):
+for f in migrations.migrations_dir().glob("[0-9][0-9][0-9][0-9]_*.sql"):  # migrations, not schema.sql
     if int(f.name[:4]) < 19:
         shutil.copy(f, early)
 store = EmbeddedStore(folder)

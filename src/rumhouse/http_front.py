@@ -198,7 +198,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         super().on_message_begin()
         if self._phase != "head":  # a kept-alive connection: the head's clock starts with its first byte
             self._phase, self._deadline = "head", self.loop.time() + FRONT.limits.head_timeout
-            FRONT.connections.move_to_end(self)  # active again: last in line for eviction
+            if self in FRONT.connections:  # (a refused or evicted one is not, and is closing)
+                FRONT.connections.move_to_end(self)  # active again: last in line for eviction
 
     def on_headers_complete(self) -> None:
         if self._head_bytes > FRONT.limits.max_head_bytes:  # maybe a whole large head in one read: measure it
