@@ -32,6 +32,7 @@ from starlette.routing import Route
 from rumhouse.alerts.api import alerting_routes
 from rumhouse.alerts.service import Alerting
 from rumhouse.api import api_routes
+from rumhouse.api.access import Access
 from rumhouse.api.admin import delete_route
 from rumhouse.api.audit import audit_route
 from rumhouse.api.sql import sql_route
@@ -314,6 +315,7 @@ def create_app(
                 placement.stop()
 
     beacon = _LateBound(runtime)
+    access = Access(runtime)  # one for every route: one token cache, one view of who is asking
     app = RumhouseApp(
         routes=[
             Route("/beacon", beacon),
@@ -321,11 +323,11 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
-            Route("/api/v1/sql", sql_route(runtime), methods=["POST"]),
-            Route("/api/v1/audit", audit_route(runtime), methods=["GET"]),
-            Route("/api/v1/admin/sites/{site}/data", delete_route(runtime), methods=["DELETE"]),
-            *api_routes(runtime, budget_paths()),
-            *alerting_routes(runtime),
+            Route("/api/v1/sql", sql_route(runtime, access), methods=["POST"]),
+            Route("/api/v1/audit", audit_route(runtime, access), methods=["GET"]),
+            Route("/api/v1/admin/sites/{site}/data", delete_route(runtime, access), methods=["DELETE"]),
+            *api_routes(runtime, access, budget_paths()),
+            *alerting_routes(runtime, access),
         ],
         lifespan=lifespan,
         middleware=[Middleware(SecurityHeaders), Middleware(AuditMiddleware, audit=runtime.audit)],

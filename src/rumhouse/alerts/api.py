@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 
-def alerting_routes(runtime) -> list:
+def alerting_routes(runtime, access) -> list:
+    """`access`: the app's one Access (one token cache for every route)."""
     from rumhouse.alerts.routes import alert_routes
-    from rumhouse.api.access import Access
     from rumhouse.budgets.routes import budget_routes
     from rumhouse.budgets.suggestion_routes import suggestion_routes
 
-    access = Access(runtime)
     return [
         *budget_routes(runtime, access),
         *alert_routes(runtime, access),

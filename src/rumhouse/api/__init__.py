@@ -17,16 +17,15 @@ sql.py         read-only SQL for admins
 from __future__ import annotations
 
 
-def api_routes(runtime, openapi_paths: dict | None = None) -> list:
-    """Every route of the reading side, for create_app; `openapi_paths` describe the routes that parts
-    built on the API add (budgets, alerts), which the API itself does not import."""
-    from rumhouse.api.access import Access
+def api_routes(runtime, access, openapi_paths: dict | None = None) -> list:
+    """Every route of the reading side, for create_app. `access` is the app's one Access (one token cache
+    for every route); `openapi_paths` describe the routes that parts built on the API add (budgets,
+    alerts), which the API itself does not import."""
     from rumhouse.api.dashboard import dashboard_routes
     from rumhouse.api.openapi import openapi_route
     from rumhouse.api.routes import data_routes
     from rumhouse.api.tokens import token_routes
 
-    access = Access(runtime)
     return [
         *data_routes(runtime, access),
         openapi_route(access, openapi_paths),

@@ -27,7 +27,8 @@ def forbidden(message: str) -> JSONResponse:
 
 
 class Access:
-    """Built once per app; finds the token store lazily, because the store opens at start-up."""
+    """Built once per app (create_app hands it to every route); finds the token store lazily, because the
+    store opens at start-up."""
 
     def __init__(self, runtime) -> None:
         self.runtime = runtime

@@ -21,8 +21,7 @@ def parse_before(text: str | None) -> datetime | None:
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
-def delete_route(runtime, access: Access | None = None):
-    access = access or Access(runtime)
+def delete_route(runtime, access: Access):
 
     async def delete_site(request: Request) -> Response:
         # API tokens: 401 without a valid token; an admin whose sites include this one.

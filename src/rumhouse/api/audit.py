@@ -25,8 +25,7 @@ QUERY = (
 )
 
 
-def audit_route(runtime, access: Access | None = None):
-    access = access or Access(runtime)
+def audit_route(runtime, access: Access):
 
     async def audit(request: Request) -> Response:
         denied = await access.admin(request)

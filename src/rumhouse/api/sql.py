@@ -50,8 +50,7 @@ async def read_sql(request: Request) -> str | PlainTextResponse:
         return _error(400, "bad_encoding", "the query is not UTF-8")
 
 
-def sql_route(runtime, access: Access | None = None):
-    access = access or Access(runtime)
+def sql_route(runtime, access: Access):
     limits = runtime.settings.sql_limits
     # Its own pool of thread tokens: people's queries never take the threads that the JSON API and
     # the dashboard need, and past `concurrent` running they are refused, not queued.
