@@ -69,6 +69,11 @@ def test_quickstart_serve_demo_sql(served):
     demo = run(env, "demo", "--page-views", "500", "--seed", "3")
     assert demo.returncode == 0, demo.stderr
     assert "1000 accepted" in demo.stdout
+    # Progress on stderr, every tenth of the page views; stdout keeps the result alone.
+    assert (
+        "rumhouse: 50/500 page views sent" in demo.stderr
+        and "rumhouse: 500/500 page views sent" in demo.stderr
+    )
 
     query = "SELECT name, count(), quantile(0.75)(value) FROM rumhouse.vitals GROUP BY name"
     table = run(env, "sql", query)
@@ -112,7 +117,11 @@ def test_sql_is_read_only_and_needs_the_admin_token(served):
 def test_sql_without_a_server_opens_the_folder_itself(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("RUMHOUSE_")}
     env.update(RUMHOUSE_DATA_DIR=str(tmp_path / "data"), RUMHOUSE_URL=f"http://127.0.0.1:{free_port()}")
-    assert run(env, "migrate").returncode == 0
+    first = run(env, "migrate")
+    assert first.returncode == 0 and first.stdout.startswith("applied: 0001_")
+    files = sorted((REPO / "clickhouse").glob("[0-9][0-9][0-9][0-9]_*.sql"))
+    assert f"rumhouse: applying {files[0].name} (1/{len(files)})" in first.stderr
+    assert f"rumhouse: applying {files[-1].name} ({len(files)}/{len(files)})" in first.stderr
     again = run(env, "migrate")
     assert again.stdout.strip() == "the schema is up to date"
     result = run(env, "sql", "--format", "csv", "SELECT count() FROM rumhouse.vitals")
@@ -206,7 +215,11 @@ def typed(env, keys: str, *args) -> tuple[int, str]:
 
 def test_serve_logs_with_time_level_and_logger(served):
     _, log = served
-    lines = [line for line in log.read_text().splitlines() if " rumhouse: ready: " in line]
+    text = log.read_text()
+    assert re.search(r" INFO rumhouse: applying 0001_\w+\.sql \(1/\d+\)", text), (
+        text
+    )  # a first start migrates
+    lines = [line for line in text.splitlines() if " rumhouse: ready: " in line]
     assert lines, log.read_text()
     assert re.match(
         r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO rumhouse: ready: 1 site\(s\), embedded engine", lines[0]

@@ -146,6 +146,7 @@ class Runtime:
             retention_days=self.settings.retention_days,
             retention_overrides=dict(self.settings.retention_overrides),
             rollup_retention_days=self.settings.rollup_retention_days,
+            progress=log.info,
         )
         folder = self.settings.spool_path
         if self.settings.workers > 1:

@@ -101,6 +101,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
             retention_days=settings.retention_days,
             retention_overrides=dict(settings.retention_overrides),
             rollup_retention_days=settings.rollup_retention_days,
+            progress=_progress,
         )
     finally:
         store.close()
@@ -250,6 +251,10 @@ def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
         return _fail("--before is a date like 2026-01-31")
     if not _confirm_delete(args):
         return 1
+    _progress(
+        f"deleting {'rows older than ' + args.before if args.before else 'all data'} of site {args.site!r}"
+        " from every table (a mutation per table: it can take a while)"
+    )
     doc = _call_server(
         args,
         settings,
@@ -367,7 +372,14 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
     url = _server_url(args)
     try:
-        result = run_demo(url, site=args.site, page_views=args.page_views, seed=args.seed, origin=args.origin)
+        result = run_demo(
+            url,
+            site=args.site,
+            page_views=args.page_views,
+            seed=args.seed,
+            origin=args.origin,
+            progress=_progress,
+        )
     except httpx.HTTPError as exc:
         return _fail(f"cannot send beacons to {url}: {exc}")
     print(
@@ -469,6 +481,11 @@ def _budgets_local(store, args: argparse.Namespace, since: int) -> dict:
         budget_status(store, repo, b, now=now, since=since, release=args.release) for b in repo.all(args.site)
     ]
     return {"budgets": rows, "compared": False}
+
+
+def _progress(message: str) -> None:
+    """How far a long command has come: on stderr, so that stdout keeps only its result."""
+    print(f"rumhouse: {message}", file=sys.stderr, flush=True)
 
 
 def _version() -> str:

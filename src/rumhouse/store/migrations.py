@@ -10,6 +10,7 @@ distributed form, so the files never mention the cluster.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,8 +100,10 @@ def migrate(
     retention_overrides: dict[str, int] | None = None,
     cluster: str | None = None,
     rollup_retention_days: int = 365,
+    progress: Callable[[str], None] | None = None,
 ) -> list[str]:
-    """Apply every migration not yet applied; returns the names of those applied now.
+    """Apply every migration not yet applied; returns the names of those applied now. `progress` is told
+    of each one before it runs (the CLI prints it, `serve` logs it).
 
     `cluster` (default: the store's own `cluster` attribute, set by RUMHOUSE_CLUSTER) names a ClickHouse
     cluster: the statements then run in their replicated and distributed form (store/cluster.py)."""
@@ -127,9 +130,10 @@ def migrate(
         for m in load_migrations(retention_days=retention_days, rollup_retention_days=rollup_retention_days)
     ]
     applied = []
-    for migration, statements in plan:
-        if migration.version in done:
-            continue
+    todo = [(m, s) for m, s in plan if m.version not in done]
+    for number, (migration, statements) in enumerate(todo, 1):
+        if progress is not None:
+            progress(f"applying {migration.name} ({number}/{len(todo)})")
         for statement in statements:
             store.command(statement)
         store.command(
