@@ -215,7 +215,7 @@ def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
         from rumhouse.usersql.run import EngineTooOld, QueryFailed, prepare, run
 
         try:
-            text, _checked = prepare(store, args.query, settings.sql_limits)
+            text = prepare(store, args.query, settings.sql_limits)
             result = run(store, text, settings.sql_limits)
         except Refused as exc:
             return _fail(f"{exc.reason}: {exc}", 1)

@@ -23,9 +23,6 @@ class ClientAddress:
             return False
         return any(ip in network for network in self.networks)
 
-    def resolve(self, peer: str | None, forwarded_for: str | None) -> str | None:
-        return self.resolve_forwarded(peer, forwarded_for)[0]
-
     def resolve_forwarded(self, peer: str | None, forwarded_for: str | None) -> tuple[str | None, bool]:
         """The client, and whether it was taken from X-Forwarded-For (then it is never the operator's own
         traffic, whatever address the header names)."""

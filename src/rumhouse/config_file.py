@@ -44,25 +44,26 @@ class SiteTable(_Table):
     burst: Any = UNSET
 
 
-class BudgetTable(_Target):
+class _Measured(_Target):
+    """What budgets and alert rules both have: a name, a site, and a window with its least samples."""
+
     name: Any = UNSET
     site: Any = UNSET
-    limit: Any = UNSET
-    min_samples: Any = UNSET
-    warn_at: Any = UNSET
     window: Any = UNSET
+    min_samples: Any = UNSET
 
 
-class AlertTable(_Target):
-    name: Any = UNSET
-    site: Any = UNSET
+class BudgetTable(_Measured):
+    limit: Any = UNSET
+    warn_at: Any = UNSET
+
+
+class AlertTable(_Measured):
     budget: Any = UNSET
     above: Any = UNSET
-    window: Any = UNSET
     hold: Any = msgspec.field(default=UNSET, name="for")
     repeat: Any = UNSET
     group: Any = UNSET
-    min_samples: Any = UNSET
     channels: Any = UNSET
 
 

@@ -82,7 +82,7 @@ def sql_route(runtime, access: Access):
         flush = request.query_params.get("flush", "true") != "false"
 
         def work():
-            text, _checked = prepare(runtime.store, query, limits)
+            text = prepare(runtime.store, query, limits)
             if flush:
                 runtime.writer.flush()
             return run(runtime.store, text, limits)

@@ -49,7 +49,10 @@ def _bind(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def _limits_key(limits: Mapping[str, Any]) -> str:
+def _connection_key(readonly: bool, limits: Mapping[str, Any] | None) -> str:
+    """The thread-local attribute a kind of connection is kept under."""
+    if limits is None:
+        return "ro" if readonly else "rw"
     return "limits_" + "_".join(f"{k}{v}" for k, v in sorted(limits.items()))
 
 
@@ -118,7 +121,7 @@ class EmbeddedStore:
             raise StoreError(f"cannot open the embedded store in {path}: {first_line(str(exc))}") from exc
 
     def _connection(self, readonly: bool, limits: Mapping[str, Any] | None = None):
-        key = ("ro" if readonly else "rw") if limits is None else _limits_key(limits)
+        key = _connection_key(readonly, limits)
         conn = getattr(self._local, key, None)
         if conn is None:
             # People's SQL (limits): a connection whose session carries readonly and the limits, so
@@ -161,7 +164,7 @@ class EmbeddedStore:
         """Close a connection whose statement failed and let the thread open a new one: chDB 4.4 keeps
         the output a failed query had begun (a result past max_result_rows, say) and prepends it to the
         connection's next answer."""
-        key = ("ro" if readonly else "rw") if limits is None else _limits_key(limits)
+        key = _connection_key(readonly, limits)
         if getattr(self._local, key, None) is conn:
             delattr(self._local, key)
         with self._connections_lock:

@@ -223,11 +223,12 @@ class ServerStore:
         limits: Mapping[str, Any] | None = None,
     ) -> bytes:
         self._check_open()
-        settings = dict(limits) if limits is not None else self._settings(readonly)
-        client = self._client
-        if limits is not None and self._sql_client is not None and settings is not None:
-            client = self._sql_client
-            settings.pop("readonly", None)  # the SQL user's profile pins it (deploy/clickhouse-sql-user.sql)
+        client, settings = self._client, self._settings(readonly)
+        if limits is not None:  # people's SQL
+            settings = dict(limits)
+            if self._sql_client is not None:
+                client = self._sql_client
+                settings.pop("readonly")  # the SQL user's profile pins it (deploy/clickhouse-sql-user.sql)
         try:
             return client.raw_query(
                 sql, parameters=dict(params) if params else None, settings=settings, fmt=fmt

@@ -9,7 +9,6 @@ know is refused, so a construct a newer ClickHouse adds is refused until someone
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from rumhouse.usersql.functions import AGGREGATES, CASE_INSENSITIVE, FUNCTIONS
@@ -203,21 +202,12 @@ class BadSyntax(Refused):
     reason = "syntax_error"
 
 
-@dataclass(frozen=True)
-class Checked:
-    """A query that passed: the public tables it reads."""
-
-    tables: frozenset[str]
-
-
-def check(tree: Any) -> Checked:
+def check(tree: Any) -> None:
     """Raise `Refused` unless `tree` (parseQueryToJSON's answer) is one SELECT over public tables."""
     if not isinstance(tree, dict) or tree.get("type") != "SelectWithUnionQuery":
         kind = tree.get("type", "?") if isinstance(tree, dict) else "?"
         raise Refused(f"only a SELECT query may run here, not {_describe_kind(kind)}")
-    walker = _Walker()
-    walker.query(tree, scope=frozenset())
-    return Checked(frozenset(walker.tables))
+    _Walker().query(tree, scope=frozenset())
 
 
 def _describe_kind(kind: str) -> str:
@@ -245,8 +235,7 @@ _AGGREGATES_CI_LOWER = frozenset(name.lower() for name in AGGREGATES if name in 
 
 
 class _Walker:
-    def __init__(self) -> None:
-        self.tables: set[str] = set()
+    """Walks the tree; each method raises `Refused` at the first thing not allowed."""
 
     # --- query-level nodes, whose clauses are allow-listed ---
 
@@ -324,7 +313,6 @@ class _Walker:
             raise Refused(f"unexpected table name {'.'.join(map(str, parts))!r}")
         database, table = parts
         if database == DATABASE and table in PUBLIC_TABLES:
-            self.tables.add(table)
             return
         if database == "system" and table in SYSTEM_TABLES:
             return

@@ -11,7 +11,7 @@ import orjson
 
 from rumhouse.settings import SqlLimits
 from rumhouse.store.base import QueryResult, Store, StoreError
-from rumhouse.usersql.guard import BadSyntax, Checked, Refused, check
+from rumhouse.usersql.guard import BadSyntax, Refused, check
 
 MAX_SQL_BYTES = 100_000
 
@@ -29,8 +29,8 @@ class EngineTooOld(Exception):
     """The ClickHouse server cannot parse for the check (parseQueryToJSON came with ClickHouse 26.8)."""
 
 
-def prepare(store: Store, sql: str, limits: SqlLimits) -> tuple[str, Checked]:
-    """The canonical text to run and what it reads; `Refused` when it may not run, with the reason."""
+def prepare(store: Store, sql: str, limits: SqlLimits) -> str:
+    """The canonical text to run; `Refused` when it may not run, with the reason."""
     if len(sql.encode("utf-8", "surrogatepass")) > MAX_SQL_BYTES:
         raise Refused(f"the query is over {MAX_SQL_BYTES} bytes")
     if not sql.strip():
@@ -55,10 +55,10 @@ def prepare(store: Store, sql: str, limits: SqlLimits) -> tuple[str, Checked]:
         tree = orjson.loads(tree_json)
     except orjson.JSONDecodeError:
         raise Refused("the query could not be parsed") from None
-    checked = check(tree)
+    check(tree)
     if not whole:
         raise Refused("the query uses syntax that cannot be checked here")
-    return text, checked
+    return text
 
 
 def run(store: Store, text: str, limits: SqlLimits) -> QueryResult:
