@@ -1,4 +1,5 @@
 -- One row per accepted beacon: tells which page views lost their final beacon (no row with last = 1).
+
 CREATE TABLE IF NOT EXISTS rumhouse.beacons
 (
     time DateTime64(3) COMMENT 'When the beacon was received (server clock)',

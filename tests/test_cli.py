@@ -133,6 +133,17 @@ def test_sql_without_a_server_opens_the_folder_itself(tmp_path):
     files = list((REPO / "clickhouse").glob("[0-9][0-9][0-9][0-9]_*.sql"))
     [[applied]] = folder_sql(tmp_path / "data", ["SELECT count() AS n FROM rumhouse.schema_migrations"])
     assert applied["n"] == len(files) > 7
+    # A folder a newer rumhouse migrated further is refused in one line, not changed.
+    folder_sql(
+        tmp_path / "data",
+        ["INSERT INTO rumhouse.schema_migrations (version, name) VALUES (9999, '9999_x.sql')"],
+    )
+    newer = run(env, "migrate")
+    assert (
+        newer.returncode == 1
+        and "does not know (9999_x.sql): it was made by a newer rumhouse" in newer.stderr
+    )
+    assert "Traceback" not in newer.stderr
 
 
 def test_version():

@@ -167,14 +167,10 @@ def test_alters_drops_and_maintenance_go_where_the_data_is():
 
 
 def test_exchanging_two_distributed_tables_swaps_their_local_tables():
-    """0022 rebuilds a rollup by swapping in a copy: on a cluster the local tables swap, and each
-    Distributed table, which names its own local table, then shows the other's rows."""
+    """A migration may rebuild a table by swapping in a copy (ClickHouse cannot change some settings in
+    place): on a cluster the local tables swap, and each Distributed table, which names its own local
+    table, then shows the other's rows."""
     layout = ClusterLayout("rum")
-    planned = [out for statement in every_statement() for out in layout.rewrite(statement)]
-    assert (
-        "EXCHANGE TABLES rumhouse.vitals_hourly_local AND rumhouse.vitals_hourly_rebuild_local ON CLUSTER rum"
-        in planned
-    )
     layout.rewrite("CREATE TABLE rumhouse.swap_a (a UInt8) ENGINE = MergeTree ORDER BY a")
     layout.rewrite("CREATE TABLE rumhouse.swap_b (a UInt8) ENGINE = MergeTree ORDER BY a")
     assert layout.rewrite("EXCHANGE TABLES rumhouse.swap_a AND rumhouse.swap_b") == [

@@ -240,82 +240,26 @@ def test_thresholds_in_every_live_definition_match_the_api():
         assert found in (good, poor), found
 
 
-BACKFILL = """
-import shutil, sys
-from pathlib import Path
-from rumhouse.store import migrations
-from rumhouse.store.embedded import EmbeddedStore
-folder, early = Path(sys.argv[1]), Path(sys.argv[2])
-for f in migrations.migrations_dir().glob("000*.sql"):
-    shutil.copy(f, early)
-store = EmbeddedStore(folder)
-real = migrations.migrations_dir
-migrations.migrations_dir = lambda: early
-migrations.migrate(store)
-store.command("INSERT INTO rumhouse.vitals (time, site, page_view_id, path, name, value)"
-              " SELECT now64(3) - number, 'demo', toString(number), '/', 'LCP', number FROM numbers(5000)")
-migrations.migrations_dir = real
-migrations.migrate(store)
-print(store.query("SELECT sum(samples) FROM rumhouse.vitals_hourly WHERE dimension = ''").scalar(),
-      store.query("SELECT sum(samples) FROM rumhouse.vitals_hourly WHERE dimension = 'path'").scalar(),
-      store.query("SELECT sum(samples) FROM rumhouse.vitals_daily WHERE dimension = ''").scalar())
-store.close()
-"""
-
-
-def test_rollup_migration_backfills_rows_stored_before_it(tmp_path):
-    import os
-    import subprocess
-    import sys
-
-    from support.server import REPO
-
-    (tmp_path / "early").mkdir()
-    out = subprocess.run(
-        [sys.executable, "-c", BACKFILL, str(tmp_path / "data"), str(tmp_path / "early")],
-        check=False,
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["5000", "5000", "5000"]
-
-
-# An install that has rolled up API calls with the old `uniq` states (migrations up to 0018) takes
-# 0019: calls must not be counted twice, and page views come back from the raw rows.
+# Page views per API endpoint are a uniqCombined(12) sketch in the rollups (clickhouse/0004_api_calls.sql).
 SKETCH = """
-import json, shutil, sys
+import json, sys
 from pathlib import Path
 from starlette.datastructures import QueryParams
 from rumhouse.api import events
 from rumhouse.api.filters import Filters
 from rumhouse.store import migrations
 from rumhouse.store.embedded import EmbeddedStore
-folder, early = Path(sys.argv[1]), Path(sys.argv[2])
-for f in migrations.migrations_dir().glob("[0-9][0-9][0-9][0-9]_*.sql"):  # migrations, not schema.sql
-    if int(f.name[:4]) < 19:
-        shutil.copy(f, early)
-store = EmbeddedStore(folder)
-real = migrations.migrations_dir
-migrations.migrations_dir = lambda: early
+store = EmbeddedStore(Path(sys.argv[1]))
 migrations.migrate(store)
 INSERT = ("INSERT INTO rumhouse.api_calls (time, site, page_view_id, method, endpoint, status, duration_ms)"
           " SELECT now64(3) - toIntervalSecond(cityHash64(number, {salt:UInt32}) % 259200), 'demo',"
           " concat({prefix:String}, toString(intDiv(number, {calls:UInt32}))), 'GET', {endpoint:String}, 200,"
           " number % 100 FROM numbers({rows:UInt64})")
-plan = json.loads(sys.argv[3])
-for endpoint, views in plan["before"].items():
-    store.command(INSERT, {"salt": len(endpoint), "prefix": "old-", "calls": 2, "endpoint": endpoint, "rows": 2 * views})
-# An hour rolled up long ago: its raw rows are gone (past the raw tables' retention), only the rollup has it.
-store.command("INSERT INTO rumhouse.api_calls_hourly (site, method, endpoint, hour, calls, failed, page_views)"
-              " SELECT 'demo', 'GET', 'aged', toStartOfHour(now() - INTERVAL 2 DAY), 5, 0, uniqState('pv')")
-migrations.migrations_dir = real
-migrations.migrate(store)
-for endpoint, views in plan["after"].items():
-    store.command(INSERT, {"salt": 7, "prefix": "new-", "calls": 1, "endpoint": endpoint, "rows": views})
+plan = json.loads(sys.argv[2])
+for endpoint, views in plan["two_calls"].items():
+    store.command(INSERT, {"salt": len(endpoint), "prefix": "a-", "calls": 2, "endpoint": endpoint, "rows": 2 * views})
+for endpoint, views in plan["one_call"].items():
+    store.command(INSERT, {"salt": 7, "prefix": "b-", "calls": 1, "endpoint": endpoint, "rows": views})
 q = QueryParams({"range": "7d", "source": "rollup"})
 table = events.api_calls(store, Filters.parse(q, "demo"), q)
 print(json.dumps({r["endpoint"]: [r["calls"], r["page_views"]] for r in table.rows}))
@@ -323,7 +267,7 @@ store.close()
 """
 
 
-def test_api_call_page_views_after_the_sketch_migration(tmp_path):
+def test_api_call_page_views_from_the_rollup_sketch(tmp_path):
     """Page views per endpoint from the rollup: exact below a few hundred per hour, and within the
     error docs/api.md states (standard error 1.6%) for large counts."""
     import json
@@ -333,19 +277,17 @@ def test_api_call_page_views_after_the_sketch_migration(tmp_path):
 
     from support.server import REPO
 
-    # Endpoint e{k}: 500 * 2^(k/2) page views over the last 3 days (2 calls each) before the upgrade,
-    # then 1,000 more page views (1 call each) after it.
+    # Endpoint e{k}: 500 * 2^(k/2) page views over the last 3 days with 2 calls each, and 1,000 more
+    # page views with 1 call each.
     before = {f"e{k}": int(500 * 2 ** (k / 2)) for k in range(12)}
     after = {endpoint: 1000 for endpoint in before}
-    (tmp_path / "early").mkdir()
     out = subprocess.run(
         [
             sys.executable,
             "-c",
             SKETCH,
             str(tmp_path / "data"),
-            str(tmp_path / "early"),
-            json.dumps({"before": before, "after": after}),
+            json.dumps({"two_calls": before, "one_call": after}),
         ],
         check=False,
         capture_output=True,
@@ -356,13 +298,11 @@ def test_api_call_page_views_after_the_sketch_migration(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout)
-    # The aged hour keeps its calls; its page views are unknown after the upgrade, not zero.
-    assert got.pop("aged") == [5, None]
     assert set(got) == set(before)
     errors = []
     for endpoint, views in before.items():
         calls, page_views = got[endpoint]
-        assert calls == 2 * views + after[endpoint]  # exact, and not counted twice by the backfill
+        assert calls == 2 * views + after[endpoint]  # exact
         expected = views + after[endpoint]
         errors.append((page_views - expected) / expected)
         assert abs(errors[-1]) <= 0.04, (endpoint, page_views, expected)

@@ -1,5 +1,5 @@
 """The audit log: every API call (reads, exports, people's SQL, changes), who made it and what it returned,
-in `rumhouse.audit_log` (clickhouse/0036_audit_log.sql). Never the token itself.
+in `rumhouse.audit_log` (clickhouse/0011_audit_log.sql). Never the token itself.
 
 `AuditMiddleware` records each `/api/` request once its answer is sent, from what the request's handlers
 left in its state: the principal (`who`, set by api/access.py), and, where they know them, the site

@@ -158,7 +158,7 @@ class Settings:
     # When set, /metrics answers only requests with this bearer token (Prometheus: `authorization`).
     metrics_token: str = field(default="", repr=False)
     retention_days: int = 30
-    # The rollups (clickhouse/0011-0018) answer the dashboard long after raw rows are gone.
+    # The hourly and daily rollups (clickhouse/) answer the dashboard long after raw rows are gone.
     rollup_retention_days: int = 365
     flush_interval: float = 1.0
     # Rows waiting that make the writer flush before its interval: a memory bound (about 250 bytes a

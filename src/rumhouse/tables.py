@@ -13,6 +13,26 @@ ResourceType = Literal["script", "css", "img", "font", "fetch", "other"]
 RESOURCE_TYPES: tuple[str, ...] = get_args(ResourceType)
 NavigationType = Literal["navigate", "reload", "back_forward", "prerender", "restore", "soft"]
 
+# The published Core Web Vitals thresholds (web.dev), one place for the API, the budgets and the
+# rollups' good and poor counts (store/migrations.py writes them into the schema): name -> (good at or
+# under, poor over). TTI has no published threshold.
+THRESHOLDS: dict[str, tuple[float, float]] = {
+    "LCP": (2500, 4000),
+    "INP": (200, 500),
+    "CLS": (0.1, 0.25),
+    "FCP": (1800, 3000),
+    "TTFB": (800, 1800),
+    "FID": (100, 300),
+}
+
+
+def threshold_sql(which: int, default: str) -> str:
+    """multiIf(name = 'LCP', 2500, ...): the good (0) or poor (1) limit of the row's metric, `default`
+    for a metric without one. Built from the constants above only, never from input."""
+    cases = ", ".join(f"name = '{name}', {limits[which]}" for name, limits in THRESHOLDS.items())
+    return f"multiIf({cases}, {default})"
+
+
 # The page view's dimensions, copied onto every event row so that queries need no join.
 DIMENSIONS = (
     "site",
@@ -27,6 +47,18 @@ DIMENSIONS = (
     "release",
     "navigation_type",
 )
+
+# The dimensions a question can filter or split by: API name -> column of the raw tables. The rollups
+# store the API name in their `dimension` column, one row per dimension (clickhouse/0001_page_views.sql).
+DIMENSION_COLUMNS = {
+    "path": "path",
+    "browser": "browser",
+    "os": "os",
+    "device": "device_type",
+    "country": "country",
+    "connection": "connection_type",
+    "release": "release",
+}
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "page_views": (

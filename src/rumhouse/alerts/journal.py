@@ -1,7 +1,7 @@
 """What the evaluator remembers: each rule's state, the history of changes, and deliveries.
 
 `MemoryJournal` keeps them in lists (tests with simulated time); `StoreJournal` writes them to
-ClickHouse (clickhouse/0032-0034), so a restart resumes each rule where it was and the history
+ClickHouse (clickhouse/0010_alerts.sql), so a restart resumes each rule where it was and the history
 outlives the process.
 """
 

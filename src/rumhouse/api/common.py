@@ -14,6 +14,7 @@ from starlette.datastructures import QueryParams
 from rumhouse.api.filters import DIMENSIONS, Filters, ParamError
 from rumhouse.api.thresholds import METRICS, PERCENTILES, THRESHOLDS
 from rumhouse.store.base import Store
+from rumhouse.tables import threshold_sql
 
 LEVELS = ", ".join(str(p / 100) for p in PERCENTILES)
 SOURCES = ("auto", "raw", "rollup")
@@ -30,12 +31,6 @@ def rollup_quantiles(state: str) -> str:
 def percentile_fields(values: list[float] | None, prefix: str = "") -> dict[str, float | None]:
     known: list[float | None] = list(values) if values else [None] * len(PERCENTILES)
     return {f"{prefix}p{p}": v for p, v in zip(PERCENTILES, known, strict=True)}
-
-
-def threshold_sql(which: int, default: str) -> str:
-    """multiIf(name = 'LCP', 2500, ...) from our own constants (no user input)."""
-    cases = ", ".join(f"name = '{name}', {limits[which]}" for name, limits in THRESHOLDS.items())
-    return f"multiIf({cases}, {default})"
 
 
 GOOD_SQL = f"value <= {threshold_sql(0, '-1')}"

@@ -22,7 +22,7 @@ PCT = [f"p{p}" for p in PERCENTILES]
 
 def errors(store: Store, f: Filters, q: QueryParams) -> Table:
     limit = int_param(q, "limit", 100, 1, 1000)
-    # The rollups (clickhouse/0020, 0021) keep no page dimensions: a filtered question reads the rows.
+    # The errors rollups (clickhouse/0003_errors.sql) keep no page dimensions: a filtered question reads the rows.
     source = choose_source(q, f.hour_aligned and not f.dims)
     if source == "rollup":
         sql = (
@@ -64,7 +64,7 @@ def api_calls(store: Store, f: Filters, q: QueryParams) -> Table:
     limit = int_param(q, "limit", 100, 1, 1000)
     source = choose_source(q, f.hour_aligned and not f.dims)
     if source == "rollup":
-        # A sketch of page view ids (clickhouse/0019): exact for small counts, about 1.6% off past that.
+        # A sketch of page view ids (clickhouse/0004_api_calls.sql): exact for small counts, about 1.6% off past that.
         sql = (
             f"SELECT endpoint, method, sum(calls) AS n, sum(failed), uniqCombinedMerge(12)(page_views),"
             f" {rollup_quantiles('duration')} FROM {f.rollup_source('api_calls', 'site = {site:String}')}"
@@ -80,7 +80,8 @@ def api_calls(store: Store, f: Filters, q: QueryParams) -> Table:
     out = []
     for endpoint, method, calls, failed, views, quantiles in rows(store, sql, f, {"limit": limit}):
         if source == "rollup" and calls and not views:
-            # Hours rolled up before 0019 lost their page-view states: unknown, not zero.
+            # Hours that an early 0.1.0 install rolled up before the sketch have no page-view state (docs/api.md):
+            # unknown, not zero.
             views = None
         out.append(
             {

@@ -14,18 +14,11 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.datastructures import QueryParams
 
+from rumhouse.tables import DIMENSION_COLUMNS
+
 RANGES = {"1h": 3600, "6h": 6 * 3600, "24h": 24 * 3600, "7d": 7 * 86400, "30d": 30 * 86400}
 DEFAULT_RANGE = "24h"
-# API name -> column in the raw tables. The rollups store the API name in `dimension`.
-DIMENSIONS = {
-    "path": "path",
-    "browser": "browser",
-    "os": "os",
-    "device": "device_type",
-    "country": "country",
-    "connection": "connection_type",
-    "release": "release",
-}
+DIMENSIONS = DIMENSION_COLUMNS
 MAX_VALUE = 2048
 # The hours of a window, on an hourly rollup (whose `hour` is a DateTime).
 HOURS = "hour >= toDateTime({start:DateTime64(3, 'UTC')}) AND hour < toDateTime({end:DateTime64(3, 'UTC')})"

@@ -2,7 +2,7 @@
 
 Budgets from the TOML config are code: the API lists them but does not change them (409), so the
 file stays the truth for whoever reviews it. Budgets made through the admin API, and every override,
-are rows in ClickHouse (clickhouse/0030, 0031), newest version wins.
+are rows in ClickHouse (clickhouse/0009_budgets.sql), newest version wins.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 -- API tokens for the reading side. Only a SHA-256 of each token is stored: the token itself is shown
 -- once, by `rumhouse token create`. Revoking inserts a newer row for the same id (ReplacingMergeTree),
 -- so readers use FINAL.
+
 CREATE TABLE IF NOT EXISTS rumhouse.tokens
 (
     id String COMMENT 'Public id of the token (the part after rh_ and before the second _), safe to show',
