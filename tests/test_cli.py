@@ -140,7 +140,7 @@ def test_sql_without_a_server_opens_the_folder_itself(tmp_path):
     )
     newer = run(env, "migrate")
     assert (
-        newer.returncode == 1
+        newer.returncode == 2
         and "does not know (9999_x.sql): it was made by a newer rumhouse" in newer.stderr
     )
     assert "Traceback" not in newer.stderr
