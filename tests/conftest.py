@@ -1,10 +1,12 @@
 pytest_plugins = ["support.reading_fixtures", "support.budget_fixtures"]
 
+import httpx
 import pytest
 
 from rumhouse.tables import EVENT_TABLES
 from support.clickhouse_http import ClickHouseHttp
 from support.load import assert_accounting
+from support.openapi_check import check as check_answer
 from support.server import RumhouseServer
 
 
@@ -49,3 +51,35 @@ def playwright():
 
     with sync_playwright() as pw:
         yield pw
+
+
+@pytest.fixture(autouse=True, scope="session")
+def answers_match_the_openapi_document():
+    """Every /api/v1 answer any test gets through httpx (TestClient too) is checked against the OpenAPI
+    document; one that does not fit fails the test that got it (support/openapi_check.py)."""
+    sync_send, async_send = httpx.Client.send, httpx.AsyncClient.send
+
+    def checked(response: httpx.Response) -> httpx.Response:
+        if response.request.url.path.startswith("/api/v1/"):
+            response.read()
+            check_answer(
+                response.request.method,
+                response.request.url.path,
+                response.status_code,
+                response.headers.get("content-type", ""),
+                response.content,
+            )
+        return response
+
+    def send(self, request, **kwargs):
+        return checked(sync_send(self, request, **kwargs))
+
+    async def send_async(self, request, **kwargs):
+        response = await async_send(self, request, **kwargs)
+        if request.url.path.startswith("/api/v1/"):
+            await response.aread()
+        return checked(response)
+
+    httpx.Client.send, httpx.AsyncClient.send = send, send_async
+    yield
+    httpx.Client.send, httpx.AsyncClient.send = sync_send, async_send

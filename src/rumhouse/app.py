@@ -29,16 +29,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from rumhouse.alerts.api import alerting_routes
+from rumhouse.alerts.api import alerting_operations
 from rumhouse.alerts.service import Alerting
 from rumhouse.api import api_routes
 from rumhouse.api.access import Access
-from rumhouse.api.admin import delete_route
-from rumhouse.api.audit import audit_route
-from rumhouse.api.sql import sql_route
 from rumhouse.audit import AuditLog, AuditMiddleware
 from rumhouse.auth import bearer, ensure_admin_token
-from rumhouse.budgets.openapi import paths as budget_paths
 from rumhouse.clients import ClientAddress
 from rumhouse.config_file import load_config
 from rumhouse.http_front import FrontCollector, FrontLimits
@@ -324,11 +320,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
-            Route("/api/v1/sql", sql_route(runtime, access), methods=["POST"]),
-            Route("/api/v1/audit", audit_route(runtime, access), methods=["GET"]),
-            Route("/api/v1/admin/sites/{site}/data", delete_route(runtime, access), methods=["DELETE"]),
-            *api_routes(runtime, access, budget_paths()),
-            *alerting_routes(runtime, access),
+            *api_routes(runtime, access, alerting_operations(runtime)),
         ],
         lifespan=lifespan,
         middleware=[Middleware(SecurityHeaders), Middleware(AuditMiddleware, audit=runtime.audit)],

@@ -39,7 +39,7 @@ def test_queries_past_the_limit_get_429_and_the_api_still_answers(server):
     statuses = sorted(a.status_code for a in answers)
     assert statuses.count(429) >= 4 and statuses.count(400) <= 2, statuses  # 400: stopped by the time limit
     refused = next(a for a in answers if a.status_code == 429)
-    assert refused.headers["retry-after"] == "1" and refused.text.startswith("too_many_queries:")
+    assert refused.headers["retry-after"] == "1" and refused.text.startswith('{"error":"too_many_queries"')
 
 
 def test_api_csv_exports_neutralise_formulas(server):

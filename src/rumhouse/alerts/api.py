@@ -1,16 +1,11 @@
-"""Every route of budgets, alerts, suggestions and release comparison, for create_app's one line."""
+"""Every operation of budgets, alerts, suggestions and release comparison, for create_app's one line."""
 
 from __future__ import annotations
 
 
-def alerting_routes(runtime, access) -> list:
-    """`access`: the app's one Access (one token cache for every route)."""
-    from rumhouse.alerts.routes import alert_routes
-    from rumhouse.budgets.routes import budget_routes
-    from rumhouse.budgets.suggestion_routes import suggestion_routes
+def alerting_operations(runtime) -> list:
+    from rumhouse.alerts.routes import alert_operations
+    from rumhouse.budgets.routes import budget_operations
+    from rumhouse.budgets.suggestion_routes import suggestion_operations
 
-    return [
-        *budget_routes(runtime, access),
-        *alert_routes(runtime, access),
-        *suggestion_routes(runtime, access),
-    ]
+    return [*budget_operations(runtime), *alert_operations(runtime), *suggestion_operations(runtime)]

@@ -1,4 +1,4 @@
-"""Alert routes under /api/v1/alerts:
+"""Alert operations under /api/v1/alerts:
 
 GET  /alerts?site=S              rules, with state, since, value, acknowledgement and resolution
 GET  /alerts/events?site=S       history of state changes, acknowledgements and resolutions
@@ -10,118 +10,184 @@ POST /alerts/evaluate            evaluate every rule now (an unscoped admin)
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+import msgspec
 
 from rumhouse.alerts.notifier import iso
-from rumhouse.api.access import Access, problem
-from rumhouse.budgets.http import actor, admin_of, body, guarded, json, reader, run, visible_item
-
-PREFIX = "/api/v1/alerts"
+from rumhouse.api.access import ApiError
+from rumhouse.api.operation import Call, Operation, visible
 
 
-def alert_routes(runtime, access: Access) -> list[Route]:
+class SiteQuery(msgspec.Struct):
+    site: str | None = None  # only this site
+
+
+class AlertInfo(msgspec.Struct, kw_only=True):
+    rule: str
+    site: str
+    description: str
+    group: str
+    channels: list[str]
+    for_seconds: float
+    repeat_seconds: float
+    state: str  # ok, pending, firing or resolved
+    since: str | None
+    value: float | None
+    acknowledged_by: str | None
+    acknowledged_at: str | None
+    resolved_by: str | None
+    resolved_at: str | None
+
+
+class Alerts(msgspec.Struct):
+    alerts: list[AlertInfo]
+
+
+class Event(msgspec.Struct, kw_only=True):
+    time: str
+    rule: str
+    site: str
+    from_: str = msgspec.field(name="from")  # the state before
+    to: str  # the state after, or acknowledged
+    value: float | None  # observed at the change; null for what people did
+    actor: str  # evaluator, or the token id of who acknowledged or resolved it
+    note: str
+
+
+class Events(msgspec.Struct):
+    events: list[Event]
+
+
+class Delivery(msgspec.Struct, kw_only=True):
+    id: str
+    channel: str
+    kind: str  # firing, resolved or reminder
+    rules: list[str]
+    status: str  # pending (retried), delivered or failed
+    attempts: int
+    last_error: str
+    created_at: str | None
+    next_attempt_at: str | None
+
+
+class Deliveries(msgspec.Struct):
+    deliveries: list[Delivery]
+
+
+class Note(msgspec.Struct, forbid_unknown_fields=True):
+    note: str = ""
+
+
+class Acted(msgspec.Struct):
+    rule: str
+    state: str
+    acknowledged_by: str | None
+    acknowledged_at: str | None
+    resolved_by: str | None
+    resolved_at: str | None
+
+
+class Change(msgspec.Struct):
+    rule: str
+    from_: str = msgspec.field(name="from")
+    to: str
+    notify: str | None
+
+
+class Evaluated(msgspec.Struct):
+    changes: list[Change]
+
+
+def alert_operations(runtime) -> list[Operation]:
     def alerting():
         return runtime.alerting
 
-    def visible(who, site: str | None):
+    def visible_rules(call: Call, site: str | None):
+        call.reader_of(site)
         return {
-            name: r for name, r in alerting().rules.items() if who.may_read(r.site) and site in (None, r.site)
+            name: r
+            for name, r in alerting().rules.items()
+            if call.who.may_read(r.site) and site in (None, r.site)
         }
 
-    async def listing(request: Request) -> Response:
-        site = request.query_params.get("site")
-        who = await reader(access, request, site)
-        if isinstance(who, Response):
-            return who
+    def listing(call: Call) -> Alerts:
         states = alerting().snapshot()
         rows = []
-        for name, rule in visible(who, site).items():
+        for name, rule in visible_rules(call, call.query.site).items():
             s = states.get(name)
             rows.append(
-                {
-                    "rule": name,
-                    "site": rule.site,
-                    "description": rule.describe(),
-                    "group": rule.group_key,
-                    "channels": list(rule.channels),
-                    "for_seconds": rule.hold,
-                    "repeat_seconds": rule.repeat,
-                    "state": s.state if s else "ok",
-                    "since": iso(s.since) if s and s.since else None,
-                    "value": s.value if s else None,
-                    "acknowledged_by": (s.acked_by or None) if s else None,
-                    "acknowledged_at": iso(s.acked_at) if s else None,
-                    "resolved_by": (s.resolved_by or None) if s else None,
-                    "resolved_at": iso(s.resolved_at) if s else None,
-                }
+                AlertInfo(
+                    rule=name,
+                    site=rule.site,
+                    description=rule.describe(),
+                    group=rule.group_key,
+                    channels=list(rule.channels),
+                    for_seconds=rule.hold,
+                    repeat_seconds=rule.repeat,
+                    state=s.state if s else "ok",
+                    since=iso(s.since) if s and s.since else None,
+                    value=s.value if s else None,
+                    acknowledged_by=(s.acked_by or None) if s else None,
+                    acknowledged_at=iso(s.acked_at) if s else None,
+                    resolved_by=(s.resolved_by or None) if s else None,
+                    resolved_at=iso(s.resolved_at) if s else None,
+                )
             )
-        return json({"alerts": rows})
+        return Alerts(rows)
 
-    async def events(request: Request) -> Response:
-        site = request.query_params.get("site")
-        who = await reader(access, request, site)
-        if isinstance(who, Response):
-            return who
-        rows = await run(alerting().journal.events, 1000)
-        return json({"events": [r for r in rows if who.may_read(r["site"]) and site in (None, r["site"])]})
+    def events(call: Call) -> Events:
+        site = call.query.site
+        call.reader_of(site)
+        rows = alerting().journal.events(1000)
+        return Events([r for r in rows if call.who.may_read(r["site"]) and site in (None, r["site"])])
 
-    async def deliveries(request: Request) -> Response:
-        site = request.query_params.get("site")
-        who = await reader(access, request, site)
-        if isinstance(who, Response):
-            return who
-        names = set(visible(who, site))
-        rows = await run(alerting().journal.deliveries, 1000)
-        return json({"deliveries": [r for r in rows if names & set(r["rules"])]})
+    def deliveries(call: Call) -> Deliveries:
+        names = set(visible_rules(call, call.query.site))
+        return Deliveries([r for r in alerting().journal.deliveries(1000) if names & set(r["rules"])])
 
-    async def action(request: Request, verb: str) -> Response:
-        name = request.path_params["name"]
-        rule = alerting().rules.get(name)
-        hidden = visible_item(request, rule.site if rule else None, f"alert rule {name!r}")
-        if hidden is not None:
-            return hidden
-        who = await admin_of(access, request, rule.site)
-        if isinstance(who, Response):
-            return who
-        raw = await body(request) if await request.body() else {}
-        if isinstance(raw, Response):
-            return raw
-        try:
-            state = await run(alerting().act, name, verb, actor(who), str(raw.get("note", "")))
-        except ValueError as exc:
-            return problem(409, "conflict", str(exc))
-        return json(
-            {
-                "rule": name,
-                "state": state.state,
-                "acknowledged_by": state.acked_by or None,
-                "acknowledged_at": iso(state.acked_at),
-                "resolved_by": state.resolved_by or None,
-                "resolved_at": iso(state.resolved_at),
-            }
-        )
+    def action(verb: str):
+        def act(call: Call) -> Acted:
+            name = call.path["name"]
+            rule = alerting().rules.get(name)
+            call.admin_of(visible(call, rule.site if rule else None, f"alert rule {name!r}"))
+            try:
+                state = alerting().act(name, verb, call.actor, call.body.note)
+            except ValueError as exc:
+                raise ApiError(409, "conflict", str(exc)) from None
+            return Acted(
+                name,
+                state.state,
+                state.acked_by or None,
+                iso(state.acked_at),
+                state.resolved_by or None,
+                iso(state.resolved_at),
+            )
 
-    async def evaluate(request: Request) -> Response:
-        who = await access.admin(request)
-        if isinstance(who, Response):
-            return who
-        changes = await run(alerting().evaluate)
-        return json(
-            {
-                "changes": [
-                    {"rule": c.rule, "from": c.before, "to": c.after, "notify": c.notify or None}
-                    for c in changes
-                ]
-            }
-        )
+        return act
 
+    def evaluate(call: Call) -> Evaluated:
+        return Evaluated([Change(c.rule, c.before, c.after, c.notify or None) for c in alerting().evaluate()])
+
+    P = "/alerts"
     return [
-        Route(PREFIX, guarded(access, listing), methods=["GET"]),
-        Route(PREFIX + "/events", guarded(access, events), methods=["GET"]),
-        Route(PREFIX + "/deliveries", guarded(access, deliveries), methods=["GET"]),
-        Route(PREFIX + "/evaluate", guarded(access, evaluate), methods=["POST"]),
-        Route(PREFIX + "/{name}/ack", guarded(access, lambda r: action(r, "ack")), methods=["POST"]),
-        Route(PREFIX + "/{name}/resolve", guarded(access, lambda r: action(r, "resolve")), methods=["POST"]),
-    ]
+        Operation("GET", P, "alerts", "Alert rules with their state", listing, SiteQuery, answer=Alerts),
+        Operation(
+            "GET", P + "/events", "alert_events", "State changes, acknowledgements, resolutions",
+            events, SiteQuery, answer=Events,
+        ),
+        Operation(
+            "GET", P + "/deliveries", "alert_deliveries", "Notifications per channel and their delivery",
+            deliveries, SiteQuery, answer=Deliveries,
+        ),
+        Operation(
+            "POST", P + "/evaluate", "evaluate_alerts", "Evaluate every rule now (unscoped admin)",
+            evaluate, answer=Evaluated, admin=True,
+        ),
+        Operation(
+            "POST", P + "/{name}/ack", "ack_alert", "Acknowledge a firing alert (admin of its site)",
+            action("ack"), body=Note, answer=Acted, errors=(400, 404, 409),
+        ),
+        Operation(
+            "POST", P + "/{name}/resolve", "resolve_alert", "Resolve an alert by hand (admin of its site)",
+            action("resolve"), body=Note, answer=Acted, errors=(400, 404, 409),
+        ),
+    ]  # fmt: skip

@@ -1,34 +1,50 @@
 """The reading side: the JSON API under /api/v1 and the dashboard at `/`.
 
+operation.py   the one shape of every /api/v1 route: types in and out, one error form
 access.py      bearer tokens -> principal; 401 / 403
 filters.py     site, time window, dimensions -> WHERE clauses with query parameters
+query_types.py, answer_types.py   the reading routes' parameters and rows, as types
 common.py      percentile SQL (raw: exact; rollup: t-digest), parameter helpers
 vitals.py      summary, time series, split, pages by impact, comparisons
 navigation.py  the navigation breakdown
 events.py      errors, API calls, resources
-table.py       the table every route answers, as JSON or CSV
-routes.py      the endpoint table and the wrapper every route goes through
-openapi.py     /api/v1/openapi.json, from the endpoint table
-tokens.py      token management routes
+table.py       the table every reading route answers, as JSON or CSV
+routes.py      the endpoint table of the reading routes
+openapi.py     /api/v1/openapi.json, from the operations and their types
+tokens.py      token management
+admin.py, audit.py, sql.py   a site's data deleted, the audit log, read-only SQL for admins
 dashboard.py   `/` and its static files
-sql.py         read-only SQL for admins
 """
 
 from __future__ import annotations
 
 
-def api_routes(runtime, access, openapi_paths: dict | None = None) -> list:
-    """Every route of the reading side, for create_app. `access` is the app's one Access (one token cache
-    for every route); `openapi_paths` describe the routes that parts built on the API add (budgets,
-    alerts), which the API itself does not import."""
-    from rumhouse.api.dashboard import dashboard_routes
-    from rumhouse.api.openapi import openapi_route
-    from rumhouse.api.routes import data_routes
-    from rumhouse.api.tokens import token_routes
+def api_operations(runtime, access, more_operations: list | None = None) -> list:
+    """Every /api/v1 operation, the OpenAPI document's last. `more_operations` are those of the parts
+    built on the API (budgets, alerts), which the API itself does not import: they are mounted the same
+    way and described in the same document."""
+    from rumhouse.api.admin import delete_operation
+    from rumhouse.api.audit import audit_operation
+    from rumhouse.api.openapi import openapi_operation
+    from rumhouse.api.routes import read_operations
+    from rumhouse.api.sql import sql_operation
+    from rumhouse.api.tokens import token_operations
 
-    return [
-        *data_routes(runtime, access),
-        openapi_route(access, openapi_paths),
-        *token_routes(access),
-        *dashboard_routes(),
+    operations = [
+        *read_operations(runtime),
+        *token_operations(access),
+        sql_operation(runtime),
+        audit_operation(runtime),
+        delete_operation(runtime),
+        *(more_operations or []),
     ]
+    return [*operations, openapi_operation(operations)]
+
+
+def api_routes(runtime, access, more_operations: list | None = None) -> list:
+    """Every route of the reading side, for create_app. `access` is the app's one Access (one token cache
+    for every route)."""
+    from rumhouse.api.dashboard import dashboard_routes
+    from rumhouse.api.operation import mount_all
+
+    return [*mount_all(api_operations(runtime, access, more_operations), access), *dashboard_routes()]

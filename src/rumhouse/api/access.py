@@ -8,22 +8,27 @@ from __future__ import annotations
 
 import anyio
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 
 from rumhouse.auth import bearer
 from rumhouse.tokens import Principal, Tokens
+
+
+class ApiError(Exception):
+    """An answer other than success: its status, a reason word and a one-line message (api/operation.py
+    turns it into the one JSON error form)."""
+
+    def __init__(self, status: int, error: str, message: str, headers: dict | None = None) -> None:
+        super().__init__(message)
+        self.status, self.error, self.message, self.headers = status, error, message, headers
 
 
 def problem(status: int, error: str, message: str, headers: dict | None = None) -> JSONResponse:
     return JSONResponse({"error": error, "message": message}, status_code=status, headers=headers)
 
 
-def unauthorized(message: str = "send Authorization: Bearer <token>") -> JSONResponse:
-    return problem(401, "unauthorized", message, {"www-authenticate": 'Bearer realm="rumhouse"'})
-
-
-def forbidden(message: str) -> JSONResponse:
-    return problem(403, "forbidden", message)
+def unauthorized(message: str = "send Authorization: Bearer <token>") -> ApiError:
+    return ApiError(401, "unauthorized", message, {"www-authenticate": 'Bearer realm="rumhouse"'})
 
 
 class Access:
@@ -40,21 +45,13 @@ class Access:
             self._tokens = Tokens(self.runtime.store, self.runtime.admin_token)
         return self._tokens
 
-    async def principal(self, request: Request) -> Principal | Response:
+    async def principal(self, request: Request) -> Principal:
+        """Who sends the request; ApiError 401 without a valid token."""
         token = bearer(request)
         if not token:
-            return unauthorized()
+            raise unauthorized()
         found = await anyio.to_thread.run_sync(self.tokens.authenticate, token)
         if found is None:
-            return unauthorized("the bearer token is not valid (unknown, malformed or revoked)")
+            raise unauthorized("the bearer token is not valid (unknown, malformed or revoked)")
         request.state.who = found  # for the audit log (audit.py)
         return found
-
-    async def admin(self, request: Request) -> Principal | Response:
-        """An admin for every site: raw SQL and token management see all sites at once."""
-        who = await self.principal(request)
-        if isinstance(who, Response):
-            return who
-        if not (who.is_admin and who.unscoped):
-            return forbidden("this route needs an admin token that is not scoped to sites")
-        return who

@@ -1,16 +1,24 @@
-"""Admin routes. `DELETE /api/v1/admin/sites/{site}/data[?before=YYYY-MM-DD]` deletes a site's data."""
+"""`DELETE /api/v1/admin/sites/{site}/data[?before=YYYY-MM-DD]`: a site's data deleted (deletion.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import anyio
-from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+import msgspec
 
-from rumhouse.api.access import Access, forbidden
+from rumhouse.api.access import ApiError
+from rumhouse.api.operation import Call, Operation
 from rumhouse.deletion import delete_site_data
-from rumhouse.store.base import StoreError
+
+
+class DeleteQuery(msgspec.Struct):
+    before: str | None = None  # only rows older than this date (ISO; naive is UTC)
+
+
+class Deleted(msgspec.Struct):
+    site: str
+    before: str | None
+    deleted: dict[str, int]  # rows deleted per table
 
 
 def parse_before(text: str | None) -> datetime | None:
@@ -21,28 +29,24 @@ def parse_before(text: str | None) -> datetime | None:
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
-def delete_route(runtime, access: Access):
-
-    async def delete_site(request: Request) -> Response:
-        # API tokens: 401 without a valid token; an admin whose sites include this one.
-        who = await access.principal(request)
-        if isinstance(who, Response):
-            return who
-        site = request.path_params["site"]
-        if not (who.is_admin and who.may_read(site)):
-            return forbidden(f"deleting the data of site {site!r} needs an admin token for it")
+def delete_operation(runtime) -> Operation:
+    def delete_site(call: Call) -> Deleted:
+        site = call.path["site"]
+        call.admin_of(site, "deleting the data of site")
         try:
-            before = parse_before(request.query_params.get("before"))
+            before = parse_before(call.query.before)
         except ValueError:
-            return PlainTextResponse("bad_before: before is a date like 2026-01-31\n", status_code=400)
-        # What was accepted a moment ago must go too: flush it first.
-        await anyio.to_thread.run_sync(runtime.writer.flush)
-        try:
-            deleted = await anyio.to_thread.run_sync(lambda: delete_site_data(runtime.store, site, before))
-        except StoreError as exc:
-            return PlainTextResponse(f"delete_failed: {exc}\n", status_code=500)
-        return JSONResponse(
-            {"site": site, "before": before.isoformat() if before else None, "deleted": deleted}
-        )
+            raise ApiError(400, "bad_before", "before is a date like 2026-01-31") from None
+        runtime.writer.flush()  # what was accepted a moment ago must go too
+        deleted = delete_site_data(runtime.store, site, before)
+        return Deleted(site, before.isoformat() if before else None, deleted)
 
-    return delete_site
+    return Operation(
+        "DELETE",
+        "/admin/sites/{site}/data",
+        "delete_site_data",
+        "Delete a site's data (admin for that site)",
+        delete_site,
+        query=DeleteQuery,
+        answer=Deleted,
+    )

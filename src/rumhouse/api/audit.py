@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import anyio
-from starlette.requests import Request
-from starlette.responses import Response
+import msgspec
 
-from rumhouse.api.access import Access, problem
-from rumhouse.api.table import Table, render
-from rumhouse.store.base import StoreError
+from rumhouse.api.access import ApiError
+from rumhouse.api.operation import Call, Operation
+from rumhouse.api.table import TABLE_EXPORTS, Table, table_of
 
 COLUMNS = ["time", "token_id", "token_name", "role", "method", "route", "site", "status", "rows", "detail"]
 QUERY = (
@@ -25,38 +23,53 @@ QUERY = (
 )
 
 
-def audit_route(runtime, access: Access):
+class AuditQuery(msgspec.Struct):
+    limit: int = 100  # 1 to 10,000
+    token: str = ""  # a token id
+    site: str = ""
+    since: str | None = None  # an ISO time
+    format: str = "json"  # json or csv
 
-    async def audit(request: Request) -> Response:
-        denied = await access.admin(request)
-        if isinstance(denied, Response):
-            return denied
-        q = request.query_params
+
+class AuditRow(msgspec.Struct):
+    time: str
+    token_id: str
+    token_name: str
+    role: str
+    method: str
+    route: str
+    site: str
+    status: int
+    rows: int
+    detail: str
+
+
+def audit_operation(runtime) -> Operation:
+    def audit(call: Call) -> Table:
+        q: AuditQuery = call.query
         try:
-            limit = int(q.get("limit", "100"))
-            since = datetime.fromisoformat(q["since"]) if q.get("since") else datetime(1970, 1, 1)
+            since = datetime.fromisoformat(q.since) if q.since else datetime(1970, 1, 1)
         except ValueError:
-            return problem(
-                400, "bad_request", "limit is a number and since an ISO time (2026-12-01T10:00:00)"
-            )
-        if not 1 <= limit <= 10_000:
-            return problem(400, "bad_request", "limit is between 1 and 10000")
+            raise ApiError(400, "bad_request", "since is an ISO time (2026-12-01T10:00:00)") from None
+        if not 1 <= q.limit <= 10_000:
+            raise ApiError(400, "bad_request", "limit is between 1 and 10000")
         params = {
             "since": since.strftime("%Y-%m-%d %H:%M:%S.%f")[:23],
-            "token": q.get("token", "")[:64],
-            "site": q.get("site", "")[:200],
-            "limit": limit,
+            "token": q.token[:64],
+            "site": q.site[:200],
+            "limit": q.limit,
         }
+        runtime.audit.flush()  # what was just done is in the answer
+        return Table(COLUMNS, runtime.store.query(QUERY, params, readonly=True).dicts())
 
-        def read():
-            runtime.audit.flush()  # what was just done is in the answer
-            return runtime.store.query(QUERY, params, readonly=True).dicts()
-
-        try:
-            rows = await anyio.to_thread.run_sync(read)
-        except StoreError as exc:
-            return problem(503, "store_unavailable", str(exc))
-        request.state.audit_rows = len(rows)
-        return render(Table(COLUMNS, rows), q.get("format", "json"), name="audit", filters={})
-
-    return audit
+    return Operation(
+        "GET",
+        "/audit",
+        "audit",
+        "The audit log of API calls, newest first (unscoped admin)",
+        audit,
+        query=AuditQuery,
+        answer=table_of(AuditRow),
+        admin=True,
+        exports=TABLE_EXPORTS,
+    )

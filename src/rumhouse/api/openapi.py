@@ -1,162 +1,91 @@
-"""The OpenAPI 3.1 document of /api/v1, made from the same endpoint table that builds the routes, so
-the two cannot drift apart. Served at /api/v1/openapi.json (a token is needed, like every /api/ route)."""
+"""The OpenAPI 3.1 document of /api/v1, made from the operations themselves: their paths, summaries and
+the msgspec types of their query, body and answer (msgspec writes the JSON Schema of each), so the
+document describes what the code decodes and answers. Served at /api/v1/openapi.json (a token is
+needed, like every /api/ route)."""
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+import re
+from typing import Any
 
-from rumhouse.api.access import Access
-from rumhouse.api.routes import COMMON_PARAMS, ENDPOINTS, PREFIX, Param
+import msgspec
+import msgspec.inspect
 
-ERRORS = {
-    "400": {
-        "description": "A parameter is wrong; the body says which",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    },
-    "401": {"description": "No valid token"},
-    "403": {"description": "The token may not read this site (or is not an unscoped admin)"},
+from rumhouse.api.operation import Call, Operation, Problem
+
+REF = "#/components/schemas/{name}"
+STATUS_TEXT = {
+    400: "A parameter or the body is wrong; the answer says which",
+    401: "No valid token",
+    403: "The token may not read (or, for changes, administer) this site",
+    404: "No such item (or one of a site the token may not read)",
+    409: "A conflict with what exists",
+    413: "The body is too large",
+    429: "Too many at once; see Retry-After",
+    501: "Not available on this ClickHouse version",
+    503: "The store did not answer",
 }
 
 
-def parameter(p: Param) -> dict:
-    schema: dict = {"type": p.type}
-    if p.enum:
-        schema["enum"] = list(p.enum)
-    return {"name": p.name, "in": "query", "required": False, "description": p.description, "schema": schema}
+class OpenApiDocument(msgspec.Struct):
+    """This document (its schema is OpenAPI's own)."""
+
+    openapi: str
+    info: dict[str, Any]
+    paths: dict[str, Any]
+    components: dict[str, Any]
 
 
-def table_response() -> dict:
-    return {
-        "description": "A table: JSON (columns, rows as objects, source, filters) or CSV with a header row",
-        "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/Table"}},
-            "text/csv": {"schema": {"type": "string"}},
-        },
-    }
-
-
-def document(extra_paths: dict | None = None) -> dict:
-    paths: dict = {}
-    for e in ENDPOINTS:
-        paths[PREFIX + e.path] = {
-            "get": {
-                "operationId": e.name,
-                "summary": e.summary,
-                "parameters": [parameter(p) for p in (*COMMON_PARAMS, *e.params)],
-                "responses": {"200": table_response(), **ERRORS},
+def _parameters(kind: type, path: str) -> list[dict]:
+    found = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in re.findall(r"\{(\w+)\}", path)
+    ]
+    info = msgspec.inspect.type_info(kind)
+    (schema,), components = msgspec.json.schema_components([kind], ref_template=REF)
+    properties = components[schema["$ref"].rsplit("/", 1)[1]].get("properties", {})
+    for f in getattr(info, "fields", ()):
+        found.append(
+            {
+                "name": f.encode_name,
+                "in": "query",
+                "required": f.required,
+                "schema": properties.get(f.encode_name, {}),
             }
+        )
+    return found
+
+
+def document(operations: list[Operation]) -> dict:
+    kinds: list[type] = [Problem]
+    for op in operations:
+        kinds += [k for k in (op.body, op.answer) if k is not None and k is not str]
+    refs, components = msgspec.json.schema_components(kinds, ref_template=REF)
+    schema_of = dict(zip(map(id, kinds), refs, strict=True))
+    problem = {"application/json": {"schema": schema_of[id(Problem)]}}
+    paths: dict[str, dict] = {}
+    for op in operations:
+        responses: dict[str, Any] = {}
+        if op.answer is None:
+            responses[str(op.status)] = {"description": "Done; no body"}
+        else:
+            content: dict[str, Any] = {"application/json": {"schema": schema_of[id(op.answer)]}}
+            for media in op.exports:
+                content[media] = {"schema": {"type": "string"}}
+            responses[str(op.status)] = {"description": op.summary, "content": content}
+        for status in sorted({401, 403, *op.errors}):
+            responses[str(status)] = {"description": STATUS_TEXT[status], "content": problem}
+        entry: dict[str, Any] = {
+            "operationId": op.name,
+            "summary": op.summary,
+            "parameters": _parameters(op.query, op.path),
+            "responses": responses,
         }
-    paths[PREFIX + "/sites"] = {
-        "get": {
-            "operationId": "sites",
-            "summary": "Sites this token may read",
-            "responses": {"200": table_response(), "401": ERRORS["401"]},
-        }
-    }
-    paths[PREFIX + "/tokens"] = {
-        "get": {
-            "operationId": "tokens",
-            "summary": "List tokens (unscoped admin)",
-            "responses": {"200": table_response(), **ERRORS},
-        },
-        "post": {
-            "operationId": "create_token",
-            "summary": "Create a token; the answer shows it once",
-            "requestBody": {
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["role"],
-                            "properties": {
-                                "role": {"enum": ["viewer", "admin"]},
-                                "sites": {"type": "array", "items": {"type": "string"}},
-                                "name": {"type": "string"},
-                            },
-                        }
-                    }
-                }
-            },
-            "responses": {"201": {"description": "The new token"}, **ERRORS},
-        },
-    }
-    paths[PREFIX + "/tokens/{id}"] = {
-        "delete": {
-            "operationId": "revoke_token",
-            "summary": "Revoke a token",
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {
-                "204": {"description": "Revoked"},
-                "404": {"description": "No such token"},
-                **ERRORS,
-            },
-        }
-    }
-    paths[PREFIX + "/sql"] = {
-        "post": {
-            "operationId": "sql",
-            "summary": "One SELECT over rumhouse's public tables (unscoped admin); body: the query (docs/security.md)",
-            "parameters": [{"name": "format", "in": "query", "schema": {"enum": ["json", "csv", "tsv"]}}],
-            "requestBody": {"content": {"text/plain": {"schema": {"type": "string"}}}},
-            "responses": {
-                "200": {"description": "The result"},
-                "400": {"description": "Refused, a syntax error, or over a limit: one line with the reason"},
-                "429": {"description": "Too many queries at once; see Retry-After"},
-                **ERRORS,
-            },
-        }
-    }
-    paths[PREFIX + "/audit"] = {
-        "get": {
-            "operationId": "audit",
-            "summary": "The audit log of API calls, newest first (unscoped admin)",
-            "parameters": [
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "schema": {"type": "integer", "minimum": 1, "maximum": 10000},
-                },
-                {"name": "token", "in": "query", "description": "A token id", "schema": {"type": "string"}},
-                {"name": "site", "in": "query", "schema": {"type": "string"}},
-                {"name": "since", "in": "query", "description": "ISO time", "schema": {"type": "string"}},
-                {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"]}},
-            ],
-            "responses": {
-                "200": {
-                    "description": "time, token_id, token_name, role, method, route, site, status, rows, "
-                    "detail",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Table"}}},
-                },
-                **ERRORS,
-            },
-        }
-    }
-    paths[PREFIX + "/admin/sites/{site}/data"] = {
-        "delete": {
-            "operationId": "delete_site_data",
-            "summary": "Delete a site's data (admin for that site)",
-            "parameters": [
-                {"name": "site", "in": "path", "required": True, "schema": {"type": "string"}},
-                {
-                    "name": "before",
-                    "in": "query",
-                    "description": "Only rows older than this date",
-                    "schema": {"type": "string"},
-                },
-            ],
-            "responses": {"200": {"description": "Rows deleted per table"}, **ERRORS},
-        }
-    }
-    paths.update(extra_paths or {})  # budgets, alerts, suggestions, releases: given by the app
-    paths[PREFIX + "/openapi.json"] = {
-        "get": {
-            "operationId": "openapi",
-            "summary": "This document",
-            "responses": {"200": {"description": "OpenAPI 3.1"}, "401": ERRORS["401"]},
-        }
-    }
+        if op.body is str:
+            entry["requestBody"] = {"content": {"text/plain": {"schema": {"type": "string"}}}}
+        elif op.body is not None:
+            entry["requestBody"] = {"content": {"application/json": {"schema": schema_of[id(op.body)]}}}
+        paths.setdefault("/api/v1" + op.path, {})[op.method.lower()] = entry
     return {
         "openapi": "3.1.0",
         "info": {
@@ -166,35 +95,21 @@ def document(extra_paths: dict | None = None) -> dict:
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
-                },
-                "Table": {
-                    "type": "object",
-                    "required": ["source", "filters", "columns", "rows"],
-                    "properties": {
-                        "source": {"enum": ["raw", "rollup", "config"]},
-                        "filters": {"type": "object"},
-                        "columns": {"type": "array", "items": {"type": "string"}},
-                        "rows": {"type": "array", "items": {"type": "object"}},
-                    },
-                },
-            },
+            "schemas": components,
         },
         "security": [{"bearer": []}],
         "paths": paths,
     }
 
 
-def openapi_route(access: Access, extra_paths: dict | None = None) -> Route:
-    doc = document(extra_paths)
+def openapi_operation(operations: list[Operation]) -> Operation:
+    """The document of `operations` and of itself."""
+    this = Operation(
+        "GET", "/openapi.json", "openapi", "This document", lambda call: None, answer=OpenApiDocument
+    )
+    doc = document([*operations, this])
 
-    async def openapi(request: Request) -> Response:
-        who = await access.principal(request)
-        if isinstance(who, Response):
-            return who
-        return JSONResponse(doc)
+    def openapi(call: Call) -> dict:
+        return doc
 
-    return Route(PREFIX + "/openapi.json", openapi, methods=["GET"], name="openapi")
+    return Operation("GET", "/openapi.json", "openapi", "This document", openapi, answer=OpenApiDocument)

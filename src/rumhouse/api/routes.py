@@ -1,36 +1,46 @@
-"""The read routes under /api/v1/: one table of endpoints, one wrapper that does for each of them
-what every route must do (token, site scope, filters, format), and the OpenAPI description of each.
+"""The read operations under /api/v1/: one table of endpoints, each a query type, a row type and a
+function that answers a `Table` from the store and the filters; `read_operation` makes each an
+`Operation` (api/operation.py), which does what every route does (token, types, errors, format).
 
-A request goes: token (401) -> site in the token's scope (403) -> parameters (400) -> query -> JSON or CSV.
+A request goes: token (401) -> query types (400) -> site in the token's scope (403) -> filters (400)
+-> query -> JSON or CSV.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import anyio
 from starlette.datastructures import QueryParams
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 from rumhouse.api import events, navigation, vitals
-from rumhouse.api.access import Access, forbidden, problem
-from rumhouse.api.filters import DIMENSIONS, Filters, ParamError
-from rumhouse.api.table import FORMATS, Table, render
-from rumhouse.api.thresholds import METRICS, PERCENTILES
-from rumhouse.store.base import Store, StoreError
-
-PREFIX = "/api/v1"
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    description: str
-    enum: tuple = ()
-    type: str = "string"
+from rumhouse.api.access import ApiError
+from rumhouse.api.answer_types import (
+    ApiCallRow,
+    CompareRow,
+    ErrorRow,
+    NavigationRow,
+    PageRow,
+    ResourceRow,
+    SiteRow,
+    SplitRow,
+    SummaryRow,
+    TimeseriesRow,
+)
+from rumhouse.api.filters import Filters
+from rumhouse.api.operation import Call, Operation
+from rumhouse.api.query_types import (
+    CompareQuery,
+    LimitQuery,
+    MetricQuery,
+    NavigationQuery,
+    ResourcesQuery,
+    SplitQuery,
+    TableQuery,
+    TimeseriesQuery,
+)
+from rumhouse.api.table import TABLE_EXPORTS, Table, table_of
+from rumhouse.store.base import Store
 
 
 @dataclass(frozen=True)
@@ -39,12 +49,9 @@ class Endpoint:
     name: str  # names the export file, and the OpenAPI operation
     summary: str
     handler: Callable[[Store, Filters, QueryParams], Table]
-    params: tuple[Param, ...] = field(default=())
+    query: type
+    row: type
 
-
-METRIC = Param("metric", "Metric (default LCP)", METRICS)
-BY = Param("by", "Dimension to split by", tuple(DIMENSIONS))
-LIMIT = Param("limit", "Most rows to return", type="integer")
 
 ENDPOINTS = (
     Endpoint(
@@ -52,20 +59,19 @@ ENDPOINTS = (
         "vitals-summary",
         "p50, p75, p95, p99, sample count and good / needs-improvement / poor shares per metric",
         vitals.summary,
+        TableQuery,
+        SummaryRow,
     ),
     Endpoint(
         "/vitals/timeseries",
         "vitals-timeseries",
         "One percentile per metric per time bucket, with the samples of each bucket",
         vitals.timeseries,
-        (
-            Param("metric", "One metric (default: all)", METRICS),
-            Param("percentile", "Percentile (default 75)", PERCENTILES, "integer"),
-            Param("bucket", "Bucket, seconds (default: from the window)", vitals.BUCKETS, "integer"),
-        ),
+        TimeseriesQuery,
+        TimeseriesRow,
     ),
     Endpoint(
-        "/vitals/split", "vitals-split", "A metric split by one dimension", vitals.split, (METRIC, BY, LIMIT)
+        "/vitals/split", "vitals-split", "A metric split by one dimension", vitals.split, SplitQuery, SplitRow
     ),
     Endpoint(
         "/vitals/compare",
@@ -73,21 +79,16 @@ ENDPOINTS = (
         "Two periods (a_from/a_to vs b_from/b_to, default: the window before vs the window) or two"
         " releases (release_a vs release_b), per metric, with sample counts",
         vitals.compare,
-        (
-            Param("release_a", "Baseline release"),
-            Param("release_b", "Release to compare"),
-            Param("a_from", "Baseline period start"),
-            Param("a_to", "Baseline period end"),
-            Param("b_from", "Compared period start"),
-            Param("b_to", "Compared period end"),
-        ),
+        CompareQuery,
+        CompareRow,
     ),
     Endpoint(
         "/pages",
         "pages",
         "Paths ranked by impact: page views x how far p75 is over the good threshold",
         vitals.pages,
-        (METRIC, LIMIT),
+        MetricQuery,
+        PageRow,
     ),
     Endpoint(
         "/navigation",
@@ -95,7 +96,8 @@ ENDPOINTS = (
         "Navigation breakdown (DNS, connect, TLS, server, download, render, load) as percentiles, overall"
         " or per value of a dimension (by=path)",
         navigation.breakdown,
-        (Param("by", "Dimension, e.g. path (default: overall)", tuple(DIMENSIONS)), LIMIT),
+        NavigationQuery,
+        NavigationRow,
     ),
     Endpoint(
         "/errors",
@@ -103,88 +105,64 @@ ENDPOINTS = (
         "Errors grouped by fingerprint: occurrences, page views affected, first and last seen, a sample"
         " stack",
         events.errors,
-        (LIMIT,),
+        LimitQuery,
+        ErrorRow,
     ),
     Endpoint(
         "/api-calls",
         "api-calls",
         "fetch/XHR endpoints seen by browsers: calls, p50/p95/p99 duration, error rate",
         events.api_calls,
-        (LIMIT,),
+        LimitQuery,
+        ApiCallRow,
     ),
     Endpoint(
         "/resources",
         "resources",
         "Resources by type or by host (third-party flag): bytes, duration, cache-hit rate",
         events.resources,
-        (
-            Param("by", "type (default) or host", ("type", "host")),
-            Param("third_party", "1: third-party hosts only; 0: first-party only", ("0", "1")),
-            LIMIT,
-        ),
+        ResourcesQuery,
+        ResourceRow,
     ),
 )
 
-COMMON_PARAMS = (
-    Param("site", "Site key; may be left out when the token reads exactly one site"),
-    Param(
-        "range",
-        "Time window ending now (1h, 6h) or at the next whole hour (24h, 7d, 30d); default 24h",
-        ("1h", "6h", "24h", "7d", "30d"),
-    ),
-    Param("from", "Window start (ISO 8601 or ms since epoch); with to, instead of range"),
-    Param("to", "Window end, exclusive"),
-    *[Param(name, f"Only page views with this {name}") for name in DIMENSIONS],
-    Param(
-        "source",
-        "auto (default: the hourly rollup when it can answer), raw or rollup",
-        ("auto", "raw", "rollup"),
-    ),
-    Param("format", "json (default) or csv", FORMATS),
-)
 
-
-def resolve_site(request: Request, who) -> str | Response:
-    site = request.query_params.get("site")
+def resolve_site(call: Call) -> str:
+    """The site asked for, or the token's only site; 403 for a site outside the token's scope."""
+    site = call.query.site
     if not site:
-        if len(who.sites) == 1:
-            return who.sites[0]
-        return problem(400, "bad_request", "site is required")
-    if not who.may_read(site):
-        return forbidden(f"this token may not read site {site!r}")
+        if len(call.who.sites) == 1:
+            return call.who.sites[0]
+        raise ApiError(400, "bad_request", "site is required")
+    call.reader_of(site)
     return site
 
 
-def endpoint_route(runtime, access: Access, endpoint: Endpoint) -> Route:
-    async def handle(request: Request) -> Response:
-        who = await access.principal(request)
-        if isinstance(who, Response):
-            return who
-        site = resolve_site(request, who)
-        if isinstance(site, Response):
-            return site
-        q = request.query_params
-        fmt = q.get("format", "json")
-        try:
-            if fmt not in FORMATS:
-                raise ParamError("format must be json or csv")
-            filters = Filters.parse(q, site)
-            table = await anyio.to_thread.run_sync(endpoint.handler, runtime.store, filters, q)
-        except ParamError as exc:
-            return problem(400, "bad_request", str(exc))
-        except StoreError as exc:
-            return problem(503, "store_unavailable", str(exc))
-        request.state.audit_site, request.state.audit_rows = site, len(table.rows)
-        return render(table, fmt, name=endpoint.name, filters=filters.describe())
+def read_operation(runtime, endpoint: Endpoint) -> Operation:
+    def answer(call: Call) -> Table:
+        site = resolve_site(call)
+        filters = Filters.parse(call.params, site)
+        table = endpoint.handler(runtime.store, filters, call.params)
+        table.filters = filters.describe()
+        call.audit(site=site)
+        return table
 
-    return Route(PREFIX + endpoint.path, handle, methods=["GET"], name=endpoint.name)
+    return Operation(
+        "GET",
+        endpoint.path,
+        endpoint.name,
+        endpoint.summary,
+        answer,
+        endpoint.query,
+        answer=table_of(endpoint.row),
+        exports=TABLE_EXPORTS,
+        errors=(400, 503),
+    )
 
 
-def sites_route(runtime, access: Access) -> Route:
-    async def sites(request: Request) -> Response:
-        who = await access.principal(request)
-        if isinstance(who, Response):
-            return who
+def sites_operation(runtime) -> Operation:
+    def sites(call: Call) -> Table:
+        who = call.who
         rows = [
             {"site": key, "name": getattr(site, "name", key) or key}
             for key, site in runtime.sites.by_key.items()
@@ -193,12 +171,18 @@ def sites_route(runtime, access: Access) -> Route:
         # A scoped token also reads sites that are not (or no longer) in the config file.
         known = {row["site"] for row in rows}
         rows += [{"site": key, "name": key} for key in who.sites if key not in known]
-        table = Table(["site", "name"], rows, "config", {"role": who.role})
-        request.state.audit_rows = len(rows)
-        return render(table, request.query_params.get("format", "json"), name="sites", filters={})
+        return Table(["site", "name"], rows, "config", {"role": who.role})
 
-    return Route(PREFIX + "/sites", sites, methods=["GET"], name="sites")
+    return Operation(
+        "GET",
+        "/sites",
+        "sites",
+        "Sites this token may read",
+        sites,
+        answer=table_of(SiteRow),
+        exports=TABLE_EXPORTS,
+    )
 
 
-def data_routes(runtime, access: Access) -> list[Route]:
-    return [endpoint_route(runtime, access, e) for e in ENDPOINTS] + [sites_route(runtime, access)]
+def read_operations(runtime) -> list[Operation]:
+    return [read_operation(runtime, e) for e in ENDPOINTS] + [sites_operation(runtime)]

@@ -9,12 +9,14 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+import msgspec
 import orjson
 from starlette.responses import Response
 
 FORMATS = ("json", "csv")
+TABLE_EXPORTS = ("text/csv",)  # what a table answers besides JSON (OpenAPI)
 
 
 @dataclass
@@ -24,6 +26,25 @@ class Table:
     # Where the answer came from: "rollup" (hourly t-digest states) or "raw" (exact, from the raw table).
     source: str = "raw"
     meta: dict[str, Any] = field(default_factory=dict)
+    filters: dict[str, Any] = field(default_factory=dict)  # what the rows were filtered by, as asked
+
+
+Row = TypeVar("Row")
+
+
+class TableAnswer(msgspec.Struct, Generic[Row]):
+    """A table as JSON: where it came from, the filters, its columns and rows (and, beside them, what
+    a route says of the whole table: the metric, the dimension split by, ...)."""
+
+    source: str  # raw (exact), rollup (hourly and daily states) or config
+    filters: dict[str, Any]
+    columns: list[str]
+    rows: list[Row]
+
+
+def table_of(row: type) -> type:
+    """The answer type of a route whose rows are `row`s (for the OpenAPI document)."""
+    return TableAnswer[row]  # type: ignore[valid-type]
 
 
 # A cell a spreadsheet would read as a formula: =, +, - or @ first, or a tab or carriage return first
@@ -65,7 +86,7 @@ def delimited(columns: list[str], rows: list[list[Any]], fmt: str) -> str:
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def render(table: Table, fmt: str, *, name: str, filters: dict) -> Response:
+def render(table: Table, fmt: str, *, name: str, filters: dict, status: int = 200) -> Response:
     if fmt == "csv":
         body = delimited(table.columns, [[row.get(c) for c in table.columns] for row in table.rows], "csv")
         return Response(
@@ -80,4 +101,8 @@ def render(table: Table, fmt: str, *, name: str, filters: dict) -> Response:
         "columns": table.columns,
         "rows": table.rows,
     }
-    return Response(orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json")
+    return Response(
+        orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY),
+        status_code=status,
+        media_type="application/json",
+    )

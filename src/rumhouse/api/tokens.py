@@ -8,65 +8,93 @@ DELETE /api/v1/tokens/{id}     revoke
 from __future__ import annotations
 
 import dataclasses
+from typing import Literal
 
-import anyio
-import orjson
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+import msgspec
 
-from rumhouse.api.access import Access, problem
-from rumhouse.api.table import Table, render
+from rumhouse.api.access import Access, ApiError
+from rumhouse.api.operation import Call, Operation
+from rumhouse.api.table import TABLE_EXPORTS, Table, table_of
 
-PREFIX = "/api/v1/tokens"
 COLUMNS = ["id", "role", "sites", "name", "created_at", "revoked"]
 
 
-def token_routes(access: Access) -> list[Route]:
-    async def collection(request: Request) -> Response:
-        who = await access.admin(request)
-        if isinstance(who, Response):
-            return who
-        if request.method == "GET":
-            found = await anyio.to_thread.run_sync(access.tokens.list)
-            rows = [dataclasses.asdict(t) for t in found]
-            for row in rows:
-                row["sites"] = ",".join(row["sites"])
-            return render(
-                Table(COLUMNS, rows, "raw"),
-                request.query_params.get("format", "json"),
-                name="tokens",
-                filters={},
-            )
-        try:
-            body = orjson.loads(await request.body())
-            role, sites, name = body["role"], body.get("sites", []), body.get("name", "")
-            if not (
-                isinstance(sites, list)
-                and all(isinstance(s, str) and s for s in sites)
-                and isinstance(name, str)
-            ):
-                raise ValueError("sites is a list of site keys and name a string")
-            created = await anyio.to_thread.run_sync(lambda: access.tokens.create(role, sites, name))
-        except (orjson.JSONDecodeError, KeyError, TypeError):
-            return problem(
-                400, "bad_request", 'send {"role": "viewer" | "admin", "sites": [...], "name": "..."}'
-            )
-        except ValueError as exc:
-            return problem(400, "bad_request", str(exc))
-        return JSONResponse({"token": created.token, **dataclasses.asdict(created.info)}, status_code=201)
+class TokenRow(msgspec.Struct):
+    id: str
+    role: Literal["viewer", "admin"]
+    sites: str  # comma-separated site keys; empty: every site
+    name: str
+    created_at: str
+    revoked: bool
 
-    async def item(request: Request) -> Response:
-        who = await access.admin(request)
-        if isinstance(who, Response):
-            return who
-        token_id = request.path_params["id"]
-        found = await anyio.to_thread.run_sync(access.tokens.revoke, token_id)
-        if not found:
-            return problem(404, "not_found", f"no token with id {token_id!r}")
-        return Response(status_code=204)
+
+class NewToken(msgspec.Struct, forbid_unknown_fields=True):
+    role: Literal["viewer", "admin"]
+    sites: list[str] = []
+    name: str = ""
+
+
+class CreatedToken(msgspec.Struct):
+    token: str  # shown once: only its hash is kept
+    id: str
+    role: str
+    sites: list[str]
+    name: str
+    created_at: str
+    revoked: bool
+
+
+def token_operations(access: Access) -> list[Operation]:
+    def listing(call: Call) -> Table:
+        rows = [dataclasses.asdict(t) for t in access.tokens.list()]
+        for row in rows:
+            row["sites"] = ",".join(row["sites"])
+        return Table(COLUMNS, rows, "raw")
+
+    def create(call: Call) -> CreatedToken:
+        new: NewToken = call.body
+        if not all(new.sites):
+            raise ApiError(400, "bad_request", "sites is a list of site keys")
+        try:
+            made = access.tokens.create(new.role, new.sites, new.name)
+        except ValueError as exc:
+            raise ApiError(400, "bad_request", str(exc)) from None
+        return CreatedToken(token=made.token, **dataclasses.asdict(made.info))
+
+    def revoke(call: Call) -> None:
+        if not access.tokens.revoke(call.path["id"]):
+            raise ApiError(404, "not_found", f"no token with id {call.path['id']!r}")
 
     return [
-        Route(PREFIX, collection, methods=["GET", "POST"], name="tokens"),
-        Route(PREFIX + "/{id}", item, methods=["DELETE"], name="token"),
+        Operation(
+            "GET",
+            "/tokens",
+            "tokens",
+            "List tokens (unscoped admin)",
+            listing,
+            answer=table_of(TokenRow),
+            admin=True,
+            exports=TABLE_EXPORTS,
+        ),
+        Operation(
+            "POST",
+            "/tokens",
+            "create_token",
+            "Create a token; the answer shows it once",
+            create,
+            body=NewToken,
+            answer=CreatedToken,
+            status=201,
+            admin=True,
+        ),
+        Operation(
+            "DELETE",
+            "/tokens/{id}",
+            "revoke_token",
+            "Revoke a token",
+            revoke,
+            status=204,
+            admin=True,
+            errors=(404,),
+        ),
     ]

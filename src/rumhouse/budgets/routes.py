@@ -1,4 +1,4 @@
-"""Budget routes under /api/v1/budgets: CRUD (admin; config budgets are read-only), status now (what
+"""Budget operations under /api/v1/budgets: CRUD (admin; config budgets are read-only), status now (what
 `rumhouse budgets check` asks), a compliance report per period, and temporary overrides.
 
     GET    /budgets?site=S                     definitions
@@ -13,198 +13,290 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+import msgspec
 
-from rumhouse.api.access import Access, problem
-from rumhouse.api.filters import Filters, ParamError, parse_time
-from rumhouse.budgets.http import actor, admin_of, body, guarded, json, reader, run, visible_item
-from rumhouse.budgets.model import parse_budget, parse_duration
+from rumhouse.api.access import ApiError
+from rumhouse.api.filters import Filters, parse_time
+from rumhouse.api.operation import Call, Operation, visible
+from rumhouse.api.query_types import WindowQuery
+from rumhouse.budgets.model import Budget, parse_budget, parse_duration
 from rumhouse.budgets.repository import BudgetRepository
-from rumhouse.budgets.status import PERIODS, budget_status, compliance_report
-from rumhouse.budgets.targets import SpecError
-from rumhouse.store.base import StoreError
+from rumhouse.budgets.status import budget_status, compliance_report
 
-PREFIX = "/api/v1/budgets"
+UNSET: Any = msgspec.UNSET
 
 
-def budget_routes(runtime, access: Access) -> list[Route]:
+class BudgetBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A budget, as a [[budgets]] table of the config file (docs/budgets.md); PUT takes the name from
+    the path."""
+
+    name: str = UNSET
+    site: str = UNSET
+    metric: str = (
+        UNSET  # a vital (LCP, ...), or a kind of targets.py (api_p95, error_rate, resource_bytes, ...)
+    )
+    stat: str = UNSET  # p50, p75, p90, p95, p99, mean or rate
+    limit: float = UNSET
+    path: str = UNSET
+    endpoint: str = UNSET
+    resource_type: str = UNSET
+    min_samples: int = UNSET
+    warn_at: float = UNSET
+    window: str = UNSET  # 90s, 10m, 24h, 7d
+
+
+class BudgetInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
+    name: str
+    site: str
+    metric: str
+    stat: str
+    path: str | None = None
+    endpoint: str | None = None
+    resource_type: str | None = None
+    limit: float
+    min_samples: int
+    warn_at: float
+    window: str
+    source: Literal["config", "api"]
+    description: str
+
+
+class OverrideBody(msgspec.Struct, forbid_unknown_fields=True):
+    justification: str
+    expires_in: str | None = None  # 2h, ...
+    expires_at: str | None = None  # an ISO time, instead of expires_in
+    limit: float | None = None  # a temporary limit; left out, the budget is waived
+
+
+class OverrideInfo(msgspec.Struct, kw_only=True):
+    id: str
+    budget: str
+    site: str
+    limit: float | None
+    justification: str
+    created_by: str
+    created_at: str
+    expires_at: str
+    revoked: bool
+    active: bool
+
+
+class Budgets(msgspec.Struct):
+    budgets: list[BudgetInfo]
+
+
+class SiteQuery(msgspec.Struct):
+    site: str | None = None  # only this site
+
+
+class StatusQuery(msgspec.Struct):
+    site: str
+    since: str | None = None  # a window ending now, e.g. 24h (default: each budget's own)
+    release: str | None = None  # only page views of this release
+
+
+class BudgetNow(BudgetInfo, kw_only=True, omit_defaults=False):
+    """A budget judged now."""
+
+    limit: float  # the limit in force (an override's, while one is active)
+    budget_limit: float
+    value: float | None
+    samples: int
+    state: Literal["within", "warning", "breached", "insufficient", "overridden"]
+    reason: str
+    share_of_limit: float | None
+    override: OverrideInfo | None
+    from_: str = msgspec.field(name="from")
+    to: str
+    release: str
+
+
+class BudgetStatus(msgspec.Struct):
+    site: str
+    release: str
+    budgets: list[BudgetNow]
+
+
+class ReportQuery(WindowQuery):
+    period: Literal["hour", "day"] = "day"
+
+
+class Period(msgspec.Struct):
+    period_start: str
+    value: float | None
+    samples: int
+    state: str
+
+
+class Compliance(msgspec.Struct):
+    budget: str
+    description: str
+    limit: float
+    periods: list[Period]
+    counts: dict[str, int]  # periods per state
+    compliance: float | None  # share of judged periods within budget (warnings count as within)
+
+
+class BudgetReport(msgspec.Struct):
+    site: str
+    period: str
+    filters: dict[str, Any]
+    budgets: list[Compliance]
+
+
+class Overrides(msgspec.Struct):
+    overrides: list[OverrideInfo]
+
+
+def _info(budget: Budget) -> BudgetInfo:
+    return msgspec.convert(budget.to_dict(), BudgetInfo)
+
+
+def budget_operations(runtime) -> list[Operation]:
     def repo() -> BudgetRepository:
         return BudgetRepository(runtime.store, runtime.alerting.config.budgets)
 
-    async def collection(request: Request) -> Response:
-        if request.method == "GET":
-            site = request.query_params.get("site")
-            who = await reader(access, request, site)
-            if isinstance(who, Response):
-                return who
-            found = await run(repo().all, site)
-            return json({"budgets": [b.to_dict() for b in found if who.may_read(b.site)]})
-        raw = await body(request)
-        if isinstance(raw, Response):
-            return raw
-        who = await admin_of(access, request, str(raw.get("site", "")))
-        if isinstance(who, Response):
-            return who
-        try:
-            budget = parse_budget(raw, "budget", "api")
-        except SpecError as exc:
-            return problem(400, "bad_request", str(exc))
+    def existing(call: Call) -> tuple[BudgetRepository, Budget]:
         r = repo()
-        if await run(r.get, budget.name) is not None:
-            return problem(409, "conflict", f"a budget named {budget.name!r} exists")
-        await run(r.save, budget, raw, actor(who))
-        return json(budget.to_dict(), 201)
+        name = call.path["name"]
+        budget = r.get(name)
+        visible(call, budget.site if budget else None, f"budget {name!r}")
+        assert budget is not None
+        return r, budget
 
-    async def item(request: Request) -> Response:
-        name = request.path_params["name"]
-        r = repo()
-        budget = await run(r.get, name)
-        hidden = visible_item(request, budget.site if budget else None, f"budget {name!r}")
-        if hidden is not None:
-            return hidden
-        if request.method == "GET":
-            who = await reader(access, request, budget.site)
-            return who if isinstance(who, Response) else json(budget.to_dict())
-        who = await admin_of(access, request, budget.site)
-        if isinstance(who, Response):
-            return who
+    def changeable(call: Call) -> tuple[BudgetRepository, Budget]:
+        r, budget = existing(call)
+        call.admin_of(budget.site)
         if budget.source == "config":
-            return problem(409, "conflict", f"budget {name!r} is defined in the config file; change it there")
-        if request.method == "DELETE":
-            await run(lambda: r.save(budget, {}, actor(who), deleted=True))
-            return Response(status_code=204)
-        raw = await body(request)
-        if isinstance(raw, Response):
-            return raw
-        raw = {**raw, "name": name}
-        try:
-            updated = parse_budget(raw, "budget", "api")
-        except SpecError as exc:
-            return problem(400, "bad_request", str(exc))
+            raise ApiError(
+                409, "conflict", f"budget {budget.name!r} is defined in the config file; change it there"
+            )
+        return r, budget
+
+    def listing(call: Call) -> Budgets:
+        call.reader_of(call.query.site)
+        found = repo().all(call.query.site)
+        return Budgets([_info(b) for b in found if call.who.may_read(b.site)])
+
+    def create(call: Call) -> BudgetInfo:
+        call.admin_of(str(call.peek("site") or ""))
+        raw = {k: v for k, v in msgspec.structs.asdict(call.body).items() if v is not UNSET}
+        budget = parse_budget(raw, "budget", "api")
+        r = repo()
+        if r.get(budget.name) is not None:
+            raise ApiError(409, "conflict", f"a budget named {budget.name!r} exists")
+        r.save(budget, raw, call.actor)
+        return _info(budget)
+
+    def read(call: Call) -> BudgetInfo:
+        return _info(existing(call)[1])
+
+    def replace(call: Call) -> BudgetInfo:
+        r, budget = changeable(call)
+        raw = {k: v for k, v in msgspec.structs.asdict(call.body).items() if v is not UNSET}
+        raw["name"] = budget.name
+        updated = parse_budget(raw, "budget", "api")
         if updated.site != budget.site:
-            return problem(400, "bad_request", "a budget cannot move to another site; create a new one")
-        await run(r.save, updated, raw, actor(who))
-        return json(updated.to_dict())
+            raise ApiError(400, "bad_request", "a budget cannot move to another site; create a new one")
+        r.save(updated, raw, call.actor)
+        return _info(updated)
 
-    async def status(request: Request) -> Response:
-        q = request.query_params
-        site = q.get("site")
+    def delete(call: Call) -> None:
+        r, budget = changeable(call)
+        r.save(budget, {}, call.actor, deleted=True)
+
+    def status(call: Call) -> BudgetStatus:
+        q: StatusQuery = call.query
+        call.reader_of(q.site)
+        since = parse_duration(q.since, "since") if q.since else None
+        now, r = datetime.now(UTC), repo()
+        rows = [
+            budget_status(runtime.store, r, b, now=now, since=since, release=q.release or None)
+            for b in r.all(q.site)
+        ]
+        return BudgetStatus(q.site, q.release or "", msgspec.convert(rows, list[BudgetNow]))
+
+    def report(call: Call) -> BudgetReport:
+        site = call.query.site
         if not site:
-            return problem(400, "bad_request", "site is required")
-        who = await reader(access, request, site)
-        if isinstance(who, Response):
-            return who
-        try:
-            since = parse_duration(q["since"], "since") if q.get("since") else None
-        except SpecError as exc:
-            return problem(400, "bad_request", str(exc))
-        release = q.get("release") or None
+            raise ApiError(400, "bad_request", "site is required")
+        call.reader_of(site)
+        f = Filters.parse(call.params, site)
+        rows = [compliance_report(runtime.store, b, f, call.query.period) for b in repo().all(site)]
+        return BudgetReport(site, call.query.period, f.describe(), msgspec.convert(rows, list[Compliance]))
+
+    def overrides(call: Call) -> Overrides:
+        r, budget = existing(call)
         now = datetime.now(UTC)
+        return Overrides([msgspec.convert(o.to_dict(now), OverrideInfo) for o in r.overrides(budget.name)])
 
-        def evaluate():
-            r = repo()
-            return [
-                budget_status(runtime.store, r, b, now=now, since=since, release=release) for b in r.all(site)
-            ]
-
-        try:
-            rows = await run(evaluate)
-        except StoreError as exc:
-            return problem(503, "store_unavailable", str(exc))
-        return json({"site": site, "release": release or "", "budgets": rows})
-
-    async def report(request: Request) -> Response:
-        q = request.query_params
-        site = q.get("site")
-        if not site:
-            return problem(400, "bad_request", "site is required")
-        who = await reader(access, request, site)
-        if isinstance(who, Response):
-            return who
-        period = q.get("period", "day")
-        if period not in PERIODS:
-            return problem(400, "bad_request", "period must be hour or day")
-        try:
-            f = Filters.parse(q, site)
-        except ParamError as exc:
-            return problem(400, "bad_request", str(exc))
-
-        def build():
-            return [compliance_report(runtime.store, b, f, period) for b in repo().all(site)]
-
-        return json({"site": site, "period": period, "filters": f.describe(), "budgets": await run(build)})
-
-    async def overrides(request: Request) -> Response:
-        name = request.path_params["name"]
-        r = repo()
-        budget = await run(r.get, name)
-        hidden = visible_item(request, budget.site if budget else None, f"budget {name!r}")
-        if hidden is not None:
-            return hidden
+    def add_override(call: Call) -> OverrideInfo:
+        r, budget = existing(call)
+        call.admin_of(budget.site)
+        body: OverrideBody = call.body
+        if not body.justification.strip():
+            raise ApiError(400, "bad_request", "an override needs a justification")
+        if body.limit is not None and body.limit < 0:
+            raise ApiError(400, "bad_request", "limit is a number (or leave it out to waive the budget)")
         now = datetime.now(UTC)
-        if request.method == "GET":
-            who = await reader(access, request, budget.site)
-            if isinstance(who, Response):
-                return who
-            return json({"overrides": [o.to_dict(now) for o in await run(r.overrides, name)]})
-        who = await admin_of(access, request, budget.site)
-        if isinstance(who, Response):
-            return who
-        raw = await body(request)
-        if isinstance(raw, Response):
-            return raw
-        justification = raw.get("justification")
-        if not isinstance(justification, str) or not justification.strip():
-            return problem(400, "bad_request", "an override needs a justification")
-        limit = raw.get("limit")
-        if limit is not None and (
-            isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit < 0
-        ):
-            return problem(400, "bad_request", "limit is a number (or leave it out to waive the budget)")
-        try:
-            if "expires_at" in raw:
-                expires = parse_time("expires_at", str(raw["expires_at"]))
-            else:
-                expires = now + timedelta(seconds=parse_duration(raw.get("expires_in", ""), "expires_in"))
-        except (ParamError, SpecError) as exc:
-            return problem(400, "bad_request", str(exc))
+        if body.expires_at is not None:
+            expires = parse_time("expires_at", body.expires_at)
+        else:
+            expires = now + timedelta(seconds=parse_duration(body.expires_in or "", "expires_in"))
         if expires <= now:
-            return problem(400, "bad_request", "an override must expire in the future")
-        made = await run(
-            r.add_override,
-            budget,
-            None if limit is None else float(limit),
-            justification.strip(),
-            actor(who),
-            now,
-            expires,
-        )
-        return json(made.to_dict(now), 201)
+            raise ApiError(400, "bad_request", "an override must expire in the future")
+        made = r.add_override(budget, body.limit, body.justification.strip(), call.actor, now, expires)
+        return msgspec.convert(made.to_dict(now), OverrideInfo)
 
-    async def end_override(request: Request) -> Response:
-        name, oid = request.path_params["name"], request.path_params["id"]
-        r = repo()
-        budget = await run(r.get, name)
-        hidden = visible_item(request, budget.site if budget else None, f"budget {name!r}")
-        if hidden is not None:
-            return hidden
-        who = await admin_of(access, request, budget.site)
-        if isinstance(who, Response):
-            return who
-        found = next((o for o in await run(r.overrides, name) if o.id == oid), None)
+    def end_override(call: Call) -> None:
+        r, budget = existing(call)
+        call.admin_of(budget.site)
+        oid = call.path["id"]
+        found = next((o for o in r.overrides(budget.name) if o.id == oid), None)
         if found is None:
-            return problem(404, "not_found", f"no override {oid!r}")
-        await run(r.revoke_override, found)
-        return Response(status_code=204)
+            raise ApiError(404, "not_found", f"no override {oid!r}")
+        r.revoke_override(found)
 
+    P = "/budgets"
+    NAMED = (404,)
     return [
-        Route(PREFIX, guarded(access, collection), methods=["GET", "POST"]),
-        Route(PREFIX + "/status", guarded(access, status), methods=["GET"]),
-        Route(PREFIX + "/report", guarded(access, report), methods=["GET"]),
-        Route(PREFIX + "/{name}", guarded(access, item), methods=["GET", "PUT", "DELETE"]),
-        Route(PREFIX + "/{name}/overrides", guarded(access, overrides), methods=["GET", "POST"]),
-        Route(PREFIX + "/{name}/overrides/{id}", guarded(access, end_override), methods=["DELETE"]),
-    ]
+        Operation("GET", P, "budgets", "Budget definitions (config and API)", listing, SiteQuery, answer=Budgets),
+        Operation(
+            "POST", P, "create_budget", "Create a budget (admin of its site); body as a [[budgets]] table",
+            create, body=BudgetBody, answer=BudgetInfo, status=201, errors=(400, 409),
+        ),
+        Operation(
+            "GET", P + "/status", "budget_status",
+            "Each budget of a site now: value, samples, limit, state, reason, override",
+            status, StatusQuery, answer=BudgetStatus,
+        ),
+        Operation(
+            "GET", P + "/report", "budget_report",
+            "Compliance history: each budget judged per period, share within budget",
+            report, ReportQuery, answer=BudgetReport,
+        ),
+        Operation("GET", P + "/{name}", "budget", "One budget", read, answer=BudgetInfo, errors=NAMED),
+        Operation(
+            "PUT", P + "/{name}", "update_budget", "Replace a budget made through the API (admin)",
+            replace, body=BudgetBody, answer=BudgetInfo, errors=(400, 404, 409),
+        ),
+        Operation(
+            "DELETE", P + "/{name}", "delete_budget", "Delete a budget made through the API (admin)",
+            delete, status=204, errors=(404, 409),
+        ),
+        Operation(
+            "GET", P + "/{name}/overrides", "budget_overrides", "Overrides of a budget, active or not",
+            overrides, answer=Overrides, errors=NAMED,
+        ),
+        Operation(
+            "POST", P + "/{name}/overrides", "create_override",
+            "Temporary override: justification, expires_in or expires_at, optional limit",
+            add_override, body=OverrideBody, answer=OverrideInfo, status=201, errors=(400, 404),
+        ),
+        Operation(
+            "DELETE", P + "/{name}/overrides/{id}", "end_override", "End an override now (admin)",
+            end_override, status=204, errors=NAMED,
+        ),
+    ]  # fmt: skip

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rumhouse.api.filters import ParamError
 from rumhouse.api.thresholds import METRICS
 from rumhouse.sites import ConfigError
 from rumhouse.tables import RESOURCE_TYPES
@@ -21,8 +22,9 @@ KINDS = (*METRICS, "api_duration", "resource_bytes", *RATES)
 STATS = {"p50": 0.5, "p75": 0.75, "p90": 0.9, "p95": 0.95, "p99": 0.99, "mean": None}
 
 
-class SpecError(ConfigError):
-    """A budget, rule or channel definition is unusable; the message names the field."""
+class SpecError(ConfigError, ParamError):
+    """A budget, rule or channel definition is unusable; the message names the field. In the config
+    file it stops the start (ConfigError); sent to the API it is a 400 (ParamError)."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,124 @@
+"""The rows of the reading routes' tables, as types: what the OpenAPI document shows for each route
+(tests/conftest.py checks every answer the suite gets against it). Percentiles are null when there are
+no samples; shares (good, needs_improvement, poor) are null for a metric without thresholds."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+Number = float | None
+
+
+class _Stats(msgspec.Struct, kw_only=True):
+    samples: int
+    p50: Number
+    p75: Number
+    p95: Number
+    p99: Number
+    good: Number  # share at or under the good threshold
+    needs_improvement: Number
+    poor: Number  # share over the poor threshold
+
+
+class SummaryRow(_Stats, kw_only=True):
+    metric: str
+    unit: Literal["ms", "score"]
+    rating: Literal["good", "needs-improvement", "poor"] | None  # of p75
+    good_threshold: Number
+    poor_threshold: Number
+
+
+class TimeseriesRow(msgspec.Struct):
+    time: str  # start of the bucket, ISO 8601 UTC
+    metric: str
+    samples: int
+    value: Number  # the percentile asked for
+
+
+class SplitRow(_Stats, kw_only=True):
+    value: str  # the dimension's value
+
+
+class PageRow(_Stats, kw_only=True):
+    path: str
+    page_views: int
+    threshold: Number  # the metric's good threshold
+    excess: Number  # how far p75 is over it, as a share of it
+    impact: Number  # page views x excess
+
+
+class CompareRow(msgspec.Struct, kw_only=True):
+    metric: str
+    unit: str
+    a_samples: int
+    a_p50: Number
+    a_p75: Number
+    a_p95: Number
+    a_p99: Number
+    a_good: Number
+    b_samples: int
+    b_p50: Number
+    b_p75: Number
+    b_p95: Number
+    b_p99: Number
+    b_good: Number
+    p75_change: Number  # b's p75 - a's p75
+    p75_change_pct: Number
+
+
+class NavigationRow(msgspec.Struct, kw_only=True):
+    value: str | None = None  # the dimension's value, with by=
+    page_views: int
+    phase: str  # dns, connect, tls, server, download, render, load
+    samples: int
+    p50: Number
+    p75: Number
+    p95: Number
+    p99: Number
+
+
+class ErrorRow(msgspec.Struct, kw_only=True):
+    fingerprint: str
+    kind: str
+    message: str
+    source: str
+    occurrences: int
+    page_views: int | None  # null: hours rolled up without a page-view state (docs/api.md)
+    first_seen: str
+    last_seen: str
+    sample_stack: str
+    top_paths: str  # up to three, space-separated
+
+
+class ApiCallRow(msgspec.Struct, kw_only=True):
+    endpoint: str
+    method: str
+    calls: int
+    page_views: int | None
+    failed: int
+    error_rate: Number
+    samples: int
+    p50: Number
+    p75: Number
+    p95: Number
+    p99: Number
+
+
+class ResourceRow(msgspec.Struct, kw_only=True):
+    type: str | None = None  # by=type
+    host: str | None = None  # by=host
+    third_party: int | None = None  # by=host: 1 for a third-party host
+    count: int
+    page_views: int
+    transfer_bytes: int
+    decoded_bytes: int
+    cache_hit_rate: Number
+    avg_duration_ms: Number
+    max_duration_ms: Number
+
+
+class SiteRow(msgspec.Struct):
+    site: str
+    name: str
