@@ -213,24 +213,14 @@ def dashboard_load(data_dir: Path, loads: int = 3) -> list[float]:
     sys.path.insert(0, str(ROOT / "tests"))
     from playwright.sync_api import sync_playwright
 
+    from support.chromium import launch
     from support.server import ADMIN_TOKEN, RumhouseServer
 
     server = RumhouseServer(data_dir).start(timeout=300)
     times = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-quic",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                ],
-            )
+            browser = launch(p)
             for _ in range(loads):
                 page = browser.new_page(viewport={"width": 1400, "height": 1800})
                 page.goto(server.url + "/")

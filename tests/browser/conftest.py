@@ -9,34 +9,23 @@ Under CI=true a missing Chromium (or web-vitals) fails these tests; elsewhere th
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
+from support.chromium import CHROMIUM, launch
 from support.server import RumhouseServer
 
 from .helpers import unavailable
 from .pages import PAGES
 from .site import Site, npm_ci
 
-CHROMIUM = os.environ.get("RUMHOUSE_TEST_CHROMIUM", "/usr/bin/chromium")
 # A normal desktop Chrome: rumhouse drops HeadlessChrome as a bot. Set for the whole browser too, since
 # Playwright's per-context override does not reach beacons sent while a page unloads.
 USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
 )
-CHROMIUM_ARGS = [
-    f"--user-agent={USER_AGENT}",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # navigator.webdriver = false: rumhouse drops beacons from automation as bots.
-    "--disable-blink-features=AutomationControlled",
-]
+# What the snippet's pages add to the common launch arguments: a desktop user agent, and
+# navigator.webdriver = false (AutomationControlled off), since rumhouse drops automation as bots.
+PAGE_ARGS = (f"--user-agent={USER_AGENT}", "--disable-blink-features=AutomationControlled")
 
 
 class Rumhouse(RumhouseServer):
@@ -88,15 +77,10 @@ def site(rumhouse):
 
 @pytest.fixture(scope="session")
 def browser(playwright):
-    if not os.path.exists(CHROMIUM):
+    if not CHROMIUM.exists():
         unavailable(f"{CHROMIUM} is missing")
     # Playwright turns the back/forward cache off by default; real browsers have it on.
-    b = playwright.chromium.launch(
-        executable_path=CHROMIUM,
-        args=CHROMIUM_ARGS,
-        headless=True,
-        ignore_default_args=["--disable-back-forward-cache"],
-    )
+    b = launch(playwright, *PAGE_ARGS, ignore_default_args=["--disable-back-forward-cache"])
     yield b
     b.close()
 

@@ -10,12 +10,13 @@ and lets the pages navigate by themselves (see /prerender/ in pages.py).
 
 from __future__ import annotations
 
-import os
 import subprocess
 
 import pytest
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS
+from support.chromium import ARGS, CHROMIUM
+
+from .conftest import PAGE_ARGS
 from .helpers import assert_agrees, assert_final_beacons, unavailable, views, vitals
 
 pytestmark = pytest.mark.browser
@@ -24,14 +25,14 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def chromium_without_devtools(tmp_path):
     """Opens a URL in a headless Chromium that nothing drives; closed when the test ends."""
-    if not os.path.exists(CHROMIUM):
+    if not CHROMIUM.exists():
         unavailable(f"{CHROMIUM} is missing")
     started = []
 
     def open_url(url: str) -> None:
         started.append(
             subprocess.Popen(
-                [CHROMIUM, "--headless", f"--user-data-dir={tmp_path / 'profile'}", *CHROMIUM_ARGS, url],
+                [CHROMIUM, "--headless", f"--user-data-dir={tmp_path / 'profile'}", *ARGS, *PAGE_ARGS, url],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )

@@ -2,24 +2,12 @@
 range and a dimension filter change them, a CSV export downloads the API's CSV; no console errors.
 Screenshots go to test-artifacts/dashboard/."""
 
-import os
-from pathlib import Path
-
 import pytest
 
+from support.chromium import launch, require_chromium
 from support.reading_data import THRESHOLDS  # noqa: F401  (the seeded data's thresholds, same as the API's)
 from support.server import REPO
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = REPO / "test-artifacts" / "dashboard"
 
 pytestmark = pytest.mark.browser
@@ -36,13 +24,8 @@ def format_metric(metric: str, value: float) -> str:
 
 @pytest.fixture(scope="module")
 def browser(playwright):
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(
-                "/usr/bin/chromium is missing: the dashboard test cannot run (install Debian's chromium)"
-            )
-        pytest.skip("/usr/bin/chromium is missing")
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+    require_chromium("the dashboard test")
+    browser = launch(playwright)
     yield browser
     browser.close()
 

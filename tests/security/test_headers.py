@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import orjson
 import pytest
 
+from support.chromium import launch, require_chromium
+
 COMMON = {"x-content-type-options": "nosniff", "referrer-policy": "no-referrer", "x-frame-options": "DENY"}
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def answers(server):
@@ -45,15 +43,8 @@ def test_the_snippet_is_still_served_to_other_origins(server):
 
 @pytest.mark.browser
 def test_another_site_cannot_frame_the_dashboard(server, playwright):
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("/usr/bin/chromium is missing")
-        pytest.skip("/usr/bin/chromium is missing")
-    browser = playwright.chromium.launch(
-        executable_path=str(CHROMIUM),
-        headless=True,
-        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    )
+    require_chromium()
+    browser = launch(playwright)
     try:
         page = browser.new_page()
         # A page of another origin (data:) that frames the dashboard, as a clickjacking page would.

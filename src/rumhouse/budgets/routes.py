@@ -91,9 +91,15 @@ class SiteQuery(msgspec.Struct):
     site: str | None = None  # only this site
 
 
-class StatusQuery(msgspec.Struct):
+class AtQuery(msgspec.Struct, kw_only=True):
+    # Judge as at this time (ISO 8601), overrides included, instead of now: what a budget's state was
+    # or will be (say, once an override has expired).
+    at: str | None = None
+
+
+class StatusQuery(AtQuery, kw_only=True):
     site: str
-    since: str | None = None  # a window ending now, e.g. 24h (default: each budget's own)
+    since: str | None = None  # a window ending now (or at `at`), e.g. 24h (default: each budget's own)
     release: str | None = None  # only page views of this release
 
 
@@ -148,6 +154,10 @@ class BudgetReport(msgspec.Struct):
 
 class Overrides(msgspec.Struct):
     overrides: list[OverrideInfo]
+
+
+def _at(q: AtQuery) -> datetime:
+    return parse_time("at", q.at) if q.at else datetime.now(UTC)
 
 
 def _info(budget: Budget) -> BudgetInfo:
@@ -211,7 +221,7 @@ def budget_operations(runtime) -> list[Operation]:
         q: StatusQuery = call.query
         call.reader_of(q.site)
         since = parse_duration(q.since, "since") if q.since else None
-        now, r = datetime.now(UTC), repo()
+        now, r = _at(q), repo()
         rows = [
             budget_status(runtime.store, r, b, now=now, since=since, release=q.release or None)
             for b in r.all(q.site)
@@ -229,7 +239,7 @@ def budget_operations(runtime) -> list[Operation]:
 
     def overrides(call: Call) -> Overrides:
         r, budget = existing(call)
-        now = datetime.now(UTC)
+        now = _at(call.query)
         return Overrides([msgspec.convert(o.to_dict(now), OverrideInfo) for o in r.overrides(budget.name)])
 
     def add_override(call: Call) -> OverrideInfo:
@@ -288,7 +298,7 @@ def budget_operations(runtime) -> list[Operation]:
         ),
         Operation(
             "GET", P + "/{name}/overrides", "budget_overrides", "Overrides of a budget, active or not",
-            overrides, answer=Overrides, errors=NAMED,
+            overrides, AtQuery, answer=Overrides, errors=NAMED,
         ),
         Operation(
             "POST", P + "/{name}/overrides", "create_override",

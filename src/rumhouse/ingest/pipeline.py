@@ -205,8 +205,10 @@ class Pipeline:
             beacon.nt,
         )
         received = incoming.received
-        start = received - max(0.0, beacon.now - beacon.st) / 1000.0
-        pv = PageView(dims, start, received, beacon.st, query, host_of(beacon.ref), agent.browser_version)
+        start = received - max(0.0, beacon.now - beacon.view_start) / 1000.0
+        pv = PageView(
+            dims, start, received, beacon.view_start, query, host_of(beacon.ref), agent.browser_version
+        )
         rows: dict[str, list[tuple]] = {}
         events = len(beacon.ev) + (beacon.nav is not None)
         seen = self.seen.get(beacon.site, beacon.pv)

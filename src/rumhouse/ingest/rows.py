@@ -20,7 +20,7 @@ class PageView:
     dims: tuple
     start: float  # epoch seconds when the page view started
     received: float  # epoch seconds when the beacon arrived
-    st: float  # the page view's start on the page's clock (ms since time origin)
+    view_start: float  # the page view's start on the page's clock (ms since time origin)
     query: str
     referrer_host: str
     browser_version: str
@@ -29,7 +29,7 @@ class PageView:
         """Server time of an event stamped `ts` ms on the page's clock; never in the future."""
         if ts is None:
             return self.received
-        return min(self.received, self.start + max(0.0, ts - self.st) / 1000.0)
+        return min(self.received, self.start + max(0.0, ts - self.view_start) / 1000.0)
 
 
 def page_view_row(pv: PageView, beacon: schema.Beacon) -> tuple:
@@ -50,7 +50,7 @@ def page_view_row(pv: PageView, beacon: schema.Beacon) -> tuple:
         nav.render,
         nav.load,
         nav.size,
-        dict(nav.st),
+        dict(nav.server_timing),
         ctx.rtt,
         ctx.dl,
         int(ctx.sd),
