@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from starlette.datastructures import QueryParams
 
 from rumhouse.api import events, navigation, vitals
-from rumhouse.api.filters import Filters
+from rumhouse.api.filters import parse_filters
 from rumhouse.store.embedded import EmbeddedStore
 from rumhouse.store.migrations import DAILY_TABLES, ROLLUP_TABLES, migrate
 
@@ -177,7 +177,7 @@ def measure(store: EmbeddedStore, runs: int, sources: tuple[str, ...] = ("raw", 
                     row[source] = None
                     continue
                 params = QueryParams({**filters_base, **extra, "source": source})
-                filters = Filters.parse(params, "demo")
+                filters = parse_filters(params, "demo")
                 row[source], row[f"{source}_cpu"] = timed(fn, store, filters, params, runs)
                 if (name, fn, extra) in DASHBOARD:
                     totals[source] += row[source]

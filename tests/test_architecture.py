@@ -32,9 +32,10 @@ ALLOWED: dict[str, set[str] | None] = {
     "deletion": {"store"},
     "audit": {"store"},
     "usersql": {"store", "settings"},
-    "api": {"store", "tokens", "auth", "usersql", "deletion", "settings", "tables"},
-    "budgets": {"api", "store", "sites", "tokens", "tables"},
-    "alerts": {"api", "budgets", "store"},
+    "query": {"tables"},
+    "api": {"store", "query", "tokens", "auth", "usersql", "deletion", "settings", "tables"},
+    "budgets": {"api", "query", "store", "sites", "tokens", "tables"},
+    "alerts": {"api", "query", "budgets", "store"},
     "config_file": {"sites", "budgets", "alerts"},
     "rumhouse": set(),  # the package's own __init__
     # They compose the rest: anything.

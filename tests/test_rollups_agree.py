@@ -246,7 +246,8 @@ import json, sys
 from pathlib import Path
 from starlette.datastructures import QueryParams
 from rumhouse.api import events
-from rumhouse.api.filters import Filters
+from rumhouse.api.filters import parse_filters
+from rumhouse.query.filters import Filters
 from rumhouse.store import migrations
 from rumhouse.store.embedded import EmbeddedStore
 store = EmbeddedStore(Path(sys.argv[1]))
@@ -261,7 +262,7 @@ for endpoint, views in plan["two_calls"].items():
 for endpoint, views in plan["one_call"].items():
     store.command(INSERT, {"salt": 7, "prefix": "b-", "calls": 1, "endpoint": endpoint, "rows": views})
 q = QueryParams({"range": "7d", "source": "rollup"})
-table = events.api_calls(store, Filters.parse(q, "demo"), q)
+table = events.api_calls(store, parse_filters(q, "demo"), q)
 print(json.dumps({r["endpoint"]: [r["calls"], r["page_views"]] for r in table.rows}))
 store.close()
 """

@@ -33,7 +33,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if bool(args.tls_cert) != bool(args.tls_key):
         return _fail("--tls-cert and --tls-key go together")
 
-    workers = args.workers or settings.workers
+    workers = settings.workers  # --workers was put in the environment before it was read (main)
     if workers > 1 and not settings.clickhouse_url:
         return _fail(
             "several workers need the server engine (RUMHOUSE_CLICKHOUSE_URL): "
@@ -60,10 +60,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         )
         print(f"  {runtime.admin_token}", flush=True)
     if workers > 1:
-        # Each worker process builds its own app (and store) from the same environment; the admin
-        # token file was made above, before they start, so they all read the same one. The count
-        # goes to them through the environment: each takes a spool folder of its own.
-        os.environ["RUMHOUSE_WORKERS"] = str(workers)
+        # Each worker process builds its own app (and store) from the same environment, the count
+        # included (each takes a spool folder of its own); the admin token file was made above,
+        # before they start, so they all read the same one.
         print(f"with {workers} worker processes", flush=True)
     uvicorn.run(
         app if workers == 1 else "rumhouse.app:create_app",
@@ -613,6 +612,10 @@ def main(argv: list[str] | None = None) -> int:
     # The server logs at its --log-level; the other commands say what went wrong themselves, and log
     # only warnings (a store that retries, say).
     configure_logging(args.log_level if args.command == "serve" else "warning")
+    if args.command == "serve" and args.workers:
+        # The command line wins over the environment, and worker processes read only the environment:
+        # put it there before the one read of the settings, never after.
+        os.environ["RUMHOUSE_WORKERS"] = str(args.workers)
     try:
         settings = Settings.from_env()
         handler = {

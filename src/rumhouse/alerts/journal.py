@@ -14,7 +14,7 @@ import orjson
 
 from rumhouse.alerts.machine import Change, RuleState
 from rumhouse.alerts.notifier import Delivery, iso
-from rumhouse.api.filters import ch_time
+from rumhouse.query.filters import ch_time
 from rumhouse.store.base import Store, row_version
 
 

@@ -23,10 +23,10 @@ from rumhouse.alerts.config import AlertingConfig, Rule
 from rumhouse.alerts.journal import MemoryJournal, StoreJournal
 from rumhouse.alerts.machine import Change, RuleState, acknowledge, resolve, step
 from rumhouse.alerts.notifier import Notifier
-from rumhouse.api.filters import Filters
 from rumhouse.budgets.measure import measure
 from rumhouse.budgets.repository import BudgetRepository
 from rumhouse.budgets.status import budget_status
+from rumhouse.query.filters import Filters
 from rumhouse.store.base import StoreError
 
 log = logging.getLogger("rumhouse.alerts")

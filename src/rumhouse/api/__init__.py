@@ -2,7 +2,7 @@
 
 operation.py   the one shape of every /api/v1 route: types in and out, one error form
 access.py      bearer tokens -> principal; 401 / 403
-filters.py     site, time window, dimensions -> WHERE clauses with query parameters
+filters.py     HTTP parameters (site, time window, dimensions) -> query/filters.py's Filters
 query_types.py, answer_types.py   the reading routes' parameters and rows, as types
 common.py      percentile SQL (raw: exact; rollup: t-digest), parameter helpers
 vitals.py      summary, time series, split, pages by impact, comparisons

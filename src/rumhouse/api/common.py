@@ -11,8 +11,9 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
-from rumhouse.api.filters import DIMENSIONS, Filters, ParamError
+from rumhouse.api.filters import ParamError
 from rumhouse.api.thresholds import METRICS, PERCENTILES, THRESHOLDS
+from rumhouse.query.filters import DIMENSIONS, Filters
 from rumhouse.store.base import Store
 from rumhouse.tables import threshold_sql
 

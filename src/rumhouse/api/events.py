@@ -12,9 +12,10 @@ from rumhouse.api.common import (
     rollup_quantiles,
     rows,
 )
-from rumhouse.api.filters import Filters, ParamError
+from rumhouse.api.filters import ParamError
 from rumhouse.api.table import Table
 from rumhouse.api.thresholds import PERCENTILES
+from rumhouse.query.filters import Filters
 from rumhouse.store.base import Store
 
 PCT = [f"p{p}" for p in PERCENTILES]

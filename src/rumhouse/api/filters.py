@@ -1,29 +1,16 @@
-"""The filters every route takes: site, time range, and page dimensions, turned into WHERE clauses.
-
-Every value a user sends reaches ClickHouse as a query parameter (`{name:Type}`), never as SQL text.
-
-Time windows are half-open, [start, end), in UTC. `1h` and `6h` end now. `24h`, `7d` and `30d` end at
-the next whole hour (so they include the current, unfinished hour): windows on whole hours can be
-answered by the hourly rollups, and the raw tables answer the same window, so both agree.
-"""
+"""The filters every reading route takes, from HTTP query parameters: site, time range (range, or
+from and to) and page dimensions, checked and turned into a `Filters` (query/filters.py builds the SQL).
+A value the route cannot use is a ParamError, answered 400 with its message."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from starlette.datastructures import QueryParams
 
-from rumhouse.tables import DIMENSION_COLUMNS
+from rumhouse.query.filters import DEFAULT_RANGE, DIMENSIONS, MAX_WINDOW, RANGES, Filters, window
 
-RANGES = {"1h": 3600, "6h": 6 * 3600, "24h": 24 * 3600, "7d": 7 * 86400, "30d": 30 * 86400}
-DEFAULT_RANGE = "24h"
-DIMENSIONS = DIMENSION_COLUMNS
 MAX_VALUE = 2048
-# The hours of a window, on an hourly rollup (whose `hour` is a DateTime).
-HOURS = "hour >= toDateTime({start:DateTime64(3, 'UTC')}) AND hour < toDateTime({end:DateTime64(3, 'UTC')})"
-# The longest window one question may cover: the rollups keep a year.
-MAX_WINDOW = timedelta(days=400)
 
 
 class ParamError(ValueError):
@@ -43,143 +30,28 @@ def parse_time(name: str, raw: str) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def window(range_name: str, now: datetime | None = None) -> tuple[datetime, datetime]:
-    now = now or datetime.now(UTC)
-    length = timedelta(seconds=RANGES[range_name])
-    if length < timedelta(hours=24):
-        end = now.replace(microsecond=0)
+def parse_filters(params: QueryParams, site: str, now: datetime | None = None) -> Filters:
+    given_from, given_to = params.get("from"), params.get("to")
+    if given_from or given_to:
+        if not (given_from and given_to):
+            raise ParamError("from and to go together")
+        start, end = parse_time("from", given_from), parse_time("to", given_to)
+        range_name = "custom"
     else:
-        end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    return end - length, end
-
-
-def ch_time(value: datetime) -> str:
-    """A UTC time as ClickHouse parses a DateTime64(3, 'UTC') parameter."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-
-
-@dataclass(frozen=True)
-class Filters:
-    site: str
-    start: datetime
-    end: datetime
-    range: str = DEFAULT_RANGE  # a name from RANGES, or "custom" for from/to
-    dims: dict[str, str] = field(default_factory=dict)  # API dimension name -> value
-
-    @classmethod
-    def parse(cls, params: QueryParams, site: str, now: datetime | None = None) -> Filters:
-        given_from, given_to = params.get("from"), params.get("to")
-        if given_from or given_to:
-            if not (given_from and given_to):
-                raise ParamError("from and to go together")
-            start, end = parse_time("from", given_from), parse_time("to", given_to)
-            range_name = "custom"
-        else:
-            range_name = params.get("range", DEFAULT_RANGE)
-            if range_name not in RANGES:
-                raise ParamError(f"range must be one of {', '.join(RANGES)}, or give from and to")
-            start, end = window(range_name, now)
-        if end <= start:
-            raise ParamError("to must be after from")
-        if end - start > MAX_WINDOW:
-            raise ParamError(f"a time window is at most {MAX_WINDOW.days} days")
-        dims = {}
-        for name in DIMENSIONS:
-            value = params.get(name)
-            if value is None:
-                continue
-            if len(value) > MAX_VALUE:
-                raise ParamError(f"{name} is longer than {MAX_VALUE} characters")
-            dims[name] = value
-        return cls(site, start, end, range_name, dims)
-
-    def with_(self, **changes) -> Filters:
-        return replace(self, **changes)
-
-    @property
-    def hour_aligned(self) -> bool:
-        return all(t.minute == 0 and t.second == 0 and t.microsecond == 0 for t in (self.start, self.end))
-
-    @property
-    def rollup_ok(self) -> bool:
-        """Whether an hourly rollup with one dimension per row can answer these filters."""
-        return self.hour_aligned and len(self.dims) <= 1
-
-    def whole_days(self) -> tuple[datetime, datetime]:
-        """The whole UTC days inside the window (first day, end day); empty when first >= end."""
-        first = self.start.replace(hour=0, minute=0, second=0, microsecond=0)
-        if first < self.start:
-            first += timedelta(days=1)
-        return first, self.end.replace(hour=0, minute=0, second=0, microsecond=0)
-
-    def params(self) -> dict[str, str]:
-        day_start, day_end = self.whole_days()
-        values = {
-            "site": self.site,
-            "start": ch_time(self.start),
-            "end": ch_time(self.end),
-            "day_start": ch_time(day_start),
-            "day_end": ch_time(day_end),
-        }
-        for name, value in self.dims.items():
-            values[f"f_{name}"] = value
-        return values
-
-    def raw_where(self, *, dimensions: bool = True) -> str:
-        """WHERE conditions on a raw table (they all carry the page dimensions)."""
-        parts = [
-            "site = {site:String}",
-            "time >= {start:DateTime64(3, 'UTC')}",
-            "time < {end:DateTime64(3, 'UTC')}",
-        ]
-        if dimensions:
-            parts += [f"{DIMENSIONS[name]} = {{f_{name}:String}}" for name in self.dims]
-        return " AND ".join(parts)
-
-    def rollup_dims(self, *, split_by: str | None = None) -> str:
-        """Conditions on a rollup with (dimension, dim_value) rows.
-
-        With `split_by`, the rows of that dimension (all its values); else the rows of the one
-        filtered dimension, or the all-page-views rows ('' dimension)."""
-        parts = ["site = {site:String}"]
-        if split_by is not None:
-            parts.append(f"dimension = '{split_by}'")  # a DIMENSIONS key, checked by the caller
-            if split_by in self.dims:
-                parts.append(f"dim_value = {{f_{split_by}:String}}")
-        elif self.dims:
-            (name,) = self.dims
-            parts.append(f"dimension = '{name}' AND dim_value = {{f_{name}:String}}")
-        else:
-            parts.append("dimension = ''")
-        return " AND ".join(parts)
-
-    def rollup_where(self, *, split_by: str | None = None) -> str:
-        """Conditions on an hourly rollup: the window's hours and the dimension rows."""
-        return f"{HOURS} AND {self.rollup_dims(split_by=split_by)}"
-
-    def rollup_source(self, base: str, condition: str) -> str:
-        """A FROM source over the rollups of `base` for this window: whole days from `{base}_daily`,
-        the hours at the edges from `{base}_hourly` (a 30-day window reads about 30 + 24 rows per key
-        instead of 720). Both have the same columns but their time column, which is left out."""
-        hourly = f"SELECT * EXCEPT (hour) FROM rumhouse.{base}_hourly WHERE {condition} AND "
-        day_start, day_end = self.whole_days()
-        if day_end <= day_start:
-            return f"({hourly}{HOURS})"
-        edges = (
-            "((hour >= toDateTime({start:DateTime64(3, 'UTC')}) AND hour < toDateTime({day_start:DateTime64(3, 'UTC')}))"
-            " OR (hour >= toDateTime({day_end:DateTime64(3, 'UTC')}) AND hour < toDateTime({end:DateTime64(3, 'UTC')})))"
-        )
-        days = "day >= toDateTime({day_start:DateTime64(3, 'UTC')}) AND day < toDateTime({day_end:DateTime64(3, 'UTC')})"
-        return (
-            f"(SELECT * EXCEPT (day) FROM rumhouse.{base}_daily WHERE {condition} AND {days}"
-            f" UNION ALL {hourly}{edges})"
-        )
-
-    def describe(self) -> dict:
-        return {
-            "site": self.site,
-            "range": self.range,
-            "from": self.start.isoformat(),
-            "to": self.end.isoformat(),
-            **self.dims,
-        }
+        range_name = params.get("range", DEFAULT_RANGE)
+        if range_name not in RANGES:
+            raise ParamError(f"range must be one of {', '.join(RANGES)}, or give from and to")
+        start, end = window(range_name, now)
+    if end <= start:
+        raise ParamError("to must be after from")
+    if end - start > MAX_WINDOW:
+        raise ParamError(f"a time window is at most {MAX_WINDOW.days} days")
+    dims = {}
+    for name in DIMENSIONS:
+        value = params.get(name)
+        if value is None:
+            continue
+        if len(value) > MAX_VALUE:
+            raise ParamError(f"{name} is longer than {MAX_VALUE} characters")
+        dims[name] = value
+    return Filters(site, start, end, range_name, dims)

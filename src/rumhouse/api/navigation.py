@@ -18,9 +18,9 @@ from rumhouse.api.common import (
     rollup_quantiles,
     rows,
 )
-from rumhouse.api.filters import DIMENSIONS, Filters
 from rumhouse.api.table import Table
 from rumhouse.api.thresholds import PERCENTILES
+from rumhouse.query.filters import DIMENSIONS, Filters
 from rumhouse.store.base import Store
 
 PHASES = ("dns", "connect", "tls", "server", "download", "render", "load")

@@ -27,7 +27,7 @@ from rumhouse.api.answer_types import (
     SummaryRow,
     TimeseriesRow,
 )
-from rumhouse.api.filters import Filters
+from rumhouse.api.filters import parse_filters
 from rumhouse.api.operation import Call, Operation
 from rumhouse.api.query_types import (
     CompareQuery,
@@ -40,6 +40,7 @@ from rumhouse.api.query_types import (
     TimeseriesQuery,
 )
 from rumhouse.api.table import TABLE_EXPORTS, Table, table_of
+from rumhouse.query.filters import Filters
 from rumhouse.store.base import Store
 
 
@@ -141,7 +142,7 @@ def resolve_site(call: Call) -> str:
 def read_operation(runtime, endpoint: Endpoint) -> Operation:
     def answer(call: Call) -> Table:
         site = resolve_site(call)
-        filters = Filters.parse(call.params, site)
+        filters = parse_filters(call.params, site)
         table = endpoint.handler(runtime.store, filters, call.params)
         table.filters = filters.describe()
         call.audit(site=site)

@@ -21,9 +21,10 @@ from rumhouse.api.common import (
     rows,
     shares,
 )
-from rumhouse.api.filters import DIMENSIONS, Filters, ParamError, parse_time
+from rumhouse.api.filters import ParamError, parse_time
 from rumhouse.api.table import Table
 from rumhouse.api.thresholds import METRICS, PERCENTILES, THRESHOLDS, UNITS, rating
+from rumhouse.query.filters import DIMENSIONS, Filters
 from rumhouse.store.base import Store
 
 STAT_COLUMNS = ["samples", *[f"p{p}" for p in PERCENTILES], "good", "needs_improvement", "poor"]

@@ -11,8 +11,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from rumhouse.api.filters import Filters
 from rumhouse.budgets.targets import STATS, Target
+from rumhouse.query.filters import Filters
 from rumhouse.store.base import Store
 
 

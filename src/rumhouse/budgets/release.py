@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rumhouse.api.filters import Filters
-from rumhouse.api.thresholds import METRICS
+from rumhouse.query.filters import Filters
 from rumhouse.store.base import Store
+from rumhouse.tables import VITAL_NAMES as METRICS
 
 MAX_VALUES = 5000  # per release and metric: enough for a p75 interval; bounds memory and time
 RESAMPLES = 1000

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 import orjson
 
-from rumhouse.api.filters import ch_time
 from rumhouse.budgets.model import Budget, parse_budget
+from rumhouse.query.filters import ch_time
 from rumhouse.store.base import Store, row_version
 
 

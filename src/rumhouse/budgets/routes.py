@@ -18,7 +18,7 @@ from typing import Any, Literal
 import msgspec
 
 from rumhouse.api.access import ApiError
-from rumhouse.api.filters import Filters, parse_time
+from rumhouse.api.filters import parse_filters, parse_time
 from rumhouse.api.operation import Call, Operation, visible
 from rumhouse.api.query_types import WindowQuery
 from rumhouse.budgets.model import Budget, parse_budget, parse_duration
@@ -233,7 +233,7 @@ def budget_operations(runtime) -> list[Operation]:
         if not site:
             raise ApiError(400, "bad_request", "site is required")
         call.reader_of(site)
-        f = Filters.parse(call.params, site)
+        f = parse_filters(call.params, site)
         rows = [compliance_report(runtime.store, b, f, call.query.period) for b in repo().all(site)]
         return BudgetReport(site, call.query.period, f.describe(), msgspec.convert(rows, list[Compliance]))
 

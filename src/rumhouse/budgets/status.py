@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from rumhouse.api.filters import Filters
 from rumhouse.budgets.judge import judge
 from rumhouse.budgets.measure import measure, measure_buckets
 from rumhouse.budgets.model import Budget
 from rumhouse.budgets.repository import BudgetRepository
+from rumhouse.query.filters import Filters
 from rumhouse.store.base import Store
 
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import msgspec
 
 from rumhouse.api.access import ApiError
-from rumhouse.api.filters import Filters, ParamError
+from rumhouse.api.filters import ParamError, parse_filters
 from rumhouse.api.operation import Call, Operation
 from rumhouse.api.query_types import WindowQuery
 from rumhouse.budgets.release import compare_releases, previous_release
@@ -99,7 +99,7 @@ def suggestion_operations(runtime) -> list[Operation]:
     def listing(call: Call) -> Suggestions:
         site = _site(call)
         call.reader_of(site)
-        f = Filters.parse(call.params, site)
+        f = parse_filters(call.params, site)
         found = compute(runtime.store, f)
         known = statuses(runtime.store, site)
         rows = [{**s.to_dict(), **known.get(s.key, {"status": "open"})} for s in found[:SHOWN]]
@@ -116,7 +116,7 @@ def suggestion_operations(runtime) -> list[Operation]:
         q: CompareQuery = call.query
         site = _site(call)
         call.reader_of(site)
-        f = Filters.parse(call.params, site)
+        f = parse_filters(call.params, site)
         if not q.b:
             raise ApiError(400, "bad_request", "b (the release to judge) is required")
         if not (0.5 <= q.confidence < 1 and 0 <= q.min_effect < 1):

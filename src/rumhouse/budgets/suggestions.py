@@ -13,9 +13,9 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rumhouse.api.filters import Filters
-from rumhouse.api.thresholds import THRESHOLDS
+from rumhouse.query.filters import Filters
 from rumhouse.store.base import Store
+from rumhouse.tables import THRESHOLDS
 
 MIN_IMPACT = 0.10
 SHOWN = 5

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rumhouse.api.filters import ParamError
-from rumhouse.api.thresholds import METRICS
 from rumhouse.sites import ConfigError
 from rumhouse.tables import RESOURCE_TYPES
+from rumhouse.tables import VITAL_NAMES as METRICS
 
 RATES = ("api_error_rate", "error_rate")
 KINDS = (*METRICS, "api_duration", "resource_bytes", *RATES)
