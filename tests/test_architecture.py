@@ -33,7 +33,7 @@ ALLOWED: dict[str, set[str] | None] = {
     "audit": {"store"},
     "usersql": {"store", "settings"},
     "query": {"tables"},
-    "api": {"store", "query", "tokens", "auth", "usersql", "deletion", "settings", "tables"},
+    "api": {"store", "query", "tokens", "auth", "usersql", "deletion", "settings", "sites", "tables"},
     "budgets": {"api", "query", "store", "sites", "tokens", "tables"},
     "alerts": {"api", "query", "budgets", "store"},
     "config_file": {"sites", "budgets", "alerts"},

@@ -35,6 +35,7 @@ from rumhouse.api import api_routes
 from rumhouse.api.access import Access
 from rumhouse.audit import AuditLog, AuditMiddleware
 from rumhouse.auth import bearer, ensure_admin_token
+from rumhouse.budgets.model import Budget
 from rumhouse.clients import ClientAddress
 from rumhouse.config_file import load_config
 from rumhouse.http_front import FrontCollector, FrontLimits
@@ -124,8 +125,8 @@ class Runtime:
         self.admin_token, self.admin_token_created = ensure_admin_token(
             settings.admin_token, settings.data_dir
         )
-        self.store = store
-        self.writer: Writer | None = None
+        self._store = store
+        self._writer: Writer | None = None
         self.alerting = Alerting(
             config.alerting,
             interval=settings.alert_interval,  # budgets, rules, channels
@@ -134,9 +135,31 @@ class Runtime:
         self.audit = AuditLog()
         self._spool_lock = None
 
+    @property
+    def store(self) -> Store:
+        """The store, open once started (and before: the one create_app was given, if any)."""
+        if self._store is None:
+            raise RuntimeError("the store opens when the app starts")
+        return self._store
+
+    @property
+    def writer(self) -> Writer:
+        if self._writer is None:
+            raise RuntimeError("the writer starts with the app")
+        return self._writer
+
+    @property
+    def started(self) -> bool:
+        return self._writer is not None
+
+    @property
+    def config_budgets(self) -> tuple[Budget, ...]:
+        """The budgets of the config file (budgets made through the API are rows in the store)."""
+        return self.alerting.config.budgets
+
     def start(self) -> None:
-        if self.store is None:
-            self.store = open_store(self.settings)
+        if self._store is None:
+            self._store = open_store(self.settings)
         migrate(
             self.store,
             retention_days=self.settings.retention_days,
@@ -148,14 +171,14 @@ class Runtime:
         if self.settings.workers > 1:
             folder, self._spool_lock = claim_worker_spool(folder)
         spool = Spool(folder, max_bytes=self.settings.spool_max_bytes)
-        self.writer = Writer(
+        self._writer = Writer(
             self.store,
             self.metrics,
             spool,
             flush_interval=self.settings.flush_interval,
             flush_rows=self.settings.flush_rows,
         )
-        self.writer.start()
+        self._writer.start()
         self.audit.start(self.store)
         self.alerting.attach(self.store)
         # With several workers on this machine, the one holding spool slot 0 evaluates alert rules.
@@ -164,10 +187,10 @@ class Runtime:
     def stop(self) -> None:
         self.alerting.stop()
         self.audit.close()
-        if self.writer is not None:
-            self.writer.close()
-        if self.store is not None:
-            self.store.close()
+        if self._writer is not None:
+            self._writer.close()
+        if self._store is not None:
+            self._store.close()
         if self._spool_lock is not None:
             self._spool_lock.close()
 
@@ -183,7 +206,6 @@ class _LateBound:
     async def __call__(self, scope, receive, send) -> None:
         rt = self.runtime
         settings = rt.settings
-        assert rt.writer is not None  # the lifespan started the runtime before any request
         endpoint = BeaconEndpoint(
             rt.pipeline,
             rt.writer,
@@ -256,9 +278,9 @@ def create_app(
     )
 
     async def healthz(request: Request) -> Response:
-        store = runtime.store
-        if store is None:
+        if not runtime.started:
             return JSONResponse({"status": "unavailable", "store": "starting"}, status_code=503)
+        store = runtime.store
         try:
             await anyio.to_thread.run_sync(lambda: store.query("SELECT 1"))
         except StoreError as exc:
@@ -267,10 +289,9 @@ def create_app(
 
     async def readyz(request: Request) -> Response:
         """Ready to take beacons: started, and room left in the spool (a full spool answers 503)."""
-        writer = runtime.writer
-        if writer is None:
+        if not runtime.started:
             return JSONResponse({"ready": False, "reason": "starting"}, status_code=503)
-        if writer.is_full():
+        if runtime.writer.is_full():
             return JSONResponse({"ready": False, "reason": "spool_full"}, status_code=503)
         return JSONResponse({"ready": True})
 

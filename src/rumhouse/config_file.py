@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 
 from rumhouse.alerts.config import AlertingConfig, parse_alerting
+from rumhouse.budgets.model import BudgetSpec
 from rumhouse.budgets.targets import SpecError
 from rumhouse.sites import DEFAULT_SITES, ConfigError, Site, parse_sites
 
@@ -53,9 +54,13 @@ class _Measured(_Target):
     min_samples: Any = UNSET
 
 
-class BudgetTable(_Measured):
-    limit: Any = UNSET
-    warn_at: Any = UNSET
+def _loose(name: str, typed: type[msgspec.Struct]) -> type[msgspec.Struct]:
+    """A table with the keys of `typed`, each of any type: the parsers check the values."""
+    return msgspec.defstruct(name, [(key, Any, UNSET) for key in typed.__struct_fields__], bases=(_Table,))
+
+
+# The keys of a budget, as the API takes them (budgets/model.py).
+BudgetTable = _loose("BudgetTable", BudgetSpec)
 
 
 class AlertTable(_Measured):
@@ -85,12 +90,17 @@ class ChannelTable(_Table):
 
 class ConfigDocument(_Table):
     sites: list[SiteTable] = []
-    budgets: list[BudgetTable] = []
+    budgets: list[BudgetTable] = []  # type: ignore[valid-type]  # a struct made at import, above
     alerts: list[AlertTable] = []
     channels: list[ChannelTable] = []
 
 
-TABLES = {"sites": SiteTable, "budgets": BudgetTable, "alerts": AlertTable, "channels": ChannelTable}
+TABLES: dict[str, Any] = {
+    "sites": SiteTable,
+    "budgets": BudgetTable,
+    "alerts": AlertTable,
+    "channels": ChannelTable,
+}
 
 
 @dataclass(frozen=True)

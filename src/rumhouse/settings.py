@@ -12,37 +12,44 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 
 class SettingsError(ValueError):
     """A setting has a value that cannot be used; the message names the variable."""
 
 
-def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
+N = TypeVar("N", int, float)
+
+
+def bounded(raw: str, kind: type[N], lo: N, hi: N) -> N:
+    """`raw` as an int or float from lo to hi; ValueError says what it must be (the caller names it).
+    Settings and the API's parameters both read numbers this way."""
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ValueError(f"must be {'an integer' if kind is int else 'a number'}, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise ValueError(f"must be between {lo} and {hi}, got {value}")
+    return value
+
+
+def _number(env: Mapping[str, str], name: str, default: N, lo: N, hi: N, kind: type[N]) -> N:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
-    if not lo <= value <= hi:
-        raise SettingsError(f"{name} must be between {lo} and {hi}, got {value}")
-    return value
+        return bounded(raw, kind, lo, hi)
+    except ValueError as exc:
+        raise SettingsError(f"{name} {exc}") from None
+
+
+def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
+    return _number(env, name, default, lo, hi, int)
 
 
 def _float(env: Mapping[str, str], name: str, default: float, lo: float, hi: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
-    if not lo <= value <= hi:
-        raise SettingsError(f"{name} must be between {lo} and {hi}, got {value}")
-    return value
+    return _number(env, name, default, lo, hi, float)
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

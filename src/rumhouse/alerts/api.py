@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-def alerting_operations(runtime) -> list:
+if TYPE_CHECKING:
+    from rumhouse.alerts.routes import AlertsRuntime
+
+
+def alerting_operations(runtime: AlertsRuntime) -> list:
     from rumhouse.alerts.routes import alert_operations
     from rumhouse.budgets.routes import budget_operations
     from rumhouse.budgets.suggestion_routes import suggestion_operations

@@ -10,11 +10,15 @@ POST /alerts/evaluate            evaluate every rule now (an unscoped admin)
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import msgspec
 
 from rumhouse.alerts.notifier import iso
+from rumhouse.alerts.service import Alerting
 from rumhouse.api.access import ApiError
 from rumhouse.api.operation import Call, Operation, visible
+from rumhouse.budgets.routes import BudgetsRuntime
 
 
 class SiteQuery(msgspec.Struct):
@@ -42,7 +46,7 @@ class Alerts(msgspec.Struct):
     alerts: list[AlertInfo]
 
 
-class Event(msgspec.Struct, kw_only=True):
+class Event(msgspec.Struct, kw_only=True, omit_defaults=True):
     time: str
     rule: str
     site: str
@@ -51,6 +55,7 @@ class Event(msgspec.Struct, kw_only=True):
     value: float | None  # observed at the change; null for what people did
     actor: str  # evaluator, or the token id of who acknowledged or resolved it
     note: str
+    notified: str | None = None  # what was sent, while the journal is in memory (no store)
 
 
 class Events(msgspec.Struct):
@@ -97,8 +102,15 @@ class Evaluated(msgspec.Struct):
     changes: list[Change]
 
 
-def alert_operations(runtime) -> list[Operation]:
-    def alerting():
+class AlertsRuntime(BudgetsRuntime, Protocol):
+    """The app as alert operations see it (alerts/api.py hands it to the budget operations too)."""
+
+    @property
+    def alerting(self) -> Alerting: ...
+
+
+def alert_operations(runtime: AlertsRuntime) -> list[Operation]:
+    def alerting() -> Alerting:
         return runtime.alerting
 
     def visible_rules(call: Call, site: str | None):
@@ -138,11 +150,13 @@ def alert_operations(runtime) -> list[Operation]:
         site = call.query.site
         call.reader_of(site)
         rows = alerting().journal.events(1000)
-        return Events([r for r in rows if call.who.may_read(r["site"]) and site in (None, r["site"])])
+        kept = [r for r in rows if call.who.may_read(r["site"]) and site in (None, r["site"])]
+        return Events(msgspec.convert(kept, list[Event]))
 
     def deliveries(call: Call) -> Deliveries:
         names = set(visible_rules(call, call.query.site))
-        return Deliveries([r for r in alerting().journal.deliveries(1000) if names & set(r["rules"])])
+        kept = [r for r in alerting().journal.deliveries(1000) if names & set(r["rules"])]
+        return Deliveries(msgspec.convert(kept, list[Delivery]))
 
     def action(verb: str):
         def act(call: Call) -> Acted:

@@ -18,8 +18,14 @@ dashboard.py   `/` and its static files
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-def api_operations(runtime, access, more_operations: list | None = None) -> list:
+if TYPE_CHECKING:
+    from rumhouse.api.access import Access
+    from rumhouse.api.runtime import ApiRuntime
+
+
+def api_operations(runtime: ApiRuntime, access: Access, more_operations: list | None = None) -> list:
     """Every /api/v1 operation, the OpenAPI document's last. `more_operations` are those of the parts
     built on the API (budgets, alerts), which the API itself does not import: they are mounted the same
     way and described in the same document."""
@@ -41,7 +47,7 @@ def api_operations(runtime, access, more_operations: list | None = None) -> list
     return [*operations, openapi_operation(operations)]
 
 
-def api_routes(runtime, access, more_operations: list | None = None) -> list:
+def api_routes(runtime: ApiRuntime, access: Access, more_operations: list | None = None) -> list:
     """Every route of the reading side, for create_app. `access` is the app's one Access (one token cache
     for every route)."""
     from rumhouse.api.dashboard import dashboard_routes

@@ -10,6 +10,7 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from rumhouse.api.runtime import ApiRuntime
 from rumhouse.auth import bearer
 from rumhouse.tokens import Principal, Tokens
 
@@ -35,7 +36,7 @@ class Access:
     """Built once per app (create_app hands it to every route); finds the token store lazily, because the
     store opens at start-up."""
 
-    def __init__(self, runtime) -> None:
+    def __init__(self, runtime: ApiRuntime) -> None:
         self.runtime = runtime
         self._tokens: Tokens | None = None
 

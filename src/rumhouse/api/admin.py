@@ -8,6 +8,7 @@ import msgspec
 
 from rumhouse.api.access import ApiError
 from rumhouse.api.operation import Call, Operation
+from rumhouse.api.runtime import ApiRuntime
 from rumhouse.deletion import delete_site_data
 
 
@@ -29,7 +30,7 @@ def parse_before(text: str | None) -> datetime | None:
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
-def delete_operation(runtime) -> Operation:
+def delete_operation(runtime: ApiRuntime) -> Operation:
     def delete_site(call: Call) -> Deleted:
         site = call.path["site"]
         call.admin_of(site, "deleting the data of site")

@@ -12,6 +12,7 @@ import msgspec
 
 from rumhouse.api.access import ApiError
 from rumhouse.api.operation import Call, Operation
+from rumhouse.api.runtime import ApiRuntime
 from rumhouse.api.table import TABLE_EXPORTS, Table, table_of
 
 COLUMNS = ["time", "token_id", "token_name", "role", "method", "route", "site", "status", "rows", "detail"]
@@ -44,7 +45,7 @@ class AuditRow(msgspec.Struct):
     detail: str
 
 
-def audit_operation(runtime) -> Operation:
+def audit_operation(runtime: ApiRuntime) -> Operation:
     def audit(call: Call) -> Table:
         q: AuditQuery = call.query
         try:

@@ -14,6 +14,7 @@ from starlette.datastructures import QueryParams
 from rumhouse.api.filters import ParamError
 from rumhouse.api.thresholds import METRICS, PERCENTILES, THRESHOLDS
 from rumhouse.query.filters import DIMENSIONS, Filters
+from rumhouse.settings import bounded
 from rumhouse.store.base import Store
 from rumhouse.tables import threshold_sql
 
@@ -83,12 +84,9 @@ def int_param(q: QueryParams, name: str, default: int, lo: int, hi: int) -> int:
     if raw is None:
         return default
     try:
-        value = int(raw)
-    except ValueError:
-        raise ParamError(f"{name} must be an integer") from None
-    if not lo <= value <= hi:
-        raise ParamError(f"{name} must be between {lo} and {hi}")
-    return value
+        return bounded(raw, int, lo, hi)
+    except ValueError as exc:
+        raise ParamError(f"{name} {exc}") from None
 
 
 def rows(store: Store, sql: str, f: Filters, extra: dict[str, Any] | None = None) -> list[list[Any]]:

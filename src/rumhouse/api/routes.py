@@ -39,6 +39,7 @@ from rumhouse.api.query_types import (
     TableQuery,
     TimeseriesQuery,
 )
+from rumhouse.api.runtime import ApiRuntime
 from rumhouse.api.table import TABLE_EXPORTS, Table, table_of
 from rumhouse.query.filters import Filters
 from rumhouse.store.base import Store
@@ -139,7 +140,7 @@ def resolve_site(call: Call) -> str:
     return site
 
 
-def read_operation(runtime, endpoint: Endpoint) -> Operation:
+def read_operation(runtime: ApiRuntime, endpoint: Endpoint) -> Operation:
     def answer(call: Call) -> Table:
         site = resolve_site(call)
         filters = parse_filters(call.params, site)
@@ -161,7 +162,7 @@ def read_operation(runtime, endpoint: Endpoint) -> Operation:
     )
 
 
-def sites_operation(runtime) -> Operation:
+def sites_operation(runtime: ApiRuntime) -> Operation:
     def sites(call: Call) -> Table:
         who = call.who
         rows = [
@@ -185,5 +186,5 @@ def sites_operation(runtime) -> Operation:
     )
 
 
-def read_operations(runtime) -> list[Operation]:
+def read_operations(runtime: ApiRuntime) -> list[Operation]:
     return [read_operation(runtime, e) for e in ENDPOINTS] + [sites_operation(runtime)]

@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from rumhouse.api.access import ApiError
 from rumhouse.api.operation import Call, Operation
+from rumhouse.api.runtime import ApiRuntime
 from rumhouse.api.table import delimited
 from rumhouse.usersql.guard import Refused
 from rumhouse.usersql.run import MAX_SQL_BYTES, EngineTooOld, QueryFailed, prepare, run
@@ -66,7 +67,7 @@ async def read_sql(request: Request) -> str:
         raise _error(400, "bad_encoding", "the query is not UTF-8") from None
 
 
-def sql_operation(runtime) -> Operation:
+def sql_operation(runtime: ApiRuntime) -> Operation:
     limits = runtime.settings.sql_limits
     # Its own pool of thread tokens: people's queries never take the threads that the JSON API and
     # the dashboard need, and past `concurrent` running they are refused, not queued.

@@ -18,8 +18,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
+
+import msgspec
 
 from rumhouse.budgets.targets import SpecError, Target, parse_target, target_fields
+
+UNSET: Any = msgspec.UNSET
 
 NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 DURATION = re.compile(r"^(\d+)(s|m|h|d)$")
@@ -41,6 +46,26 @@ def number(
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
         raise SpecError(f"{where}.{key} must be a number from {lo:g} to {hi:g}")
     return float(value)
+
+
+class BudgetSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A budget's keys and their types: a [[budgets]] table of the config file (whose values
+    config_file.py leaves to parse_budget, to be told in the file's terms) or an API body (PUT takes the
+    name from the path). docs/budgets.md says what each means."""
+
+    name: str = UNSET
+    site: str = UNSET
+    metric: str = (
+        UNSET  # a vital (LCP, ...), or a kind of targets.py (api_p95, error_rate, resource_bytes, ...)
+    )
+    stat: str = UNSET  # p50, p75, p90, p95, p99, mean or rate
+    limit: float = UNSET
+    path: str = UNSET
+    endpoint: str = UNSET
+    resource_type: str = UNSET
+    min_samples: int = UNSET
+    warn_at: float = UNSET
+    window: str = UNSET  # 90s, 10m, 24h, 7d
 
 
 @dataclass(frozen=True)

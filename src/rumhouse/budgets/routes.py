@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import msgspec
 
@@ -21,30 +21,12 @@ from rumhouse.api.access import ApiError
 from rumhouse.api.filters import parse_filters, parse_time
 from rumhouse.api.operation import Call, Operation, visible
 from rumhouse.api.query_types import WindowQuery
-from rumhouse.budgets.model import Budget, parse_budget, parse_duration
+from rumhouse.api.runtime import ApiRuntime
+from rumhouse.budgets.model import Budget, BudgetSpec, parse_budget, parse_duration
 from rumhouse.budgets.repository import BudgetRepository
 from rumhouse.budgets.status import budget_status, compliance_report
 
 UNSET: Any = msgspec.UNSET
-
-
-class BudgetBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """A budget, as a [[budgets]] table of the config file (docs/budgets.md); PUT takes the name from
-    the path."""
-
-    name: str = UNSET
-    site: str = UNSET
-    metric: str = (
-        UNSET  # a vital (LCP, ...), or a kind of targets.py (api_p95, error_rate, resource_bytes, ...)
-    )
-    stat: str = UNSET  # p50, p75, p90, p95, p99, mean or rate
-    limit: float = UNSET
-    path: str = UNSET
-    endpoint: str = UNSET
-    resource_type: str = UNSET
-    min_samples: int = UNSET
-    warn_at: float = UNSET
-    window: str = UNSET  # 90s, 10m, 24h, 7d
 
 
 class BudgetInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -164,9 +146,14 @@ def _info(budget: Budget) -> BudgetInfo:
     return msgspec.convert(budget.to_dict(), BudgetInfo)
 
 
-def budget_operations(runtime) -> list[Operation]:
+class BudgetsRuntime(ApiRuntime, Protocol):
+    @property
+    def config_budgets(self) -> tuple[Budget, ...]: ...
+
+
+def budget_operations(runtime: BudgetsRuntime) -> list[Operation]:
     def repo() -> BudgetRepository:
-        return BudgetRepository(runtime.store, runtime.alerting.config.budgets)
+        return BudgetRepository(runtime.store, runtime.config_budgets)
 
     def existing(call: Call) -> tuple[BudgetRepository, Budget]:
         r = repo()
@@ -275,7 +262,7 @@ def budget_operations(runtime) -> list[Operation]:
         Operation("GET", P, "budgets", "Budget definitions (config and API)", listing, SiteQuery, answer=Budgets),
         Operation(
             "POST", P, "create_budget", "Create a budget (admin of its site); body as a [[budgets]] table",
-            create, body=BudgetBody, answer=BudgetInfo, status=201, errors=(400, 409),
+            create, body=BudgetSpec, answer=BudgetInfo, status=201, errors=(400, 409),
         ),
         Operation(
             "GET", P + "/status", "budget_status",
@@ -290,7 +277,7 @@ def budget_operations(runtime) -> list[Operation]:
         Operation("GET", P + "/{name}", "budget", "One budget", read, answer=BudgetInfo, errors=NAMED),
         Operation(
             "PUT", P + "/{name}", "update_budget", "Replace a budget made through the API (admin)",
-            replace, body=BudgetBody, answer=BudgetInfo, errors=(400, 404, 409),
+            replace, body=BudgetSpec, answer=BudgetInfo, errors=(400, 404, 409),
         ),
         Operation(
             "DELETE", P + "/{name}", "delete_budget", "Delete a budget made through the API (admin)",

@@ -16,6 +16,7 @@ from rumhouse.api.access import ApiError
 from rumhouse.api.filters import ParamError, parse_filters
 from rumhouse.api.operation import Call, Operation
 from rumhouse.api.query_types import WindowQuery
+from rumhouse.api.runtime import ApiRuntime
 from rumhouse.budgets.release import compare_releases, previous_release
 from rumhouse.budgets.suggestion_status import set_status, statuses
 from rumhouse.budgets.suggestions import SHOWN, compute
@@ -95,7 +96,7 @@ def _site(call: Call) -> str:
     return call.query.site
 
 
-def suggestion_operations(runtime) -> list[Operation]:
+def suggestion_operations(runtime: ApiRuntime) -> list[Operation]:
     def listing(call: Call) -> Suggestions:
         site = _site(call)
         call.reader_of(site)

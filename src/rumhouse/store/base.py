@@ -12,6 +12,7 @@ chDB through a file; the server engine sends them as the HTTP body.)
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -105,6 +106,19 @@ class Store(Protocol):
         non-replicated deduplication window)."""
 
     def close(self) -> None: ...
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+_TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+
+
+def check_insert(table: str, columns: Sequence[str], dedup_token: str | None) -> None:
+    """Table and column names come from our own code, never from a request, and so do deduplication
+    tokens; checked anyway, because both engines splice them into the statement."""
+    if not _IDENTIFIER.match(table) or not all(_IDENTIFIER.match(c) for c in columns):
+        raise ValueError(f"bad identifier in insert into {table!r}")
+    if dedup_token is not None and not _TOKEN.match(dedup_token):
+        raise ValueError(f"bad deduplication token {dedup_token!r}")
 
 
 def first_line(message: str) -> str:

@@ -60,9 +60,10 @@ class ClusterError(ValueError):
     """A migration statement that cannot be run on a cluster as written."""
 
 
-def _matching_paren(text: str, start: int) -> int:
-    """Index of the ')' closing the '(' at `start`, skipping quoted strings and identifiers."""
-    depth, i, quote = 0, start, ""
+def _unquoted(text: str, start: int = 0):
+    """(index, character) of each character from `start` that is outside quoted strings and quoted
+    identifiers (a backslash escapes the next character inside them)."""
+    i, quote = start, ""
     while i < len(text):
         c = text[i]
         if quote:
@@ -72,40 +73,35 @@ def _matching_paren(text: str, start: int) -> int:
                 quote = ""
         elif c in "'`\"":
             quote = c
-        elif c == "(":
+        else:
+            yield i, c
+        i += 1
+
+
+def _matching_paren(text: str, start: int) -> int:
+    """Index of the ')' closing the '(' at `start`, skipping quoted strings and identifiers."""
+    depth = 0
+    for i, c in _unquoted(text, start):
+        if c == "(":
             depth += 1
         elif c == ")":
             depth -= 1
             if depth == 0:
                 return i
-        i += 1
     raise ClusterError("unbalanced parentheses")
 
 
 def _top_level(text: str) -> str:
     """`text` with quoted strings and parenthesized parts blanked out (same length), for finding
     clauses at the top level of a statement."""
-    out, depth, i, quote = list(text), 0, 0, ""
-    while i < len(text):
-        c = text[i]
-        if quote:
-            out[i] = " "
-            if c == "\\" and i + 1 < len(text):
-                out[i + 1] = " "
-                i += 1
-            elif c == quote:
-                quote = ""
-        elif c in "'`\"":
-            quote, out[i] = c, " "
-        elif c == "(":
+    out, depth = [" "] * len(text), 0
+    for i, c in _unquoted(text):
+        if c == "(":
             depth += 1
-            out[i] = " "
         elif c == ")":
             depth -= 1
-            out[i] = " "
-        elif depth:
-            out[i] = " "
-        i += 1
+        elif not depth:
+            out[i] = c
     return "".join(out)
 
 
@@ -117,26 +113,17 @@ def _matched(found: re.Match[str] | None, what: str) -> re.Match[str]:
 
 
 def _split_top_level_commas(text: str) -> list[str]:
-    parts: list[str] = []
-    current: list[str] = []
-    depth, quote = 0, ""
-    for c in text:
-        if quote:
-            if c == quote:
-                quote = ""
-        elif c in "'`\"":
-            quote = c
-        elif c == "(":
+    parts, last, depth = [], 0, 0
+    for i, c in _unquoted(text):
+        if c == "(":
             depth += 1
         elif c == ")":
             depth -= 1
         elif c == "," and depth == 0:
-            parts.append("".join(current).strip())
-            current = []
-            continue
-        current.append(c)
-    if "".join(current).strip():
-        parts.append("".join(current).strip())
+            parts.append(text[last:i].strip())
+            last = i + 1
+    if text[last:].strip():
+        parts.append(text[last:].strip())
     return parts
 
 

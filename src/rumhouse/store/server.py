@@ -29,12 +29,11 @@ from rumhouse.store.base import (
     QueryResult,
     ReadOnlyViolation,
     StoreError,
+    check_insert,
     first_line,
     parse_json_compact,
 )
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
-_TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 DATABASE = "rumhouse"
 # The same settings as the embedded engine's connections (store/embedded.py).
 COMMON_SETTINGS = {"output_format_json_quote_64bit_integers": 0}
@@ -240,14 +239,9 @@ class ServerStore:
         self, table: str, columns: Sequence[str], data: bytes, *, dedup_token: str | None = None
     ) -> None:
         self._check_open()
-        # Our own names, never a request's; checked anyway, because clickhouse-connect splices the
-        # table name into the statement.
-        if not _IDENTIFIER.match(table) or not all(_IDENTIFIER.match(c) for c in columns):
-            raise ValueError(f"bad identifier in insert into {table!r}")
+        check_insert(table, columns, dedup_token)
         settings = dict(self._insert_settings)
         if dedup_token is not None:
-            if not _TOKEN.match(dedup_token):
-                raise ValueError(f"bad deduplication token {dedup_token!r}")
             settings["insert_deduplication_token"] = dedup_token
         body, compression = data, None
         if self._compress is not None:
