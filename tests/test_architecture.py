@@ -20,6 +20,7 @@ FOUNDATION = (
     "spool",
     "auth",
     "demo",
+    "snippet",
 )
 ALLOWED: dict[str, set[str] | None] = {
     **{part: set() for part in FOUNDATION},
@@ -40,6 +41,7 @@ ALLOWED: dict[str, set[str] | None] = {
     "rumhouse": set(),  # the package's own __init__
     # They compose the rest: anything.
     "app": None,
+    "runtime": None,
     "cli": None,
     "__main__": None,
 }

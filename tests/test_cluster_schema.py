@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from rumhouse.app import open_store
+from rumhouse.runtime import open_store
 from rumhouse.settings import Settings, SettingsError
 from rumhouse.store.base import QueryResult, StoreError
 from rumhouse.store.cluster import ClusterError, ClusterLayout, rewrite_all

@@ -1,4 +1,5 @@
-"""The Starlette application: routes, and the runtime (store, writer) opened at start-up.
+"""The Starlette application: its routes, middleware and lifespan around one Runtime (runtime.py),
+whose store and writer open at start-up.
 
 POST /beacon          ingest/endpoint.py -> ingest/batching.py -> ingest/pipeline.py -> writer.py -> store/
 GET  /rum.js          the snippet (built from snippet/ into static/rum.js)
@@ -14,15 +15,11 @@ GET  /api/v1/...      the JSON API, its OpenAPI document, tokens; GET / the dash
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import gc
-import gzip
 import hmac
 import logging
-from pathlib import Path
 
 import anyio
-import brotli
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -30,169 +27,24 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from rumhouse.alerts.api import alerting_operations
-from rumhouse.alerts.service import Alerting
 from rumhouse.api import api_routes
 from rumhouse.api.access import Access
-from rumhouse.audit import AuditLog, AuditMiddleware
-from rumhouse.auth import bearer, ensure_admin_token
-from rumhouse.budgets.model import Budget
+from rumhouse.audit import AuditMiddleware
+from rumhouse.auth import bearer
 from rumhouse.clients import ClientAddress
-from rumhouse.config_file import load_config
-from rumhouse.http_front import FrontCollector, FrontLimits
+from rumhouse.http_front import FrontLimits
 from rumhouse.http_front import configure as configure_front
 from rumhouse.ingest.endpoint import BeaconEndpoint
 from rumhouse.ingest.limits import TokenBuckets
-from rumhouse.ingest.pipeline import Pipeline
-from rumhouse.metrics import CONTENT_TYPE, Metrics
+from rumhouse.metrics import CONTENT_TYPE
 from rumhouse.placement import ThreadPlacement
+from rumhouse.runtime import Runtime
 from rumhouse.security_headers import SecurityHeaders
 from rumhouse.settings import Settings
-from rumhouse.sites import SiteRegistry
-from rumhouse.spool import Spool
+from rumhouse.snippet import snippet_response_factory
 from rumhouse.store.base import Store, StoreError
-from rumhouse.store.migrations import migrate
-from rumhouse.writer import Writer
 
 log = logging.getLogger("rumhouse")
-SNIPPET = Path(__file__).parent / "static" / "rum.js"
-
-
-def open_store(settings: Settings) -> Store:
-    """The server engine when RUMHOUSE_CLICKHOUSE_URL is set, else the embedded engine."""
-    if settings.clickhouse_url:
-        from rumhouse.store.server import ServerStore
-
-        return ServerStore(
-            settings.clickhouse_url,
-            compress=settings.clickhouse_compress,
-            ca_cert=settings.clickhouse_ca_cert,
-            cluster=settings.cluster,
-            sql_user=settings.clickhouse_sql_user,
-            sql_password=settings.clickhouse_sql_password,
-        )
-    if settings.cluster:
-        raise StoreError("RUMHOUSE_CLUSTER needs a ClickHouse server: set RUMHOUSE_CLICKHOUSE_URL too")
-    try:
-        from rumhouse.store.embedded import EmbeddedStore
-    except ModuleNotFoundError as exc:
-        if exc.name != "chdb":
-            raise
-        raise StoreError(
-            "the embedded engine needs chDB, which this install has not: pip install 'rumhouse[embedded]' "
-            "(or bash scripts/setup-python.sh), or set RUMHOUSE_CLICKHOUSE_URL to use a ClickHouse server"
-        ) from None
-
-    return EmbeddedStore(settings.data_dir)
-
-
-def claim_worker_spool(base: Path):
-    """With several worker processes (RUMHOUSE_WORKERS), each takes a spool folder of its own,
-    `<spool>/worker-<n>`, held by an exclusive lock for the life of the process: two processes never
-    append to or replay one folder, and a restarted worker takes a free folder and replays what a dead
-    one left there. Returns the folder and the open lock file (closing it releases the folder)."""
-    base.mkdir(parents=True, exist_ok=True)
-    slot = 0
-    while True:
-        folder = base / f"worker-{slot}"
-        folder.mkdir(exist_ok=True)
-        handle = open(folder / ".lock", "a+", encoding="utf-8")  # noqa: SIM115 (held until stop)
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            slot += 1
-            continue
-        return folder, handle
-
-
-class Runtime:
-    """Everything a request needs, built once per process. The store is opened at start-up, in the
-    serving process, because chDB ties a data folder to the process that opened it."""
-
-    def __init__(self, settings: Settings, store: Store | None = None) -> None:
-        self.settings = settings
-        config = load_config(settings.config_file)  # the TOML file, read once
-        self.sites = SiteRegistry(config.sites)
-        self.metrics = Metrics()
-        self.metrics.registry.register(FrontCollector())  # the HTTP front's connections and refusals
-        self.pipeline = Pipeline(
-            self.sites,
-            query_allowlist=settings.query_allowlist,
-            drop_bots=settings.drop_bots,
-            site_rate_limit=settings.site_rate_limit,
-            site_burst=settings.site_burst,
-        )
-        self.admin_token, self.admin_token_created = ensure_admin_token(
-            settings.admin_token, settings.data_dir
-        )
-        self._store = store
-        self._writer: Writer | None = None
-        self.alerting = Alerting(
-            config.alerting,
-            interval=settings.alert_interval,  # budgets, rules, channels
-            retry=settings.alert_retry,
-        )
-        self.audit = AuditLog()
-        self._spool_lock = None
-
-    @property
-    def store(self) -> Store:
-        """The store, open once started (and before: the one create_app was given, if any)."""
-        if self._store is None:
-            raise RuntimeError("the store opens when the app starts")
-        return self._store
-
-    @property
-    def writer(self) -> Writer:
-        if self._writer is None:
-            raise RuntimeError("the writer starts with the app")
-        return self._writer
-
-    @property
-    def started(self) -> bool:
-        return self._writer is not None
-
-    @property
-    def config_budgets(self) -> tuple[Budget, ...]:
-        """The budgets of the config file (budgets made through the API are rows in the store)."""
-        return self.alerting.config.budgets
-
-    def start(self) -> None:
-        if self._store is None:
-            self._store = open_store(self.settings)
-        migrate(
-            self.store,
-            retention_days=self.settings.retention_days,
-            retention_overrides=dict(self.settings.retention_overrides),
-            rollup_retention_days=self.settings.rollup_retention_days,
-            progress=log.info,
-        )
-        folder = self.settings.spool_path
-        if self.settings.workers > 1:
-            folder, self._spool_lock = claim_worker_spool(folder)
-        spool = Spool(folder, max_bytes=self.settings.spool_max_bytes)
-        self._writer = Writer(
-            self.store,
-            self.metrics,
-            spool,
-            flush_interval=self.settings.flush_interval,
-            flush_rows=self.settings.flush_rows,
-        )
-        self._writer.start()
-        self.audit.start(self.store)
-        self.alerting.attach(self.store)
-        # With several workers on this machine, the one holding spool slot 0 evaluates alert rules.
-        self.alerting.start(evaluate=self._spool_lock is None or folder.name == "worker-0")
-
-    def stop(self) -> None:
-        self.alerting.stop()
-        self.audit.close()
-        if self._writer is not None:
-            self._writer.close()
-        if self._store is not None:
-            self._store.close()
-        if self._spool_lock is not None:
-            self._spool_lock.close()
 
 
 class _LateBound:
@@ -234,27 +86,6 @@ class RumhouseApp(Starlette):
             await self.beacon(scope, receive, send)  # security_headers.COMMON: uvicorn adds them
             return
         await super().__call__(scope, receive, send)
-
-
-def snippet_response_factory():
-    """The snippet, with gzip and brotli versions made once at start-up."""
-    source = SNIPPET.read_bytes()
-    variants = {"gzip": gzip.compress(source, 9), "br": brotli.compress(source, quality=11)}
-
-    async def rum_js(request: Request) -> Response:
-        accepted = request.headers.get("accept-encoding", "")
-        headers = {
-            "cache-control": "public, max-age=3600",
-            "vary": "Accept-Encoding",
-            "access-control-allow-origin": "*",
-        }
-        for encoding in ("br", "gzip"):
-            if encoding in variants and encoding in accepted:
-                headers["content-encoding"] = encoding
-                return Response(variants[encoding], media_type="text/javascript", headers=headers)
-        return Response(source, media_type="text/javascript", headers=headers)
-
-    return rum_js
 
 
 def create_app(

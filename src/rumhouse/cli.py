@@ -90,7 +90,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    from rumhouse.app import open_store
+    from rumhouse.runtime import open_store
     from rumhouse.store.migrations import migrate
 
     store = open_store(settings)
@@ -196,7 +196,7 @@ def _call_server(args: argparse.Namespace, settings: Settings, method: str, path
 
 
 def _run_local(settings: Settings, local):
-    from rumhouse.app import open_store
+    from rumhouse.runtime import open_store
 
     store = open_store(settings)
     try:
@@ -328,7 +328,7 @@ def _print_new_token(info: dict) -> None:
 def _token_local(args: argparse.Namespace, settings: Settings) -> int:
     import dataclasses
 
-    from rumhouse.app import open_store
+    from rumhouse.runtime import open_store
     from rumhouse.store.migrations import migrate
     from rumhouse.tokens import Tokens
 

@@ -16,6 +16,7 @@ A torn or corrupted record is skipped and counted; reading resumes at the next M
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import re
@@ -209,3 +210,23 @@ class Spool:
 
     def close(self) -> None:
         self.seal()
+
+
+def claim_worker_spool(base: Path):
+    """With several worker processes (RUMHOUSE_WORKERS), each takes a spool folder of its own,
+    `<spool>/worker-<n>`, held by an exclusive lock for the life of the process: two processes never
+    append to or replay one folder, and a restarted worker takes a free folder and replays what a dead
+    one left there. Returns the folder and the open lock file (closing it releases the folder)."""
+    base.mkdir(parents=True, exist_ok=True)
+    slot = 0
+    while True:
+        folder = base / f"worker-{slot}"
+        folder.mkdir(exist_ok=True)
+        handle = open(folder / ".lock", "a+", encoding="utf-8")  # noqa: SIM115 (held until stop)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            slot += 1
+            continue
+        return folder, handle

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import uvicorn
 
-from rumhouse.app import create_app, open_store
+from rumhouse.app import create_app
+from rumhouse.runtime import open_store
 from rumhouse.settings import Settings
 from rumhouse.store.base import StoreError
 

@@ -1,4 +1,4 @@
-"""What the API's operations may read of the running app: app.Runtime, as a type the API can name
+"""What the API's operations may read of the running app: runtime.Runtime, as a type the API can name
 without importing the app (which imports the API). Everything here exists once the app has started,
 which it has before the first request."""
 

@@ -1,0 +1,34 @@
+"""GET /rum.js: the snippet (built from snippet/ into static/rum.js), with its gzip and brotli versions
+made once at start-up."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import brotli
+from starlette.requests import Request
+from starlette.responses import Response
+
+SNIPPET = Path(__file__).parent / "static" / "rum.js"
+
+
+def snippet_response_factory():
+    """The snippet, with gzip and brotli versions made once at start-up."""
+    source = SNIPPET.read_bytes()
+    variants = {"gzip": gzip.compress(source, 9), "br": brotli.compress(source, quality=11)}
+
+    async def rum_js(request: Request) -> Response:
+        accepted = request.headers.get("accept-encoding", "")
+        headers = {
+            "cache-control": "public, max-age=3600",
+            "vary": "Accept-Encoding",
+            "access-control-allow-origin": "*",
+        }
+        for encoding in ("br", "gzip"):
+            if encoding in variants and encoding in accepted:
+                headers["content-encoding"] = encoding
+                return Response(variants[encoding], media_type="text/javascript", headers=headers)
+        return Response(source, media_type="text/javascript", headers=headers)
+
+    return rum_js
