@@ -1,3 +1,3 @@
 """rumhouse: self-hosted Real User Monitoring for the browser, on ClickHouse."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"

@@ -37,6 +37,12 @@ def _routes() -> list[tuple[str, re.Pattern, dict]]:
     return sorted(out, key=lambda r: "{" in r[1].pattern)
 
 
+@functools.cache
+def _validator(schema: bytes) -> jsonschema.Draft202012Validator:
+    """One validator per answer schema (its $refs resolve in the document's components)."""
+    return jsonschema.Draft202012Validator({**orjson.loads(schema), "components": _document()["components"]})
+
+
 class AnswerMismatch(AssertionError):
     pass
 
@@ -56,9 +62,8 @@ def check(method: str, path: str, status: int, content_type: str, body: bytes) -
         if media not in documented.get("content", {}) and body:
             raise AnswerMismatch(f"{method} {path} answered {media}, which the document does not list")
         return
-    schema = documented["content"]["application/json"]["schema"]
-    root = {**schema, "components": _document()["components"]}
-    errors = list(jsonschema.Draft202012Validator(root).iter_errors(orjson.loads(body)))
+    validator = _validator(orjson.dumps(documented["content"]["application/json"]["schema"]))
+    errors = list(validator.iter_errors(orjson.loads(body)))
     if errors:
         first = errors[0]
         where = "/".join(map(str, first.absolute_path))
