@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from collections import deque
+from datetime import datetime
 from urllib.parse import parse_qs
 
 from rumhouse.store.base import Store, StoreError, encode_rows
@@ -22,6 +23,11 @@ TABLE = "rumhouse.audit_log"
 COLUMNS = ("time", "token_id", "token_name", "role", "method", "route", "site", "status", "rows", "detail")
 MAX_BUFFERED = 100_000  # entries kept while the store is down; past that the oldest go (and are counted)
 MAX_DETAIL = 2000
+_RECENT = (
+    f"SELECT {', '.join(COLUMNS)} FROM {TABLE} WHERE time >= {{since:DateTime64(3, 'UTC')}}"
+    " AND ({token:String} = '' OR token_id = {token:String}) AND ({site:String} = '' OR site = {site:String})"
+    " ORDER BY time DESC LIMIT {limit:UInt32}"
+)
 
 
 class AuditLog:
@@ -77,6 +83,20 @@ class AuditLog:
                 return
             for _ in batch:
                 self._rows.popleft()
+
+    def recent(self, *, since: datetime, token: str, site: str, limit: int) -> list[dict]:
+        """Entries from `since` on, newest first, at most `limit`; only of a token id or a site when
+        given. What was buffered a moment ago is in the answer (flushed first)."""
+        self.flush()
+        if self.store is None:
+            return []
+        params = {
+            "since": since.strftime("%Y-%m-%d %H:%M:%S.%f")[:23],
+            "token": token[:64],
+            "site": site[:200],
+            "limit": limit,
+        }
+        return self.store.query(_RECENT, params, readonly=True).dicts()
 
     def close(self) -> None:
         self._stop.set()

@@ -16,12 +16,6 @@ from rumhouse.api.runtime import ApiRuntime
 from rumhouse.api.table import TABLE_EXPORTS, Table, table_of
 
 COLUMNS = ["time", "token_id", "token_name", "role", "method", "route", "site", "status", "rows", "detail"]
-QUERY = (
-    "SELECT time, token_id, token_name, role, method, route, site, status, rows, detail "
-    "FROM rumhouse.audit_log WHERE time >= {since:DateTime64(3, 'UTC')} "
-    "AND ({token:String} = '' OR token_id = {token:String}) AND ({site:String} = '' OR site = {site:String}) "
-    "ORDER BY time DESC LIMIT {limit:UInt32}"
-)
 
 
 class AuditQuery(msgspec.Struct):
@@ -54,14 +48,7 @@ def audit_operation(runtime: ApiRuntime) -> Operation:
             raise ApiError(400, "bad_request", "since is an ISO time (2026-12-01T10:00:00)") from None
         if not 1 <= q.limit <= 10_000:
             raise ApiError(400, "bad_request", "limit is between 1 and 10000")
-        params = {
-            "since": since.strftime("%Y-%m-%d %H:%M:%S.%f")[:23],
-            "token": q.token[:64],
-            "site": q.site[:200],
-            "limit": q.limit,
-        }
-        runtime.audit.flush()  # what was just done is in the answer
-        return Table(COLUMNS, runtime.store.query(QUERY, params, readonly=True).dicts())
+        return Table(COLUMNS, runtime.audit.recent(since=since, token=q.token, site=q.site, limit=q.limit))
 
     return Operation(
         "GET",

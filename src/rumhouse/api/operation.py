@@ -2,8 +2,9 @@
 query, body and answer, and a handler; `mount` turns it into a Starlette route that does, the same way
 for every one of them, what each must do:
 
-    token (401) -> unscoped admin when the operation asks for it (403) -> query and body decoded into
-    their types (400) -> the handler, in a worker thread -> the answer as JSON (or CSV, for tables)
+    token (401) -> unscoped admin when the operation asks for it (403) -> query decoded into its type
+    (400) -> the handler, in a worker thread (the body is decoded into its type when the handler first
+    reads it, after its own checks of who may do what) -> the answer as JSON (or CSV, for tables)
 
 A handler returns its answer (a msgspec Struct, a dict, or a `Table`) or raises `ApiError`; a bad
 parameter (`ParamError`, msgspec's errors) is a 400 and a store failure a 503. Every error of every

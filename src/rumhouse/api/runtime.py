@@ -4,6 +4,7 @@ which it has before the first request."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from rumhouse.settings import Settings
@@ -15,6 +16,10 @@ class Flushes(Protocol):
     def flush(self) -> object: ...
 
 
+class AuditReader(Protocol):
+    def recent(self, *, since: datetime, token: str, site: str, limit: int) -> list[dict]: ...
+
+
 class ApiRuntime(Protocol):
     @property
     def store(self) -> Store: ...
@@ -23,7 +28,7 @@ class ApiRuntime(Protocol):
     def writer(self) -> Flushes: ...  # what was accepted, still in the buffer, is written by flush()
 
     @property
-    def audit(self) -> Flushes: ...  # the audit log's buffer
+    def audit(self) -> AuditReader: ...  # the audit log (audit.py), newest first
 
     @property
     def settings(self) -> Settings: ...
