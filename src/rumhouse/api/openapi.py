@@ -73,7 +73,7 @@ def document(operations: list[Operation]) -> dict:
             for media in op.exports:
                 content[media] = {"schema": {"type": "string"}}
             responses[str(op.status)] = {"description": op.summary, "content": content}
-        for status in sorted({401, 403, *op.errors}):
+        for status in sorted({401, 403, *op.errors, *((413,) if op.body is not None else ())}):
             responses[str(status)] = {"description": STATUS_TEXT[status], "content": problem}
         entry: dict[str, Any] = {
             "operationId": op.name,

@@ -37,6 +37,9 @@ from rumhouse.store.base import StoreError
 from rumhouse.tokens import Principal
 
 PREFIX = "/api/v1"
+# The largest JSON body an operation reads (a budget, an override, a note are well under 1 KiB); past it
+# the request is refused while it is read, so a huge body costs the server nothing.
+MAX_BODY_BYTES = 64 * 1024
 
 
 class Problem(msgspec.Struct):
@@ -159,6 +162,15 @@ def _query_problem(kind: type, error: str) -> str:
     return error
 
 
+async def read_body(request: Request) -> bytes:
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise ApiError(413, "too_large", f"the body is over {MAX_BODY_BYTES} bytes")
+    return body
+
+
 def decode_body(raw: bytes, kind: type | None) -> Any:
     if kind is None:
         return None
@@ -203,7 +215,7 @@ def mount(op: Operation, access: Access) -> Route:
                 raise ApiError(
                     403, "forbidden", "this route needs an admin token that is not scoped to sites"
                 )
-            body = await request.body() if op.body is not None else b""
+            body = await read_body(request) if op.body is not None else b""
             call = Call(
                 who,
                 decode_query(request.query_params, op.query),
