@@ -66,15 +66,15 @@ def _q(store: Store, sql: str, f: Filters) -> list[list]:
     return store.query(sql, f.params(), readonly=True).rows
 
 
-def _p75(store: Store, f: Filters, name: str) -> tuple[float | None, int]:
-    rows = _q(
-        store,
-        "SELECT quantileExactInclusive(0.75)(value), count() FROM rumhouse.vitals"
-        f" WHERE {f.raw_where()} AND name = '{name}'",
-        f,
-    )
+def _p75_and_count(store: Store, f: Filters, expression: str, source: str) -> tuple[float | None, int]:
+    """The exact p75 of `expression` over the rows of `source` (our own SQL text), and how many."""
+    rows = _q(store, f"SELECT quantileExactInclusive(0.75)({expression}), count() FROM {source}", f)
     value, n = rows[0] if rows else (None, 0)
     return (float(value) if n and value is not None else None), int(n)
+
+
+def _p75(store: Store, f: Filters, name: str) -> tuple[float | None, int]:
+    return _p75_and_count(store, f, "value", f"rumhouse.vitals WHERE {f.raw_where()} AND name = '{name}'")
 
 
 def slow_server(store: Store, f: Filters) -> list[Suggestion]:
@@ -96,14 +96,11 @@ def slow_server(store: Store, f: Filters) -> list[Suggestion]:
 
 
 def _per_view_bytes(store: Store, f: Filters, rtype: str) -> tuple[float | None, int]:
-    rows = _q(
-        store,
-        "SELECT quantileExactInclusive(0.75)(b), count() FROM (SELECT page_view_id, sum(decoded_bytes)"
-        f" AS b FROM rumhouse.resources WHERE {f.raw_where()} AND type = '{rtype}' GROUP BY page_view_id)",
-        f,
+    per_view = (
+        f"(SELECT page_view_id, sum(decoded_bytes) AS b FROM rumhouse.resources WHERE {f.raw_where()}"
+        f" AND type = '{rtype}' GROUP BY page_view_id)"
     )
-    value, n = rows[0] if rows else (None, 0)
-    return (float(value) if n and value is not None else None), int(n)
+    return _p75_and_count(store, f, "b", per_view)
 
 
 def heavy_scripts(store: Store, f: Filters) -> list[Suggestion]:
