@@ -162,12 +162,13 @@ def _query_problem(kind: type, error: str) -> str:
     return error
 
 
-async def read_body(request: Request) -> bytes:
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES, what: str = "the body") -> bytes:
+    """The request's body, refused (413) as soon as it is over `limit` bytes, before the rest is read."""
     body = b""
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise ApiError(413, "too_large", f"the body is over {MAX_BODY_BYTES} bytes")
+        if len(body) > limit:
+            raise ApiError(413, "too_large", f"{what} is over {limit} bytes")
     return body
 
 

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from rumhouse.api.access import ApiError
-from rumhouse.api.operation import Call, Operation
+from rumhouse.api.operation import Call, Operation, read_body
 from rumhouse.api.runtime import ApiRuntime
 from rumhouse.api.table import delimited
 from rumhouse.usersql.guard import Refused
@@ -48,11 +48,7 @@ def _error(status: int, reason: str, detail: str, headers: dict | None = None) -
 
 
 async def read_sql(request: Request) -> str:
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_SQL_BYTES:
-            raise _error(413, "too_large", f"the query is over {MAX_SQL_BYTES} bytes")
+    body = await read_body(request, MAX_SQL_BYTES, "the query")
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             query = orjson.loads(body).get("query")
