@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 import msgspec.inspect
 
-from rumhouse.api.operation import Call, Operation, Problem
+from rumhouse.api.operation import Operation, Problem
 
 REF = "#/components/schemas/{name}"
 STATUS_TEXT = {
@@ -103,13 +103,10 @@ def document(operations: list[Operation]) -> dict:
 
 
 def openapi_operation(operations: list[Operation]) -> Operation:
-    """The document of `operations` and of itself."""
+    """The document of `operations` and of itself, made once."""
+    doc: dict = {}
     this = Operation(
-        "GET", "/openapi.json", "openapi", "This document", lambda call: None, answer=OpenApiDocument
+        "GET", "/openapi.json", "openapi", "This document", lambda call: doc, answer=OpenApiDocument
     )
-    doc = document([*operations, this])
-
-    def openapi(call: Call) -> dict:
-        return doc
-
-    return Operation("GET", "/openapi.json", "openapi", "This document", openapi, answer=OpenApiDocument)
+    doc.update(document([*operations, this]))
+    return this

@@ -67,6 +67,10 @@ class BudgetSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     warn_at: float = UNSET
     window: str = UNSET  # 90s, 10m, 24h, 7d
 
+    def given(self) -> dict[str, Any]:
+        """The keys the body or table has (those left out stay out, for parse_budget's defaults)."""
+        return {k: v for k, v in msgspec.structs.asdict(self).items() if v is not UNSET}
+
 
 @dataclass(frozen=True)
 class Budget:

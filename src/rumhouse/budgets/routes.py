@@ -26,8 +26,6 @@ from rumhouse.budgets.model import Budget, BudgetSpec, parse_budget, parse_durat
 from rumhouse.budgets.repository import BudgetRepository
 from rumhouse.budgets.status import budget_status, compliance_report
 
-UNSET: Any = msgspec.UNSET
-
 
 class BudgetInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     name: str
@@ -179,7 +177,7 @@ def budget_operations(runtime: BudgetsRuntime) -> list[Operation]:
 
     def create(call: Call) -> BudgetInfo:
         call.admin_of(str(call.peek("site") or ""))
-        raw = {k: v for k, v in msgspec.structs.asdict(call.body).items() if v is not UNSET}
+        raw = call.body.given()
         budget = parse_budget(raw, "budget", "api")
         r = repo()
         if r.get(budget.name) is not None:
@@ -192,8 +190,7 @@ def budget_operations(runtime: BudgetsRuntime) -> list[Operation]:
 
     def replace(call: Call) -> BudgetInfo:
         r, budget = changeable(call)
-        raw = {k: v for k, v in msgspec.structs.asdict(call.body).items() if v is not UNSET}
-        raw["name"] = budget.name
+        raw = {**call.body.given(), "name": budget.name}
         updated = parse_budget(raw, "budget", "api")
         if updated.site != budget.site:
             raise ApiError(400, "bad_request", "a budget cannot move to another site; create a new one")
