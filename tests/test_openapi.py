@@ -119,3 +119,30 @@ def test_a_huge_body_is_refused_while_it_is_read(server):
         assert answer.status_code == 413, (path, answer.text)
         assert answer.json()["error"] == "too_large"
     assert server.client.get("/healthz").status_code == 200
+
+
+def test_a_body_that_never_ends_is_a_400_not_a_server_error(server):
+    """A client that sends part of a body and goes away: the operation answers (and the audit log
+    records) 400 incomplete_body, not a server error."""
+    import socket
+    import time
+    from datetime import UTC, datetime
+
+    since = datetime.now(UTC).replace(tzinfo=None).isoformat()
+    for path in ("/api/v1/budgets", "/api/v1/sql"):
+        with socket.create_connection(("127.0.0.1", server.port)) as s:
+            s.sendall(
+                f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\n"
+                "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{".encode()
+            )
+    admin = {"authorization": f"Bearer {ADMIN_TOKEN}"}
+
+    def recorded():
+        rows = server.client.get("/api/v1/audit", params={"since": since}, headers=admin).json()["rows"]
+        return sorted((r["route"], r["status"]) for r in rows if r["method"] == "POST")
+
+    deadline = time.monotonic() + 15
+    while len(recorded()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert recorded() == [("/api/v1/budgets", 400), ("/api/v1/sql", 400)]
+    assert server.client.get("/healthz").status_code == 200

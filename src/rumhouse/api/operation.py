@@ -26,7 +26,7 @@ import msgspec
 import msgspec.inspect
 import orjson
 from starlette.datastructures import QueryParams
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -163,12 +163,17 @@ def _query_problem(kind: type, error: str) -> str:
 
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES, what: str = "the body") -> bytes:
-    """The request's body, refused (413) as soon as it is over `limit` bytes, before the rest is read."""
+    """The request's body, refused (413) as soon as it is over `limit` bytes, before the rest is read.
+    A client gone before its body ended (or cut off by the front's body time limit) is a 400 in the
+    audit log, not a server error."""
     body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise ApiError(413, "too_large", f"{what} is over {limit} bytes")
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise ApiError(413, "too_large", f"{what} is over {limit} bytes")
+    except ClientDisconnect:
+        raise ApiError(400, "incomplete_body", f"the client went away before {what} ended") from None
     return body
 
 
