@@ -146,3 +146,20 @@ def test_a_body_that_never_ends_is_a_400_not_a_server_error(server):
         time.sleep(0.2)
     assert recorded() == [("/api/v1/budgets", 400), ("/api/v1/sql", 400)]
     assert server.client.get("/healthz").status_code == 200
+
+
+def test_every_refusal_is_counted_by_its_reason(server):
+    """Each /api/v1 refusal adds one to rumhouse_api_refused_total{reason=<its error word>}."""
+    admin = {"authorization": f"Bearer {ADMIN_TOKEN}"}
+    asks = [
+        ("bad_request", "GET", "/api/v1/pages", {"params": {"metric": "X"}, "headers": admin}),
+        ("unauthorized", "GET", "/api/v1/sites", {}),
+        ("not_found", "GET", "/api/v1/budgets/no-such-budget", {"headers": admin}),
+        ("too_large", "POST", "/api/v1/budgets", {"content": b"x" * 70_000, "headers": admin}),
+        ("refused", "POST", "/api/v1/sql", {"content": "SELECT * FROM system.users", "headers": admin}),
+    ]
+    for reason, method, path, options in asks:
+        before = server.metric("rumhouse_api_refused_total", reason=reason) or 0
+        answer = server.client.request(method, path, **options)
+        assert answer.status_code >= 400 and answer.json()["error"] == reason, answer.text
+        assert server.metric("rumhouse_api_refused_total", reason=reason) == before + 1, reason

@@ -92,6 +92,12 @@ class Metrics:
             ["table"],
             registry=registry,
         )
+        self.api_refused = Counter(
+            "rumhouse_api_refused",
+            "/api/v1 requests answered 4xx or 5xx, by the error word of the answer (bad_request, forbidden, ...)",
+            ["reason"],
+            registry=registry,
+        )
         self.spool_bytes = Gauge("rumhouse_spool_bytes", "Bytes in the spool on disk", registry=registry)
         self.spool_segments = Gauge(
             "rumhouse_spool_segments_waiting",
@@ -131,6 +137,8 @@ class Metrics:
             self.beacons_dropped.labels(reason.value)
         for reason in EVENT_REASONS:
             self.events_dropped.labels(reason.value)
+        for word in ("bad_request", "unauthorized", "forbidden", "not_found", "too_large"):
+            self.api_refused.labels(word)
         for table in TABLES:
             self.rows_inserted.labels(table)
             self.rows_recovered.labels(table)
@@ -140,3 +148,7 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+    def refused(self, reason: str) -> None:
+        """An API request refused (or failed) with this error word."""
+        self.api_refused.labels(reason).inc()

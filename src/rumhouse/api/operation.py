@@ -236,11 +236,13 @@ def mount(op: Operation, access: Access) -> Route:
                 answer = await anyio.to_thread.run_sync(op.handler, call)
             return encode(op, answer, request)
         except ApiError as exc:
-            return problem(exc.status, exc.error, exc.message, exc.headers)
+            refused = exc
         except ParamError as exc:
-            return problem(400, "bad_request", str(exc))
+            refused = ApiError(400, "bad_request", str(exc))
         except StoreError as exc:
-            return problem(503, "store_unavailable", str(exc))
+            refused = ApiError(503, "store_unavailable", str(exc))
+        access.runtime.metrics.refused(refused.error)
+        return problem(refused.status, refused.error, refused.message, refused.headers)
 
     return Route(PREFIX + op.path, endpoint, methods=[op.method], name=op.name)
 

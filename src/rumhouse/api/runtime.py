@@ -20,6 +20,10 @@ class AuditReader(Protocol):
     def recent(self, *, since: datetime, token: str, site: str, limit: int) -> list[dict]: ...
 
 
+class CountsRefusals(Protocol):
+    def refused(self, reason: str) -> None: ...
+
+
 class ApiRuntime(Protocol):
     @property
     def store(self) -> Store: ...
@@ -32,6 +36,9 @@ class ApiRuntime(Protocol):
 
     @property
     def settings(self) -> Settings: ...
+
+    @property
+    def metrics(self) -> CountsRefusals: ...  # /metrics: every refusal counted by its error word
 
     @property
     def sites(self) -> SiteRegistry: ...
