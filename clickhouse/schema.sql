@@ -500,6 +500,52 @@ ORDER BY id
 SETTINGS index_granularity = 8192
 COMMENT 'API tokens, stored hashed';
 
+CREATE TABLE rumhouse.vital_updates
+(
+    `time` DateTime64(3) COMMENT 'When it happened (server clock; see docs/beacon.md)',
+    `site` LowCardinality(String) COMMENT 'Site key from data-site',
+    `page_view_id` String COMMENT 'Page view this row belongs to (joins to page_views)',
+    `host` LowCardinality(String) COMMENT 'Host of the page URL',
+    `path` String COMMENT 'Path of the page, with id-like segments templated (/users/:id)',
+    `browser` LowCardinality(String) COMMENT 'Browser family from the user agent',
+    `os` LowCardinality(String) COMMENT 'Operating system family from the user agent',
+    `device_type` LowCardinality(String) COMMENT 'desktop, mobile, tablet or other',
+    `country` LowCardinality(String) COMMENT 'ISO 3166 country code from a trusted proxy header, empty when unknown',
+    `connection_type` LowCardinality(String) COMMENT 'navigator.connection.effectiveType, empty when unknown',
+    `release` LowCardinality(String) COMMENT 'Release of the site, from data-release',
+    `navigation_type` LowCardinality(String) COMMENT 'navigate, reload, back_forward, prerender, restore or soft',
+    `name` LowCardinality(String) COMMENT 'As in rumhouse.vitals',
+    `value` Float64 COMMENT 'As in rumhouse.vitals',
+    `attribution` String COMMENT 'As in rumhouse.vitals',
+    `event_type` LowCardinality(String) COMMENT 'As in rumhouse.vitals',
+    `load_state` LowCardinality(String) COMMENT 'As in rumhouse.vitals',
+    `ttfb_ms` Nullable(Float64) COMMENT 'As in rumhouse.vitals',
+    `load_delay_ms` Nullable(Float64) COMMENT 'As in rumhouse.vitals',
+    `load_duration_ms` Nullable(Float64) COMMENT 'As in rumhouse.vitals',
+    `render_delay_ms` Nullable(Float64) COMMENT 'As in rumhouse.vitals',
+    `resource_url` String COMMENT 'As in rumhouse.vitals',
+    `input_delay_ms` Nullable(Float64) COMMENT 'As in rumhouse.vitals',
+    `processing_ms` Nullable(Float64) COMMENT 'As in rumhouse.vitals',
+    `presentation_ms` Nullable(Float64) COMMENT 'As in rumhouse.vitals',
+    `script_url` String COMMENT 'As in rumhouse.vitals',
+    `script_function` String COMMENT 'As in rumhouse.vitals',
+    `script_invoker` String COMMENT 'As in rumhouse.vitals',
+    `script_ms` Nullable(Float64) COMMENT 'As in rumhouse.vitals',
+    `shift_value` Nullable(Float64) COMMENT 'As in rumhouse.vitals',
+    `shift_time_ms` Nullable(Float64) COMMENT 'As in rumhouse.vitals',
+    `seq` UInt32 COMMENT 'Number of the beacon that carried this report; the latest report of a page view is the one that counts',
+    `final` UInt8 COMMENT '1 for the page view\'s final report (its value goes into rumhouse.vitals at the next settle)',
+    `settled` UInt8 DEFAULT 0 COMMENT '1 on the marker row written once the value went into rumhouse.vitals; later reports are ignored',
+    `received` DateTime64(3) COMMENT 'When the report arrived (server clock)',
+    INDEX received_minmax received TYPE minmax GRANULARITY 1
+)
+ENGINE = MergeTree
+PARTITION BY toDate(time)
+ORDER BY (site, page_view_id, name)
+TTL toDateTime(time) + toIntervalDay(30)
+SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 8192
+COMMENT 'CLS and INP reports that may still change, waiting for their page view\'s final value (ingest/settle.py)';
+
 CREATE TABLE rumhouse.vitals
 (
     `time` DateTime64(3) COMMENT 'When it happened (server clock; see docs/beacon.md)',
@@ -516,7 +562,23 @@ CREATE TABLE rumhouse.vitals
     `navigation_type` LowCardinality(String) COMMENT 'navigate, reload, back_forward, prerender, restore or soft',
     `name` LowCardinality(String) COMMENT 'FCP, LCP, CLS, INP, FID, TTFB or TTI',
     `value` Float64 COMMENT 'Milliseconds, except CLS (unitless layout-shift score)',
-    `attribution` String COMMENT 'Element or event behind the value (LCP element, INP target, ...), may be empty'
+    `attribution` String COMMENT 'Element or event behind the value (LCP element, INP target, ...), may be empty',
+    `event_type` LowCardinality(String) COMMENT 'INP and FID: the event type of the interaction (click, keydown, pointerdown, ...)',
+    `load_state` LowCardinality(String) COMMENT 'INP, CLS, FCP, FID: the document\'s loading state then (loading, dom-interactive, dom-content-loaded, complete)',
+    `ttfb_ms` Nullable(Float64) COMMENT 'LCP and FCP: time to first byte, the first part of the value',
+    `load_delay_ms` Nullable(Float64) COMMENT 'LCP: resource load delay, first byte to the start of the LCP resource\'s load (0 for text)',
+    `load_duration_ms` Nullable(Float64) COMMENT 'LCP: resource load duration (0 for text)',
+    `render_delay_ms` Nullable(Float64) COMMENT 'LCP: element render delay, from the resource loaded to the paint; the four LCP parts add up to the value',
+    `resource_url` String COMMENT 'LCP: URL of the image or video behind it (no query string), empty for text',
+    `input_delay_ms` Nullable(Float64) COMMENT 'INP: input delay, from the input to its first event handler',
+    `processing_ms` Nullable(Float64) COMMENT 'INP: processing duration, the event handlers',
+    `presentation_ms` Nullable(Float64) COMMENT 'INP: presentation delay, from the handlers to the next paint; the three INP parts add up to the value',
+    `script_url` String COMMENT 'INP: source URL of the longest script run during the interaction (Long Animation Frames API), no query string',
+    `script_function` String COMMENT 'INP: that script\'s function name, when the browser gives one',
+    `script_invoker` String COMMENT 'INP: what invoked that script (BUTTON#buy.onclick, TimerHandler:setTimeout, ...)',
+    `script_ms` Nullable(Float64) COMMENT 'INP: how long that script ran',
+    `shift_value` Nullable(Float64) COMMENT 'CLS: score of the largest layout shift in the worst session window',
+    `shift_time_ms` Nullable(Float64) COMMENT 'CLS: when that shift happened, ms after the page view started'
 )
 ENGINE = MergeTree
 PARTITION BY toDate(time)

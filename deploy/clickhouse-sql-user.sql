@@ -36,5 +36,6 @@ GRANT SELECT ON rumhouse.resources TO rumhouse_sql;
 GRANT SELECT ON rumhouse.resources_daily TO rumhouse_sql;
 GRANT SELECT ON rumhouse.resources_hourly TO rumhouse_sql;
 GRANT SELECT ON rumhouse.vitals TO rumhouse_sql;
+GRANT SELECT ON rumhouse.vital_updates TO rumhouse_sql;
 GRANT SELECT ON rumhouse.vitals_daily TO rumhouse_sql;
 GRANT SELECT ON rumhouse.vitals_hourly TO rumhouse_sql;

@@ -5,7 +5,7 @@ import pytest
 
 from rumhouse.tables import EVENT_TABLES
 from support.clickhouse_http import ClickHouseHttp
-from support.load import assert_accounting
+from support.load import assert_accounting, beacon_rows
 from support.openapi_check import check as check_answer
 from support.server import RumhouseServer
 
@@ -37,7 +37,7 @@ def server(tmp_path_factory):
         assert_accounting(srv)
         assert sum(srv.metric("rumhouse_buffer_rows", table=t) for t in EVENT_TABLES) == 0
         inserted = sum(srv.metric("rumhouse_rows_inserted_total", table=t) for t in EVENT_TABLES)
-        stored = sum(srv.scalar(f"SELECT count() FROM rumhouse.{t}") for t in EVENT_TABLES)
+        stored = sum(beacon_rows(srv, t) for t in EVENT_TABLES)
         assert stored == inserted, (stored, inserted)
     finally:
         srv.close()

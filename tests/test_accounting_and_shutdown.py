@@ -7,6 +7,7 @@ import signal
 import orjson
 
 from rumhouse.tables import EVENT_TABLES
+from support.load import beacon_rows
 from support.server import RumhouseServer
 
 
@@ -45,7 +46,7 @@ def expected_events(body: dict) -> int:
 
 
 def table_rows(server) -> dict[str, int]:
-    return {t: server.scalar(f"SELECT count() FROM rumhouse.{t}") for t in EVENT_TABLES}
+    return {t: beacon_rows(server, t) for t in EVENT_TABLES}
 
 
 def test_accepted_equals_inserted_plus_dropped_under_mixed_load(tmp_path):

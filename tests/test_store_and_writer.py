@@ -21,7 +21,7 @@ from rumhouse.store.base import ReadOnlyViolation, StoreError, encode_rows
 from rumhouse.store.embedded import EmbeddedStore
 from rumhouse.store.migrations import load_migrations, migrate
 from rumhouse.store.server import ServerStore
-from rumhouse.tables import COLUMNS, TABLES
+from rumhouse.tables import COLUMNS, TABLES, VITAL_FIELDS
 from rumhouse.writer import Accepted, Writer
 from support.server import REPO
 
@@ -105,10 +105,14 @@ def test_a_new_retention_setting_is_applied_at_start_up(store):
     migrate(store, retention_days=30)
 
 
+# The attribution columns of a row that has none: NULL numbers, empty strings.
+NO_ATTRIBUTION = tuple(None if c.endswith("_ms") or c == "shift_value" else "" for c in VITAL_FIELDS[3:])
+
+
 def vital_rows(n: int, pv: str) -> list[tuple]:
     now = time.time()
     dims = ("st", pv, "h", "/p", "Chrome", "Windows", "desktop", "", "4g", "", "navigate")
-    return [(now, *dims, "LCP", float(i), "") for i in range(n)]
+    return [(now, *dims, "LCP", float(i), "", *NO_ATTRIBUTION) for i in range(n)]
 
 
 def count_pv(store, pv: str) -> int:
@@ -128,7 +132,10 @@ def test_chunks_of_rows_joined_by_commas_insert_as_separate_rows(store):
     """The writer joins each beacon's encoded rows with b",": both engines must read every row back."""
     pv = f"{RUN}-commas"
     first, second = vital_rows(3, pv), vital_rows(2, pv)
-    second = [(*row[:-3], "INP", 100.0 + i, 'a "quoted", [bracketed] value') for i, row in enumerate(second)]
+    second = [
+        (*row[:12], "INP", 100.0 + i, 'a "quoted", [bracketed] value', *NO_ATTRIBUTION)
+        for i, row in enumerate(second)
+    ]
     store.insert("rumhouse.vitals", COLUMNS["vitals"], encode_rows(first) + b"," + encode_rows(second))
     stored = store.query(
         "SELECT name, value, attribution FROM rumhouse.vitals WHERE page_view_id = {p:String} "
@@ -194,6 +201,7 @@ def test_inserted_values_read_back_unchanged(store):
         "INP",
         123.5,
         "button#buy \u2713",
+        *NO_ATTRIBUTION,
     )
     store.insert("rumhouse.vitals", COLUMNS["vitals"], encode_rows([row]))
     [got] = store.query(

@@ -92,6 +92,11 @@ class Metrics:
             ["table"],
             registry=registry,
         )
+        self.vitals_settled = Counter(
+            "rumhouse_vitals_settled",
+            "CLS and INP values moved from vital_updates into vitals once final (ingest/settle.py)",
+            registry=registry,
+        )
         self.api_refused = Counter(
             "rumhouse_api_refused",
             "/api/v1 requests answered 4xx or 5xx, by the error word of the answer (bad_request, forbidden, ...)",

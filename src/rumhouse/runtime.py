@@ -13,6 +13,7 @@ from rumhouse.budgets.model import Budget
 from rumhouse.config_file import load_config
 from rumhouse.http_front import FrontCollector
 from rumhouse.ingest.pipeline import Pipeline
+from rumhouse.ingest.settle import Settler
 from rumhouse.metrics import Metrics
 from rumhouse.settings import Settings
 from rumhouse.sites import SiteRegistry
@@ -81,6 +82,7 @@ class Runtime:
         )
         self.audit = AuditLog()
         self._spool_lock = None
+        self.settler: Settler | None = None
 
     @property
     def store(self) -> Store:
@@ -128,11 +130,23 @@ class Runtime:
         self._writer.start()
         self.audit.start(self.store)
         self.alerting.attach(self.store)
-        # With several workers on this machine, the one holding spool slot 0 evaluates alert rules.
-        self.alerting.start(evaluate=self._spool_lock is None or folder.name == "worker-0")
+        # With several workers on this machine, the one holding spool slot 0 evaluates alert rules and
+        # settles the vitals that wait for their final value.
+        leader = self._spool_lock is None or folder.name == "worker-0"
+        self.alerting.start(evaluate=leader)
+        if leader:
+            self.settler = Settler(
+                self.store,
+                self.metrics,
+                after=self.settings.settle_after,
+                interval=self.settings.settle_interval,
+            )
+            self.settler.start()
 
     def stop(self) -> None:
         self.alerting.stop()
+        if self.settler is not None:
+            self.settler.stop()
         self.audit.close()
         if self._writer is not None:
             self._writer.close()

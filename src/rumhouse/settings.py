@@ -197,6 +197,10 @@ class Settings:
     # failed notification (it doubles each time).
     alert_interval: float = 60.0
     alert_retry: float = 5.0
+    # CLS and INP reports that may change (ingest/settle.py): seconds between settling passes, and how long
+    # a page view's latest report waits for a later one before it counts as final.
+    settle_interval: float = 10.0
+    settle_after: float = 1800.0
     # People's SQL (/api/v1/sql, `rumhouse sql`): what one query may use, and how many run at once.
     sql_limits: SqlLimits = field(default_factory=SqlLimits)
 
@@ -249,5 +253,7 @@ class Settings:
             retention_overrides=_retention_overrides(env),
             alert_interval=_float(env, "RUMHOUSE_ALERT_INTERVAL", 60.0, 0, 86_400),
             alert_retry=_float(env, "RUMHOUSE_ALERT_RETRY", 5.0, 0.01, 86_400),
+            settle_interval=_float(env, "RUMHOUSE_SETTLE_INTERVAL", 10.0, 0, 3600),
+            settle_after=_float(env, "RUMHOUSE_SETTLE_AFTER", 1800.0, 1, 86_400),
             sql_limits=_sql_limits(env),
         )

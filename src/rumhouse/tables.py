@@ -7,7 +7,7 @@ from typing import Literal, get_args
 
 # Values some columns take: the beacon format accepts exactly these (ingest/schema.py), the API and
 # budgets check against them. Vital names in the order the API and dashboard show them.
-VitalName = Literal["LCP", "INP", "CLS", "FCP", "TTFB", "FID", "TTI"]
+VitalName = Literal["LCP", "INP", "CLS", "FCP", "TTFB", "FID", "TTI", "TBT"]
 VITAL_NAMES: tuple[str, ...] = get_args(VitalName)
 ResourceType = Literal["script", "css", "img", "font", "fetch", "other"]
 RESOURCE_TYPES: tuple[str, ...] = get_args(ResourceType)
@@ -60,6 +60,29 @@ DIMENSION_COLUMNS = {
     "release": "release",
 }
 
+# A vital's own columns: its value and the attribution behind it (clickhouse/0012_vital_attribution.sql).
+VITAL_FIELDS = (
+    "name",
+    "value",
+    "attribution",
+    "event_type",
+    "load_state",
+    "ttfb_ms",
+    "load_delay_ms",
+    "load_duration_ms",
+    "render_delay_ms",
+    "resource_url",
+    "input_delay_ms",
+    "processing_ms",
+    "presentation_ms",
+    "script_url",
+    "script_function",
+    "script_invoker",
+    "script_ms",
+    "shift_value",
+    "shift_time_ms",
+)
+
 COLUMNS: dict[str, tuple[str, ...]] = {
     "page_views": (
         "time",
@@ -85,7 +108,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "viewport_width",
         "viewport_height",
     ),
-    "vitals": ("time", *DIMENSIONS, "name", "value", "attribution"),
+    "vitals": ("time", *DIMENSIONS, *VITAL_FIELDS),
+    "vital_updates": ("time", *DIMENSIONS, *VITAL_FIELDS, "seq", "final", "received"),
     "errors": ("time", *DIMENSIONS, "kind", "message", "source", "line", "col", "stack", "count"),
     "api_calls": ("time", *DIMENSIONS, "method", "endpoint", "status", "duration_ms"),
     "resources": (

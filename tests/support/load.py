@@ -121,6 +121,17 @@ def assert_exactly_once(server, load: Load) -> None:
     assert vitals == []
 
 
+def beacon_rows(server, table: str) -> int:
+    """Rows of `table` that beacons made: the settling pass's own rows (vitals moved out of vital_updates
+    once final, and its markers there) are left out, as the rollups are."""
+    if table == "vital_updates":
+        return int(server.scalar("SELECT countIf(settled = 0) FROM rumhouse.vital_updates"))
+    stored = int(server.scalar(f"SELECT count() FROM rumhouse.{table}"))
+    if table == "vitals":
+        stored -= int(server.metric("rumhouse_vitals_settled_total"))
+    return stored
+
+
 def assert_accounting(server) -> None:
     """This process's identity: events accepted = rows inserted + events dropped + rows still waiting."""
     accepted = server.metric("rumhouse_events_accepted_total")

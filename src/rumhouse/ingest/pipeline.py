@@ -16,7 +16,7 @@ from rumhouse.ingest import schema
 from rumhouse.ingest.enrich import Agent, country_from, parse_agent
 from rumhouse.ingest.limits import TokenBuckets, retry_after
 from rumhouse.ingest.privacy import UrlScrubber, host_of
-from rumhouse.ingest.rows import EVENT_ROWS, PageView, page_view_row, vital_row
+from rumhouse.ingest.rows import EVENT_ROWS, PageView, page_view_row, vital_row, vital_update_row
 from rumhouse.sites import Site, SiteRegistry
 from rumhouse.tables import VITAL_NAMES
 from rumhouse.writer import Accepted
@@ -221,15 +221,24 @@ class Pipeline:
             rows["page_views"] = [page_view_row(pv, beacon)]
         # Vitals are checked for repeats first (a bit per metric and page view).
         vitals: list[tuple] = []
+        updates: list[tuple] = []
         duplicates = 0
         for event in beacon.ev:
             if isinstance(event, schema.Vital):
+                if event.r == 1:
+                    # A value that may still change waits in vital_updates (ingest/settle.py); the beacon's
+                    # sequence bit already keeps a replay of it out.
+                    updates.append(vital_update_row(pv, event, beacon.seq))
+                    continue
                 bit = VITAL_BITS[event.n]
                 if seen & bit:
                     duplicates += 1
                     continue
                 seen |= bit
-                vitals.append(vital_row(pv, event))
+                if event.r == 2:
+                    updates.append(vital_update_row(pv, event, beacon.seq))
+                else:
+                    vitals.append(vital_row(pv, event))
             else:
                 table, build = EVENT_ROWS[type(event)]
                 table_rows = rows.get(table)
@@ -238,6 +247,8 @@ class Pipeline:
                 table_rows.append(build(pv, event))
         self.seen.add(beacon.site, beacon.pv, seen)
         rows["vitals"] = vitals
+        if updates:
+            rows["vital_updates"] = updates
         rows["beacons"] = [
             (received, beacon.site, beacon.pv, beacon.seq, int(beacon.last), events - duplicates)
         ]

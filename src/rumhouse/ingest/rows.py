@@ -61,8 +61,65 @@ def page_view_row(pv: PageView, beacon: schema.Beacon) -> tuple:
     )
 
 
+# The columns each metric's parts (`p` on the wire) fill, in order; the other part columns stay NULL.
+_PARTS = {"LCP": 0, "INP": 4, "CLS": 7, "FCP": 0}
+_PART_COLUMNS = (
+    9  # ttfb, load delay, load duration, render delay; input delay, processing, presentation; shift
+)
+_PART_WIDTH = {"LCP": 4, "INP": 3, "CLS": 2, "FCP": 1}
+
+
+def _parts(event: schema.Vital) -> list[float | None]:
+    """ttfb_ms ... shift_time_ms, as tables.VITAL_FIELDS orders them, from the metric's parts."""
+    parts: list[float | None] = [None] * _PART_COLUMNS
+    first = _PARTS.get(event.n)
+    if first is not None and event.p:
+        given = event.p[: _PART_WIDTH[event.n]]
+        parts[first : first + len(given)] = given
+    return parts
+
+
+def _element_and_event(event: schema.Vital) -> tuple[str, str]:
+    """The element and the event type. Snippets before 0.2 sent both in `a` for INP ("click button#buy",
+    "click undefined" without a target) and the event type alone for FID."""
+    element, event_type = event.a, event.e
+    if not event_type and event.n in ("INP", "FID") and element:
+        event_type, _, element = element.partition(" ") if event.n == "INP" else (element, "", "")
+        if element == "undefined":
+            element = ""
+    return (scrub_short(element) if element else element), event_type
+
+
+def vital_fields(event: schema.Vital) -> tuple:
+    """A vital's own columns (tables.VITAL_FIELDS)."""
+    element, event_type = _element_and_event(event)
+    lcp_url = strip_url(event.u) if event.u and event.n == "LCP" else ""
+    script = event.s if event.n == "INP" else None
+    parts = _parts(event)
+    return (
+        event.n,
+        event.v,
+        element,
+        event_type,
+        event.l,
+        *parts[:4],
+        lcp_url,
+        *parts[4:7],
+        strip_url(script[0]) if script else "",
+        scrub_short(script[1]) if script else "",
+        scrub_short(script[2]) if script else "",
+        script[3] if script else None,
+        *parts[7:],
+    )
+
+
 def vital_row(pv: PageView, event: schema.Vital) -> tuple:
-    return (pv.start, *pv.dims, event.n, event.v, scrub_short(event.a) if event.a else event.a)
+    return (pv.start, *pv.dims, *vital_fields(event))
+
+
+def vital_update_row(pv: PageView, event: schema.Vital, seq: int) -> tuple:
+    """A report of a vital that may change (`r` 1), or the final one after such reports (`r` 2)."""
+    return (pv.start, *pv.dims, *vital_fields(event), seq, int(event.r == 2), pv.received)
 
 
 def error_row(pv: PageView, event: schema.Error) -> tuple:

@@ -76,7 +76,20 @@ class Vital(EventBase, tag="vital"):
     n: VitalName
     # ms for every metric but CLS, which is unitless; CLS has its own bound in the pipeline.
     v: MS
-    a: LABEL = ""  # attribution: the element (LCP, INP, CLS) or event type behind the value
+    # The element behind the value (LCP element, INP target, source of the largest shift). Snippets
+    # before 0.2 sent "click button#buy" for INP and the event type alone for FID (ingest/rows.py splits).
+    a: LABEL = ""
+    # 0: the value, final. 1: a report that may change (CLS and INP at a hide); 2: the final report of a
+    # page view that sent 1 before. Reports 1 and 2 wait in vital_updates (ingest/settle.py).
+    r: Literal[0, 1, 2] = 0
+    e: Annotated[str, Meta(max_length=32)] = ""  # INP, FID: the event type (click, keydown, ...)
+    l: Annotated[str, Meta(max_length=32)] = ""  # the document's loading state then  # noqa: E741
+    # The parts of the value, by metric: LCP [ttfb, load delay, load duration, render delay]; INP [input
+    # delay, processing, presentation]; CLS [largest shift's score, its time]; FCP [ttfb].
+    p: Annotated[list[OFFSET_MS], Meta(max_length=4)] = []
+    u: URL = ""  # LCP: the resource's URL
+    # INP: the longest script of the interaction's animation frames: source URL, function, invoker, ms.
+    s: tuple[URL, LABEL, LABEL, MS] | None = None
 
 
 class Error(EventBase, tag="error"):

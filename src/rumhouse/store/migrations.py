@@ -26,7 +26,7 @@ from pathlib import Path
 
 from rumhouse.store.base import Store, StoreError
 from rumhouse.store.cluster import ClusterLayout
-from rumhouse.tables import DIMENSION_COLUMNS, DIMENSIONS, TABLES, threshold_sql
+from rumhouse.tables import DIMENSION_COLUMNS, DIMENSIONS, TABLES, VITAL_FIELDS, threshold_sql
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
@@ -56,6 +56,34 @@ _EVENT_COLUMN_TYPES = {
 EVENT_COLUMNS = ",\n    ".join(
     f"{name} {_EVENT_COLUMN_TYPES[name][0]} COMMENT '{_EVENT_COLUMN_TYPES[name][1]}'"
     for name in ("time", *DIMENSIONS)
+)
+# The columns of rumhouse.vitals after `time` and the dimensions (0002_vitals.sql, 0012_vital_attribution.sql,
+# where each is described), for the tables that hold vitals on their way there (vital_updates); a test
+# checks that these types are the ones rumhouse.vitals has.
+VITAL_COLUMN_TYPES = {
+    "name": "LowCardinality(String)",
+    "value": "Float64",
+    "attribution": "String",
+    "event_type": "LowCardinality(String)",
+    "load_state": "LowCardinality(String)",
+    "ttfb_ms": "Nullable(Float64)",
+    "load_delay_ms": "Nullable(Float64)",
+    "load_duration_ms": "Nullable(Float64)",
+    "render_delay_ms": "Nullable(Float64)",
+    "resource_url": "String",
+    "input_delay_ms": "Nullable(Float64)",
+    "processing_ms": "Nullable(Float64)",
+    "presentation_ms": "Nullable(Float64)",
+    "script_url": "String",
+    "script_function": "String",
+    "script_invoker": "String",
+    "script_ms": "Nullable(Float64)",
+    "shift_value": "Nullable(Float64)",
+    "shift_time_ms": "Nullable(Float64)",
+}
+assert tuple(VITAL_COLUMN_TYPES) == VITAL_FIELDS
+VITAL_COLUMNS = ",\n    ".join(
+    f"{name} {kind} COMMENT 'As in rumhouse.vitals'" for name, kind in VITAL_COLUMN_TYPES.items()
 )
 # [('', ''), ('path', path), ...]: the rollups' ARRAY JOIN, one row for all page views and one per dimension.
 DIMENSION_PAIRS = (
@@ -133,6 +161,7 @@ def placeholders(retention_days: int, rollup_retention_days: int) -> dict[str, s
         "retention_days": str(int(retention_days)),
         "rollup_retention_days": str(int(rollup_retention_days)),
         "event_columns": EVENT_COLUMNS,
+        "vital_columns": VITAL_COLUMNS,
         "dimension_pairs": DIMENSION_PAIRS,
         "good_threshold": threshold_sql(0, "-1"),
         "poor_threshold": threshold_sql(1, "inf"),

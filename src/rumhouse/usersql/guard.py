@@ -19,6 +19,7 @@ PUBLIC_TABLES = frozenset(
     {
         "page_views",
         "vitals",
+        "vital_updates",
         "errors",
         "api_calls",
         "resources",
