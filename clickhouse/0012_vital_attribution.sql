@@ -10,7 +10,7 @@
 -- A plain quantile over rumhouse.vitals must still count each page view once: those reports wait here,
 -- and one row per page view and metric goes into rumhouse.vitals when its value is final (the final
 -- report arrived, or none came for RUMHOUSE_SETTLE_AFTER seconds: the tab was closed or killed without
--- one). ingest/settle.py does that; docs/snippet.md says what it costs.
+-- one). settle.py does that; docs/snippet.md says what it costs.
 
 ALTER TABLE rumhouse.vitals
     ADD COLUMN IF NOT EXISTS event_type LowCardinality(String) COMMENT 'INP and FID: the event type of the interaction (click, keydown, pointerdown, ...)',
@@ -45,4 +45,4 @@ PARTITION BY toDate(time)
 ORDER BY (site, page_view_id, name)
 TTL toDateTime(time) + INTERVAL {retention_days} DAY
 SETTINGS non_replicated_deduplication_window = 10000
-COMMENT 'CLS and INP reports that may still change, waiting for their page view''s final value (ingest/settle.py)';
+COMMENT 'CLS and INP reports that may still change, waiting for their page view''s final value (settle.py)';

@@ -544,7 +544,7 @@ PARTITION BY toDate(time)
 ORDER BY (site, page_view_id, name)
 TTL toDateTime(time) + toIntervalDay(30)
 SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 8192
-COMMENT 'CLS and INP reports that may still change, waiting for their page view\'s final value (ingest/settle.py)';
+COMMENT 'CLS and INP reports that may still change, waiting for their page view\'s final value (settle.py)';
 
 CREATE TABLE rumhouse.vitals
 (

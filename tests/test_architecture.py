@@ -27,6 +27,7 @@ ALLOWED: dict[str, set[str] | None] = {
     "store": {"tables"},
     "metrics": {"drops", "tables"},
     "writer": {"store", "spool", "metrics", "drops", "tables"},
+    "settle": {"store", "metrics", "tables"},
     "ingest": {"writer", "metrics", "drops", "clients", "sites", "tables"},
     "http_front": {"clients", "security_headers"},
     "tokens": {"store"},

@@ -13,8 +13,8 @@ import pytest
 
 from rumhouse.ingest.rows import PageView, vital_update_row
 from rumhouse.ingest.schema import Vital
-from rumhouse.ingest.settle import Settler
 from rumhouse.metrics import Metrics
+from rumhouse.settle import Settler
 from rumhouse.store.base import StoreError, encode_rows
 from rumhouse.store.migrations import migrate
 from rumhouse.store.server import ServerStore

@@ -94,7 +94,7 @@ class Metrics:
         )
         self.vitals_settled = Counter(
             "rumhouse_vitals_settled",
-            "CLS and INP values moved from vital_updates into vitals once final (ingest/settle.py)",
+            "CLS and INP values moved from vital_updates into vitals once final (settle.py)",
             registry=registry,
         )
         self.api_refused = Counter(

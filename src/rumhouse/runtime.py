@@ -13,9 +13,9 @@ from rumhouse.budgets.model import Budget
 from rumhouse.config_file import load_config
 from rumhouse.http_front import FrontCollector
 from rumhouse.ingest.pipeline import Pipeline
-from rumhouse.ingest.settle import Settler
 from rumhouse.metrics import Metrics
 from rumhouse.settings import Settings
+from rumhouse.settle import Settler
 from rumhouse.sites import SiteRegistry
 from rumhouse.spool import Spool, claim_worker_spool
 from rumhouse.store.base import Store, StoreError

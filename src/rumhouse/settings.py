@@ -197,7 +197,7 @@ class Settings:
     # failed notification (it doubles each time).
     alert_interval: float = 60.0
     alert_retry: float = 5.0
-    # CLS and INP reports that may change (ingest/settle.py): seconds between settling passes, and how long
+    # CLS and INP reports that may change (settle.py): seconds between settling passes, and how long
     # a page view's latest report waits for a later one before it counts as final.
     settle_interval: float = 10.0
     settle_after: float = 1800.0

@@ -226,7 +226,7 @@ class Pipeline:
         for event in beacon.ev:
             if isinstance(event, schema.Vital):
                 if event.r == 1:
-                    # A value that may still change waits in vital_updates (ingest/settle.py); the beacon's
+                    # A value that may still change waits in vital_updates (settle.py); the beacon's
                     # sequence bit already keeps a replay of it out.
                     updates.append(vital_update_row(pv, event, beacon.seq))
                     continue

@@ -80,7 +80,7 @@ class Vital(EventBase, tag="vital"):
     # before 0.2 sent "click button#buy" for INP and the event type alone for FID (ingest/rows.py splits).
     a: LABEL = ""
     # 0: the value, final. 1: a report that may change (CLS and INP at a hide); 2: the final report of a
-    # page view that sent 1 before. Reports 1 and 2 wait in vital_updates (ingest/settle.py).
+    # page view that sent 1 before. Reports 1 and 2 wait in vital_updates (settle.py).
     r: Literal[0, 1, 2] = 0
     e: Annotated[str, Meta(max_length=32)] = ""  # INP, FID: the event type (click, keydown, ...)
     l: Annotated[str, Meta(max_length=32)] = ""  # the document's loading state then  # noqa: E741
