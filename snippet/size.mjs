@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
-const BUDGET = 4096; // bytes, brotli
+const BUDGET = 4608; // bytes, brotli (4.5 KiB)
 const file = new URL('../src/rumhouse/static/rum.js', import.meta.url);
 const code = readFileSync(file);
 const gzip = gzipSync(code, { level: 9 }).length;

@@ -1,6 +1,7 @@
 // Client errors: uncaught exceptions (`error`) and unhandled promise rejections. Identical errors
 // still waiting in the queue are counted on one event; a page view reports at most 25 events.
-import { push, queue } from './queue.js';
+import { pv } from './pageview.js';
+import { push } from './queue.js';
 import { hook, START } from './hooks.js';
 import { W, ms, on, now } from './util.js';
 
@@ -16,7 +17,7 @@ export const errors = () => {
   const report = (m, src, line, col, error, t) => {
     const key = [m, src, line, col].join();
     const e = seen[key];
-    if (e && queue.includes(e)) e.n++;
+    if (e && pv._q.includes(e)) e.n++;
     else if (count++ < MAX)
       push((seen[key] = { k: 'error', m: String(m).slice(0, 1024), src: src && src.slice(0, 2048), line, col, stack: trim(error && error.stack), n: 1, t, ts: ms(now(), 6048e5) }));
   };

@@ -1,7 +1,10 @@
 // A tiny event bus that lets the metric modules take part in a page view's life without the
 // entry file knowing about each of them.
 
-/** The page view is ending (hidden, left, or replaced by a route change): report final values. */
+/**
+ * A page view is hidden (`last` false) or ends (`last` true: left, or replaced by a route change):
+ * report its values. Handlers get the view and `last`.
+ */
 export const END = 0;
 /** A new page view started (route change or back/forward-cache restore): reset per-view state. */
 export const START = 1;
@@ -12,9 +15,9 @@ const hooks = [[], [], []];
 
 export const hook = (name, fn) => hooks[name].push(fn);
 
-export const emit = (name, arg) =>
+export const emit = (name, a, b) =>
   hooks[name].forEach((fn) => {
     try {
-      fn(arg);
+      fn(a, b);
     } catch (e) {}
   });

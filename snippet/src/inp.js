@@ -2,51 +2,89 @@
 // grouped by interactionId (an interaction's latency is its longest entry), the interaction at
 // the 98th percentile, estimated as the (n/50)th longest of the page view's n interactions: the
 // longest one when there are fewer than 50. Only entries of 40 ms or more are observed (plus the
-// first input, read from the browser's buffer at the end), so the ten longest are always known and
-// the observer's callback runs for slow interactions only. Reported when the page view ends.
-import { hook, END, START } from './hooks.js';
-import { pv } from './pageview.js';
+// first input, read from the browser's buffer), so the ten longest are always known and the
+// observer's callback runs for slow interactions only. Over the page view's whole life: reported at
+// every hide when it changed, and when the page view ends; an interaction belongs to the page view it
+// started in, so the one whose handler changed the route is the old route's (lifecycle.js, `hold`).
+//
+// Attribution, as web-vitals' attribution build computes it: the target and event type; the input
+// delay, processing and presentation delay, from the entries painted in the same frame (within 8 ms);
+// the longest script that ran during the interaction (Long Animation Frames API); the loading state.
+import { hook, END } from './hooks.js';
+import { held, release, viewAt } from './lifecycle.js';
 import { vital } from './queue.js';
-import { P, buffered, observe, sel } from './util.js';
-
-const count = () => P.interactionCount || 0;
+import { buffered, count, loadState, observe, safe, sel } from './util.js';
 
 export const inp = () => {
-  let longest, byId, base;
-  const reset = () => {
-    longest = [];
-    byId = {};
-    base = count();
-  };
+  // Frames of recent entries: _r when painted, _p the first handler's start, _e the last one's end.
+  let frames = [];
   const process = (entries) =>
     entries.forEach((e) => {
-      const id = e.interactionId;
-      if (id) {
-        let i = byId[id];
-        if (!i) longest.push((i = byId[id] = { _id: id, _d: 0 }));
+      const end = e.startTime + e.duration;
+      let f = frames.find((f) => Math.abs(end - f._r) <= 8);
+      if (f) {
+        f._p = Math.min(f._p, e.processingStart);
+        f._e = Math.max(f._e, e.processingEnd);
+      } else frames = [...frames.slice(-9), (f = { _r: end, _p: e.processingStart, _e: e.processingEnd })];
+      const id = e.interactionId,
+        view = viewAt(e.startTime);
+      if (id && view) {
+        // The view's ten longest interactions (_l) and the same by id (_m).
+        const s = view._i || (view._i = { _l: [], _m: {} });
+        let i = s._m[id];
+        if (!i) s._l.push((i = s._m[id] = { _id: id, _d: 0 }));
         if (e.duration > i._d) {
           i._d = e.duration;
-          i._a = e.name + ' ' + sel(e.target);
+          i._x = e;
+          i._f = f;
         }
-        longest.sort((a, b) => b._d - a._d);
-        longest.splice(10).forEach((x) => delete byId[x._id]);
+        // Named once, while the element is in the page (web-vitals too).
+        i._t = i._t || sel(e.target);
+        s._l.sort((a, b) => b._d - a._d);
+        s._l.splice(10).forEach((x) => delete s._m[x._id]);
+        // The interaction that changed the route has been painted: the old view can end (after this).
+        if (view == held && end >= held._et) setTimeout(safe(release));
       }
     });
+  // The longest script of the animation frames during the interaction, from `start` to the end of its
+  // handlers: [source URL, function, invoker, how long it ran within that time].
+  const script = (start, to) => {
+    let found,
+      longest = 0;
+    (buffered('long-animation-frame') || []).forEach(
+      (f) =>
+        f.startTime + f.duration >= start &&
+        f.startTime <= to &&
+        f.scripts.forEach((s) => {
+          const d = s.startTime + s.duration - Math.max(start, s.startTime);
+          if (d > longest) {
+            longest = d;
+            found = [s.sourceURL.slice(0, 2048), s.sourceFunctionName.slice(0, 256), s.invoker.slice(0, 256), Math.round(d)];
+          }
+        }),
+    );
+    return found;
+  };
   const po = observe('event', process, { durationThreshold: 40 });
-  if (po && 'interactionId' in PerformanceEventTiming.prototype) {
-    reset();
-    hook(START, reset);
-    hook(END, () => {
+  if (po && 'interactionId' in PerformanceEventTiming.prototype)
+    hook(END, (view, last) => {
       process(po.takeRecords());
-      // The first input, if it ended in this page view: an input whose handler changed the route
-      // belongs to the new one (as with the event entries, delivered after its paint), one before a
-      // restore does not.
-      process((buffered('first-input') || []).filter((e) => e.startTime + e.duration >= pv._st));
-      const n = count() - base;
-      const i = longest[Math.min(longest.length - 1, (n / 50) | 0)];
+      process(buffered('first-input') || []);
+      const s = view._i || { _l: [] },
+        n = (view._ie || count()) - view._ic,
+        i = s._l[Math.min(s._l.length - 1, (n / 50) | 0)];
+      let x;
+      if (i) {
+        // When the handlers started (not before the input) and ended (not after the paint), and the paint.
+        const e = i._x,
+          t = e.startTime,
+          p = Math.max(i._f._p, t),
+          paint = Math.max(t + e.duration, p),
+          done = Math.min(i._f._e, paint);
+        x = { a: i._t || undefined, e: e.name, l: loadState(t), p: [p - t, done - p, paint - done].map(Math.round), s: script(t, done) };
+      }
       // Interactions counted but none of 40 ms or more seen (only possible without a first-input entry,
       // after a restore or a route change): web-vitals reports 8 ms, the Event Timing granularity.
-      if (i || n) vital('INP', i ? i._d : 8, i && i._a, pv);
+      if (i || n) vital('INP', i ? i._d : 8, view, x, last);
     });
-  }
 };

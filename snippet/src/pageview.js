@@ -1,6 +1,8 @@
 // The current page view. A page load starts one; a single-page-app route change and a
-// back/forward-cache restore each start another, with its own id.
-import { D, navEntry, activation } from './util.js';
+// back/forward-cache restore each start another, with its own id. Each view keeps its own queue of
+// events, so that a view that ends a little after the next one started (see lifecycle.js, `hold`)
+// still sends what is its own.
+import { D, navEntry, activation, count } from './util.js';
 
 /** The current page view (read it live: modules keep a reference to tell whether it changed). */
 export let pv;
@@ -16,8 +18,13 @@ export const newPageView = (nt, st, ref) => {
     _nt: nt,
     _st: st,
     _seq: 0,
-    _sent: {}, // vitals already reported
+    _q: [], // events waiting for the next beacon
+    _sent: {}, // vitals reported: true once final, the value after a report that may change
     _n: 0, // events queued, against the per-view cap
+    // Interactions before this view: a page load counts all of them (as web-vitals does).
+    _ic: st && count(),
+    // _et: when a later view took over (entries after it are not this view's); _ie: interactions then;
+    // _end: the final beacon went.
   };
 };
 

@@ -1,18 +1,23 @@
 // Single-page apps: a history route change (a new path through pushState, replaceState or
-// popstate) ends the current page view with its final beacon and starts a new one ("soft"), so that
-// what happens after the change belongs to the new route.
-import { emit, START } from './hooks.js';
-import { end } from './lifecycle.js';
+// popstate) starts a new page view ("soft"), so that what happens after the change belongs to the new
+// route, and ends the old one with its final beacon once the interaction that changed the route has
+// been measured (lifecycle.js, `hold`).
+import { emit, FLUSH, START } from './hooks.js';
+import { hold } from './lifecycle.js';
 import { newPageView, pv } from './pageview.js';
 import { W, now, on, safe } from './util.js';
 
 export const spa = () => {
   const route = safe(() => {
     if (location.pathname != pv._path) {
-      const from = pv._url;
-      end(true);
-      newPageView('soft', now(), from);
+      const old = pv;
+      // What the old view loaded until now goes with it.
+      emit(FLUSH);
+      newPageView('soft', now(), old._url);
+      old._et = pv._st;
+      old._ie = pv._ic;
       emit(START);
+      hold(old);
     }
   });
   const history = W.history;

@@ -10,6 +10,6 @@ export const ttfb = () => {
   hook(FLUSH, () => {
     const t = due('TTFB', view) && navEntry().responseStart;
     // Some browsers report 0 or a time in the future (see web-vitals' getNavigationEntry).
-    if (t > 0 && t < now()) vital('TTFB', t - activation(), 0, view);
+    if (t > 0 && t < now()) vital('TTFB', t - activation(), view);
   });
 };

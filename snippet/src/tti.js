@@ -4,6 +4,9 @@
 // network quiet (at most two requests in flight) is not required: a page cannot observe it cheaply.
 // Checked when a beacon is assembled, from the browser's buffers (up to 200 long tasks): sent by
 // the first flush after such a window, not at all when the page view ends before one has passed.
+//
+// Total Blocking Time, sent with it: what the long tasks between FCP and TTI blocked the main thread
+// beyond 50 ms each (the part of a task before FCP does not count), as Lighthouse defines it.
 import { hook, FLUSH } from './hooks.js';
 import { pv } from './pageview.js';
 import { due, vital } from './queue.js';
@@ -16,14 +19,23 @@ export const tti = () => {
   hook(FLUSH, () => {
     const tasks = due('TTI', view) && buffered('longtask');
     const paint = tasks && (buffered('paint') || []).find((e) => e.name == 'first-contentful-paint');
-    let t = paint && paint.startTime;
+    const fcp = paint && paint.startTime;
+    let t = fcp,
+      blocked = 0;
     if (t) {
       tasks
         .sort((a, b) => a.startTime - b.startTime)
         .forEach((e) => {
-          if (e.startTime < t + QUIET && e.startTime + e.duration > t) t = e.startTime + e.duration;
+          const end = e.startTime + e.duration;
+          if (e.startTime < t + QUIET && end > t) {
+            t = end;
+            blocked += Math.max(0, end - Math.max(e.startTime, fcp) - 50);
+          }
         });
-      if (now() > t + QUIET) vital('TTI', t - activation(), 0, view);
+      if (now() > t + QUIET) {
+        vital('TTI', t - activation(), view);
+        vital('TBT', blocked, view);
+      }
     }
   });
 };

@@ -18,6 +18,9 @@ export const safe = (fn) =>
 /** A duration in whole ms, clamped into the beacon's bounds (0 to `max`, default one hour). */
 export const ms = (x, max) => Math.min(Math.round(Math.max(x, 0)), max || 36e5);
 
+/** A week in ms: the bound of times since the page's time origin. */
+export const WEEK = 6048e5;
+
 /** A capture listener that never throws. */
 export const on = (target, type, fn) => target.addEventListener(type, safe(fn), true);
 
@@ -46,11 +49,25 @@ export const buffered = (type) => {
   }
 };
 
-/** A short CSS-like name for an element, for attribution: `img#hero`, `button.buy`. */
-export const sel = (el) => {
+/**
+ * The element's selector as web-vitals' attribution build writes it (its getSelector), so that both name
+ * an element alike: `#hero`, `html>body>main>div.card.wide`, at most 100 characters, from the nearest
+ * ancestor with an id. Empty when there is no element.
+ */
+export const sel = (node) => {
+  let s = '';
   try {
-    return (el.nodeName.toLowerCase() + (el.id ? '#' + el.id : el.classList[0] ? '.' + el.classList[0] : '')).slice(0, 99);
+    while (node.nodeType != 9) {
+      const part = node.id
+        ? '#' + node.id
+        : [node.nodeType == 1 ? node.nodeName.toLowerCase() : node.nodeName.toUpperCase().replace(/^#/, ''), ...[...(node.classList || [])].sort()].join('.');
+      if (s.length + part.length > 99) return s || part;
+      s = s ? part + '>' + s : part;
+      if (node.id) break;
+      node = node.parentNode;
+    }
   } catch (e) {}
+  return s;
 };
 
 /** A URL without its query string and fragment, at most 2048 characters. */
@@ -68,3 +85,18 @@ export const navEntry = () => P.getEntriesByType('navigation')[0] || {};
 
 /** When the page was activated: later than 0 only for a prerendered page. */
 export const activation = () => navEntry().activationStart || 0;
+
+/** Interactions (clicks, taps, key presses) on the page so far, where the browser counts them. */
+export const count = () => P.interactionCount || 0;
+
+/** The document's loading state at time `t`, in web-vitals' words (its getLoadState). */
+export const loadState = (t) => {
+  const n = navEntry();
+  return D.readyState == 'loading' || t < n.domInteractive
+    ? 'loading'
+    : !n.domContentLoadedEventStart || t < n.domContentLoadedEventStart
+      ? 'dom-interactive'
+      : !n.domComplete || t < n.domComplete
+        ? 'dom-content-loaded'
+        : 'complete';
+};

@@ -12,7 +12,7 @@ from .helpers import unavailable
 from .site import ROOT, npm_ci
 
 RUM_JS = ROOT / "src" / "rumhouse" / "static" / "rum.js"
-BUDGET = 4096  # bytes, brotli quality 11 (issue 3)
+BUDGET = 4608  # bytes, brotli: the snippet issue's budget (snippet/size.mjs fails the build above it)
 
 
 def test_within_the_size_budget():
