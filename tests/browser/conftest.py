@@ -44,7 +44,11 @@ def rumhouse(tmp_path_factory):
     """The browser suite's server. When the suite is done, whichever tests ran and in whatever order,
     what they delivered is checked as a whole: every page view's final beacon arrived, and nothing
     was dropped."""
-    server = Rumhouse(tmp_path_factory.mktemp("browser") / "data", RUMHOUSE_FLUSH_INTERVAL="0.1").start()
+    server = Rumhouse(
+        tmp_path_factory.mktemp("browser") / "data",
+        RUMHOUSE_FLUSH_INTERVAL="0.1",
+        RUMHOUSE_SETTLE_INTERVAL="0.2",
+    ).start()
     yield server
     try:
         check_nothing_lost(server)

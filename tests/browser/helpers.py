@@ -16,6 +16,7 @@ NAV_TYPES = {
     "back-forward": "back_forward",
     "back-forward-cache": "restore",
     "prerender": "prerender",
+    "soft-navigation": "soft",
 }
 COMPARED = ("FCP", "LCP", "CLS", "INP", "TTFB")
 

@@ -10,6 +10,31 @@ ON_LOAD = "<script>function onLoad(fn){addEventListener('load', function(){setTi
 # A busy loop: a long task of a known length on the main thread.
 BLOCK = "<script>function block(ms){var t=performance.now(); while(performance.now()-t<ms){}}</script>"
 
+
+def visibility(hidden: bool) -> str:
+    """A script for the head, before any other: the page's visibility is the test's to set (`setHidden(true)`).
+    Headless Chromium reports every page visible, even one opened in the background, so hiding a tab and
+    coming back is played at the boundary both rum.js and web-vitals read: document.visibilityState and
+    the visibilitychange event, as the browser gives them. The page is hidden when the test says so or
+    when the browser does (leaving the page)."""
+    return (
+        "<script>(function () { var hidden = HIDDEN, proto = Document.prototype;"
+        " var real = Object.getOwnPropertyDescriptor(proto, 'visibilityState').get;"
+        " var state = function () { return hidden || real.call(document) == 'hidden' ? 'hidden' : 'visible' };"
+        " var get = function (f) { return {get: f, configurable: true} };"
+        " Object.defineProperty(proto, 'visibilityState', get(state));"
+        " Object.defineProperty(proto, 'hidden', get(function () { return state() == 'hidden' }));"
+        " window.setHidden = function (h) { hidden = h;"
+        "  document.dispatchEvent(new Event('visibilitychange', {bubbles: true})) } })()</script>"
+    ).replace("HIDDEN", "true" if hidden else "false")
+
+
+# Inserts a block of `h` px at the top of the page: everything below moves down.
+INSERT = (
+    '<script>function insert(id, h){var d=document.createElement("div");d.id=id;d.style.height=h+"px";'
+    'd.style.background="#fc0";document.body.insertBefore(d,document.body.firstChild)}</script>'
+)
+
 PAGES: dict[str, Page] = {
     # The largest element is an image that the server sends after 700 ms.
     "/lcp/": Page(
@@ -191,6 +216,42 @@ PAGES: dict[str, Page] = {
         'document.getElementById("b").addEventListener("click", function () {'
         ' n++; block(n == 1 ? 400 : n == 2 ? 200 : 45); this.textContent = "Clicked " + n })</script>',
     ),
+    # A visitor who hides the tab and comes back, twice: more shifts and slower clicks after each return.
+    "/return/": Page(
+        first=visibility(False),
+        head="<style>body{margin:0;font:16px sans-serif} #content{height:360px;background:#ddd}</style>"
+        + BLOCK
+        + INSERT,
+        body='<div id="content">Content that moves <button id="b1">One</button> <button id="b2">Two</button></div>'
+        '<script>setTimeout(function(){insert("first", 36)}, 300);'
+        'document.getElementById("b1").addEventListener("click", function(){block(120); this.textContent = "1!"});'
+        'document.getElementById("b2").addEventListener("click", function(){block(400); this.textContent = "2!"})'
+        "</script>",
+    ),
+    # Opened in a background tab: hidden from the start, shown later, then a layout shift.
+    "/background/": Page(
+        first=visibility(True),
+        head="<style>body{margin:0} #content{height:360px;background:#ddd}</style>" + INSERT,
+        body='<div id="content">Opened in the background</div>',
+    ),
+    # A single-page app whose click handler changes the route and then works for 150 ms before the next
+    # paint: that interaction is the old route's. The new route has a button of its own. The page keeps each
+    # interaction's latency as the browser measured it (as /interactions/ does).
+    "/spa-click/": Page(
+        first="<script>window.latencies = {}; new PerformanceObserver(function (list) {"
+        " list.getEntries().forEach(function (e) { if (e.interactionId)"
+        "  latencies[e.interactionId] = Math.max(latencies[e.interactionId] || 0, e.duration) })"
+        "}).observe({type: 'event', durationThreshold: 16, buffered: true})</script>",
+        head=BLOCK,
+        body='<h1>Shop</h1><button id="go" style="width:200px;height:60px">Product</button>'
+        '<button id="buy" style="display:none;width:200px;height:60px">Buy</button><script>'
+        'document.getElementById("go").addEventListener("click", function () {'
+        ' history.pushState({}, "", "/spa-click/product"); block(150);'
+        ' document.querySelector("h1").textContent = "Product page"; this.style.display = "none";'
+        ' document.getElementById("buy").style.display = "block" });'
+        'document.getElementById("buy").addEventListener("click", function () { block(60); this.textContent = "Bought" })'
+        "</script>",
+    ),
     # rum.js served by the site itself, beacons sent elsewhere with data-endpoint.
     "/endpoint/": Page(
         snippet=False,
@@ -198,3 +259,7 @@ PAGES: dict[str, Page] = {
         body="<h1>Own copy</h1>",
     ),
 }
+
+# The attribution tests load some scenarios again under paths of their own (rows are found by path).
+for _path in ("/lcp/", "/inp/", "/cls/", "/slow/"):
+    PAGES["/why" + _path] = PAGES[_path]

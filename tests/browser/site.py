@@ -23,7 +23,8 @@ from typing import Self
 from urllib.parse import parse_qs, urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
-WEB_VITALS = ROOT / "snippet" / "node_modules" / "web-vitals" / "dist" / "web-vitals.iife.js"
+# The attribution build: the same values as the standard one, and the "why" behind each.
+WEB_VITALS = ROOT / "snippet" / "node_modules" / "web-vitals" / "dist" / "web-vitals.attribution.iife.js"
 ESBUILD = ROOT / "snippet" / "node_modules" / "esbuild"
 
 
@@ -41,22 +42,35 @@ def npm_ci() -> bool:
     return WEB_VITALS.exists() and ESBUILD.exists()
 
 
-# Reports every web-vitals value of this page load, under the path the page was loaded at.
+# Reports every web-vitals value of this page load, with its attribution, under the path the page was loaded
+# at. Soft navigations are reported too (web-vitals' reportSoftNavs), under the path of the new route.
 REF_JS = """
 (function () {
   var path = location.pathname;
   window.__ref = {};  // what web-vitals reported so far, for tests that wait on it
-  var post = function (m) {
-    navigator.sendBeacon('/ref', JSON.stringify({path: path, name: m.name, value: m.value, nt: m.navigationType}));
+  var attribution = function (m) {
+    var a = m.attribution || {}, s = a.longestScript;
+    return {target: a.target || a.interactionTarget || a.largestShiftTarget, url: a.url, ttfb: a.timeToFirstByte,
+      loadDelay: a.resourceLoadDelay, loadDuration: a.resourceLoadDuration, renderDelay: a.elementRenderDelay,
+      inputDelay: a.inputDelay, processing: a.processingDuration, presentation: a.presentationDelay,
+      type: a.interactionType, loadState: a.loadState, shiftValue: a.largestShiftValue, shiftTime: a.largestShiftTime,
+      script: s ? [s.entry.sourceURL, s.entry.sourceFunctionName, s.entry.invoker, s.intersectingDuration] : null};
+  };
+  var post = function (m, a) {
+    navigator.sendBeacon('/ref', JSON.stringify({path: m.navigationURL ? new URL(m.navigationURL).pathname : path,
+      name: m.name, value: m.value, nt: m.navigationType, attribution: a}));
   };
   // Sending takes time; done inside web-vitals' callback it would delay whatever runs after it in the same
   // frame (after a back/forward-cache restore: web-vitals' own LCP, and rum.js). When the page is hidden
   // there may be no later task, so then it is sent at once.
   var send = function (m) {
+    var a = attribution(m);
     window.__ref[m.name] = m.value;
-    document.visibilityState === 'hidden' ? post(m) : setTimeout(function () { post(m) }, 0);
+    document.visibilityState === 'hidden' ? post(m, a) : setTimeout(function () { post(m, a) }, 0);
   };
-  webVitals.onFCP(send); webVitals.onLCP(send); webVitals.onCLS(send); webVitals.onINP(send); webVitals.onTTFB(send);
+  var opts = {reportSoftNavs: true};
+  webVitals.onFCP(send, opts); webVitals.onLCP(send, opts); webVitals.onCLS(send, opts); webVitals.onINP(send, opts);
+  webVitals.onTTFB(send, opts);
 })();
 """
 
@@ -231,6 +245,15 @@ class Site:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def attribution(self, path: str) -> dict[str, dict[str, dict]]:
+        """web-vitals' attribution of each metric's last report at `path`, by navigation type then metric."""
+        out: dict[str, dict[str, dict]] = {}
+        with self.lock:
+            for ref in self.refs:
+                if ref["path"] == path:
+                    out.setdefault(ref["nt"], {})[ref["name"]] = ref.get("attribution") or {}
+        return out
 
     def reference(self, path: str) -> dict[str, dict[str, float]]:
         """web-vitals' values for one page load at `path`, by navigation type then metric (the last
