@@ -68,7 +68,9 @@ CREATE TABLE rumhouse.api_calls
     `method` LowCardinality(String) COMMENT 'HTTP method, upper case',
     `endpoint` String COMMENT 'Host and path of the called URL, query string dropped and id-like segments templated',
     `status` UInt16 COMMENT 'HTTP status; 0 when the request failed (network error, CORS, abort)',
-    `duration_ms` Float32 COMMENT 'Duration of the call as the page saw it, ms'
+    `duration_ms` Float32 COMMENT 'Duration of the call as the page saw it, ms',
+    `label` LowCardinality(String) COMMENT 'The page\'s label when the beacon was sent',
+    `custom` Map(LowCardinality(String), String) COMMENT 'Custom dimensions when the beacon was sent'
 )
 ENGINE = MergeTree
 PARTITION BY toDate(time)
@@ -203,7 +205,9 @@ CREATE TABLE rumhouse.errors
     `col` UInt32 COMMENT 'Column number, 0 when unknown',
     `stack` String COMMENT 'Trimmed stack trace, query strings and e-mail addresses removed',
     `count` UInt32 COMMENT 'How many identical errors the page view had (the snippet folds repeats)',
-    `fingerprint` UInt64 DEFAULT cityHash64(kind, replaceRegexpAll(message, '[0-9]+', '0'), source) COMMENT 'Groups the same error across page views: a hash of kind, message with numbers masked, and source'
+    `fingerprint` UInt64 DEFAULT cityHash64(kind, replaceRegexpAll(message, '[0-9]+', '0'), source) COMMENT 'Groups the same error across page views: a hash of kind, message with numbers masked, and source',
+    `label` LowCardinality(String) COMMENT 'The page\'s label when the beacon was sent',
+    `custom` Map(LowCardinality(String), String) COMMENT 'Custom dimensions when the beacon was sent'
 )
 ENGINE = MergeTree
 PARTITION BY toDate(time)
@@ -272,7 +276,9 @@ CREATE TABLE rumhouse.measures
     `navigation_type` LowCardinality(String) COMMENT 'navigate, reload, back_forward, prerender, restore or soft',
     `name` LowCardinality(String) COMMENT 'Name given to rumhouse.measure',
     `value` Float64 COMMENT 'Value given to rumhouse.measure (usually ms)',
-    `tags` Map(LowCardinality(String), String) COMMENT 'Tags given to rumhouse.measure'
+    `tags` Map(LowCardinality(String), String) COMMENT 'Tags given to rumhouse.measure',
+    `label` LowCardinality(String) COMMENT 'The page\'s label when the beacon was sent',
+    `custom` Map(LowCardinality(String), String) COMMENT 'Custom dimensions when the beacon was sent'
 )
 ENGINE = MergeTree
 PARTITION BY toDate(time)
@@ -314,7 +320,10 @@ CREATE TABLE rumhouse.page_views
     `device_memory` Nullable(Float32) COMMENT 'navigator.deviceMemory, GiB',
     `cpu_cores` Nullable(UInt16) COMMENT 'navigator.hardwareConcurrency',
     `viewport_width` Nullable(UInt32) COMMENT 'Viewport width, CSS px',
-    `viewport_height` Nullable(UInt32) COMMENT 'Viewport height, CSS px'
+    `viewport_height` Nullable(UInt32) COMMENT 'Viewport height, CSS px',
+    `label` LowCardinality(String) COMMENT 'The page\'s label from rumhouse.label(), empty when none (as of the page view\'s first beacon)',
+    `custom` Map(LowCardinality(String), String) COMMENT 'Custom dimensions from rumhouse.set(key, value), at most 10 (as of the page view\'s first beacon)',
+    `sample_rate` Float32 DEFAULT 1 COMMENT 'Share of page loads measured (data-sample, 0 to 1]: this row stands for 1 / sample_rate page views'
 )
 ENGINE = MergeTree
 PARTITION BY toDate(time)
@@ -405,7 +414,9 @@ CREATE TABLE rumhouse.resources
     `cache_hits` UInt32 COMMENT 'Resources served from the browser cache',
     `duration_total_ms` Float64 COMMENT 'Summed duration, ms',
     `duration_max_ms` Float32 COMMENT 'Longest duration, ms',
-    `slowest_url` String COMMENT 'URL of the slowest resource, query string dropped'
+    `slowest_url` String COMMENT 'URL of the slowest resource, query string dropped',
+    `label` LowCardinality(String) COMMENT 'The page\'s label when the beacon was sent',
+    `custom` Map(LowCardinality(String), String) COMMENT 'Custom dimensions when the beacon was sent'
 )
 ENGINE = MergeTree
 PARTITION BY toDate(time)
@@ -537,6 +548,8 @@ CREATE TABLE rumhouse.vital_updates
     `final` UInt8 COMMENT '1 for the page view\'s final report (its value goes into rumhouse.vitals at the next settle)',
     `settled` UInt8 DEFAULT 0 COMMENT '1 on the marker row written once the value went into rumhouse.vitals; later reports are ignored',
     `received` DateTime64(3) COMMENT 'When the report arrived (server clock)',
+    `label` LowCardinality(String) COMMENT 'As in rumhouse.vitals',
+    `custom` Map(LowCardinality(String), String) COMMENT 'As in rumhouse.vitals',
     INDEX received_minmax received TYPE minmax GRANULARITY 1
 )
 ENGINE = MergeTree
@@ -578,7 +591,9 @@ CREATE TABLE rumhouse.vitals
     `script_invoker` String COMMENT 'INP: what invoked that script (BUTTON#buy.onclick, TimerHandler:setTimeout, ...)',
     `script_ms` Nullable(Float64) COMMENT 'INP: how long that script ran',
     `shift_value` Nullable(Float64) COMMENT 'CLS: score of the largest layout shift in the worst session window',
-    `shift_time_ms` Nullable(Float64) COMMENT 'CLS: when that shift happened, ms after the page view started'
+    `shift_time_ms` Nullable(Float64) COMMENT 'CLS: when that shift happened, ms after the page view started',
+    `label` LowCardinality(String) COMMENT 'The page\'s label when the beacon was sent',
+    `custom` Map(LowCardinality(String), String) COMMENT 'Custom dimensions when the beacon was sent'
 )
 ENGINE = MergeTree
 PARTITION BY toDate(time)

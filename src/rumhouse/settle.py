@@ -29,13 +29,13 @@ from collections.abc import Callable
 
 from rumhouse.metrics import Metrics
 from rumhouse.store.base import Store, StoreError, encode_rows
-from rumhouse.tables import COLUMNS, DIMENSIONS, VITAL_FIELDS
+from rumhouse.tables import COLUMNS
 
 log = logging.getLogger("rumhouse.settle")
 
 MAX_PER_PASS = 20_000
 _KEY = ("site", "page_view_id", "name")
-_CARRIED = tuple(c for c in ("time", *DIMENSIONS, *VITAL_FIELDS) if c not in _KEY)
+_CARRIED = tuple(c for c in COLUMNS["vitals"] if c not in _KEY)
 
 
 def _latest(column: str) -> str:

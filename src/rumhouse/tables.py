@@ -83,6 +83,10 @@ VITAL_FIELDS = (
     "shift_time_ms",
 )
 
+# What the page says about itself, at the end of the page view's row and of every event row
+# (clickhouse/0013_labels.sql).
+PAGE_LABELS = ("label", "custom")
+
 COLUMNS: dict[str, tuple[str, ...]] = {
     "page_views": (
         "time",
@@ -107,11 +111,24 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "cpu_cores",
         "viewport_width",
         "viewport_height",
+        *PAGE_LABELS,
+        "sample_rate",
     ),
-    "vitals": ("time", *DIMENSIONS, *VITAL_FIELDS),
-    "vital_updates": ("time", *DIMENSIONS, *VITAL_FIELDS, "seq", "final", "received"),
-    "errors": ("time", *DIMENSIONS, "kind", "message", "source", "line", "col", "stack", "count"),
-    "api_calls": ("time", *DIMENSIONS, "method", "endpoint", "status", "duration_ms"),
+    "vitals": ("time", *DIMENSIONS, *VITAL_FIELDS, *PAGE_LABELS),
+    "vital_updates": ("time", *DIMENSIONS, *VITAL_FIELDS, "seq", "final", "received", *PAGE_LABELS),
+    "errors": (
+        "time",
+        *DIMENSIONS,
+        "kind",
+        "message",
+        "source",
+        "line",
+        "col",
+        "stack",
+        "count",
+        *PAGE_LABELS,
+    ),
+    "api_calls": ("time", *DIMENSIONS, "method", "endpoint", "status", "duration_ms", *PAGE_LABELS),
     "resources": (
         "time",
         *DIMENSIONS,
@@ -126,8 +143,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "duration_total_ms",
         "duration_max_ms",
         "slowest_url",
+        *PAGE_LABELS,
     ),
-    "measures": ("time", *DIMENSIONS, "name", "value", "tags"),
+    "measures": ("time", *DIMENSIONS, "name", "value", "tags", *PAGE_LABELS),
     "beacons": ("time", "site", "page_view_id", "seq", "last", "events"),
 }
 TABLES = tuple(COLUMNS)

@@ -15,7 +15,7 @@ from rumhouse.drops import Drop, Reason
 from rumhouse.ingest import schema
 from rumhouse.ingest.enrich import Agent, country_from, parse_agent
 from rumhouse.ingest.limits import TokenBuckets, retry_after
-from rumhouse.ingest.privacy import UrlScrubber, host_of
+from rumhouse.ingest.privacy import UrlScrubber, host_of, scrub_short
 from rumhouse.ingest.rows import EVENT_ROWS, PageView, page_view_row, vital_row, vital_update_row
 from rumhouse.sites import Site, SiteRegistry
 from rumhouse.tables import VITAL_NAMES
@@ -209,6 +209,11 @@ class Pipeline:
         pv = PageView(
             dims, start, received, beacon.view_start, query, host_of(beacon.ref), agent.browser_version
         )
+        if beacon.lb or beacon.cd:
+            pv.labels = (
+                scrub_short(beacon.lb) if beacon.lb else "",
+                {scrub_short(k): scrub_short(v) for k, v in beacon.cd.items()},
+            )
         rows: dict[str, list[tuple]] = {}
         events = len(beacon.ev) + (beacon.nav is not None)
         seen = self.seen.get(beacon.site, beacon.pv)

@@ -24,6 +24,7 @@ class PageView:
     query: str
     referrer_host: str
     browser_version: str
+    labels: tuple = ("", {})  # label and custom dimensions, at the end of every row (tables.PAGE_LABELS)
 
     def at(self, ts: float | None) -> float:
         """Server time of an event stamped `ts` ms on the page's clock; never in the future."""
@@ -58,6 +59,8 @@ def page_view_row(pv: PageView, beacon: schema.Beacon) -> tuple:
         ctx.cpu,
         ctx.vw,
         ctx.vh,
+        *pv.labels,
+        beacon.sr,
     )
 
 
@@ -114,12 +117,12 @@ def vital_fields(event: schema.Vital) -> tuple:
 
 
 def vital_row(pv: PageView, event: schema.Vital) -> tuple:
-    return (pv.start, *pv.dims, *vital_fields(event))
+    return (pv.start, *pv.dims, *vital_fields(event), *pv.labels)
 
 
 def vital_update_row(pv: PageView, event: schema.Vital, seq: int) -> tuple:
     """A report of a vital that may change (`r` 1), or the final one after such reports (`r` 2)."""
-    return (pv.start, *pv.dims, *vital_fields(event), seq, int(event.r == 2), pv.received)
+    return (pv.start, *pv.dims, *vital_fields(event), seq, int(event.r == 2), pv.received, *pv.labels)
 
 
 def error_row(pv: PageView, event: schema.Error) -> tuple:
@@ -133,11 +136,12 @@ def error_row(pv: PageView, event: schema.Error) -> tuple:
         event.col,
         scrub_text(event.stack),
         event.n,
+        *pv.labels,
     )
 
 
 def api_row(pv: PageView, event: schema.Api) -> tuple:
-    return (pv.at(event.ts), *pv.dims, event.m.upper(), endpoint_of(event.u), event.s, event.d)
+    return (pv.at(event.ts), *pv.dims, event.m.upper(), endpoint_of(event.u), event.s, event.d, *pv.labels)
 
 
 def resource_row(pv: PageView, event: schema.Resources) -> tuple:
@@ -155,12 +159,13 @@ def resource_row(pv: PageView, event: schema.Resources) -> tuple:
         event.d,
         event.dm,
         strip_url(event.su),
+        *pv.labels,
     )
 
 
 def measure_row(pv: PageView, event: schema.Measure) -> tuple:
     tags = {scrub_short(k): scrub_short(v) for k, v in event.tags.items()} if event.tags else event.tags
-    return (pv.at(event.ts), *pv.dims, event.n, event.v, tags)
+    return (pv.at(event.ts), *pv.dims, event.n, event.v, tags, *pv.labels)
 
 
 # Event class -> (table, row builder), for every event but vitals: the pipeline checks those for

@@ -99,7 +99,8 @@ class Error(EventBase, tag="error"):
     col: COUNT = 0
     stack: Annotated[str, Meta(max_length=8192)] = ""
     n: Annotated[int, Meta(ge=1, le=1_000_000)] = 1  # identical errors folded into one event
-    t: Literal["error", "rejection"] = "error"
+    # "manual": passed to rumhouse.error(err) by the page's own error handling.
+    t: Literal["error", "rejection", "manual"] = "error"
     ts: OFFSET_MS | None = None
 
 
@@ -158,6 +159,9 @@ class Beacon(Base):
     nav: Nav | None = None
     ctx: Context = msgspec.field(default_factory=Context)
     ev: Annotated[list[Event], Meta(max_length=MAX_EVENTS)] = []
+    lb: SHORT = ""  # the page's label (rumhouse.label)
+    cd: Annotated[dict[SHORT, LABEL], Meta(max_length=10)] = {}  # custom dimensions (rumhouse.set)
+    sr: Annotated[float, Meta(gt=0, le=1)] = 1  # the share of page loads measured (data-sample)
 
 
 decoder = msgspec.json.Decoder(Beacon)
