@@ -1,14 +1,17 @@
-// fetch and XHR calls the page makes: method, URL (without its query string; the server templates
-// id-like segments), status (0 when the request failed) and duration until the response headers
-// (fetch) or the end of the request (XHR). rumhouse's own beacons use the unwrapped fetch.
+// fetch and XHR calls the page makes: method, URL (without its query string and fragment, as the page
+// wrote it: the server resolves a relative one against the page's URL and templates id-like segments), status (0 when the request failed) and duration until the response headers
+// (fetch) or the end of the request (XHR). rumhouse's own beacons use the unwrapped fetch. Calls the
+// inline stub saw before rum.js ran come through `early`, with their start and end.
+import { early } from './hooks.js';
 import { push } from './queue.js';
-import { W, ms, bare, now, on, safe } from './util.js';
+import { W, WEEK, ms, now, on, safe } from './util.js';
 
-const record = safe((method, url, status, start) =>
-  push({ k: 'api', m: String(method || 'GET').toUpperCase().slice(0, 16), u: bare(url), s: status, d: ms(now() - start), ts: ms(start, 6048e5) }),
+const record = safe((method, url, status, start, end) =>
+  push({ k: 'api', m: String(method || 'GET').toUpperCase().slice(0, 16), u: String(url).split(/[?#]/)[0].slice(0, 2048), s: status, d: ms((end || now()) - start), ts: ms(start, WEEK) }),
 );
 
-export const api = () => {
+export const calls = () => {
+  early.api = record;
   const fetch = W.fetch;
   if (fetch)
     W.fetch = function (input, init) {

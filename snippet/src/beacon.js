@@ -27,6 +27,9 @@ const send = (view, ev, last) => {
     nav: view._seq ? undefined : view._st ? {} : navigation(),
     ctx: context(),
     ev,
+    lb: view._lb,
+    cd: config._custom,
+    sr: config._rate < 1 ? config._rate : undefined,
   };
   const body = JSON.stringify(beacon);
   // A character takes at most 3 bytes in UTF-8: only a long body needs counting (a Blob costs more).
@@ -36,6 +39,7 @@ const send = (view, ev, last) => {
     send(view, ev.slice(half), last);
   } else {
     view._seq++;
+    if (config._debug) console.debug('rumhouse', beacon);
     transmit(config._endpoint, body);
   }
 };
@@ -49,7 +53,7 @@ export const flush = (view, last) => {
   view = view || pv;
   if (view == pv) emit(FLUSH);
   const q = view._q;
-  if (q.length || last || !view._seq) {
+  if (!view._x && (q.length || last || !view._seq)) {
     view._q = [];
     send(view, q, !!last);
   }

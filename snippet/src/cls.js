@@ -6,7 +6,7 @@
 import { hook, END } from './hooks.js';
 import { hiddenAt, viewAt } from './lifecycle.js';
 import { vital } from './queue.js';
-import { WEEK, buffered, loadState, ms, observe, sel } from './util.js';
+import { P, WEEK, loadState, ms, observe, sel } from './util.js';
 
 export const cls = () => {
   const add = (e) => {
@@ -44,7 +44,7 @@ export const cls = () => {
       // Not for a page load that was not painted while visible (left before its first paint, or opened
       // in a background tab), as in web-vitals, which reports CLS only after FCP. Route changes and
       // restores have no paint entry of their own.
-      if (view._st || (buffered('paint') || []).some((e) => e.name == 'first-contentful-paint' && e.startTime < hiddenAt))
+      if (view._st || P.getEntriesByName('first-contentful-paint').some((e) => e.startTime < hiddenAt))
         vital('CLS', c._m || 0, view, w && { a: c._a || undefined, p: [w.value, ms(w.startTime - view._st, WEEK)], l: loadState(w.startTime) }, last);
     });
 };

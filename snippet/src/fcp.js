@@ -6,15 +6,14 @@ import { hook, FLUSH } from './hooks.js';
 import { hiddenAt } from './lifecycle.js';
 import { pv } from './pageview.js';
 import { due, vital } from './queue.js';
-import { activation, buffered, loadState, ms, navEntry } from './util.js';
+import { P, activation, loadState, ms, navEntry } from './util.js';
 
 export const fcp = () => {
   const view = pv;
   hook(FLUSH, () =>
     due('FCP', view) &&
-    (buffered('paint') || []).forEach(
+    P.getEntriesByName('first-contentful-paint').forEach(
       (e) =>
-        e.name == 'first-contentful-paint' &&
         e.startTime < hiddenAt &&
         vital('FCP', e.startTime - activation(), view, { p: [ms(navEntry().responseStart - activation())], l: loadState(e.startTime) }),
     ),

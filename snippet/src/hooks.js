@@ -21,3 +21,6 @@ export const emit = (name, a, b) =>
       fn(a, b);
     } catch (e) {}
   });
+
+/** What the inline stub captured before rum.js ran, by kind: each module handles its own (index.js). */
+export const early = {};

@@ -13,35 +13,35 @@
 import { hook, END } from './hooks.js';
 import { held, release, viewAt } from './lifecycle.js';
 import { vital } from './queue.js';
-import { buffered, count, loadState, observe, safe, sel } from './util.js';
+import { P, buffered, count, loadState, observe, safe, sel } from './util.js';
 
 export const inp = () => {
-  // Frames of recent entries: _r when painted, _p the first handler's start, _e the last one's end.
-  let frames = [];
   const process = (entries) =>
     entries.forEach((e) => {
-      const end = e.startTime + e.duration;
-      let f = frames.find((f) => Math.abs(end - f._r) <= 8);
-      if (f) {
-        f._p = Math.min(f._p, e.processingStart);
-        f._e = Math.max(f._e, e.processingEnd);
-      } else frames = [...frames.slice(-9), (f = { _r: end, _p: e.processingStart, _e: e.processingEnd })];
       const id = e.interactionId,
         view = viewAt(e.startTime);
       if (id && view) {
-        // The view's ten longest interactions (_l) and the same by id (_m).
-        const s = view._i || (view._i = { _l: [], _m: {} });
-        let i = s._m[id];
-        if (!i) s._l.push((i = s._m[id] = { _id: id, _d: 0 }));
+        // The view's ten longest interactions, longest first.
+        const s = (view._i = view._i || []);
+        let i = s.find((x) => x._id == id);
+        if (!i) s.push((i = { _id: id, _d: 0, _e: 0 }));
+        const end = e.startTime + e.duration;
         if (e.duration > i._d) {
+          // A longer entry painted in another frame: the handlers of its frame count, not the earlier one's.
+          if (Math.abs(end - i._r) > 8) i._p = i._e = 0;
           i._d = e.duration;
           i._x = e;
-          i._f = f;
+          i._r = end;
+        }
+        // The first handler's start and the last one's end, of the entries painted in the same frame
+        // (within 8 ms) as the interaction's longest one.
+        if (Math.abs(end - i._r) <= 8) {
+          i._p = i._p ? Math.min(i._p, e.processingStart) : e.processingStart;
+          i._e = Math.max(i._e, e.processingEnd);
         }
         // Named once, while the element is in the page (web-vitals too).
         i._t = i._t || sel(e.target);
-        s._l.sort((a, b) => b._d - a._d);
-        s._l.splice(10).forEach((x) => delete s._m[x._id]);
+        s.sort((a, b) => b._d - a._d).splice(10);
         // The interaction that changed the route has been painted: the old view can end (after this).
         if (view == held && end >= held._et) setTimeout(safe(release));
       }
@@ -69,18 +69,18 @@ export const inp = () => {
   if (po && 'interactionId' in PerformanceEventTiming.prototype)
     hook(END, (view, last) => {
       process(po.takeRecords());
-      process(buffered('first-input') || []);
-      const s = view._i || { _l: [] },
+      process(P.getEntriesByType('first-input'));
+      const s = view._i || [],
         n = (view._ie || count()) - view._ic,
-        i = s._l[Math.min(s._l.length - 1, (n / 50) | 0)];
+        i = s[Math.min(s.length - 1, (n / 50) | 0)];
       let x;
       if (i) {
         // When the handlers started (not before the input) and ended (not after the paint), and the paint.
         const e = i._x,
           t = e.startTime,
-          p = Math.max(i._f._p, t),
+          p = Math.max(i._p, t),
           paint = Math.max(t + e.duration, p),
-          done = Math.min(i._f._e, paint);
+          done = Math.min(i._e, paint);
         x = { a: i._t || undefined, e: e.name, l: loadState(t), p: [p - t, done - p, paint - done].map(Math.round), s: script(t, done) };
       }
       // Interactions counted but none of 40 ms or more seen (only possible without a first-input entry,

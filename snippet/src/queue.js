@@ -1,9 +1,12 @@
 // The events of a page view, waiting in its queue for the next beacon.
 import { pv } from './pageview.js';
-import { ms } from './util.js';
+import { ms, safe } from './util.js';
 
 // Errors, API calls, resources and measures together; vitals always get through.
 const CAP = 300;
+
+/** The page's onVital callbacks. */
+export const watchers = [];
 
 /** Queues an event for the current page view, unless the view has reached its cap. */
 export const push = (ev) => pv._n++ < CAP && pv._q.push(ev);
@@ -19,9 +22,10 @@ export const vital = (name, value, view, x, last) => {
   const s = view._sent[name];
   if (!view._end && s !== true && (last !== false || s !== value)) {
     view._sent[name] = last === false ? value : true;
-    view._q.push(
-      Object.assign({ k: 'vital', n: name, v: name == 'CLS' ? Math.min(value, 100) : ms(value), r: last === false ? 1 : s != null ? 2 : undefined }, x),
-    );
+    const ev = { k: 'vital', n: name, v: name == 'CLS' ? Math.min(value, 100) : ms(value), r: last === false ? 1 : s != null ? 2 : undefined, ...x };
+    view._q.push(ev);
+    // The page's onVital callbacks get the event as the beacon carries it (docs/beacon.md).
+    watchers.forEach((cb) => safe(cb)(ev));
   }
 };
 

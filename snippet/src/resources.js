@@ -1,7 +1,8 @@
-// Resources, summarized per page view by type and host: count, bytes, cache hits, durations and
-// the slowest one. Summaries go with each beacon (so a page view may have several rows per type
-// and host: sum them). Hosts are names without the port, as the page's host is stored, and a
-// resource is third party when its host name differs from the page's.
+// Resources, summarized per page view by initiator, file extension and host (the server tells the
+// type from the first two: ingest/rows.py): count, bytes, cache hits, durations and the slowest one.
+// Summaries go with each beacon (so a page view may have several rows per type and host: sum them).
+// The server stores hosts as names without the port, as the page's host is stored, and counts a
+// resource as third party when its host name differs from the page's.
 //
 // Read from the browser's Resource Timing buffer when a beacon is assembled, not with a live
 // observer, whose callback would run after every batch of resources while the page loads (about ten
@@ -13,21 +14,8 @@ import { hook, FLUSH } from './hooks.js';
 import { push } from './queue.js';
 import { P, ms, observe, on } from './util.js';
 
-const type = (initiator, url) =>
-  /^(fetch|xmlhttprequest)$/.test(initiator)
-    ? 'fetch'
-    : /\.(woff2?|ttf|otf|eot)$/.test(url)
-      ? 'font'
-      : initiator == 'script'
-        ? 'script'
-        : /^(img|image)$/.test(initiator) || /\.(png|jpe?g|gif|webp|avif|svg|ico)$/.test(url)
-          ? 'img'
-          : /^(link|css)$/.test(initiator) || /\.css$/.test(url)
-            ? 'css'
-            : 'other';
-
-/** The host name of an absolute URL: no user, no port (`[::1]` stays bracketed, as location.hostname). */
-const hostname = (url) => (url.split('/')[2] || '').replace(/^.*@|:\d*$/g, '').slice(0, 253);
+/** The host of an absolute URL, as written in it; the server takes out a user and a port. */
+const hostname = (url) => (url.split('/')[2] || '').slice(0, 253);
 
 export const resources = () => {
   let groups = {};
@@ -36,12 +24,13 @@ export const resources = () => {
       // Entry names are absolute URLs: split, not parsed (new URL() is costly per resource).
       const url = e.name.split(/[?#]/)[0];
       const host = hostname(url);
+      const i = e.initiatorType,
+        // The file's extension: with the initiator, the server tells the type (script, img, font, ...).
+        x = (url.match(/\.(\w{1,8})$/) || [])[1],
+        key = [i, x, host].join();
       // Our own beacons are not the page's resources.
-      if (e.initiatorType == 'beacon' || url == config._endpoint) return;
-      const t = type(e.initiatorType, url);
-      const g = (groups[t + host] = groups[t + host] || {
-        k: 'res', t, h: host, tp: host != location.hostname, n: 0, tb: 0, eb: 0, db: 0, ch: 0, d: 0, dm: -1,
-      });
+      if (i == 'beacon' || url == config._endpoint) return;
+      const g = (groups[key] = groups[key] || { k: 'res', i, x, h: host, n: 0, tb: 0, eb: 0, db: 0, ch: 0, d: 0, dm: -1 });
       g.n++;
       g.tb += e.transferSize || 0;
       g.eb += e.encodedBodySize || 0;

@@ -10,7 +10,7 @@
 import { hook, FLUSH } from './hooks.js';
 import { pv } from './pageview.js';
 import { due, vital } from './queue.js';
-import { activation, buffered, now } from './util.js';
+import { P, activation, buffered, now } from './util.js';
 
 const QUIET = 5000;
 
@@ -18,7 +18,7 @@ export const tti = () => {
   const view = pv;
   hook(FLUSH, () => {
     const tasks = due('TTI', view) && buffered('longtask');
-    const paint = tasks && (buffered('paint') || []).find((e) => e.name == 'first-contentful-paint');
+    const paint = tasks && P.getEntriesByName('first-contentful-paint')[0];
     const fcp = paint && paint.startTime;
     let t = fcp,
       blocked = 0;

@@ -52,7 +52,8 @@ export const buffered = (type) => {
 /**
  * The element's selector as web-vitals' attribution build writes it (its getSelector), so that both name
  * an element alike: `#hero`, `html>body>main>div.card.wide`, at most 100 characters, from the nearest
- * ancestor with an id. Empty when there is no element.
+ * ancestor with an id. Empty when there is no element. (A text node is `#text`, where web-vitals writes
+ * `TEXT`.)
  */
 export const sel = (node) => {
   let s = '';
@@ -60,7 +61,7 @@ export const sel = (node) => {
     while (node.nodeType != 9) {
       const part = node.id
         ? '#' + node.id
-        : [node.nodeType == 1 ? node.nodeName.toLowerCase() : node.nodeName.toUpperCase().replace(/^#/, ''), ...[...(node.classList || [])].sort()].join('.');
+        : [node.nodeName.toLowerCase(), ...[...(node.classList || [])].sort()].join('.');
       if (s.length + part.length > 99) return s || part;
       s = s ? part + '>' + s : part;
       if (node.id) break;
@@ -68,16 +69,6 @@ export const sel = (node) => {
     }
   } catch (e) {}
   return s;
-};
-
-/** A URL without its query string and fragment, at most 2048 characters. */
-export const bare = (u) => {
-  try {
-    u = new URL(u, location.href);
-    return (u.origin + u.pathname).slice(0, 2048);
-  } catch (e) {
-    return '';
-  }
 };
 
 /** The document's navigation entry (Navigation Timing level 2). */

@@ -66,7 +66,8 @@ def test_click_handler_that_blocks(rumhouse, site, page):
     # The handler blocks for 300 ms; the interaction lasts until the next paint after it.
     assert 300 <= got["INP"]["value"] < 600
     assert got["INP"]["attribution"] == "#slow"
-    assert 0 <= got["FID"]["value"] < 300
+    # FID is retired (web-vitals 6 and the Chrome UX Report dropped it): rum.js 0.2 no longer sends it.
+    assert "FID" not in got
     assert_agrees(rumhouse, site, "/inp/", view)
 
 

@@ -207,7 +207,14 @@ class Pipeline:
         received = incoming.received
         start = received - max(0.0, beacon.now - beacon.view_start) / 1000.0
         pv = PageView(
-            dims, start, received, beacon.view_start, query, host_of(beacon.ref), agent.browser_version
+            dims,
+            start,
+            received,
+            beacon.view_start,
+            query,
+            host_of(beacon.ref),
+            agent.browser_version,
+            url=beacon.url,
         )
         if beacon.lb or beacon.cd:
             pv.labels = (

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin
 
 from rumhouse.ingest import schema
 from rumhouse.ingest.privacy import bare_host, endpoint_of, scrub_short, scrub_text, strip_url
@@ -25,6 +26,7 @@ class PageView:
     referrer_host: str
     browser_version: str
     labels: tuple = ("", {})  # label and custom dimensions, at the end of every row (tables.PAGE_LABELS)
+    url: str = ""  # the page's URL as sent, to resolve the relative URLs of its API calls
 
     def at(self, ts: float | None) -> float:
         """Server time of an event stamped `ts` ms on the page's clock; never in the future."""
@@ -42,14 +44,7 @@ def page_view_row(pv: PageView, beacon: schema.Beacon) -> tuple:
         pv.query,
         pv.referrer_host,
         pv.browser_version,
-        nav.redirect,
-        nav.dns,
-        nav.connect,
-        nav.tls,
-        nav.server,
-        nav.download,
-        nav.render,
-        nav.load,
+        *nav.phases(),
         nav.size,
         dict(nav.server_timing),
         ctx.rtt,
@@ -141,16 +136,41 @@ def error_row(pv: PageView, event: schema.Error) -> tuple:
 
 
 def api_row(pv: PageView, event: schema.Api) -> tuple:
-    return (pv.at(event.ts), *pv.dims, event.m.upper(), endpoint_of(event.u), event.s, event.d, *pv.labels)
+    # rum.js 0.2 sends the URL as the page wrote it (`/api/cart`); older snippets sent it absolute.
+    url = event.u if "://" in event.u[:16] else urljoin(pv.url, event.u)
+    return (pv.at(event.ts), *pv.dims, event.m.upper(), endpoint_of(url), event.s, event.d, *pv.labels)
+
+
+_FONTS = frozenset(("woff", "woff2", "ttf", "otf", "eot"))
+_IMAGES = frozenset(("png", "jpg", "jpeg", "gif", "webp", "avif", "svg", "ico"))
+
+
+def resource_type(initiator: str, ext: str) -> str:
+    """A resource's type from its initiator and file extension, as snippets before 0.2 told it."""
+    ext = ext.lower()
+    if initiator in ("fetch", "xmlhttprequest"):
+        return "fetch"
+    if ext in _FONTS:
+        return "font"
+    if initiator == "script":
+        return "script"
+    if initiator in ("img", "image") or ext in _IMAGES:
+        return "img"
+    if initiator in ("link", "css") or ext == "css":
+        return "css"
+    return "other"
 
 
 def resource_row(pv: PageView, event: schema.Resources) -> tuple:
+    host = bare_host(event.h)
     return (
         pv.start,
         *pv.dims,
-        event.t,
-        bare_host(event.h),
-        int(event.tp),
+        event.t or resource_type(event.i, event.x),
+        host,
+        # Third party: a host name other than the page's (dims[2]), decided here for every snippet; an
+        # unreadable host keeps what the snippet said (snippets before 0.2 sent `tp`).
+        int(host != pv.dims[2]) if host else int(event.tp),
         event.n,
         event.tb,
         event.eb,

@@ -40,8 +40,12 @@ class EventBase(Base, tag_field="k"):
     """Events are a tagged union: `"k"` (kind) says which struct an event is."""
 
 
+NAV_TIMES = 12  # redirectStart ... loadEventEnd, as rum.js 0.2 sends them (`t`)
+
+
 class Nav(Base):
-    """The navigation breakdown (Navigation Timing), sent once per page view, in ms."""
+    """The navigation breakdown (Navigation Timing), sent once per page view, in ms: as phases (snippets
+    before 0.2), or as the raw times `t` from which `phases()` computes them."""
 
     redirect: MS | None = None
     dns: MS | None = None
@@ -57,6 +61,45 @@ class Nav(Base):
     server_timing: Annotated[list[tuple[SHORT, MS]], Meta(max_length=20)] = msgspec.field(
         default=[], name="st"
     )
+    # redirectStart, redirectEnd, domainLookupStart, domainLookupEnd, connectStart, secureConnectionStart,
+    # connectEnd, requestStart, responseStart, responseEnd, domComplete, loadEventEnd: ms since the time
+    # origin, 0 for what did not happen.
+    t: Annotated[list[OFFSET_MS], Meta(min_length=NAV_TIMES, max_length=NAV_TIMES)] | None = None
+
+    def phases(self) -> tuple[float | None, ...]:
+        """redirect, dns, connect, tls, server, download, render, load: as sent, or from the raw times
+        as the snippet used to compute them (a phase whose end is 0 did not happen: None)."""
+        if self.t is None:
+            return (
+                self.redirect,
+                self.dns,
+                self.connect,
+                self.tls,
+                self.server,
+                self.download,
+                self.render,
+                self.load,
+            )
+        rs, re, ds, de, cs, tls, ce, qs, ps, pe, dc, le = self.t
+
+        def span(start: float, end: float) -> float | None:
+            return _bounded(end - start) if end > 0 else None
+
+        return (
+            _bounded(re - rs),
+            span(ds, de),
+            span(cs, tls if tls > 0 else ce),
+            span(tls, ce) if tls > 0 else 0,
+            span(qs, ps),
+            span(ps, pe),
+            span(pe, dc),
+            span(0, le),
+        )
+
+
+def _bounded(ms: float) -> float:
+    """A phase within the bounds of the phases the snippet used to send (MS)."""
+    return min(max(ms, 0.0), 3_600_000.0)
 
 
 class Context(Base):
@@ -115,11 +158,14 @@ class Api(EventBase, tag="api"):
 
 
 class Resources(EventBase, tag="res"):
-    """Resources of one type from one host, summarized for the page view."""
+    """Resources of one type from one host, summarized for the page view. Snippets before 0.2 send the
+    type (`t`); rum.js 0.2 sends the initiator and the file extension, and the server tells the type."""
 
-    t: ResourceType
+    t: ResourceType | None = None
+    i: Annotated[str, Meta(max_length=32)] = ""  # initiatorType: img, script, link, css, fetch, ...
+    x: Annotated[str, Meta(max_length=8)] = ""  # the URL's file extension: png, woff2, js, ...
     h: Annotated[str, Meta(max_length=253)] = ""  # host
-    tp: bool = False  # third party (a host other than the page's)
+    tp: bool = False  # third party; snippets since 0.2 leave it to the server (ingest/rows.py)
     n: COUNT = 0  # count
     tb: BYTES = 0  # transfer bytes (headers included)
     eb: BYTES = 0  # encoded body bytes
