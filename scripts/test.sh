@@ -18,9 +18,9 @@ bash scripts/apt-install.sh "${missing[@]}"
 # src/rumhouse/static/rum.js, is committed: a build that differs from the committed file fails here (as
 # tests/browser/test_build.py does, which would otherwise compare the fresh build with itself).
 if [ -f snippet/package.json ]; then
-  (cd snippet && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
+  (cd snippet && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build && npm run --silent types)
   if command -v git >/dev/null && git rev-parse --git-dir >/dev/null 2>&1 \
-     && ! git diff --quiet -- src/rumhouse/static/rum.js; then
+     && ! git diff --quiet -- src/rumhouse/static/rum.js src/rumhouse/static/rum-stub.js; then
     echo "scripts/test.sh: src/rumhouse/static/rum.js differs from a fresh build; run npm run build in snippet/ and commit" >&2
     exit 1
   fi

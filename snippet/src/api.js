@@ -11,7 +11,7 @@ const record = safe((method, url, status, start, end) =>
 );
 
 export const calls = () => {
-  early.api = record;
+  early.a = record;
   const fetch = W.fetch;
   if (fetch)
     W.fetch = function (input, init) {

@@ -34,6 +34,6 @@ export const errors = () => {
     const r = e.reason;
     report(r instanceof Error ? r.name + ': ' + r.message : r, '', 0, 0, r, 'rejection', e.timeStamp);
   };
-  on(W, 'error', (early.error = error));
-  on(W, 'unhandledrejection', (early.rejection = rejection));
+  on(W, 'error', (early.e = error));
+  on(W, 'unhandledrejection', (early.r = rejection));
 };

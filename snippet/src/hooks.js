@@ -22,5 +22,6 @@ export const emit = (name, a, b) =>
     } catch (e) {}
   });
 
-/** What the inline stub captured before rum.js ran, by kind: each module handles its own (index.js). */
+/** What the inline stub captured before rum.js ran, by kind (e error, r rejection, a API call): each
+ * module handles its own (index.js, `takeOver`). */
 export const early = {};

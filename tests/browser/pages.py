@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .site import Page
+from .site import ROOT, Page
+
+# The inline stub of docs/snippet.md ("Early capture"), as the build writes it.
+STUB = "<script>" + (ROOT / "src" / "rumhouse" / "static" / "rum-stub.js").read_text().strip() + "</script>"
 
 # Runs `fn` once the page has loaded (and rum.js, a deferred script, has started).
 ON_LOAD = "<script>function onLoad(fn){addEventListener('load', function(){setTimeout(fn, 0)})}</script>"
@@ -28,6 +31,12 @@ def visibility(hidden: bool) -> str:
         "  document.dispatchEvent(new Event('visibilitychange', {bubbles: true})) } })()</script>"
     ).replace("HIDDEN", "true" if hidden else "false")
 
+
+# How many beacons the page has sent so far (sendBeacon and fetch requests show in Resource Timing).
+SENT = (
+    "function sent() { return performance.getEntriesByType('resource')"
+    ".filter(function (r) { return r.name.indexOf('/beacon') > 0 }).length }"
+)
 
 # Inserts a block of `h` px at the top of the page: everything below moves down.
 INSERT = (
@@ -252,6 +261,72 @@ PAGES: dict[str, Page] = {
         'document.getElementById("buy").addEventListener("click", function () { block(60); this.textContent = "Bought" })'
         "</script>",
     ),
+    # The recommended tag: the inline stub first, then rum.js. Before rum.js (deferred) runs, an inline script
+    # throws, rejects, fetches twice, sends an XHR, and calls the page API.
+    "/early/": Page(
+        first=STUB,
+        head="<script>rumhouse.label('early-page'); rumhouse.set('plan', 'pro'); rumhouse.measure('boot', 5);"
+        "fetch('/api/early/1?delay=50'); fetch('/api/early/2', {method: 'POST'});"
+        "var x = new XMLHttpRequest(); x.open('GET', '/api/early/xhr?status=404'); x.send();"
+        "Promise.reject(new Error('rejected while loading'));"
+        "setTimeout(function () { window.done = 1 }, 300);"
+        "</script><script>throw new Error('thrown while loading')</script>",
+        body="<h1>Early</h1>",
+    ),
+    # The page API after load: a label, custom dimensions, an error the page caught, onVital, and consent
+    # given 1.5 s after load (data-consent="wait"): the beacon of the 1 s flush waits for it.
+    "/api-page/": Page(
+        attrs='data-site="demo" data-consent="wait" data-sample="0.999999"',
+        flush_s=1,
+        head=ON_LOAD,
+        body="<h1>API</h1><script>window.seen = [];"
+        + SENT
+        + "onLoad(function () { rumhouse.label('product'); rumhouse.set('plan', 'pro'); rumhouse.set('ab', 'b');"
+        " rumhouse.set('ab', null); rumhouse.onVital(function (v) { seen.push(v) });"
+        " try { JSON.parse('{') } catch (e) { rumhouse.error(e) }"
+        " setTimeout(function () { window.sentBefore = sent(); rumhouse.consent(true); window.done = 1 }, 1500) })"
+        "</script>",
+    ),
+    # Consent refused: nothing is ever sent, though flushes come every second.
+    "/refused/": Page(
+        attrs='data-site="demo" data-consent="wait"',
+        flush_s=1,
+        head=ON_LOAD,
+        reference=False,
+        body="<h1>No</h1><script>" + SENT + "onLoad(function () { rumhouse.consent(false);"
+        " setTimeout(function () { window.done = 1 }, 1500) })</script>",
+    ),
+    # Excluded paths send nothing; the page's route changes to a path that is not excluded do.
+    "/admin/secret": Page(
+        attrs='data-site="demo" data-exclude="/admin/*, /internal"',
+        head=ON_LOAD,
+        reference=False,
+        body="<h1>Admin</h1><script>onLoad(function () { rumhouse.measure('never', 1);"
+        " history.pushState({}, '', '/admin-done/'); window.done = 1 })</script>",
+    ),
+    # A hash router: each #/route is a page view.
+    "/hash/": Page(
+        attrs='data-site="demo" data-routes="hash"',
+        head=ON_LOAD,
+        body='<h1>Hash app</h1><a id="users" href="#/users/7">users</a><a id="cart" href="#/cart">cart</a>',
+    ),
+    # The npm package, as an app's bundle would use it: init() in a module script, then the router.
+    "/npm-app/": Page(
+        snippet=False,
+        head="<script type='module'>import { init } from '/npm/rumhouse.mjs';"
+        " const rumhouse = init({site: 'demo', endpoint: '{rum}/beacon', release: 'npm-1'});"
+        " rumhouse.label('npm'); window.again = init({site: 'other', endpoint: '{rum}/beacon'}) === rumhouse;"
+        " window.go = function () { history.pushState({}, '', '/npm-app/orders/5') }; window.ready = 1</script>",
+        body="<h1>Bundled app</h1>",
+    ),
+    "/npm-iife/": Page(
+        snippet=False,
+        head="<script src='/npm/rumhouse.iife.js'></script>"
+        "<script>rumhouseInit({site: 'demo', endpoint: '{rum}/beacon'}).label('iife')</script>",
+        body="<h1>IIFE</h1>",
+    ),
+    # data-debug: every beacon is written to the console.
+    "/debug/": Page(attrs='data-site="demo" data-debug', flush_s=1, body="<h1>Debug</h1>"),
     # rum.js served by the site itself, beacons sent elsewhere with data-endpoint.
     "/endpoint/": Page(
         snippet=False,

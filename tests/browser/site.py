@@ -26,12 +26,13 @@ ROOT = Path(__file__).resolve().parents[2]
 # The attribution build: the same values as the standard one, and the "why" behind each.
 WEB_VITALS = ROOT / "snippet" / "node_modules" / "web-vitals" / "dist" / "web-vitals.attribution.iife.js"
 ESBUILD = ROOT / "snippet" / "node_modules" / "esbuild"
+TERSER = ROOT / "snippet" / "node_modules" / "terser"
 
 
 def npm_ci() -> bool:
-    """Installs the snippet's dev dependencies (esbuild, web-vitals) from its lock file if they are missing;
-    True when they are there."""
-    if not (WEB_VITALS.exists() and ESBUILD.exists()) and shutil.which("npm"):
+    """Installs the snippet's dev dependencies (esbuild, terser, web-vitals) from its lock file if they are
+    missing; True when they are there."""
+    if not (WEB_VITALS.exists() and ESBUILD.exists() and TERSER.exists()) and shutil.which("npm"):
         subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund"],
             cwd=ROOT / "snippet",
@@ -39,7 +40,10 @@ def npm_ci() -> bool:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-    return WEB_VITALS.exists() and ESBUILD.exists()
+    # The npm package's files are built, not committed (scripts/test.sh builds them before the tests).
+    if not (ROOT / "snippet" / "npm" / "dist" / "rumhouse.mjs").exists() and ESBUILD.exists():
+        subprocess.run(["node", "build.mjs"], cwd=ROOT / "snippet", check=False)
+    return WEB_VITALS.exists() and ESBUILD.exists() and TERSER.exists()
 
 
 # Reports every web-vitals value of this page load, with its attribution, under the path the page was loaded
@@ -211,6 +215,11 @@ class Site:
                         (ROOT / "src" / "rumhouse" / "static" / "rum.js").read_bytes(),
                         "text/javascript",
                         {"Cache-Control": "max-age=600"},
+                    )
+                elif url.path.startswith("/npm/"):  # the npm package as built (snippet/npm/dist)
+                    name = url.path.rsplit("/", 1)[1]
+                    self.reply(
+                        200, (ROOT / "snippet" / "npm" / "dist" / name).read_bytes(), "text/javascript"
                     )
                 elif url.path == "/ref.js":
                     self.reply(200, REF_JS.encode(), "text/javascript")
