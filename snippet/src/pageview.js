@@ -24,6 +24,7 @@ export const newPageView = (nt, st, ref) => {
     // Random per page view: a timestamp and random digits, never anything about the person.
     _id: Date.now().toString(36) + Math.random().toString(36).slice(2, 10),
     _url: (config._hash ? location.origin + route() + location.search : location.href).slice(0, 2048),
+    _href: location.href, // as the browser names it (soft.js)
     _path: route(),
     _x: excluded(route()), // data-exclude: this view sends nothing
     _ref: ref && ref.slice(0, 2048),

@@ -26,7 +26,7 @@ export const soft = () => {
     observe('soft-navigation', (entries) =>
       entries.forEach((e) => {
         // The route change this page view started with (the browser tells it after the paint).
-        if (pv._nt == 'soft' && !pv._sn && e.name.slice(0, 2048) == pv._url) {
+        if (pv._nt == 'soft' && !pv._sn && e.name == pv._href) {
           pv._sn = e;
           vital('FCP', (e.presentationTime || e.paintTime) - e.startTime, pv);
         }

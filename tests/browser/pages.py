@@ -308,7 +308,9 @@ PAGES: dict[str, Page] = {
     "/hash/": Page(
         attrs='data-site="demo" data-routes="hash"',
         head=ON_LOAD,
-        body='<h1>Hash app</h1><a id="users" href="#/users/7">users</a><a id="cart" href="#/cart">cart</a>',
+        body='<h1>Hash app</h1><a id="users" href="#/users/7">users</a><a id="cart" href="#/cart">cart</a><div id="view"></div>'
+        "<script>addEventListener('hashchange', function () { document.getElementById('view').innerHTML ="
+        " '<p style=\"font-size:32px\">Route ' + location.hash + ' ' + 'content '.repeat(30) + '</p>' })</script>",
     ),
     # The npm package, as an app's bundle would use it: init() in a module script, then the router.
     "/npm-app/": Page(

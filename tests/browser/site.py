@@ -47,7 +47,8 @@ def npm_ci() -> bool:
 
 
 # Reports every web-vitals value of this page load, with its attribution, under the path the page was loaded
-# at. Soft navigations are reported too (web-vitals' reportSoftNavs), under the path of the new route.
+# at. Soft navigations are reported too (web-vitals' reportSoftNavs), under the path of the new route (with
+# its hash route, if any: /hash/#/users/7).
 REF_JS = """
 (function () {
   var path = location.pathname;
@@ -61,7 +62,8 @@ REF_JS = """
       script: s ? [s.entry.sourceURL, s.entry.sourceFunctionName, s.entry.invoker, s.intersectingDuration] : null};
   };
   var post = function (m, a) {
-    navigator.sendBeacon('/ref', JSON.stringify({path: m.navigationURL ? new URL(m.navigationURL).pathname : path,
+    var u = m.navigationURL && new URL(m.navigationURL);  // a hash route (#/users/7) is part of the key
+    navigator.sendBeacon('/ref', JSON.stringify({path: u ? u.pathname + (u.hash.indexOf('#/') ? '' : u.hash) : path,
       name: m.name, value: m.value, nt: m.navigationType, attribution: a}));
   };
   // Sending takes time; done inside web-vitals' callback it would delay whatever runs after it in the same

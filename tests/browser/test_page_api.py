@@ -110,6 +110,12 @@ def test_hash_routes_are_page_views(rumhouse, site, page):
     assert load["navigation_type"] == "navigate"
     assert users["navigation_type"] == cart["navigation_type"] == "soft"
     assert_final_beacons(rumhouse, load["page_view_id"], users["page_view_id"], cart["page_view_id"])
+    # The router draws each route: the browser reports a soft navigation, and web-vitals its paints.
+    got = {r["name"]: r["value"] for r in rows(rumhouse, "vitals", users["page_view_id"])}
+    ref = site.reference("/hash/#/users/7").get("soft-navigation", {})
+    assert {"FCP", "LCP"} <= set(got) <= {"FCP", "LCP", "CLS", "INP"}
+    for name in ("FCP", "LCP"):
+        assert abs(got[name] - ref[name]) <= max(5, 0.01 * ref[name]), (name, got, ref)
 
 
 def test_debug_writes_every_beacon_to_the_console(rumhouse, site, page):
