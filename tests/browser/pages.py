@@ -327,6 +327,18 @@ PAGES: dict[str, Page] = {
         "<script>rumhouseInit({site: 'demo', endpoint: '{rum}/beacon'}).label('iife')</script>",
         body="<h1>IIFE</h1>",
     ),
+    # rum.js of rumhouse 0.1, still cached in a visitor's browser, against this server.
+    "/old-snippet/": Page(
+        snippet=False,
+        head='<script src="/rum-0.1.js" data-site="demo" data-endpoint="{rum}/beacon" defer></script>'
+        + BLOCK
+        + ON_LOAD,
+        body='<h1>Old snippet</h1><img src="/img/o.png?w=300&h=200&noise=1" width="600" height="400">'
+        '<button id="b" style="width:200px;height:60px">Buy</button><script>'
+        'document.getElementById("b").addEventListener("click", function () { block(150); this.textContent = "Done" });'
+        "onLoad(function () { fetch('/api/items/123?x=1'); setTimeout(function () { throw new Error('old boom') }, 0);"
+        " setTimeout(function () { window.done = 1 }, 300) })</script>",
+    ),
     # data-debug: every beacon is written to the console.
     "/debug/": Page(attrs='data-site="demo" data-debug', flush_s=1, body="<h1>Debug</h1>"),
     # rum.js served by the site itself, beacons sent elsewhere with data-endpoint.

@@ -218,6 +218,9 @@ class Site:
                         "text/javascript",
                         {"Cache-Control": "max-age=600"},
                     )
+                elif url.path == "/rum-0.1.js":  # the snippet as rumhouse 0.1 served it (cached in browsers)
+                    body = (ROOT / "tests" / "fixtures" / "rum-0.1.js").read_bytes()
+                    self.reply(200, body, "text/javascript")
                 elif url.path.startswith("/npm/"):  # the npm package as built (snippet/npm/dist)
                     name = url.path.rsplit("/", 1)[1]
                     self.reply(
