@@ -42,8 +42,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from trace_time import CATEGORIES, script_time
 
-from browser.conftest import CHROMIUM, CHROMIUM_ARGS, USER_AGENT
+from browser.conftest import PAGE_ARGS, USER_AGENT
 from browser.site import Page, Site
+from support.chromium import launch
 
 RUM_JS = (ROOT / "src" / "rumhouse" / "static" / "rum.js").read_text()
 WEB_VITALS = ROOT / "snippet" / "node_modules" / "web-vitals" / "dist" / "web-vitals.iife.js"
@@ -126,6 +127,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9, help="page views of each kind")
     parser.add_argument("--also", type=Path, help="another build of rum.js to measure in the same run")
+    parser.add_argument(
+        "--load-only", action="store_true", help="only part 2, the page's load with and without"
+    )
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -169,13 +173,11 @@ def main() -> None:
             ("control: rum.js parsed, never run", "/control/unrun/", "/control/unrun.js", 1),
             ("control: two sendBeacon calls, nothing else", "/control/beacons/", "/control/beacons.js", 1),
         ]
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, ignore_default_args=["--disable-back-forward-cache"]
-        )
+        browser = launch(pw, *PAGE_ARGS, ignore_default_args=["--disable-back-forward-cache"])
 
         # 1. Main-thread time, the kinds interleaved so that a change in the machine's load hits all alike.
         own: dict[str, list] = {label: [] for label, *_ in kinds}
-        for _ in range(args.runs):
+        for _ in range(0 if args.load_only else args.runs):
             for label, path, url, views in kinds:
                 measured = script_time(page_view(browser, site, path, views), site.origin + url)
                 if measured:
@@ -183,6 +185,8 @@ def main() -> None:
 
         # 2. The page's load with and without the snippet.
         loads: dict[str, list[dict]] = {"/with/": [], "/without/": []}
+        if args.also:
+            loads["/also/"] = []
         for run in range(-1, args.runs):  # run -1 warms the browser and the site up, and is not counted
             for path in sorted(loads, reverse=run % 2 == 1):  # alternate which goes first
                 context = browser.new_context(user_agent=USER_AGENT, viewport={"width": 1280, "height": 720})
@@ -226,15 +230,29 @@ def main() -> None:
             f" ({median([r.sampled_wall for r in runs]):6.2f})"
             f" {median(cpu):6.2f} ({median([r.wall for r in runs]):6.2f})  {min(cpu):.2f}..{max(cpu):.2f}"
         )
-    print(f"\n2. The page's load, median of {args.runs} loads each, without -> with rum.js")
-    for key, label in (
-        ("load", "load event end"),
-        ("fcp", "first contentful paint"),
-        ("script_ms", "script time"),
-    ):
-        a = median([t[key] for t in loads["/without/"] if t[key] is not None])
-        b = median([t[key] for t in loads["/with/"] if t[key] is not None])
-        print(f"   {label:23s}: {a:7.1f} ms -> {b:7.1f} ms ({b - a:+.1f} ms)")
+    print(
+        f"\n2. The page's load, median of {args.runs} loads each, without -> with the script; the difference is"
+        " the median of the paired loads' differences, with their interquartile range"
+    )
+    for path, name in (("/with/", "rum.js"), ("/also/", args.also.name if args.also else "")):
+        if path not in loads:
+            continue
+        print(f"   {name}:")
+        for key, label in (
+            ("load", "load event end"),
+            ("fcp", "first contentful paint"),
+            ("script_ms", "script time"),
+        ):
+            without = [t[key] for t in loads["/without/"]]
+            with_ = [t[key] for t in loads[path]]
+            pairs = [b - a for a, b in zip(without, with_, strict=True) if a is not None and b is not None]
+            a = median([x for x in without if x is not None])
+            b = median([x for x in with_ if x is not None])
+            q1, _, q3 = statistics.quantiles(pairs, n=4) if len(pairs) >= 2 else (float("nan"),) * 3
+            print(
+                f"     {label:23s}: {a:7.1f} ms -> {b:7.1f} ms, difference {median(pairs):+.1f} ms"
+                f" (interquartile {q1:+.1f}..{q3:+.1f})"
+            )
 
 
 if __name__ == "__main__":

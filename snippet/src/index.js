@@ -35,7 +35,13 @@ export const start = (o) => {
   // Sampled out (or misconfigured): measure nothing, send nothing.
   if (o.site && Math.random() < config._rate) {
     newPageView(loadType(), 0, D.referrer);
-    [lifecycle, ttfb, fcp, lcp, cls, inp, tti, resources, errors, calls, spa, soft].forEach((init) => safe(init)(Math.max(+o.flush || 30, 1) * 1e3));
+    const init = (modules) => modules.forEach((m) => safe(m)(Math.max(+o.flush || 30, 1) * 1e3));
+    // Errors, API calls and route changes from the start; the rest once the page has painted, so that
+    // nothing of ours runs before its first paint (observers are buffered: they miss nothing by starting
+    // later).
+    init([errors, calls, spa]);
+    const rest = () => init([lifecycle, ttfb, fcp, lcp, cls, inp, tti, resources, soft]);
+    D.visibilityState == 'hidden' ? rest() : requestAnimationFrame(() => setTimeout(rest));
   }
 };
 

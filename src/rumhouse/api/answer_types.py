@@ -49,6 +49,22 @@ class PageRow(_Stats, kw_only=True):
     impact: Number  # page views x excess
 
 
+class AttributionRow(msgspec.Struct, kw_only=True):
+    key: str  # the element, URL, script, event type or loading state ('' when the browser named none)
+    samples: int
+    share: Number  # of the metric's samples in the window
+    p75: Number
+    ttfb_p75: Number
+    load_delay_p75: Number
+    load_duration_p75: Number
+    render_delay_p75: Number
+    input_delay_p75: Number
+    processing_p75: Number
+    presentation_p75: Number
+    script_p75: Number
+    shift_p75: Number
+
+
 class CompareRow(msgspec.Struct, kw_only=True):
     metric: str
     unit: str

@@ -46,6 +46,10 @@ class MetricQuery(LimitQuery, kw_only=True):
     metric: VitalName = "LCP"
 
 
+class AttributionQuery(MetricQuery, kw_only=True):
+    by: Literal["element", "url", "script", "invoker", "event", "load_state"] = "element"
+
+
 class SplitQuery(MetricQuery, kw_only=True):
     by: Dimension = "path"
 

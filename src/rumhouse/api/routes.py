@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 from starlette.datastructures import QueryParams
 
-from rumhouse.api import events, navigation, vitals
+from rumhouse.api import attribution, events, navigation, vitals
 from rumhouse.api.access import ApiError
 from rumhouse.api.answer_types import (
     ApiCallRow,
+    AttributionRow,
     CompareRow,
     ErrorRow,
     NavigationRow,
@@ -30,6 +31,7 @@ from rumhouse.api.answer_types import (
 from rumhouse.api.filters import parse_filters
 from rumhouse.api.operation import Call, Operation
 from rumhouse.api.query_types import (
+    AttributionQuery,
     CompareQuery,
     LimitQuery,
     MetricQuery,
@@ -83,6 +85,15 @@ ENDPOINTS = (
         vitals.compare,
         CompareQuery,
         CompareRow,
+    ),
+    Endpoint(
+        "/vitals/attribution",
+        "vitals-attribution",
+        "Why a metric is what it is: its samples grouped by the element, the LCP image, the script, the"
+        " event type or the loading state (by=), with each group's share, p75 and the p75 of each part",
+        attribution.attribution,
+        AttributionQuery,
+        AttributionRow,
     ),
     Endpoint(
         "/pages",
