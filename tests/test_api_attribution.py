@@ -22,8 +22,20 @@ def send_lcp(server, path: str, rng: random.Random) -> list[dict]:
         parts = [rng.randint(50, 800), rng.randint(0, 500), rng.randint(0, 1500), rng.randint(0, 300)]
         url = "" if element == "#title" else f"https://cdn.example/{element[-4:]}.jpg"
         value = sum(parts)
-        event = {"k": "vital", "n": "LCP", "v": value, "a": element, "p": parts, **({"u": url} if url else {})}
-        body = {"site": "demo", "pv": secrets.token_hex(8), "url": f"https://shop.example{path}", "last": True}
+        event = {
+            "k": "vital",
+            "n": "LCP",
+            "v": value,
+            "a": element,
+            "p": parts,
+            **({"u": url} if url else {}),
+        }
+        body = {
+            "site": "demo",
+            "pv": secrets.token_hex(8),
+            "url": f"https://shop.example{path}",
+            "last": True,
+        }
         assert server.post(orjson.dumps({**body, "ev": [event]})).status_code == 204
         sent.append({"element": element, "url": url, "value": value, "parts": parts})
     return sent
@@ -63,7 +75,14 @@ def test_lcp_by_element_and_by_image(server):
 
 
 def test_bad_questions_are_400(server):
-    for params in ({"metric": "LCP", "by": "script"}, {"metric": "TTFB"}, {"by": "nope"}, {"source": "rollup"}):
-        answer = server.client.get("/api/v1/vitals/attribution", params={"site": "demo", **params}, headers=HEADERS)
+    for params in (
+        {"metric": "LCP", "by": "script"},
+        {"metric": "TTFB"},
+        {"by": "nope"},
+        {"source": "rollup"},
+    ):
+        answer = server.client.get(
+            "/api/v1/vitals/attribution", params={"site": "demo", **params}, headers=HEADERS
+        )
         assert answer.status_code == 400, (params, answer.text)
         assert answer.json()["error"] == "bad_request"

@@ -19,3 +19,11 @@ def test_rum_js_is_the_built_file_in_every_encoding(server):
         assert decode(raw) == SNIPPET
         assert "max-age" in response.headers["cache-control"]
         assert response.headers["vary"] == "Accept-Encoding"
+
+
+def test_the_inline_stub_is_served_to_copy(server):
+    response = server.client.get("/rum-stub.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert response.text.startswith("!function") and "rumhouse" in response.text
+    assert len(response.content) < 1100  # stays small enough to inline in every page

@@ -3,6 +3,7 @@ whose store and writer open at start-up.
 
 POST /beacon          ingest/endpoint.py -> ingest/batching.py -> ingest/pipeline.py -> writer.py -> store/
 GET  /rum.js          the snippet (built from snippet/ into static/rum.js)
+GET  /rum-stub.js     the inline stub's text, to paste into a page's <head>
 GET  /healthz         liveness, and whether the store answers
 GET  /metrics         rumhouse's own health, Prometheus text format
 GET  /readyz          readiness: not ready while the spool is full
@@ -41,7 +42,7 @@ from rumhouse.placement import ThreadPlacement
 from rumhouse.runtime import Runtime
 from rumhouse.security_headers import SecurityHeaders
 from rumhouse.settings import Settings
-from rumhouse.snippet import snippet_response_factory
+from rumhouse.snippet import STUB, snippet_response_factory
 from rumhouse.store.base import Store, StoreError
 
 log = logging.getLogger("rumhouse")
@@ -169,6 +170,7 @@ def create_app(
         routes=[
             Route("/beacon", beacon),
             Route("/rum.js", snippet_response_factory()),
+            Route("/rum-stub.js", snippet_response_factory(STUB)),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),

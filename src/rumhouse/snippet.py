@@ -1,5 +1,6 @@
 """GET /rum.js: the snippet (built from snippet/ into static/rum.js), with its gzip and brotli versions
-made once at start-up."""
+made once at start-up; GET /rum-stub.js: the inline stub's text (static/rum-stub.js), to paste into a
+page's <head> (docs/snippet.md, "Early capture"; loading it from here would defeat its purpose)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 SNIPPET = Path(__file__).parent / "static" / "rum.js"
+STUB = Path(__file__).parent / "static" / "rum-stub.js"
 
 
-def snippet_response_factory():
-    """The snippet, with gzip and brotli versions made once at start-up."""
-    source = SNIPPET.read_bytes()
+def snippet_response_factory(path: Path = SNIPPET):
+    """The file at `path`, with gzip and brotli versions made once at start-up."""
+    source = path.read_bytes()
     variants = {"gzip": gzip.compress(source, 9), "br": brotli.compress(source, quality=11)}
 
     async def rum_js(request: Request) -> Response:
