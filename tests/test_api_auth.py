@@ -14,6 +14,7 @@ from support.server import ADMIN_TOKEN
 PUBLIC = {
     "/beacon": "the beacon: browsers send it without a token",
     "/rum.js": "the snippet",
+    "/rum-stub.js": "the inline stub's text, to paste into pages",
     "/healthz": "liveness for load balancers",
     "/readyz": "readiness for load balancers",
     "/metrics": "Prometheus scrapes it",
