@@ -130,6 +130,7 @@ def main() -> None:
     parser.add_argument(
         "--load-only", action="store_true", help="only part 2, the page's load with and without"
     )
+    parser.add_argument("--rum-only", action="store_true", help="part 1 for rum.js (and --also) only")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -158,7 +159,7 @@ def main() -> None:
                 (f"{args.also.name}, first page view", "/also/", "/also/rum.js", 1),
                 (f"{args.also.name}, third page view (cached)", "/also/", "/also/rum.js", 3),
             ]
-        if WEB_VITALS.exists():
+        if WEB_VITALS.exists() and not args.rum_only:
             scripts["/wv/web-vitals.js"] = WEB_VITALS.read_text() + WEB_VITALS_INIT
             pages["/web-vitals/"] = tagged("/wv/web-vitals.js")
             kinds += [
@@ -172,7 +173,7 @@ def main() -> None:
             ("control: a comment of rum.js's size", "/control/empty/", "/control/empty.js", 1),
             ("control: rum.js parsed, never run", "/control/unrun/", "/control/unrun.js", 1),
             ("control: two sendBeacon calls, nothing else", "/control/beacons/", "/control/beacons.js", 1),
-        ]
+        ][: 0 if args.rum_only else 3]
         browser = launch(pw, *PAGE_ARGS, ignore_default_args=["--disable-back-forward-cache"])
 
         # 1. Main-thread time, the kinds interleaved so that a change in the machine's load hits all alike.
@@ -187,7 +188,7 @@ def main() -> None:
         loads: dict[str, list[dict]] = {"/with/": [], "/without/": []}
         if args.also:
             loads["/also/"] = []
-        for run in range(-1, args.runs):  # run -1 warms the browser and the site up, and is not counted
+        for run in range(-1, 0 if args.rum_only else args.runs):  # run -1 warms up, and is not counted
             for path in sorted(loads, reverse=run % 2 == 1):  # alternate which goes first
                 context = browser.new_context(user_agent=USER_AGENT, viewport={"width": 1280, "height": 720})
                 page = context.new_page()
