@@ -16,6 +16,7 @@ from rumhouse.store.server import ServerAddress, ServerStore, parse_url
 from rumhouse.writer import Accepted, Writer
 from support.clickhouse_http import ClickHouseHttp
 from support.server import CHROME_UA, RumhouseServer, free_port
+from support.vital_rows import NO_ATTRIBUTION
 from test_beacon_end_to_end import full_beacon, new_pv
 
 pytestmark = pytest.mark.slow  # each test starts a ClickHouse stand-in or rumhouse servers
@@ -89,6 +90,7 @@ def test_uncompressed_inserts_work_too(clickhouse_http, tmp_path):
                 "FCP",
                 1.5,
                 "",
+                *NO_ATTRIBUTION,
             )
         ]
         writer = Writer(store, Metrics(), Spool(tmp_path / "spool", max_bytes=1 << 30), flush_interval=60)
@@ -134,6 +136,7 @@ def test_a_server_that_goes_away_and_comes_back_loses_nothing(tmp_path):
                 "LCP",
                 float(i),
                 "",
+                *NO_ATTRIBUTION,
             )
             for i in range(25)
         ]

@@ -21,9 +21,10 @@ from rumhouse.store.base import ReadOnlyViolation, StoreError, encode_rows
 from rumhouse.store.embedded import EmbeddedStore
 from rumhouse.store.migrations import load_migrations, migrate
 from rumhouse.store.server import ServerStore
-from rumhouse.tables import COLUMNS, TABLES, VITAL_FIELDS
+from rumhouse.tables import COLUMNS, TABLES
 from rumhouse.writer import Accepted, Writer
 from support.server import REPO
+from support.vital_rows import NO_ATTRIBUTION
 
 # Page view ids unique to this run: a real server keeps the rows of earlier runs.
 RUN = uuid.uuid4().hex[:8]
@@ -105,14 +106,6 @@ def test_a_new_retention_setting_is_applied_at_start_up(store):
     ).scalar()
     assert "toIntervalDay(90)" in engine
     migrate(store, retention_days=30)
-
-
-# The attribution columns of a row that has none: NULL numbers, empty strings.
-NO_ATTRIBUTION = (
-    *(None if c.endswith("_ms") or c == "shift_value" else "" for c in VITAL_FIELDS[3:]),
-    "",  # label
-    {},  # custom dimensions
-)
 
 
 def vital_rows(n: int, pv: str) -> list[tuple]:
