@@ -22,6 +22,8 @@ from rumhouse.tables import COLUMNS
 from support.load import assert_accounting, beacon_rows, wait_until
 from support.server import RumhouseServer
 
+pytestmark = pytest.mark.slow  # a server of its own, and waits for values to settle
+
 SETTLE_AFTER = 2.0
 
 
