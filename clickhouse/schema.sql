@@ -287,6 +287,172 @@ TTL toDateTime(time) + toIntervalDay(30)
 SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 8192
 COMMENT 'Custom measures, one row per call of rumhouse.measure';
 
+CREATE TABLE rumhouse.otel_metrics_gauge
+(
+    `ResourceAttributes` Map(LowCardinality(String), String) COMMENT 'Resource attributes, values as strings' CODEC(ZSTD(1)),
+    `ResourceSchemaUrl` String COMMENT 'Resource schema URL' CODEC(ZSTD(1)),
+    `ScopeName` String COMMENT 'Instrumentation scope (meter) name' CODEC(ZSTD(1)),
+    `ScopeVersion` String COMMENT 'Instrumentation scope version' CODEC(ZSTD(1)),
+    `ScopeAttributes` Map(LowCardinality(String), String) COMMENT 'Scope attributes' CODEC(ZSTD(1)),
+    `ScopeDroppedAttrCount` UInt32 COMMENT 'Scope attributes dropped by the sender' CODEC(ZSTD(1)),
+    `ScopeSchemaUrl` String COMMENT 'Scope schema URL' CODEC(ZSTD(1)),
+    `ServiceName` LowCardinality(String) COMMENT 'The resource attribute service.name' CODEC(ZSTD(1)),
+    `MetricName` String COMMENT 'Metric name' CODEC(ZSTD(1)),
+    `MetricDescription` String COMMENT 'Metric description' CODEC(ZSTD(1)),
+    `MetricUnit` String COMMENT 'Metric unit (s, ms, By, 1, ...)' CODEC(ZSTD(1)),
+    `Attributes` Map(LowCardinality(String), String) COMMENT 'Data point attributes, values as strings' CODEC(ZSTD(1)),
+    `StartTimeUnix` DateTime64(9) COMMENT 'Start of the point\'s interval (cumulative and delta points)' CODEC(Delta(8), ZSTD(1)),
+    `TimeUnix` DateTime64(9) COMMENT 'When the point was taken' CODEC(Delta(8), ZSTD(1)),
+    `site` LowCardinality(String) MATERIALIZED ResourceAttributes['rumhouse.site'] COMMENT 'rumhouse: the site (resource attribute rumhouse.site)',
+    `Value` Float64 COMMENT 'The value' CODEC(ZSTD(1)),
+    `Flags` UInt32 COMMENT 'Data point flags' CODEC(ZSTD(1)),
+    `Exemplars.FilteredAttributes` Array(Map(LowCardinality(String), String)) COMMENT 'Exemplars: attributes' CODEC(ZSTD(1)),
+    `Exemplars.TimeUnix` Array(DateTime64(9)) COMMENT 'Exemplars: when' CODEC(ZSTD(1)),
+    `Exemplars.Value` Array(Float64) COMMENT 'Exemplars: value' CODEC(ZSTD(1)),
+    `Exemplars.SpanId` Array(String) COMMENT 'Exemplars: span id' CODEC(ZSTD(1)),
+    `Exemplars.TraceId` Array(String) COMMENT 'Exemplars: trace id' CODEC(ZSTD(1)),
+    INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_attr_key mapKeys(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_attr_value mapValues(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_site site TYPE set(100) GRANULARITY 4
+)
+ENGINE = MergeTree
+PARTITION BY toDate(TimeUnix)
+ORDER BY (ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix))
+TTL toDateTime(TimeUnix) + toIntervalDay(30)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000
+COMMENT 'OpenTelemetry gauge points (system.cpu.utilization, db.client.connection.count, ...)';
+
+CREATE TABLE rumhouse.otel_metrics_histogram
+(
+    `ResourceAttributes` Map(LowCardinality(String), String) COMMENT 'Resource attributes, values as strings' CODEC(ZSTD(1)),
+    `ResourceSchemaUrl` String COMMENT 'Resource schema URL' CODEC(ZSTD(1)),
+    `ScopeName` String COMMENT 'Instrumentation scope (meter) name' CODEC(ZSTD(1)),
+    `ScopeVersion` String COMMENT 'Instrumentation scope version' CODEC(ZSTD(1)),
+    `ScopeAttributes` Map(LowCardinality(String), String) COMMENT 'Scope attributes' CODEC(ZSTD(1)),
+    `ScopeDroppedAttrCount` UInt32 COMMENT 'Scope attributes dropped by the sender' CODEC(ZSTD(1)),
+    `ScopeSchemaUrl` String COMMENT 'Scope schema URL' CODEC(ZSTD(1)),
+    `ServiceName` LowCardinality(String) COMMENT 'The resource attribute service.name' CODEC(ZSTD(1)),
+    `MetricName` String COMMENT 'Metric name' CODEC(ZSTD(1)),
+    `MetricDescription` String COMMENT 'Metric description' CODEC(ZSTD(1)),
+    `MetricUnit` String COMMENT 'Metric unit (s, ms, By, 1, ...)' CODEC(ZSTD(1)),
+    `Attributes` Map(LowCardinality(String), String) COMMENT 'Data point attributes, values as strings' CODEC(ZSTD(1)),
+    `StartTimeUnix` DateTime64(9) COMMENT 'Start of the point\'s interval (cumulative and delta points)' CODEC(Delta(8), ZSTD(1)),
+    `TimeUnix` DateTime64(9) COMMENT 'When the point was taken' CODEC(Delta(8), ZSTD(1)),
+    `site` LowCardinality(String) MATERIALIZED ResourceAttributes['rumhouse.site'] COMMENT 'rumhouse: the site (resource attribute rumhouse.site)',
+    `Count` UInt64 COMMENT 'How many values' CODEC(Delta(8), ZSTD(1)),
+    `Sum` Float64 COMMENT 'Their sum' CODEC(ZSTD(1)),
+    `BucketCounts` Array(UInt64) COMMENT 'Values per bucket' CODEC(ZSTD(1)),
+    `ExplicitBounds` Array(Float64) COMMENT 'The buckets\' upper bounds' CODEC(ZSTD(1)),
+    `Exemplars.FilteredAttributes` Array(Map(LowCardinality(String), String)) COMMENT 'Exemplars: attributes' CODEC(ZSTD(1)),
+    `Exemplars.TimeUnix` Array(DateTime64(9)) COMMENT 'Exemplars: when' CODEC(ZSTD(1)),
+    `Exemplars.Value` Array(Float64) COMMENT 'Exemplars: value' CODEC(ZSTD(1)),
+    `Exemplars.SpanId` Array(String) COMMENT 'Exemplars: span id' CODEC(ZSTD(1)),
+    `Exemplars.TraceId` Array(String) COMMENT 'Exemplars: trace id' CODEC(ZSTD(1)),
+    `Flags` UInt32 COMMENT 'Data point flags' CODEC(ZSTD(1)),
+    `Min` Float64 COMMENT 'Smallest value' CODEC(ZSTD(1)),
+    `Max` Float64 COMMENT 'Largest value' CODEC(ZSTD(1)),
+    `AggregationTemporality` Int32 COMMENT '1 delta, 2 cumulative' CODEC(ZSTD(1)),
+    INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_attr_key mapKeys(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_attr_value mapValues(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_site site TYPE set(100) GRANULARITY 4
+)
+ENGINE = MergeTree
+PARTITION BY toDate(TimeUnix)
+ORDER BY (ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix))
+TTL toDateTime(TimeUnix) + toIntervalDay(30)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000
+COMMENT 'OpenTelemetry histogram points (http.server.request.duration, db.client.operation.duration, ...)';
+
+CREATE TABLE rumhouse.otel_metrics_sum
+(
+    `ResourceAttributes` Map(LowCardinality(String), String) COMMENT 'Resource attributes, values as strings' CODEC(ZSTD(1)),
+    `ResourceSchemaUrl` String COMMENT 'Resource schema URL' CODEC(ZSTD(1)),
+    `ScopeName` String COMMENT 'Instrumentation scope (meter) name' CODEC(ZSTD(1)),
+    `ScopeVersion` String COMMENT 'Instrumentation scope version' CODEC(ZSTD(1)),
+    `ScopeAttributes` Map(LowCardinality(String), String) COMMENT 'Scope attributes' CODEC(ZSTD(1)),
+    `ScopeDroppedAttrCount` UInt32 COMMENT 'Scope attributes dropped by the sender' CODEC(ZSTD(1)),
+    `ScopeSchemaUrl` String COMMENT 'Scope schema URL' CODEC(ZSTD(1)),
+    `ServiceName` LowCardinality(String) COMMENT 'The resource attribute service.name' CODEC(ZSTD(1)),
+    `MetricName` String COMMENT 'Metric name' CODEC(ZSTD(1)),
+    `MetricDescription` String COMMENT 'Metric description' CODEC(ZSTD(1)),
+    `MetricUnit` String COMMENT 'Metric unit (s, ms, By, 1, ...)' CODEC(ZSTD(1)),
+    `Attributes` Map(LowCardinality(String), String) COMMENT 'Data point attributes, values as strings' CODEC(ZSTD(1)),
+    `StartTimeUnix` DateTime64(9) COMMENT 'Start of the point\'s interval (cumulative and delta points)' CODEC(Delta(8), ZSTD(1)),
+    `TimeUnix` DateTime64(9) COMMENT 'When the point was taken' CODEC(Delta(8), ZSTD(1)),
+    `site` LowCardinality(String) MATERIALIZED ResourceAttributes['rumhouse.site'] COMMENT 'rumhouse: the site (resource attribute rumhouse.site)',
+    `Value` Float64 COMMENT 'The value' CODEC(ZSTD(1)),
+    `Flags` UInt32 COMMENT 'Data point flags' CODEC(ZSTD(1)),
+    `Exemplars.FilteredAttributes` Array(Map(LowCardinality(String), String)) COMMENT 'Exemplars: attributes' CODEC(ZSTD(1)),
+    `Exemplars.TimeUnix` Array(DateTime64(9)) COMMENT 'Exemplars: when' CODEC(ZSTD(1)),
+    `Exemplars.Value` Array(Float64) COMMENT 'Exemplars: value' CODEC(ZSTD(1)),
+    `Exemplars.SpanId` Array(String) COMMENT 'Exemplars: span id' CODEC(ZSTD(1)),
+    `Exemplars.TraceId` Array(String) COMMENT 'Exemplars: trace id' CODEC(ZSTD(1)),
+    `AggregationTemporality` Int32 COMMENT '1 delta, 2 cumulative' CODEC(ZSTD(1)),
+    `IsMonotonic` Bool COMMENT 'A counter (only goes up)' CODEC(Delta(1), ZSTD(1)),
+    INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_attr_key mapKeys(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_attr_value mapValues(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_site site TYPE set(100) GRANULARITY 4
+)
+ENGINE = MergeTree
+PARTITION BY toDate(TimeUnix)
+ORDER BY (ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix))
+TTL toDateTime(TimeUnix) + toIntervalDay(30)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000
+COMMENT 'OpenTelemetry sum points (counters and up-down counters)';
+
+CREATE TABLE rumhouse.otel_traces
+(
+    `Timestamp` DateTime64(9) COMMENT 'When the span started (the sender\'s clock, UTC)' CODEC(Delta(8), ZSTD(1)),
+    `TraceId` String COMMENT 'Trace id, 32 hex digits' CODEC(ZSTD(1)),
+    `SpanId` String COMMENT 'Span id, 16 hex digits' CODEC(ZSTD(1)),
+    `ParentSpanId` String COMMENT 'Parent span id, empty for a root span' CODEC(ZSTD(1)),
+    `TraceState` String COMMENT 'W3C tracestate' CODEC(ZSTD(1)),
+    `SpanName` LowCardinality(String) COMMENT 'Span name (GET /users/:id, SELECT shop, ...)' CODEC(ZSTD(1)),
+    `SpanKind` LowCardinality(String) COMMENT 'Server, Client, Internal, Producer, Consumer or Unspecified' CODEC(ZSTD(1)),
+    `ServiceName` LowCardinality(String) COMMENT 'The resource attribute service.name' CODEC(ZSTD(1)),
+    `ResourceAttributes` Map(LowCardinality(String), String) COMMENT 'Resource attributes, values as strings' CODEC(ZSTD(1)),
+    `ScopeName` String COMMENT 'Instrumentation scope (library) name' CODEC(ZSTD(1)),
+    `ScopeVersion` String COMMENT 'Instrumentation scope version' CODEC(ZSTD(1)),
+    `SpanAttributes` Map(LowCardinality(String), String) COMMENT 'Span attributes, values as strings; database statements without their literal values' CODEC(ZSTD(1)),
+    `Duration` UInt64 COMMENT 'Nanoseconds' CODEC(ZSTD(1)),
+    `StatusCode` LowCardinality(String) COMMENT 'Unset, Ok or Error' CODEC(ZSTD(1)),
+    `StatusMessage` String COMMENT 'Status description' CODEC(ZSTD(1)),
+    `Events.Timestamp` Array(DateTime64(9)) COMMENT 'Span events: when' CODEC(ZSTD(1)),
+    `Events.Name` Array(LowCardinality(String)) COMMENT 'Span events: name (exception, ...)' CODEC(ZSTD(1)),
+    `Events.Attributes` Array(Map(LowCardinality(String), String)) COMMENT 'Span events: attributes' CODEC(ZSTD(1)),
+    `Links.TraceId` Array(String) COMMENT 'Links: trace id' CODEC(ZSTD(1)),
+    `Links.SpanId` Array(String) COMMENT 'Links: span id' CODEC(ZSTD(1)),
+    `Links.TraceState` Array(String) COMMENT 'Links: trace state' CODEC(ZSTD(1)),
+    `Links.Attributes` Array(Map(LowCardinality(String), String)) COMMENT 'Links: attributes' CODEC(ZSTD(1)),
+    `site` LowCardinality(String) MATERIALIZED ResourceAttributes['rumhouse.site'] COMMENT 'rumhouse: the site (resource attribute rumhouse.site)',
+    `duration_ms` Float64 MATERIALIZED Duration / 1000000. COMMENT 'rumhouse: the duration in ms',
+    `http_route` LowCardinality(String) MATERIALIZED SpanAttributes['http.route'] COMMENT 'rumhouse: http.route of a server span (the route template, /users/:id or /users/<id>)',
+    `http_method` LowCardinality(String) MATERIALIZED if((SpanAttributes['http.request.method']) != '', SpanAttributes['http.request.method'], SpanAttributes['http.method']) COMMENT 'rumhouse: http.request.method (or the older http.method)',
+    `http_status` UInt16 MATERIALIZED toUInt16OrZero(if((SpanAttributes['http.response.status_code']) != '', SpanAttributes['http.response.status_code'], SpanAttributes['http.status_code'])) COMMENT 'rumhouse: http.response.status_code (or the older http.status_code), 0 when none',
+    `db_system` LowCardinality(String) MATERIALIZED if((SpanAttributes['db.system.name']) != '', SpanAttributes['db.system.name'], SpanAttributes['db.system']) COMMENT 'rumhouse: db.system.name (or the older db.system) of a database span',
+    `db_statement` String MATERIALIZED if((SpanAttributes['db.query.text']) != '', SpanAttributes['db.query.text'], SpanAttributes['db.statement']) COMMENT 'rumhouse: the statement (db.query.text or db.statement), its literals replaced by ? at ingest',
+    `is_error` UInt8 MATERIALIZED (StatusCode = 'Error') OR (http_status >= 500) COMMENT 'rumhouse: 1 for an error status or an HTTP 5xx',
+    INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
+    INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_duration Duration TYPE minmax GRANULARITY 1,
+    INDEX idx_site site TYPE set(100) GRANULARITY 4
+)
+ENGINE = MergeTree
+PARTITION BY toDate(Timestamp)
+ORDER BY (ServiceName, SpanName, toDateTime(Timestamp))
+TTL toDateTime(Timestamp) + toIntervalDay(30)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000
+COMMENT 'OpenTelemetry spans, as the Collector\'s ClickHouse exporter writes them, plus rumhouse\'s columns';
+
 CREATE TABLE rumhouse.page_views
 (
     `time` DateTime64(3) COMMENT 'When the page view started (server clock)',

@@ -21,7 +21,7 @@ from rumhouse.store.base import ReadOnlyViolation, StoreError, encode_rows
 from rumhouse.store.embedded import EmbeddedStore
 from rumhouse.store.migrations import load_migrations, migrate
 from rumhouse.store.server import ServerStore
-from rumhouse.tables import COLUMNS, TABLES
+from rumhouse.tables import COLUMNS, TABLES, TIME_COLUMNS
 from rumhouse.writer import Accepted, Writer
 from support.server import REPO
 from support.vital_rows import NO_ATTRIBUTION
@@ -94,8 +94,9 @@ def test_tables_are_partitioned_by_day_with_the_retention_ttl(store):
             "SELECT engine_full FROM system.tables WHERE database = 'rumhouse' AND name = {t:String}",
             {"t": table},
         ).scalar()
-        assert "PARTITION BY toDate(time)" in engine
-        assert "TTL toDateTime(time) + toIntervalDay(30)" in engine
+        time = TIME_COLUMNS.get(table, "time")
+        assert f"PARTITION BY toDate({time})" in engine
+        assert f"TTL toDateTime({time}) + toIntervalDay(30)" in engine
         assert "non_replicated_deduplication_window = 10000" in engine
 
 

@@ -2,6 +2,8 @@
 whose store and writer open at start-up.
 
 POST /beacon          ingest/endpoint.py -> ingest/batching.py -> ingest/pipeline.py -> writer.py -> store/
+POST /v1/traces       OTLP/HTTP from backends: otlp/endpoint.py -> otlp/decode.py -> otlp/spans.py -> writer.py
+POST /v1/metrics      the same, for metric points (otlp/metrics.py)
 GET  /rum.js          the snippet (built from snippet/ into static/rum.js)
 GET  /rum-stub.js     the inline stub's text, to paste into a page's <head>
 GET  /healthz         liveness, and whether the store answers
@@ -38,6 +40,7 @@ from rumhouse.http_front import configure as configure_front
 from rumhouse.ingest.endpoint import BeaconEndpoint
 from rumhouse.ingest.limits import TokenBuckets
 from rumhouse.metrics import CONTENT_TYPE
+from rumhouse.otlp.endpoint import OtlpEndpoint
 from rumhouse.placement import ThreadPlacement
 from rumhouse.runtime import Runtime
 from rumhouse.security_headers import SecurityHeaders
@@ -75,12 +78,26 @@ class _LateBound:
         await endpoint(scope, receive, send)
 
 
+class _LateOtlp:
+    """The OTLP endpoint, built at start-up (it needs the writer); an ASGI app, as the router wants."""
+
+    app: RumhouseApp | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        endpoint = self.app.otlp if self.app is not None else None
+        if endpoint is None:
+            await Response("starting\n", 503, headers={"retry-after": "1"})(scope, receive, send)
+            return
+        await endpoint(scope, receive, send)
+
+
 class RumhouseApp(Starlette):
     """Starlette, except that beacons go straight to their endpoint, before the middleware and router:
     those cost about 5 µs a request, and /beacon takes nearly all requests. The router keeps a /beacon
     route too, so that listings of the app's routes show it."""
 
     beacon: _LateBound | BeaconEndpoint
+    otlp: OtlpEndpoint | None = None
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http" and scope["path"] == "/beacon":
@@ -148,6 +165,13 @@ def create_app(
             "ClickHouse server" if settings.clickhouse_url else f"embedded engine in {settings.data_dir}",
         )
         app.beacon = beacon  # a new writer: the endpoint is built again, for it, at the first beacon
+        app.otlp = OtlpEndpoint(
+            runtime.writer,
+            runtime.metrics,
+            lambda token: access.tokens.authenticate(token),
+            max_body_bytes=settings.otlp_max_body_bytes,
+            max_decoded_bytes=settings.otlp_max_decoded_bytes,
+        )
         # In the event loop's thread: `rumhouse serve` asks for this, never an app built in a test.
         placement = ThreadPlacement() if pin_event_loop else None
         if placement is not None and placement.start():
@@ -165,10 +189,15 @@ def create_app(
                 placement.stop()
 
     beacon = _LateBound(runtime)
+
+    otlp = _LateOtlp()
+
     access = Access(runtime)  # one for every route: one token cache, one view of who is asking
     app = RumhouseApp(
         routes=[
             Route("/beacon", beacon),
+            Route("/v1/traces", otlp, methods=["POST"]),
+            Route("/v1/metrics", otlp, methods=["POST"]),
             Route("/rum.js", snippet_response_factory()),
             Route("/rum-stub.js", snippet_response_factory(STUB)),
             Route("/healthz", healthz),
@@ -180,6 +209,7 @@ def create_app(
         middleware=[Middleware(SecurityHeaders), Middleware(AuditMiddleware, audit=runtime.audit)],
     )
     beacon.app = app
+    otlp.app = app
     app.beacon = beacon
     app.state.runtime = runtime
     return app

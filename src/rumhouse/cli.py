@@ -556,7 +556,7 @@ def build_parser() -> argparse.ArgumentParser:
     token = commands.add_parser("token", help="create, list or revoke API tokens")
     token_actions = token.add_subparsers(dest="action", required=True)
     create = token_actions.add_parser("create", help="create a token and print it (shown once)")
-    create.add_argument("--role", required=True, choices=["viewer", "admin"])
+    create.add_argument("--role", required=True, choices=["viewer", "admin", "ingest"])
     create.add_argument(
         "--site", action="append", help="site the token may read (repeat; admin: omit for all)"
     )

@@ -92,6 +92,18 @@ class Metrics:
             ["table"],
             registry=registry,
         )
+        self.otlp_requests = Counter(
+            "rumhouse_otlp_requests",
+            "OTLP/HTTP requests (/v1/traces, /v1/metrics), by signal and outcome (accepted, bad_request, ...)",
+            ["signal", "outcome"],
+            registry=registry,
+        )
+        self.otlp_rejected = Counter(
+            "rumhouse_otlp_rejected",
+            "Spans and data points refused inside accepted OTLP requests (partial_success), by signal",
+            ["signal"],
+            registry=registry,
+        )
         self.vitals_settled = Counter(
             "rumhouse_vitals_settled",
             "CLS and INP values moved from vital_updates into vitals once final (settle.py)",

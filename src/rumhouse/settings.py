@@ -201,6 +201,9 @@ class Settings:
     # a page view's latest report waits for a later one before it counts as final.
     settle_interval: float = 10.0
     settle_after: float = 1800.0
+    # OTLP/HTTP requests (/v1/traces, /v1/metrics): the body as sent, and once decompressed.
+    otlp_max_body_bytes: int = 8 << 20
+    otlp_max_decoded_bytes: int = 64 << 20
     # People's SQL (/api/v1/sql, `rumhouse sql`): what one query may use, and how many run at once.
     sql_limits: SqlLimits = field(default_factory=SqlLimits)
 
@@ -255,5 +258,7 @@ class Settings:
             alert_retry=_float(env, "RUMHOUSE_ALERT_RETRY", 5.0, 0.01, 86_400),
             settle_interval=_float(env, "RUMHOUSE_SETTLE_INTERVAL", 10.0, 0, 3600),
             settle_after=_float(env, "RUMHOUSE_SETTLE_AFTER", 1800.0, 1, 86_400),
+            otlp_max_body_bytes=_int(env, "RUMHOUSE_OTLP_MAX_BODY_BYTES", 8 << 20, 1024, 1 << 30),
+            otlp_max_decoded_bytes=_int(env, "RUMHOUSE_OTLP_MAX_DECODED_BYTES", 64 << 20, 1024, 1 << 32),
             sql_limits=_sql_limits(env),
         )

@@ -148,6 +148,80 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "measures": ("time", *DIMENSIONS, "name", "value", "tags", *PAGE_LABELS),
     "beacons": ("time", "site", "page_view_id", "seq", "last", "events"),
 }
+# OpenTelemetry, in the columns of the Collector's ClickHouse exporter (clickhouse/0014_otel.sql); rows are
+# built by otlp/spans.py and otlp/metrics.py.
+_OTEL_METRIC = (
+    "ResourceAttributes",
+    "ResourceSchemaUrl",
+    "ScopeName",
+    "ScopeVersion",
+    "ScopeAttributes",
+    "ScopeDroppedAttrCount",
+    "ScopeSchemaUrl",
+    "ServiceName",
+    "MetricName",
+    "MetricDescription",
+    "MetricUnit",
+    "Attributes",
+    "StartTimeUnix",
+    "TimeUnix",
+)
+_OTEL_EXEMPLARS = (
+    "Exemplars.FilteredAttributes",
+    "Exemplars.TimeUnix",
+    "Exemplars.Value",
+    "Exemplars.SpanId",
+    "Exemplars.TraceId",
+)
+COLUMNS |= {
+    "otel_traces": (
+        "Timestamp",
+        "TraceId",
+        "SpanId",
+        "ParentSpanId",
+        "TraceState",
+        "SpanName",
+        "SpanKind",
+        "ServiceName",
+        "ResourceAttributes",
+        "ScopeName",
+        "ScopeVersion",
+        "SpanAttributes",
+        "Duration",
+        "StatusCode",
+        "StatusMessage",
+        "Events.Timestamp",
+        "Events.Name",
+        "Events.Attributes",
+        "Links.TraceId",
+        "Links.SpanId",
+        "Links.TraceState",
+        "Links.Attributes",
+    ),
+    "otel_metrics_gauge": (*_OTEL_METRIC, "Value", "Flags", *_OTEL_EXEMPLARS),
+    "otel_metrics_sum": (
+        *_OTEL_METRIC,
+        "Value",
+        "Flags",
+        *_OTEL_EXEMPLARS,
+        "AggregationTemporality",
+        "IsMonotonic",
+    ),
+    "otel_metrics_histogram": (
+        *_OTEL_METRIC,
+        "Count",
+        "Sum",
+        "BucketCounts",
+        "ExplicitBounds",
+        *_OTEL_EXEMPLARS,
+        "Flags",
+        "Min",
+        "Max",
+        "AggregationTemporality",
+    ),
+}
+# The time column of each table (partitions, retention): `time` but for the OpenTelemetry tables.
+TIME_COLUMNS = {"otel_traces": "Timestamp"} | {t: "TimeUnix" for t in COLUMNS if t.startswith("otel_metrics")}
 TABLES = tuple(COLUMNS)
 # Tables whose rows are the visitor's events; `beacons` is our own delivery bookkeeping.
 EVENT_TABLES = tuple(t for t in TABLES if t != "beacons")

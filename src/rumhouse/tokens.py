@@ -1,4 +1,6 @@
-"""API tokens: roles (viewer, admin), scoped to sites, stored hashed in `rumhouse.tokens`.
+"""API tokens: roles (viewer, admin; ingest for OpenTelemetry senders), scoped to sites, stored hashed in
+`rumhouse.tokens`. An ingest token belongs to exactly one site and can only send (POST /v1/traces,
+/v1/metrics): the reading API refuses it.
 
 A token reads `rh_<id>_<secret>`. The id is public (listed, used to revoke); only a SHA-256 of the
 whole token is stored, so a copy of the database gives nobody a working token. The secret is 256 random
@@ -20,7 +22,7 @@ import orjson
 
 from rumhouse.store.base import Store, row_version
 
-ROLES = ("viewer", "admin")
+ROLES = ("viewer", "admin", "ingest")
 # A revoked token stops working within this many seconds on every worker (the lookup cache).
 CACHE_SECONDS = 2.0
 
@@ -88,6 +90,8 @@ class Tokens:
             raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
         if role == "viewer" and not sites:
             raise ValueError("a viewer token needs at least one site")
+        if role == "ingest" and len(sites) != 1:
+            raise ValueError("an ingest token belongs to exactly one site (--site)")
         token_id = secrets.token_hex(6)
         token = f"rh_{token_id}_{secrets.token_urlsafe(32)}"
         # Array parameters do not travel the same way through every engine: JSON in a String does.

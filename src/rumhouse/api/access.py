@@ -54,5 +54,7 @@ class Access:
         found = await anyio.to_thread.run_sync(self.tokens.authenticate, token)
         if found is None:
             raise unauthorized("the bearer token is not valid (unknown, malformed or revoked)")
+        if found.role == "ingest":
+            raise ApiError(403, "forbidden", "an ingest token can only send OpenTelemetry data (/v1/...)")
         request.state.who = found  # for the audit log (audit.py)
         return found

@@ -21,7 +21,7 @@ COLUMNS = ["id", "role", "sites", "name", "created_at", "revoked"]
 
 class TokenRow(msgspec.Struct):
     id: str
-    role: Literal["viewer", "admin"]
+    role: Literal["viewer", "admin", "ingest"]
     sites: str  # comma-separated site keys; empty: every site
     name: str
     created_at: str
@@ -29,7 +29,7 @@ class TokenRow(msgspec.Struct):
 
 
 class NewToken(msgspec.Struct, forbid_unknown_fields=True):
-    role: Literal["viewer", "admin"]
+    role: Literal["viewer", "admin", "ingest"]
     sites: list[str] = []
     name: str = ""
 

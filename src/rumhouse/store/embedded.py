@@ -216,7 +216,7 @@ class EmbeddedStore:
                 out.write(data)
             path = name.translate(_ESCAPE)  # the path goes into a quoted string literal
             sql = (
-                f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"INSERT INTO {table} ({', '.join(f'`{c}`' for c in columns)}) "
                 f"SELECT * FROM file('{path}', {INSERT_FORMAT}, '{structure}') "
                 f"SETTINGS input_format_parallel_parsing = 0, max_threads = 1{settings}"
             )
@@ -235,7 +235,8 @@ class EmbeddedStore:
             if missing:
                 raise StoreError(f"{table} has no column {missing[0]!r}")
             # It goes into a quoted literal: types such as DateTime('UTC') have quotes of their own.
-            structure = ", ".join(f"{c} {plain_type(types[c])}" for c in columns).translate(_ESCAPE)
+            # Quoted names: a Nested column's parts have a dot (`Events.Name`, in the otel_ tables).
+            structure = ", ".join(f"`{c}` {plain_type(types[c])}" for c in columns).translate(_ESCAPE)
             self._input_structures[key] = structure
         return structure
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from rumhouse.store.base import Store, StoreError
 from rumhouse.store.cluster import ClusterLayout
-from rumhouse.tables import DIMENSION_COLUMNS, DIMENSIONS, TABLES, VITAL_FIELDS, threshold_sql
+from rumhouse.tables import DIMENSION_COLUMNS, DIMENSIONS, TABLES, TIME_COLUMNS, VITAL_FIELDS, threshold_sql
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
@@ -84,6 +84,56 @@ VITAL_COLUMN_TYPES = {
 assert tuple(VITAL_COLUMN_TYPES) == VITAL_FIELDS
 VITAL_COLUMNS = ",\n    ".join(
     f"{name} {kind} COMMENT 'As in rumhouse.vitals'" for name, kind in VITAL_COLUMN_TYPES.items()
+)
+# What the OpenTelemetry Collector's ClickHouse exporter puts in every metrics table (clickhouse/0014_otel.sql),
+# with rumhouse's site column after them: name, type, comment.
+_MAP = "Map(LowCardinality(String), String) CODEC(ZSTD(1))"
+_TEXT = "String CODEC(ZSTD(1))"
+_TIME = "DateTime64(9) CODEC(Delta, ZSTD(1))"
+_OTEL_METRIC_COLUMNS = (
+    ("ResourceAttributes", _MAP, "Resource attributes, values as strings"),
+    ("ResourceSchemaUrl", _TEXT, "Resource schema URL"),
+    ("ScopeName", _TEXT, "Instrumentation scope (meter) name"),
+    ("ScopeVersion", _TEXT, "Instrumentation scope version"),
+    ("ScopeAttributes", _MAP, "Scope attributes"),
+    ("ScopeDroppedAttrCount", "UInt32 CODEC(ZSTD(1))", "Scope attributes dropped by the sender"),
+    ("ScopeSchemaUrl", _TEXT, "Scope schema URL"),
+    ("ServiceName", "LowCardinality(String) CODEC(ZSTD(1))", "The resource attribute service.name"),
+    ("MetricName", _TEXT, "Metric name"),
+    ("MetricDescription", _TEXT, "Metric description"),
+    ("MetricUnit", _TEXT, "Metric unit (s, ms, By, 1, ...)"),
+    ("Attributes", _MAP, "Data point attributes, values as strings"),
+    ("StartTimeUnix", _TIME, "Start of the point''s interval (cumulative and delta points)"),
+    ("TimeUnix", _TIME, "When the point was taken"),
+    (
+        "site",
+        "LowCardinality(String) MATERIALIZED ResourceAttributes['rumhouse.site']",
+        "rumhouse: the site (resource attribute rumhouse.site)",
+    ),
+)
+_OTEL_EXEMPLAR_COLUMNS = (
+    (
+        "`Exemplars.FilteredAttributes`",
+        "Array(Map(LowCardinality(String), String)) CODEC(ZSTD(1))",
+        "attributes",
+    ),
+    ("`Exemplars.TimeUnix`", "Array(DateTime64(9)) CODEC(ZSTD(1))", "when"),
+    ("`Exemplars.Value`", "Array(Float64) CODEC(ZSTD(1))", "value"),
+    ("`Exemplars.SpanId`", "Array(String) CODEC(ZSTD(1))", "span id"),
+    ("`Exemplars.TraceId`", "Array(String) CODEC(ZSTD(1))", "trace id"),
+)
+OTEL_METRIC_COLUMNS = ",\n    ".join(f"{n} {t} COMMENT '{c}'" for n, t, c in _OTEL_METRIC_COLUMNS)
+OTEL_EXEMPLAR_COLUMNS = ",\n    ".join(
+    f"{n} {t} COMMENT 'Exemplars: {c}'" for n, t, c in _OTEL_EXEMPLAR_COLUMNS
+)
+OTEL_METRIC_INDEXES = ",\n    ".join(
+    (
+        "INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1",
+        "INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1",
+        "INDEX idx_attr_key mapKeys(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1",
+        "INDEX idx_attr_value mapValues(Attributes) TYPE bloom_filter(0.01) GRANULARITY 1",
+        "INDEX idx_site site TYPE set(100) GRANULARITY 4",
+    )
 )
 # [('', ''), ('path', path), ...]: the rollups' ARRAY JOIN, one row for all page views and one per dimension.
 DIMENSION_PAIRS = (
@@ -162,6 +212,9 @@ def placeholders(retention_days: int, rollup_retention_days: int) -> dict[str, s
         "rollup_retention_days": str(int(rollup_retention_days)),
         "event_columns": EVENT_COLUMNS,
         "vital_columns": VITAL_COLUMNS,
+        "otel_metric_columns": OTEL_METRIC_COLUMNS,
+        "otel_exemplar_columns": OTEL_EXEMPLAR_COLUMNS,
+        "otel_metric_indexes": OTEL_METRIC_INDEXES,
         "dimension_pairs": DIMENSION_PAIRS,
         "good_threshold": threshold_sql(0, "-1"),
         "poor_threshold": threshold_sql(1, "inf"),
@@ -318,7 +371,8 @@ def apply_retention(
         # materialize_ttl_after_modify = 0: old parts are trimmed by the next merge instead of
         # being rewritten right away, which would stall ingest on a large table.
         on_cluster = f" ON CLUSTER {cluster}" if cluster else ""
+        ttl = f"toDateTime({TIME_COLUMNS[table]})" if table in TIME_COLUMNS else column
         store.command(
-            f"ALTER TABLE rumhouse.{name}{on_cluster} MODIFY TTL {column} + INTERVAL {days} DAY"
+            f"ALTER TABLE rumhouse.{name}{on_cluster} MODIFY TTL {ttl} + INTERVAL {days} DAY"
             " SETTINGS materialize_ttl_after_modify = 0"
         )

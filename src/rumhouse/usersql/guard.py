@@ -35,6 +35,10 @@ PUBLIC_TABLES = frozenset(
         "resources_daily",
         "errors_hourly",
         "errors_daily",
+        "otel_traces",
+        "otel_metrics_gauge",
+        "otel_metrics_sum",
+        "otel_metrics_histogram",
     }
 )
 # rumhouse's own bookkeeping, never readable through people's SQL (admins have the API for each). Every

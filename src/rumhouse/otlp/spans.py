@@ -1,0 +1,75 @@
+"""An ExportTraceServiceRequest -> rows of rumhouse.otel_traces (tables.COLUMNS), as the Collector's
+ClickHouse exporter would write them, with the site from the ingest token and statements sanitized."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rumhouse.otlp.statements import sanitize
+from rumhouse.otlp.values import SPAN_KINDS, STATUS_CODES, attributes, nanos
+
+SITE_ATTRIBUTE = "rumhouse.site"
+STATEMENT_KEYS = ("db.query.text", "db.statement")
+
+
+@dataclass
+class Converted:
+    rows: list[tuple] = field(default_factory=list)
+    rejected: int = 0
+    reason: str = ""  # of the first rejection, for partial_success.error_message
+
+    def reject(self, why: str) -> None:
+        self.rejected += 1
+        self.reason = self.reason or why
+
+
+def span_rows(request, site: str) -> Converted:
+    out = Converted()
+    for resource_spans in request.resource_spans:
+        resource = attributes(resource_spans.resource.attributes, {SITE_ATTRIBUTE: site})
+        service = resource.get("service.name", "")
+        for scope_spans in resource_spans.scope_spans:
+            scope = scope_spans.scope
+            for span in scope_spans.spans:
+                if len(span.trace_id) != 16 or not any(span.trace_id):
+                    out.reject("a span's trace_id must be 16 bytes, not all zero")
+                    continue
+                if len(span.span_id) != 8 or not any(span.span_id):
+                    out.reject("a span's span_id must be 8 bytes, not all zero")
+                    continue
+                start, end = span.start_time_unix_nano, span.end_time_unix_nano
+                if not start:
+                    out.reject("a span needs its start_time_unix_nano")
+                    continue
+                span_attributes = attributes(span.attributes)
+                for key in STATEMENT_KEYS:
+                    if key in span_attributes:
+                        span_attributes[key] = sanitize(span_attributes[key])
+                events, links = span.events, span.links
+                out.rows.append(
+                    (
+                        nanos(start),
+                        span.trace_id.hex(),
+                        span.span_id.hex(),
+                        span.parent_span_id.hex(),
+                        span.trace_state[:1024],
+                        span.name[:1024],
+                        SPAN_KINDS[span.kind] if 0 <= span.kind < len(SPAN_KINDS) else "Unspecified",
+                        service,
+                        resource,
+                        scope.name,
+                        scope.version,
+                        span_attributes,
+                        max(0, end - start),
+                        STATUS_CODES[span.status.code] if 0 <= span.status.code < 3 else "Unset",
+                        span.status.message[:4096],
+                        [nanos(e.time_unix_nano) for e in events],
+                        [e.name[:1024] for e in events],
+                        [attributes(e.attributes) for e in events],
+                        [link.trace_id.hex() for link in links],
+                        [link.span_id.hex() for link in links],
+                        [link.trace_state for link in links],
+                        [attributes(link.attributes) for link in links],
+                    )
+                )
+    return out
