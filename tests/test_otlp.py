@@ -271,3 +271,43 @@ def test_invalid_spans_are_refused_one_by_one_with_partial_success(server):
     assert partial["rejectedSpans"] == "1" and "span_id" in partial["errorMessage"]
     wait_until(lambda: len(spans_of(server, "partial")) == 1, timeout=20)
     assert spans_of(server, "partial")[0]["Duration"] == 500_000_000
+
+
+def test_metrics_from_the_sdk_land_in_the_gauge_sum_and_histogram_tables(server):
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+    from opentelemetry.metrics import Observation
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+
+    token = ingest_token(server, "demo")
+    exporter = OTLPMetricExporter(
+        endpoint=f"{server.url}/v1/metrics", headers={"authorization": f"Bearer {token}"}
+    )
+    reader = PeriodicExportingMetricReader(exporter, export_interval_millis=60_000)
+    provider = MeterProvider(resource=Resource.create({"service.name": "meters"}), metric_readers=[reader])
+    meter = provider.get_meter("tests")
+    requests = meter.create_counter("app.requests")
+    durations = meter.create_histogram("http.server.request.duration", unit="s")
+    meter.create_observable_gauge(
+        "db.client.connection.count", callbacks=[lambda options: [Observation(7, {"state": "used"})]]
+    )
+    for seconds in (0.01, 0.2, 0.4):
+        durations.record(seconds, {"http.route": "/orders/{id}"})
+        requests.add(1, {"http.route": "/orders/{id}"})
+    provider.shutdown()  # exports once more, and last
+
+    def point(table, name):
+        return server.sql(
+            f"SELECT * EXCEPT (ResourceAttributes, ScopeAttributes), site FROM rumhouse.{table}"
+            f" WHERE ServiceName = 'meters' AND MetricName = '{name}'"
+        )
+
+    wait_until(lambda: point("otel_metrics_histogram", "http.server.request.duration"), timeout=20)
+    (histogram,) = point("otel_metrics_histogram", "http.server.request.duration")
+    assert (histogram["Count"], histogram["Min"], histogram["Max"]) == (3, 0.01, 0.4)
+    assert abs(histogram["Sum"] - 0.61) < 1e-9 and sum(histogram["BucketCounts"]) == 3
+    assert histogram["Attributes"] == {"http.route": "/orders/{id}"} and histogram["site"] == "demo"
+    (counter,) = point("otel_metrics_sum", "app.requests")
+    assert (counter["Value"], counter["IsMonotonic"], counter["AggregationTemporality"]) == (3, True, 2)
+    (gauge,) = point("otel_metrics_gauge", "db.client.connection.count")
+    assert (gauge["Value"], gauge["Attributes"]) == (7, {"state": "used"})

@@ -61,8 +61,11 @@ def attributes(kvs: Iterable, extra: dict[str, str] | None = None) -> dict[str, 
 
 
 def nanos(ns: int) -> str:
-    """Unix nanoseconds as a DateTime64(9) insert value."""
-    return f"{ns // 1_000_000_000}.{ns % 1_000_000_000:09d}"
+    """Unix nanoseconds as a DateTime64(9) insert value: seconds.nanoseconds, the seconds written with ten
+    digits (ClickHouse reads a shorter number as a date: 0 is a point's "no start time"), at most
+    9999999999 (year 2286; DateTime64's range ends in 2299)."""
+    seconds = min(ns // 1_000_000_000, 9_999_999_999)
+    return f"{seconds:010d}.{ns % 1_000_000_000:09d}"
 
 
 SPAN_KINDS = ("Unspecified", "Internal", "Server", "Client", "Producer", "Consumer")
