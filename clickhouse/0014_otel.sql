@@ -54,7 +54,7 @@ ENGINE = MergeTree
 PARTITION BY toDate(Timestamp)
 ORDER BY (ServiceName, SpanName, toDateTime(Timestamp))
 TTL toDateTime(Timestamp) + INTERVAL {retention_days} DAY
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000
+SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 8192, ttl_only_drop_parts = 1
 COMMENT 'OpenTelemetry spans, as the Collector''s ClickHouse exporter writes them, plus rumhouse''s columns';
 
 CREATE TABLE IF NOT EXISTS rumhouse.otel_metrics_gauge
@@ -69,7 +69,7 @@ ENGINE = MergeTree
 PARTITION BY toDate(TimeUnix)
 ORDER BY (ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix))
 TTL toDateTime(TimeUnix) + INTERVAL {retention_days} DAY
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000
+SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 8192, ttl_only_drop_parts = 1
 COMMENT 'OpenTelemetry gauge points (system.cpu.utilization, db.client.connection.count, ...)';
 
 CREATE TABLE IF NOT EXISTS rumhouse.otel_metrics_sum
@@ -86,7 +86,7 @@ ENGINE = MergeTree
 PARTITION BY toDate(TimeUnix)
 ORDER BY (ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix))
 TTL toDateTime(TimeUnix) + INTERVAL {retention_days} DAY
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000
+SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 8192, ttl_only_drop_parts = 1
 COMMENT 'OpenTelemetry sum points (counters and up-down counters)';
 
 CREATE TABLE IF NOT EXISTS rumhouse.otel_metrics_histogram
@@ -107,5 +107,5 @@ ENGINE = MergeTree
 PARTITION BY toDate(TimeUnix)
 ORDER BY (ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix))
 TTL toDateTime(TimeUnix) + INTERVAL {retention_days} DAY
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000
+SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 8192, ttl_only_drop_parts = 1
 COMMENT 'OpenTelemetry histogram points (http.server.request.duration, db.client.operation.duration, ...)';

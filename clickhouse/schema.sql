@@ -321,7 +321,7 @@ ENGINE = MergeTree
 PARTITION BY toDate(TimeUnix)
 ORDER BY (ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix))
 TTL toDateTime(TimeUnix) + toIntervalDay(30)
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000
+SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 8192, ttl_only_drop_parts = 1
 COMMENT 'OpenTelemetry gauge points (system.cpu.utilization, db.client.connection.count, ...)';
 
 CREATE TABLE rumhouse.otel_metrics_histogram
@@ -364,7 +364,7 @@ ENGINE = MergeTree
 PARTITION BY toDate(TimeUnix)
 ORDER BY (ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix))
 TTL toDateTime(TimeUnix) + toIntervalDay(30)
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000
+SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 8192, ttl_only_drop_parts = 1
 COMMENT 'OpenTelemetry histogram points (http.server.request.duration, db.client.operation.duration, ...)';
 
 CREATE TABLE rumhouse.otel_metrics_sum
@@ -403,7 +403,7 @@ ENGINE = MergeTree
 PARTITION BY toDate(TimeUnix)
 ORDER BY (ServiceName, MetricName, Attributes, toUnixTimestamp64Nano(TimeUnix))
 TTL toDateTime(TimeUnix) + toIntervalDay(30)
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000
+SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 8192, ttl_only_drop_parts = 1
 COMMENT 'OpenTelemetry sum points (counters and up-down counters)';
 
 CREATE TABLE rumhouse.otel_traces
@@ -450,7 +450,7 @@ ENGINE = MergeTree
 PARTITION BY toDate(Timestamp)
 ORDER BY (ServiceName, SpanName, toDateTime(Timestamp))
 TTL toDateTime(Timestamp) + toIntervalDay(30)
-SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000
+SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 8192, ttl_only_drop_parts = 1
 COMMENT 'OpenTelemetry spans, as the Collector\'s ClickHouse exporter writes them, plus rumhouse\'s columns';
 
 CREATE TABLE rumhouse.page_views

@@ -12,7 +12,7 @@ from rumhouse.store.base import QueryResult, StoreError
 from rumhouse.store.cluster import ClusterError, ClusterLayout, rewrite_all
 from rumhouse.store.migrations import DAILY_TABLES, ROLLUP_TABLES, load_migrations, migrate
 from rumhouse.store.server import ServerStore
-from rumhouse.tables import TABLES
+from rumhouse.tables import TABLES, TIME_COLUMNS
 
 # Migrations of the kinds the reading side writes (a table, a backfill, a view TO it), named apart from the
 # real files (which are checked too): files written without a thought for clusters must work on one.
@@ -83,14 +83,20 @@ def test_each_table_becomes_a_replicated_local_table_and_a_distributed_table():
         )
         # Everything else the file says is kept: partitions, order, TTL, comments; the dedup window
         # moves to the setting Replicated tables read.
-        assert "PARTITION BY toDate(time)" in local and "TTL toDateTime(time) + INTERVAL 30 DAY" in local
+        time = TIME_COLUMNS.get(table, "time")
+        assert (
+            f"PARTITION BY toDate({time})" in local and f"TTL toDateTime({time}) + INTERVAL 30 DAY" in local
+        )
         assert "SETTINGS replicated_deduplication_window = 10000" in local
         assert "non_replicated" not in local
         assert local.count("COMMENT") >= 5
         distributed = out[
             f"CREATE TABLE IF NOT EXISTS rumhouse.{table} ON CLUSTER rum AS rumhouse.{table}_local"
         ]
-        assert f"ENGINE = Distributed(rum, rumhouse, {table}_local, cityHash64(page_view_id))" in distributed
+        key = {"otel_traces": "TraceId"}.get(table, "page_view_id")
+        if table.startswith("otel_metrics"):
+            key = "ServiceName, MetricName"
+        assert f"ENGINE = Distributed(rum, rumhouse, {table}_local, cityHash64({key}))" in distributed
         assert re.search(r"\nCOMMENT '[^']+'$", distributed)
     assert out["CREATE DATABASE IF NOT EXISTS rumhouse ON CLUSTER rum"]
 

@@ -10,7 +10,8 @@ tables, created ON CLUSTER on every node:
   rumhouse query and insert into, so `SELECT ... FROM rumhouse.vitals` keeps working.
 
 The sharding key keeps together what must meet: for event tables (a `page_view_id` column, plain
-MergeTree) the page view, so one page view's rows share a shard; for Replacing/Aggregating/Summing/...
+MergeTree) the page view, so one page view's rows share a shard; for spans (`TraceId`) the trace; for
+metric points (`MetricName`) the service and metric; for Replacing/Aggregating/Summing/...
 tables the sorting key, so the rows a merge folds together share a shard; else `rand()`. A retried
 batch splits the same way each time, so each shard can drop what it already has by the batch's
 deduplication token (see docs/cluster.md for how far ClickHouse guarantees that).
@@ -236,6 +237,11 @@ class ClusterLayout:
         }
         if family == "" and "page_view_id" in names:
             return "cityHash64(page_view_id)"
+        # OpenTelemetry: a trace's spans on one shard (a trace is read whole); a metric's points together.
+        if family == "" and "TraceId" in names:
+            return "cityHash64(TraceId)"
+        if family == "" and "MetricName" in names:
+            return "cityHash64(ServiceName, MetricName)"
         flat = _top_level(tail)
         order = re.search(r"\bORDER\s+BY\b", flat, re.IGNORECASE)
         if order:
