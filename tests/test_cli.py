@@ -114,6 +114,7 @@ def test_sql_is_read_only_and_needs_the_admin_token(served):
     assert bad.returncode == 1 and "syntax_error" in bad.stderr
 
 
+@pytest.mark.slow  # several CLI processes, each opening the engine
 def test_sql_without_a_server_opens_the_folder_itself(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("RUMHOUSE_")}
     env.update(RUMHOUSE_DATA_DIR=str(tmp_path / "data"), RUMHOUSE_URL=f"http://127.0.0.1:{free_port()}")

@@ -82,6 +82,7 @@ def read_answer(sock: socket.socket) -> bytes:
     return head + b"\r\n\r\n" + body
 
 
+@pytest.mark.slow  # waits for the body timeout
 def test_a_stalled_body_times_out(tmp_path):
     server = RumhouseServer(tmp_path / "data", RUMHOUSE_BODY_TIMEOUT="1").start()
     try:

@@ -13,6 +13,8 @@ from rumhouse.placement import plan
 from support.load import wait_until
 from support.server import RumhouseServer
 
+pytestmark = pytest.mark.slow  # real servers with pinned threads: seconds each
+
 CPUS = os.sched_getaffinity(0)
 
 

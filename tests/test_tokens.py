@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from support.folder_sql import folder_sql
 from support.server import ADMIN_TOKEN, REPO, RumhouseServer
 
@@ -118,6 +120,7 @@ def test_bad_requests_to_create(reading):
         assert reading.client.post("/api/v1/tokens", json=body, headers=headers).status_code == 400, body
 
 
+@pytest.mark.slow  # several CLI processes, each opening the engine
 def test_tokens_without_a_running_server(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("RUMHOUSE_")}
     env.update(
