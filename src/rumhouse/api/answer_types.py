@@ -65,6 +65,33 @@ class AttributionRow(msgspec.Struct, kw_only=True):
     shift_p75: Number
 
 
+class EndpointRow(msgspec.Struct, kw_only=True):
+    service: str
+    method: str
+    route: str  # http.route ('' when the span had none)
+    requests: int
+    per_second: float
+    errors: int  # error status or HTTP 5xx
+    error_rate: float
+    p50: Number  # ms
+    p75: Number
+    p95: Number
+    p99: Number
+
+
+class StatementRow(msgspec.Struct, kw_only=True):
+    system: str  # db.system.name: postgresql, mysql, sqlite, ...
+    statement: str  # literals replaced by ?
+    calls: int
+    total_ms: float
+    slow_calls: int  # over slow_ms
+    slowest_trace_id: str
+    p50: Number  # ms
+    p75: Number
+    p95: Number
+    p99: Number
+
+
 class CompareRow(msgspec.Struct, kw_only=True):
     metric: str
     unit: str

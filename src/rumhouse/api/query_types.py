@@ -50,6 +50,14 @@ class AttributionQuery(MetricQuery, kw_only=True):
     by: Literal["element", "url", "script", "invoker", "event", "load_state"] = "element"
 
 
+class EndpointsQuery(LimitQuery, kw_only=True):
+    service: str | None = None  # one service (default: all)
+
+
+class StatementsQuery(LimitQuery, kw_only=True):
+    slow_ms: float | None = None  # a call over this many ms is slow (default 100)
+
+
 class SplitQuery(MetricQuery, kw_only=True):
     by: Dimension = "path"
 

@@ -13,18 +13,20 @@ from dataclasses import dataclass
 
 from starlette.datastructures import QueryParams
 
-from rumhouse.api import attribution, events, navigation, vitals
+from rumhouse.api import attribution, backend, events, navigation, vitals
 from rumhouse.api.access import ApiError
 from rumhouse.api.answer_types import (
     ApiCallRow,
     AttributionRow,
     CompareRow,
+    EndpointRow,
     ErrorRow,
     NavigationRow,
     PageRow,
     ResourceRow,
     SiteRow,
     SplitRow,
+    StatementRow,
     SummaryRow,
     TimeseriesRow,
 )
@@ -33,11 +35,13 @@ from rumhouse.api.operation import Call, Operation
 from rumhouse.api.query_types import (
     AttributionQuery,
     CompareQuery,
+    EndpointsQuery,
     LimitQuery,
     MetricQuery,
     NavigationQuery,
     ResourcesQuery,
     SplitQuery,
+    StatementsQuery,
     TableQuery,
     TimeseriesQuery,
 )
@@ -58,6 +62,24 @@ class Endpoint:
 
 
 ENDPOINTS = (
+    Endpoint(
+        "/server/endpoints",
+        "server-endpoints",
+        "Backend endpoints from OpenTelemetry server spans, per service, method and route: requests, per"
+        " second, errors and error rate, p50/p75/p95/p99 in ms",
+        backend.endpoints,
+        EndpointsQuery,
+        EndpointRow,
+    ),
+    Endpoint(
+        "/database/statements",
+        "database-statements",
+        "Database statements from OpenTelemetry client spans (literals replaced by ?): calls, total time,"
+        " calls over slow_ms, the slowest call's trace, p50/p75/p95/p99 in ms",
+        backend.statements,
+        StatementsQuery,
+        StatementRow,
+    ),
     Endpoint(
         "/vitals/summary",
         "vitals-summary",

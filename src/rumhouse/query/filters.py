@@ -91,6 +91,14 @@ class Filters:
             parts += [f"{DIMENSIONS[name]} = {{f_{name}:String}}" for name in self.dims]
         return " AND ".join(parts)
 
+    def span_where(self, time: str = "Timestamp") -> str:
+        """WHERE conditions on an OpenTelemetry table: the site and the window (spans have no page
+        dimensions)."""
+        return (
+            f"site = {{site:String}} AND {time} >= {{start:DateTime64(3, 'UTC')}}"
+            f" AND {time} < {{end:DateTime64(3, 'UTC')}}"
+        )
+
     def rollup_dims(self, *, split_by: str | None = None) -> str:
         """Conditions on a rollup with (dimension, dim_value) rows.
 

@@ -1,0 +1,118 @@
+"""The backend, from OpenTelemetry spans (rumhouse.otel_traces): server endpoints per service, method and
+route (requests, rate, errors, percentiles in ms), and database statements (calls, time, percentiles, the
+slow ones with an example trace). Exact percentiles over the raw spans; the rollups for long windows
+come later (issue 15).
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import QueryParams
+
+from rumhouse.api.common import int_param, percentile_fields, raw_quantiles, rows
+from rumhouse.api.filters import ParamError
+from rumhouse.api.table import Table
+from rumhouse.query.filters import Filters
+from rumhouse.store.base import Store
+
+PERCENTILE_COLUMNS = ["p50", "p75", "p95", "p99"]
+
+
+def _no_page_dimensions(f: Filters) -> None:
+    if f.dims:
+        raise ParamError("page dimensions (path, browser, ...) do not apply to spans")
+
+
+def _float_param(q: QueryParams, name: str, default: float, lo: float, hi: float) -> float:
+    raw = q.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ParamError(f"{name} must be a number") from None
+    if not lo <= value <= hi:
+        raise ParamError(f"{name} must be between {lo:g} and {hi:g}")
+    return value
+
+
+def endpoints(store: Store, f: Filters, q: QueryParams) -> Table:
+    """Server spans per service, method and route: requests, per second, errors, percentiles."""
+    _no_page_dimensions(f)
+    limit = int_param(q, "limit", 100, 1, 1000)
+    service = q.get("service")
+    where = (
+        f.span_where()
+        + " AND SpanKind = 'Server'"
+        + (" AND ServiceName = {service:String}" if service else "")
+    )
+    sql = (
+        f"SELECT ServiceName, http_method, http_route, count() AS n, sum(is_error), {raw_quantiles('duration_ms')}"
+        f" FROM rumhouse.otel_traces WHERE {where}"
+        " GROUP BY ServiceName, http_method, http_route ORDER BY n DESC, ServiceName, http_route"
+        " LIMIT {limit:UInt32}"
+    )
+    seconds = max((f.end - f.start).total_seconds(), 1.0)
+    out = [
+        {
+            "service": service_name,
+            "method": method,
+            "route": route,
+            "requests": int(n),
+            "per_second": int(n) / seconds,
+            "errors": int(errors),
+            "error_rate": int(errors) / int(n),
+            **percentile_fields(qs),
+        }
+        for service_name, method, route, n, errors, qs in rows(
+            store, sql, f, {"limit": limit, "service": service or ""}
+        )
+    ]
+    columns = [
+        "service",
+        "method",
+        "route",
+        "requests",
+        "per_second",
+        "errors",
+        "error_rate",
+        *PERCENTILE_COLUMNS,
+    ]
+    return Table(columns, out, "raw", {"service": service} if service else {})
+
+
+def statements(store: Store, f: Filters, q: QueryParams) -> Table:
+    """Database statements (as stored: literals replaced by ?) per system: calls, time, percentiles,
+    how many took longer than `slow_ms` (default 100), and one trace of the slowest call."""
+    _no_page_dimensions(f)
+    limit = int_param(q, "limit", 100, 1, 1000)
+    slow = _float_param(q, "slow_ms", 100.0, 0.0, 3_600_000.0)
+    sql = (
+        "SELECT db_system, db_statement, count() AS n, sum(duration_ms) AS total, countIf(duration_ms > {slow:Float64}),"
+        f" argMax(TraceId, duration_ms), {raw_quantiles('duration_ms')}"
+        f" FROM rumhouse.otel_traces WHERE {f.span_where()} AND db_system != ''"
+        " GROUP BY db_system, db_statement ORDER BY total DESC, db_statement LIMIT {limit:UInt32}"
+    )
+    out = [
+        {
+            "system": system,
+            "statement": statement,
+            "calls": int(n),
+            "total_ms": total,
+            "slow_calls": int(slow_calls),
+            "slowest_trace_id": trace_id,
+            **percentile_fields(qs),
+        }
+        for system, statement, n, total, slow_calls, trace_id, qs in rows(
+            store, sql, f, {"limit": limit, "slow": slow}
+        )
+    ]
+    columns = [
+        "system",
+        "statement",
+        "calls",
+        "total_ms",
+        "slow_calls",
+        "slowest_trace_id",
+        *PERCENTILE_COLUMNS,
+    ]
+    return Table(columns, out, "raw", {"slow_ms": slow})

@@ -1,0 +1,127 @@
+"""GET /api/v1/server/endpoints and /api/v1/database/statements against figures computed here from the
+spans sent over OTLP: requests, errors, percentiles (exact: linear interpolation between closest ranks),
+slow calls and the slowest call's trace."""
+
+from __future__ import annotations
+
+import random
+import secrets
+import time
+
+import orjson
+
+from support.load import wait_until
+from support.reading_data import quantile
+from support.server import ADMIN_TOKEN
+
+ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
+LEVELS = {"p50": 0.5, "p75": 0.75, "p95": 0.95, "p99": 0.99}
+
+
+def attr(key: str, value) -> dict:
+    kind = "intValue" if isinstance(value, int) else "stringValue"
+    return {"key": key, "value": {kind: str(value) if kind == "intValue" else value}}
+
+
+def span(
+    trace: str, name: str, kind: int, start: int, ms: float, attributes: list, error: bool = False
+) -> dict:
+    return {
+        "traceId": trace,
+        "spanId": secrets.token_hex(8),
+        "name": name,
+        "kind": kind,
+        "startTimeUnixNano": str(start),
+        "endTimeUnixNano": str(start + int(ms * 1e6)),
+        "attributes": attributes,
+        "status": {"code": 2 if error else 0},
+    }
+
+
+def test_endpoints_and_statements_from_spans(server):
+    made = server.client.post("/api/v1/tokens", json={"role": "ingest", "sites": ["demo"]}, headers=ADMIN)
+    token = made.json()["token"]
+    service = f"api-{secrets.token_hex(3)}"
+    rng = random.Random(3)
+    now = time.time_ns() - 60 * 10**9
+    spans, sent = [], {"requests": [], "db": []}
+    for i in range(60):
+        trace = secrets.token_hex(16)
+        route = "/orders/{id}" if i % 3 else "/cart"
+        ms = round(rng.uniform(5, 400), 3)
+        status = 500 if i % 10 == 0 else 200
+        # Half the requests in the stable conventions, half in the older ones.
+        http = (
+            [attr("http.request.method", "GET"), attr("http.response.status_code", status)]
+            if i % 2
+            else [attr("http.method", "GET"), attr("http.status_code", status)]
+        )
+        spans.append(span(trace, f"GET {route}", 2, now + i * 10**6, ms, [attr("http.route", route), *http]))
+        sent["requests"].append((route, ms, status >= 500))
+        db_ms = round(rng.uniform(1, 150), 3)
+        statement = f"SELECT * FROM orders WHERE id = {1000 + i}"
+        spans.append(
+            span(
+                trace,
+                "SELECT",
+                3,
+                now + i * 10**6,
+                db_ms,
+                [attr("db.system.name", "postgresql"), attr("db.query.text", statement)],
+            )
+        )
+        sent["db"].append((db_ms, trace))
+    body = {
+        "resourceSpans": [
+            {"resource": {"attributes": [attr("service.name", service)]}, "scopeSpans": [{"spans": spans}]}
+        ]
+    }
+    answer = server.client.post(
+        "/v1/traces",
+        content=orjson.dumps(body),
+        headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
+    )
+    assert answer.status_code == 200, answer.text
+    wait_until(
+        lambda: (
+            server.sql(f"SELECT count() AS n FROM rumhouse.otel_traces WHERE ServiceName = '{service}'")[0][
+                "n"
+            ]
+            == 120
+        )
+    )
+
+    got = server.client.get(
+        "/api/v1/server/endpoints", params={"site": "demo", "range": "1h", "service": service}, headers=ADMIN
+    )
+    assert got.status_code == 200, got.text
+    rows = {r["route"]: r for r in got.json()["rows"]}
+    assert set(rows) == {"/orders/{id}", "/cart"}
+    for route, row in rows.items():
+        mine = [(ms, error) for r, ms, error in sent["requests"] if r == route]
+        assert (row["service"], row["method"], row["requests"]) == (service, "GET", len(mine))
+        assert row["errors"] == sum(error for _, error in mine)
+        assert abs(row["per_second"] - len(mine) / 3600) < 1e-9
+        for key, level in LEVELS.items():
+            assert abs(row[key] - quantile([ms for ms, _ in mine], level)) < 1e-6, (route, key)
+
+    got = server.client.get(
+        "/api/v1/database/statements", params={"site": "demo", "range": "1h", "slow_ms": "100"}, headers=ADMIN
+    )
+    assert got.status_code == 200, got.text
+    (row,) = [r for r in got.json()["rows"] if r["statement"] == "SELECT * FROM orders WHERE id = ?"]
+    durations = [ms for ms, _ in sent["db"]]
+    assert (row["system"], row["calls"]) == ("postgresql", 60)
+    assert abs(row["total_ms"] - sum(durations)) < 1e-6
+    assert row["slow_calls"] == sum(ms > 100 for ms in durations)
+    assert row["slowest_trace_id"] == max(sent["db"])[1]
+    assert abs(row["p95"] - quantile(durations, 0.95)) < 1e-6
+    # The statement's literals were never stored.
+    assert not server.sql(
+        f"SELECT 1 FROM rumhouse.otel_traces WHERE ServiceName = '{service}' AND position(toString(SpanAttributes), '1001') > 0"
+    )
+
+
+def test_page_dimensions_do_not_apply_to_spans(server):
+    got = server.client.get("/api/v1/server/endpoints", params={"site": "demo", "path": "/x"}, headers=ADMIN)
+    assert got.status_code == 400 and "spans" in got.json()["message"]
