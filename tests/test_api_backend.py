@@ -125,3 +125,69 @@ def test_endpoints_and_statements_from_spans(server):
 def test_page_dimensions_do_not_apply_to_spans(server):
     got = server.client.get("/api/v1/server/endpoints", params={"site": "demo", "path": "/x"}, headers=ADMIN)
     assert got.status_code == 400 and "spans" in got.json()["message"]
+
+
+def test_n_plus_one_is_found_per_request(server):
+    made = server.client.post("/api/v1/tokens", json={"role": "ingest", "sites": ["demo"]}, headers=ADMIN)
+    token = made.json()["token"]
+    service = f"n1-{secrets.token_hex(3)}"
+    now = time.time_ns() - 30 * 10**9
+    spans, runs = [], {}
+    for request in range(4):
+        trace = secrets.token_hex(16)
+        spans.append(span(trace, "GET /authors", 2, now, 80, [attr("http.route", "/authors")]))
+        # Request 3 loads few books: under the threshold, not an N+1 there.
+        runs[trace] = 3 if request == 3 else 8 + request
+        for book in range(runs[trace]):
+            text = f"SELECT * FROM books WHERE author_id = {book}"
+            spans.append(
+                span(
+                    trace,
+                    "SELECT",
+                    3,
+                    now + book,
+                    2.5,
+                    [attr("db.system.name", "mysql"), attr("db.query.text", text)],
+                )
+            )
+        spans.append(
+            span(
+                trace,
+                "SELECT",
+                3,
+                now,
+                4,
+                [attr("db.system.name", "mysql"), attr("db.query.text", "SELECT * FROM authors")],
+            )
+        )
+    body = {
+        "resourceSpans": [
+            {"resource": {"attributes": [attr("service.name", service)]}, "scopeSpans": [{"spans": spans}]}
+        ]
+    }
+    answer = server.client.post(
+        "/v1/traces",
+        content=orjson.dumps(body),
+        headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
+    )
+    assert answer.status_code == 200
+    wait_until(
+        lambda: (
+            server.sql(f"SELECT count() AS n FROM rumhouse.otel_traces WHERE ServiceName = '{service}'")[0][
+                "n"
+            ]
+            == len(spans)
+        )
+    )
+
+    got = server.client.get(
+        "/api/v1/database/n-plus-one", params={"site": "demo", "range": "1h"}, headers=ADMIN
+    )
+    assert got.status_code == 200, got.text
+    (row,) = [r for r in got.json()["rows"] if r["statement"] == "SELECT * FROM books WHERE author_id = ?"]
+    heavy = {trace: n for trace, n in runs.items() if n >= 5}
+    assert (row["system"], row["route"], row["requests"]) == ("mysql", "/authors", len(heavy))
+    assert row["max_runs"] == max(heavy.values()) and row["avg_runs"] == sum(heavy.values()) / len(heavy)
+    assert abs(row["total_ms"] - 2.5 * sum(heavy.values())) < 1e-6
+    assert row["example_trace_id"] == max(heavy, key=heavy.get)
+    assert not [r for r in got.json()["rows"] if r["statement"] == "SELECT * FROM authors"]

@@ -92,6 +92,17 @@ class StatementRow(msgspec.Struct, kw_only=True):
     p99: Number
 
 
+class NPlusOneRow(msgspec.Struct, kw_only=True):
+    system: str
+    statement: str
+    route: str  # the route of the requests where it happened (the most frequent)
+    requests: int  # requests (traces) where it ran min_runs times or more
+    max_runs: int
+    avg_runs: float
+    total_ms: float
+    example_trace_id: str
+
+
 class CompareRow(msgspec.Struct, kw_only=True):
     metric: str
     unit: str

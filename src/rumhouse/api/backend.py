@@ -116,3 +116,51 @@ def statements(store: Store, f: Filters, q: QueryParams) -> Table:
         *PERCENTILE_COLUMNS,
     ]
     return Table(columns, out, "raw", {"slow_ms": slow})
+
+
+def n_plus_one(store: Store, f: Filters, q: QueryParams) -> Table:
+    """N+1 queries: a statement shape run `min_runs` (default 5) or more times inside one request (one
+    trace), per statement: the requests where it happened, how many runs (most, average), the time they
+    took, the route of those requests and one of their traces. Batch them, or join."""
+    _no_page_dimensions(f)
+    limit = int_param(q, "limit", 50, 1, 1000)
+    min_runs = int_param(q, "min_runs", 5, 2, 100_000)
+    where = f.span_where()
+    sql = (
+        "SELECT db_system, db_statement, count() AS requests, max(runs), avg(runs), sum(ms),"
+        " anyHeavy(route), argMax(TraceId, runs) FROM ("
+        "  SELECT d.db_system, d.db_statement, d.TraceId, count() AS runs, sum(d.duration_ms) AS ms,"
+        "   any(s.http_route) AS route"
+        f"  FROM (SELECT db_system, db_statement, TraceId, duration_ms FROM rumhouse.otel_traces WHERE {where}"
+        "   AND db_system != '') AS d"
+        f"  LEFT JOIN (SELECT TraceId, any(http_route) AS http_route FROM rumhouse.otel_traces WHERE {where}"
+        "   AND SpanKind = 'Server' GROUP BY TraceId) AS s ON s.TraceId = d.TraceId"
+        "  GROUP BY d.db_system, d.db_statement, d.TraceId HAVING runs >= {min_runs:UInt32})"
+        " GROUP BY db_system, db_statement ORDER BY sum(ms) DESC, db_statement LIMIT {limit:UInt32}"
+    )
+    out = [
+        {
+            "system": system,
+            "statement": statement,
+            "route": route,
+            "requests": int(requests),
+            "max_runs": int(most),
+            "avg_runs": average,
+            "total_ms": total,
+            "example_trace_id": trace_id,
+        }
+        for system, statement, requests, most, average, total, route, trace_id in rows(
+            store, sql, f, {"limit": limit, "min_runs": min_runs}
+        )
+    ]
+    columns = [
+        "system",
+        "statement",
+        "route",
+        "requests",
+        "max_runs",
+        "avg_runs",
+        "total_ms",
+        "example_trace_id",
+    ]
+    return Table(columns, out, "raw", {"min_runs": min_runs})

@@ -58,6 +58,10 @@ class StatementsQuery(LimitQuery, kw_only=True):
     slow_ms: float | None = None  # a call over this many ms is slow (default 100)
 
 
+class NPlusOneQuery(LimitQuery, kw_only=True):
+    min_runs: int | None = None  # runs of one statement in one request that make it N+1 (default 5)
+
+
 class SplitQuery(MetricQuery, kw_only=True):
     by: Dimension = "path"
 

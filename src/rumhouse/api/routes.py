@@ -22,6 +22,7 @@ from rumhouse.api.answer_types import (
     EndpointRow,
     ErrorRow,
     NavigationRow,
+    NPlusOneRow,
     PageRow,
     ResourceRow,
     SiteRow,
@@ -39,6 +40,7 @@ from rumhouse.api.query_types import (
     LimitQuery,
     MetricQuery,
     NavigationQuery,
+    NPlusOneQuery,
     ResourcesQuery,
     SplitQuery,
     StatementsQuery,
@@ -79,6 +81,15 @@ ENDPOINTS = (
         backend.statements,
         StatementsQuery,
         StatementRow,
+    ),
+    Endpoint(
+        "/database/n-plus-one",
+        "database-n-plus-one",
+        "N+1 queries: a statement run min_runs (default 5) or more times inside one request, per statement:"
+        " requests affected, most and average runs, time, route, an example trace",
+        backend.n_plus_one,
+        NPlusOneQuery,
+        NPlusOneRow,
     ),
     Endpoint(
         "/vitals/summary",
