@@ -191,3 +191,63 @@ def test_n_plus_one_is_found_per_request(server):
     assert abs(row["total_ms"] - 2.5 * sum(heavy.values())) < 1e-6
     assert row["example_trace_id"] == max(heavy, key=heavy.get)
     assert not [r for r in got.json()["rows"] if r["statement"] == "SELECT * FROM authors"]
+
+
+def test_a_trace_as_a_waterfall_with_where_its_time_went(server):
+    made = server.client.post("/api/v1/tokens", json={"role": "ingest", "sites": ["demo"]}, headers=ADMIN)
+    token = made.json()["token"]
+    trace = secrets.token_hex(16)
+    now = time.time_ns() - 20 * 10**9
+    root = span(trace, "POST /checkout", 2, now, 300, [attr("http.route", "/checkout")])
+    db = span(
+        trace,
+        "INSERT",
+        3,
+        now + 10 * 10**6,
+        40,
+        [attr("db.system.name", "postgresql"), attr("db.query.text", "INSERT INTO orders VALUES (1)")],
+    )
+    pay = span(trace, "POST", 3, now + 60 * 10**6, 150, [attr("server.address", "payments.example")])
+    inner = span(trace, "render", 1, now + 220 * 10**6, 20, [])
+    for child in (db, pay, inner):
+        child["parentSpanId"] = root["spanId"]
+    body = {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": [attr("service.name", "checkout")]},
+                "scopeSpans": [{"spans": [inner, pay, db, root]}],
+            }
+        ]
+    }
+    answer = server.client.post(
+        "/v1/traces",
+        content=orjson.dumps(body),
+        headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
+    )
+    assert answer.status_code == 200
+    wait_until(lambda: len(server.sql(f"SELECT 1 FROM rumhouse.otel_traces WHERE TraceId = '{trace}'")) == 4)
+
+    got = server.client.get("/api/v1/trace", params={"site": "demo", "trace_id": trace}, headers=ADMIN)
+    assert got.status_code == 200, got.text
+    doc = got.json()
+    assert [(r["name"], r["depth"], r["start_ms"], r["duration_ms"]) for r in doc["rows"]] == [
+        ("POST /checkout", 0, 0, 300),
+        ("INSERT", 1, 10, 40),
+        ("POST", 1, 60, 150),
+        ("render", 1, 220, 20),
+    ]
+    assert doc["rows"][1]["db_statement"] == "INSERT INTO orders VALUES (?)"
+    assert (doc["database_ms"], doc["outbound_ms"], doc["application_ms"]) == (40, 150, 110)
+    # Another site's token sees nothing of it; a malformed id is a 400.
+    assert (
+        server.client.get(
+            "/api/v1/trace", params={"site": "shop", "trace_id": trace}, headers=ADMIN
+        ).status_code
+        == 400
+    )
+    assert (
+        server.client.get(
+            "/api/v1/trace", params={"site": "demo", "trace_id": "xyz"}, headers=ADMIN
+        ).status_code
+        == 400
+    )

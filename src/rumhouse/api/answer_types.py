@@ -103,6 +103,22 @@ class NPlusOneRow(msgspec.Struct, kw_only=True):
     example_trace_id: str
 
 
+class TraceSpanRow(msgspec.Struct, kw_only=True):
+    span_id: str
+    parent_span_id: str
+    depth: int  # 0 for a root; rows come depth first, children after their parent
+    name: str
+    kind: str
+    service: str
+    start_ms: float  # after the trace's first span started
+    duration_ms: float
+    status: str
+    route: str
+    http_status: int
+    db_system: str
+    db_statement: str
+
+
 class CompareRow(msgspec.Struct, kw_only=True):
     metric: str
     unit: str

@@ -164,3 +164,78 @@ def n_plus_one(store: Store, f: Filters, q: QueryParams) -> Table:
         "example_trace_id",
     ]
     return Table(columns, out, "raw", {"min_runs": min_runs})
+
+
+def trace(store: Store, f: Filters, q: QueryParams) -> Table:
+    """One trace's spans, as a waterfall: each span's start (ms after the trace's first span), duration,
+    depth-first order with its depth, and what it is (route, statement). The extra says where the root's
+    time went: in the database, in outbound calls, and in the application itself."""
+    trace_id = (q.get("trace_id") or "").lower()
+    if len(trace_id) != 32 or any(c not in "0123456789abcdef" for c in trace_id):
+        raise ParamError("trace_id must be 32 hex digits")
+    sql = (
+        "SELECT SpanId, ParentSpanId, SpanName, SpanKind, ServiceName, toUnixTimestamp64Nano(Timestamp), Duration,"
+        " StatusCode, http_route, http_status, db_system, db_statement"
+        " FROM rumhouse.otel_traces WHERE site = {site:String} AND TraceId = {trace_id:String}"
+        " ORDER BY Timestamp, SpanId LIMIT 10000"
+    )
+    found = rows(store, sql, f, {"trace_id": trace_id})
+    if not found:
+        raise ParamError(f"no span of trace {trace_id} for site {f.site}")
+    spans = {r[0]: r for r in found}
+    children: dict[str, list[str]] = {}
+    for r in found:
+        parent = r[1] if r[1] in spans else ""
+        children.setdefault(parent, []).append(r[0])
+    first = min(r[5] for r in found)
+    out: list[dict] = []
+
+    def visit(span_id: str, depth: int) -> None:
+        sid, parent, name, kind, service, start, duration, status, route, http_status, system, statement = (
+            spans[span_id]
+        )
+        out.append(
+            {
+                "span_id": sid,
+                "parent_span_id": parent,
+                "depth": depth,
+                "name": name,
+                "kind": kind,
+                "service": service,
+                "start_ms": (start - first) / 1e6,
+                "duration_ms": duration / 1e6,
+                "status": status,
+                "route": route,
+                "http_status": int(http_status),
+                "db_system": system,
+                "db_statement": statement,
+            }
+        )
+        for child in children.get(span_id, []):
+            visit(child, depth + 1)
+
+    for root in children.get("", []):
+        visit(root, 0)
+    roots = [s for s in out if s["depth"] == 0]
+    total = sum(s["duration_ms"] for s in roots)
+    database = sum(s["duration_ms"] for s in out if s["db_system"])
+    outbound = sum(s["duration_ms"] for s in out if s["kind"] == "Client" and not s["db_system"])
+    extra = {
+        "trace_id": trace_id,
+        "duration_ms": total,
+        "database_ms": database,
+        "outbound_ms": outbound,
+        "application_ms": max(0.0, total - database - outbound),
+    }
+    columns = [
+        "span_id",
+        "parent_span_id",
+        "depth",
+        "name",
+        "kind",
+        "service",
+        "start_ms",
+        "duration_ms",
+        "status",
+    ]
+    return Table([*columns, "route", "http_status", "db_system", "db_statement"], out, "raw", extra)

@@ -62,6 +62,10 @@ class NPlusOneQuery(LimitQuery, kw_only=True):
     min_runs: int | None = None  # runs of one statement in one request that make it N+1 (default 5)
 
 
+class TraceQuery(TableQuery, kw_only=True):
+    trace_id: str  # 32 hex digits
+
+
 class SplitQuery(MetricQuery, kw_only=True):
     by: Dimension = "path"
 

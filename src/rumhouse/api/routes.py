@@ -30,6 +30,7 @@ from rumhouse.api.answer_types import (
     StatementRow,
     SummaryRow,
     TimeseriesRow,
+    TraceSpanRow,
 )
 from rumhouse.api.filters import parse_filters
 from rumhouse.api.operation import Call, Operation
@@ -46,6 +47,7 @@ from rumhouse.api.query_types import (
     StatementsQuery,
     TableQuery,
     TimeseriesQuery,
+    TraceQuery,
 )
 from rumhouse.api.runtime import ApiRuntime
 from rumhouse.api.table import TABLE_EXPORTS, Table, table_of
@@ -90,6 +92,15 @@ ENDPOINTS = (
         backend.n_plus_one,
         NPlusOneQuery,
         NPlusOneRow,
+    ),
+    Endpoint(
+        "/trace",
+        "trace",
+        "One trace's spans as a waterfall (depth first, start and duration in ms), and where its time went:"
+        " database_ms, outbound_ms, application_ms",
+        backend.trace,
+        TraceQuery,
+        TraceSpanRow,
     ),
     Endpoint(
         "/vitals/summary",
