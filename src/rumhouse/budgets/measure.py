@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from rumhouse.budgets.targets import STATS, Target
+from rumhouse.budgets.targets import BACKEND, STATS, Target
 from rumhouse.query.filters import Filters
 from rumhouse.store.base import Store
 
@@ -49,8 +49,23 @@ def _conditions(t: Target, f: Filters) -> str:
 
 
 def target_sql(t: Target, f: Filters, bucket_seconds: int | None = None) -> str:
-    where = _conditions(t, f)
     b = "intDiv(toUnixTimestamp({col}), {{m_bucket:UInt32}}) * {{m_bucket:UInt32}}" if bucket_seconds else "0"
+    if t.metric in BACKEND:
+        where = f.span_where() + (
+            " AND db_system != ''" if t.metric == "db_duration" else " AND SpanKind = 'Server'"
+        )
+        if t.endpoint:
+            where += " AND http_route LIKE {m_endpoint:String}"
+        select = (
+            "avg(is_error), count()"
+            if t.metric == "server_error_rate"
+            else f"{_stat_sql(t, 'duration_ms')}, count()"
+        )
+        return (
+            f"SELECT {b.format(col='Timestamp')} AS b, {select} FROM rumhouse.otel_traces WHERE {where}"
+            " GROUP BY b ORDER BY b"
+        )
+    where = _conditions(t, f)
     if t.metric == "api_duration":
         select, table = f"{_stat_sql(t, 'duration_ms')}, count()", "rumhouse.api_calls"
     elif t.metric == "api_error_rate":

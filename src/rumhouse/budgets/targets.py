@@ -5,7 +5,10 @@ Metric kinds (one SQL shape each, in measure.py):
 - `api_duration`: a percentile of `api_calls.duration_ms`; `api_error_rate`: failed calls / calls;
 - `resource_bytes`: transfer bytes of one resource type (default script) per page view, a percentile
   or the mean over the page views that loaded that type;
-- `error_rate`: page views with at least one client error / page views.
+- `error_rate`: page views with at least one client error / page views;
+- from OpenTelemetry spans: `server_duration`, a percentile of server spans' duration in ms (`endpoint`: a
+  glob on http.route); `server_error_rate`, server spans with an error status or a 5xx / server spans;
+  `db_duration`, a percentile of database spans' duration in ms.
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from rumhouse.sites import ConfigError
 from rumhouse.tables import RESOURCE_TYPES
 from rumhouse.tables import VITAL_NAMES as METRICS
 
-RATES = ("api_error_rate", "error_rate")
-KINDS = (*METRICS, "api_duration", "resource_bytes", *RATES)
+RATES = ("api_error_rate", "error_rate", "server_error_rate")
+BACKEND = ("server_duration", "server_error_rate", "db_duration")  # from rumhouse.otel_traces
+KINDS = (*METRICS, "api_duration", "resource_bytes", "server_duration", "db_duration", *RATES)
 STATS = {"p50": 0.5, "p75": 0.75, "p90": 0.9, "p95": 0.95, "p99": 0.99, "mean": None}
 
 
@@ -68,9 +72,12 @@ def parse_target(raw: dict, where: str) -> Target:
     if resource_type not in RESOURCE_TYPES:
         raise SpecError(f"{where}.resource_type must be one of {', '.join(RESOURCE_TYPES)}")
     endpoint = _str(raw, "endpoint", where)
-    if endpoint and metric not in ("api_duration", "api_error_rate"):
-        raise SpecError(f"{where}.endpoint applies to api_duration and api_error_rate only")
-    return Target(metric, stat, _str(raw, "path", where), endpoint, resource_type)
+    if endpoint and metric not in ("api_duration", "api_error_rate", "server_duration", "server_error_rate"):
+        raise SpecError(f"{where}.endpoint applies to api_duration, api_error_rate and server metrics only")
+    path = _str(raw, "path", where)
+    if path and metric in BACKEND:
+        raise SpecError(f"{where}.path applies to page metrics; a backend metric takes endpoint (a route)")
+    return Target(metric, stat, path, endpoint, resource_type)
 
 
 def target_fields(t: Target) -> dict:
