@@ -339,4 +339,7 @@ def test_budgets_on_server_duration_error_rate_and_database_time(server):
     )
     assert refused.status_code == 400 and "endpoint" in refused.json()["message"]
     for budget in budgets:  # the suite's other tests share this server
-        assert server.client.delete(f"/api/v1/budgets/{budget['name']}", headers=ADMIN).status_code in (200, 204)
+        assert server.client.delete(f"/api/v1/budgets/{budget['name']}", headers=ADMIN).status_code in (
+            200,
+            204,
+        )
