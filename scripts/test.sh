@@ -73,6 +73,7 @@ fi
 # compared with the stored baseline (warn beyond 10% worse, fail beyond 20% worse).
 python benchmarks/ingest.py --smoke
 python benchmarks/slow_clients.py --smoke  # idle and slow clients must not keep a beacon from its 204
+python benchmarks/otlp.py --smoke  # spans/s from the OTLP exporter's encoding, beside a bare ASGI app; zero loss
 python benchmarks/queries.py --smoke
 python benchmarks/snippet_size.py
 python benchmarks/compare.py
