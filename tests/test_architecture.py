@@ -28,7 +28,7 @@ ALLOWED: dict[str, set[str] | None] = {
     "metrics": {"drops", "tables"},
     "writer": {"store", "spool", "metrics", "drops", "tables"},
     "settle": {"store", "metrics", "tables"},
-    "otlp": {"writer", "metrics", "tokens", "auth", "tables"},
+    "otlp": {"writer", "store", "metrics", "tokens", "auth", "tables"},
     "ingest": {"writer", "metrics", "drops", "clients", "sites", "tables"},
     "http_front": {"clients", "security_headers"},
     "tokens": {"store"},

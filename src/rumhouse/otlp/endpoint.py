@@ -11,6 +11,8 @@ identity (events accepted = rows inserted + dropped + waiting), refused ones rum
 
 from __future__ import annotations
 
+import time
+
 import anyio
 import orjson
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
@@ -23,10 +25,12 @@ from rumhouse.metrics import Metrics
 from rumhouse.otlp.decode import JSON, PROTOBUF, BadRequest, inflate, parse
 from rumhouse.otlp.metrics import metric_rows
 from rumhouse.otlp.spans import Converted, span_rows
-from rumhouse.tokens import Principal
+from rumhouse.store.base import StoreError
+from rumhouse.tokens import Principal, hash_token
 from rumhouse.writer import Accepted, Writer
 
 RETRY_AFTER = 5  # seconds, when the spool is full
+KNOWN_TOKEN_SECONDS = 3600.0  # a token checked within this long still sends while the store is down
 
 
 class Signal:
@@ -83,6 +87,16 @@ class OtlpEndpoint:
         self.authenticate = authenticate
         self.max_body_bytes = max_body_bytes
         self.max_decoded_bytes = max_decoded_bytes
+        self._known: dict[str, tuple[float, Principal]] = {}  # sha256 of a token -> (when, who)
+
+    def _remember(self, token: str, who: Principal) -> None:
+        if len(self._known) > 10_000:  # bounded: only valid tokens get here, but never unbounded
+            self._known.clear()
+        self._known[hash_token(token)] = (time.monotonic(), who)
+
+    def _known_while_store_is_down(self, token: str) -> Principal | None:
+        seen = self._known.get(hash_token(token)) if token else None
+        return seen[1] if seen is not None and time.monotonic() - seen[0] < KNOWN_TOKEN_SECONDS else None
 
     async def __call__(self, scope, receive, send) -> None:
         request = Request(scope, receive)
@@ -105,7 +119,25 @@ class OtlpEndpoint:
         if request.method != "POST":
             return self.refuse(signal, 405, "method", "use POST", reply_type, allow="POST")
         token = bearer(request)
-        who: Principal | None = await anyio.to_thread.run_sync(self.authenticate, token) if token else None
+        try:
+            who: Principal | None = (
+                await anyio.to_thread.run_sync(self.authenticate, token) if token else None
+            )
+        except StoreError:
+            # The store is down, and the spool is there for that: a token that was valid within the last
+            # hour still sends; one not seen yet must wait for the store (503, the SDK retries).
+            who = self._known_while_store_is_down(token)
+            if who is None:
+                return self.refuse(
+                    signal,
+                    503,
+                    "store_down",
+                    "the token cannot be checked now, retry later",
+                    reply_type,
+                    **{"retry-after": str(RETRY_AFTER)},
+                )
+        if who is not None:
+            self._remember(token, who)
         if who is None:
             return self.refuse(
                 signal,
