@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from support.server import ADMIN_TOKEN, REPO
 
 
@@ -72,6 +74,7 @@ def test_unreachable_server_or_bad_token_is_not_a_pass(budget_server, tmp_path):
     assert bad.returncode == 2 and "refused the token" in bad.stderr
 
 
+@pytest.mark.slow  # CLI processes, each opening the engine
 def test_without_a_server_the_gate_reads_the_data_folder(tmp_path, budget_data):
     """No server runs on the machine: the command opens the data folder itself (embedded engine)."""
     from support.budget_data import BUDGET_CONFIG

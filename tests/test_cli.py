@@ -170,6 +170,7 @@ def test_from_another_directory_without_a_token_the_cli_says_where_one_is(served
     assert "Traceback" not in result.stderr and "Illegal header" not in result.stderr
 
 
+@pytest.mark.slow  # CLI processes, each opening the engine
 def test_delete_asks_first(served):
     env, _ = served
     assert run(env, "demo", "--page-views", "20", "--seed", "1").returncode == 0

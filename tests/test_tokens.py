@@ -28,6 +28,7 @@ def cli_env(server: RumhouseServer) -> dict:
     return {**server.env, "RUMHOUSE_URL": server.url}
 
 
+@pytest.mark.slow  # CLI processes, each opening the engine
 def test_create_prints_the_token_once_and_stores_only_its_hash(tmp_path):
     server = RumhouseServer(tmp_path / "data").start()
     try:
