@@ -343,3 +343,58 @@ def test_budgets_on_server_duration_error_rate_and_database_time(server):
             200,
             204,
         )
+
+
+def test_index_candidates_from_slow_statements(server):
+    made = server.client.post("/api/v1/tokens", json={"role": "ingest", "sites": ["demo"]}, headers=ADMIN)
+    token = made.json()["token"]
+    now = time.time_ns() - 30 * 10**9
+    slow = "SELECT o.id FROM invoices o JOIN payers c ON c.id = o.payer_id WHERE c.email = 'x@y.z' ORDER BY o.due"
+    fast = "SELECT * FROM invoices WHERE number = 7"
+    spans = [
+        span(
+            secrets.token_hex(16),
+            "SELECT",
+            3,
+            now,
+            ms,
+            [attr("db.system.name", "mysql"), attr("db.query.text", slow)],
+        )
+        for ms in (150, 250, 90)
+    ]
+    spans += [
+        span(
+            secrets.token_hex(16),
+            "SELECT",
+            3,
+            now,
+            5,
+            [attr("db.system.name", "mysql"), attr("db.query.text", fast)],
+        )
+    ]
+    body = {
+        "resourceSpans": [
+            {"resource": {"attributes": [attr("service.name", "billing")]}, "scopeSpans": [{"spans": spans}]}
+        ]
+    }
+    answer = server.client.post(
+        "/v1/traces",
+        content=orjson.dumps(body),
+        headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
+    )
+    assert answer.status_code == 200
+    wait_until(
+        lambda: (
+            server.sql("SELECT count() AS n FROM rumhouse.otel_traces WHERE ServiceName = 'billing'")[0]["n"]
+            == 4
+        )
+    )
+    got = server.client.get(
+        "/api/v1/database/index-candidates", params={"site": "demo", "range": "1h"}, headers=ADMIN
+    )
+    assert got.status_code == 200, got.text
+    mine = {(r["table"], r["column"]): r for r in got.json()["rows"] if r["table"] in ("invoices", "payers")}
+    # The two calls over 100 ms (150 + 250 ms) of the slow statement; the fast statement is no lead.
+    assert set(mine) == {("payers", "email"), ("payers", "id"), ("invoices", "payer_id"), ("invoices", "due")}
+    assert all((r["slow_calls"], r["slow_ms"], r["system"]) == (2, 400, "mysql") for r in mine.values())
+    assert mine[("payers", "email")]["example"].endswith("WHERE c.email = ? ORDER BY o.due")

@@ -119,6 +119,16 @@ class TraceSpanRow(msgspec.Struct, kw_only=True):
     db_statement: str
 
 
+class IndexCandidateRow(msgspec.Struct, kw_only=True):
+    system: str
+    table: str
+    column: str  # filtered, joined or sorted on by slow statements
+    statements: int  # slow statement shapes that use it
+    slow_calls: int
+    slow_ms: float  # the time those calls took
+    example: str  # the costliest statement that uses it
+
+
 class CompareRow(msgspec.Struct, kw_only=True):
     metric: str
     unit: str

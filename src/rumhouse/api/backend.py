@@ -12,6 +12,7 @@ from rumhouse.api.common import int_param, percentile_fields, raw_quantiles, row
 from rumhouse.api.filters import ParamError
 from rumhouse.api.table import Table
 from rumhouse.query.filters import Filters
+from rumhouse.query.indexes import candidates
 from rumhouse.store.base import Store
 
 PERCENTILE_COLUMNS = ["p50", "p75", "p95", "p99"]
@@ -239,3 +240,37 @@ def trace(store: Store, f: Filters, q: QueryParams) -> Table:
         "status",
     ]
     return Table([*columns, "route", "http_status", "db_system", "db_statement"], out, "raw", extra)
+
+
+def index_candidates(store: Store, f: Filters, q: QueryParams) -> Table:
+    """Columns that slow statements (over `slow_ms`, default 100) filter, join or sort on, per table and
+    column, with the slow calls and the time they cost: where an index may help (query/indexes.py)."""
+    _no_page_dimensions(f)
+    limit = int_param(q, "limit", 50, 1, 1000)
+    slow = _float_param(q, "slow_ms", 100.0, 0.0, 3_600_000.0)
+    sql = (
+        "SELECT db_system, db_statement, count(), sum(duration_ms) FROM rumhouse.otel_traces"
+        f" WHERE {f.span_where()} AND db_system != '' AND duration_ms > {{slow:Float64}}"
+        " GROUP BY db_system, db_statement ORDER BY sum(duration_ms) DESC LIMIT 10000"
+    )
+    found: dict[tuple[str, str, str], dict] = {}
+    for system, statement, calls, total in rows(store, sql, f, {"slow": slow}):
+        for table, column in candidates(statement):
+            entry = found.setdefault(
+                (system, table, column),
+                {
+                    "system": system,
+                    "table": table,
+                    "column": column,
+                    "statements": 0,
+                    "slow_calls": 0,
+                    "slow_ms": 0.0,
+                    "example": statement,
+                },
+            )
+            entry["statements"] += 1
+            entry["slow_calls"] += int(calls)
+            entry["slow_ms"] += total
+    out = sorted(found.values(), key=lambda e: (-e["slow_ms"], e["table"], e["column"]))[:limit]
+    columns = ["system", "table", "column", "statements", "slow_calls", "slow_ms", "example"]
+    return Table(columns, out, "raw", {"slow_ms": slow})

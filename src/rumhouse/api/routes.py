@@ -21,6 +21,7 @@ from rumhouse.api.answer_types import (
     CompareRow,
     EndpointRow,
     ErrorRow,
+    IndexCandidateRow,
     NavigationRow,
     NPlusOneRow,
     PageRow,
@@ -92,6 +93,15 @@ ENDPOINTS = (
         backend.n_plus_one,
         NPlusOneQuery,
         NPlusOneRow,
+    ),
+    Endpoint(
+        "/database/index-candidates",
+        "database-index-candidates",
+        "Columns that slow statements (over slow_ms) filter, join or sort on, per table, with the slow calls"
+        " and the time they cost: where an index may help",
+        backend.index_candidates,
+        StatementsQuery,
+        IndexCandidateRow,
     ),
     Endpoint(
         "/trace",
