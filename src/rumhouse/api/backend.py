@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.datastructures import QueryParams
 
-from rumhouse.api.common import int_param, percentile_fields, raw_quantiles, rows
+from rumhouse.api.common import float_param, int_param, percentile_fields, raw_quantiles, rows
 from rumhouse.api.filters import ParamError
 from rumhouse.api.table import Table
 from rumhouse.query.filters import Filters
@@ -21,19 +21,6 @@ PERCENTILE_COLUMNS = ["p50", "p75", "p95", "p99"]
 def _no_page_dimensions(f: Filters) -> None:
     if f.dims:
         raise ParamError("page dimensions (path, browser, ...) do not apply to spans")
-
-
-def _float_param(q: QueryParams, name: str, default: float, lo: float, hi: float) -> float:
-    raw = q.get(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ParamError(f"{name} must be a number") from None
-    if not lo <= value <= hi:
-        raise ParamError(f"{name} must be between {lo:g} and {hi:g}")
-    return value
 
 
 def endpoints(store: Store, f: Filters, q: QueryParams) -> Table:
@@ -86,7 +73,7 @@ def statements(store: Store, f: Filters, q: QueryParams) -> Table:
     how many took longer than `slow_ms` (default 100), and one trace of the slowest call."""
     _no_page_dimensions(f)
     limit = int_param(q, "limit", 100, 1, 1000)
-    slow = _float_param(q, "slow_ms", 100.0, 0.0, 3_600_000.0)
+    slow = float_param(q, "slow_ms", 100.0, 0.0, 3_600_000.0)
     sql = (
         "SELECT db_system, db_statement, count() AS n, sum(duration_ms) AS total, countIf(duration_ms > {slow:Float64}),"
         f" argMax(TraceId, duration_ms), {raw_quantiles('duration_ms')}"
@@ -247,7 +234,7 @@ def index_candidates(store: Store, f: Filters, q: QueryParams) -> Table:
     column, with the slow calls and the time they cost: where an index may help (query/indexes.py)."""
     _no_page_dimensions(f)
     limit = int_param(q, "limit", 50, 1, 1000)
-    slow = _float_param(q, "slow_ms", 100.0, 0.0, 3_600_000.0)
+    slow = float_param(q, "slow_ms", 100.0, 0.0, 3_600_000.0)
     sql = (
         "SELECT db_system, db_statement, count(), sum(duration_ms) FROM rumhouse.otel_traces"
         f" WHERE {f.span_where()} AND db_system != '' AND duration_ms > {{slow:Float64}}"

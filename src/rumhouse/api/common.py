@@ -14,7 +14,7 @@ from starlette.datastructures import QueryParams
 from rumhouse.api.filters import ParamError
 from rumhouse.api.thresholds import METRICS, PERCENTILES, THRESHOLDS
 from rumhouse.query.filters import DIMENSIONS, Filters
-from rumhouse.settings import bounded
+from rumhouse.settings import N, bounded
 from rumhouse.store.base import Store
 from rumhouse.tables import threshold_sql
 
@@ -79,14 +79,22 @@ def dimension_param(q: QueryParams, name: str = "by", default: str | None = None
     return value
 
 
-def int_param(q: QueryParams, name: str, default: int, lo: int, hi: int) -> int:
+def _number_param(q: QueryParams, name: str, default: N, lo: N, hi: N, kind: type[N]) -> N:
     raw = q.get(name)
     if raw is None:
         return default
     try:
-        return bounded(raw, int, lo, hi)
+        return bounded(raw, kind, lo, hi)
     except ValueError as exc:
         raise ParamError(f"{name} {exc}") from None
+
+
+def int_param(q: QueryParams, name: str, default: int, lo: int, hi: int) -> int:
+    return _number_param(q, name, default, lo, hi, int)
+
+
+def float_param(q: QueryParams, name: str, default: float, lo: float, hi: float) -> float:
+    return _number_param(q, name, default, lo, hi, float)
 
 
 def rows(store: Store, sql: str, f: Filters, extra: dict[str, Any] | None = None) -> list[list[Any]]:

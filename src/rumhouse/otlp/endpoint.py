@@ -15,6 +15,7 @@ import time
 
 import anyio
 import orjson
+from google.protobuf import json_format
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from starlette.requests import ClientDisconnect, Request
@@ -197,8 +198,6 @@ class OtlpEndpoint:
                 partial.rejected_data_points = refused.rejected
             partial.error_message = refused.reason
         if reply_type == JSON:
-            from google.protobuf import json_format
-
             return Response(json_format.MessageToJson(answer, indent=None), media_type=JSON)
         return Response(answer.SerializeToString(), media_type=PROTOBUF)
 
