@@ -29,16 +29,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from support.load import assert_accounting, wait_until
+from support.otlp import ingest_token
 from support.server import ADMIN_TOKEN
 
 ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
 DELAYS = {"fast": 0.005, "slow": 0.12}
-
-
-def ingest_token(server, site: str) -> str:
-    made = server.client.post("/api/v1/tokens", json={"role": "ingest", "sites": [site]}, headers=ADMIN)
-    assert made.status_code == 201, made.text
-    return made.json()["token"]
 
 
 def backend(provider: TracerProvider) -> Starlette:

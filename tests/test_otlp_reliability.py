@@ -14,7 +14,8 @@ import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from support.load import assert_accounting, wait_until
-from support.server import ADMIN_TOKEN, RumhouseServer
+from support.otlp import ingest_token
+from support.server import RumhouseServer
 
 pytestmark = pytest.mark.slow  # outages, kills and restarts of real servers
 
@@ -74,15 +75,6 @@ class OtlpLoad:
         self._stop.set()
         for worker in self._workers:
             worker.join(timeout=60)
-
-
-def ingest_token(server) -> str:
-    made = server.client.post(
-        "/api/v1/tokens",
-        json={"role": "ingest", "sites": ["demo"]},
-        headers={"authorization": f"Bearer {ADMIN_TOKEN}"},
-    )
-    return made.json()["token"]
 
 
 def assert_exactly_once(server, load: OtlpLoad) -> None:
