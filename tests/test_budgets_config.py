@@ -86,6 +86,16 @@ secret = "hush-123"
             '[[channels]]\nname = "c"\ntype = "webhook"\nurl = "https://x"\nsecret_env = "RUMHOUSE_TEST_UNSET_SECRET"',
             "RUMHOUSE_TEST_UNSET_SECRET, which is not set",
         ),
+        (
+            '[[alerts]]\nname = "a"\nsite = "s"\nmetric = "LCP"\nabove = 1\nseverity = "page-me"',
+            "alerts[0].severity must be one of info, warning, critical",
+        ),
+        (
+            '[[alerts]]\nname = "a"\nsite = "s"\nmetric = "LCP"\nabove = 1\neach = "endpoint"',
+            'alerts[0].each = "endpoint" applies to server_duration',
+        ),
+        ('[[alerts]]\npreset = "frontend"\nsite = "s"', "alerts[0].preset must be one of backend"),
+        ('[[alerts]]\npreset = "backend"\nsite = "s"\nabove = 3', "(a preset) takes name, site"),
     ],
 )
 def test_bad_definitions_name_the_field(text, message):

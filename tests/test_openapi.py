@@ -18,7 +18,7 @@ from support.server import ADMIN_TOKEN
 def test_every_api_route_is_in_the_document(tmp_path):
     app = create_app(Settings.from_env({"RUMHOUSE_DATA_DIR": str(tmp_path)}))
     routes = {
-        (method, route.path)
+        (method, route.path.replace(":path}", "}"))  # a parameter that may hold slashes, {name} in OpenAPI
         for route in app.routes
         if route.path.startswith("/api/v1")
         for method in (route.methods or ()) - {"HEAD"}

@@ -70,6 +70,9 @@ class AlertTable(_Measured):
     repeat: Any = UNSET
     group: Any = UNSET
     channels: Any = UNSET
+    severity: Any = UNSET
+    each: Any = UNSET
+    preset: Any = UNSET
 
 
 class ChannelTable(_Table):

@@ -12,10 +12,12 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 _CHILD = """
 import json, sys
 from pathlib import Path
+from typing import Any
 from rumhouse.store.embedded import EmbeddedStore
 store = EmbeddedStore(Path(sys.argv[1]))
 out = [store.query(q).dicts() for q in json.loads(sys.stdin.read())]
@@ -25,9 +27,15 @@ print(json.dumps(out, default=str))
 
 
 def folder_sql(data_dir: Path, queries: list[str]) -> list[list[dict]]:
+    return in_child(_CHILD, data_dir, queries)
+
+
+def in_child(script: str, data_dir: Path, job: Any) -> Any:
+    """Runs `script` in a child Python with the folder as argv[1] and `job` as JSON on stdin; returns the
+    JSON it prints."""
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(data_dir)],
-        input=json.dumps(queries),
+        [sys.executable, "-c", script, str(data_dir)],
+        input=json.dumps(job),
         capture_output=True,
         text=True,
         timeout=300,

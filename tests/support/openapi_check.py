@@ -31,10 +31,11 @@ def _document() -> dict:
 def _routes() -> list[tuple[str, re.Pattern, dict]]:
     out = []
     for path, methods in _document()["paths"].items():
-        pattern = re.compile("^" + re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(path)) + "$")
-        out += [(method.upper(), pattern, op) for method, op in methods.items()]
+        # A parameter may hold a slash (an endpoint alert's name holds a route): `.+`.
+        pattern = re.compile("^" + re.sub(r"\\\{\w+\\\}", ".+", re.escape(path)) + "$")
+        out += [(method.upper(), pattern, op, "{" in path) for method, op in methods.items()]
     # Fixed paths before templated ones (/budgets/status before /budgets/{name}), as the router does.
-    return sorted(out, key=lambda r: "{" in r[1].pattern)
+    return [(m, p, op) for m, p, op, _ in sorted(out, key=lambda r: r[3])]
 
 
 @functools.cache

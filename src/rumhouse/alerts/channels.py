@@ -32,7 +32,9 @@ def sign(secret: str, body: bytes) -> str:
 
 def summary_line(doc: dict) -> str:
     alerts = doc["alerts"]
-    head = f"[rumhouse] {doc['kind'].upper()}: "
+    # A critical alert says so first, where a mail client or a chat preview still shows it.
+    critical = "CRITICAL " if any(a.get("severity") == "critical" for a in alerts) else ""
+    head = f"[rumhouse] {critical}{doc['kind'].upper()}: "
     return head + "; ".join(
         f"{a['rule']} ({a['site']}): {a['description']}, value {_fmt(a['value'])}" for a in alerts
     )

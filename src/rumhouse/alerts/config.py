@@ -12,6 +12,13 @@ for = "10m"               # how long the condition must hold before it fires
 repeat = "1h"             # reminder interval while firing and not acknowledged ("0s": none)
 group = "shop-perf"       # rules of one group that change together send one notification
 min_samples = 20
+severity = "critical"     # info | warning (the default) | critical: in the API and every notification
+# each = "endpoint"       # judge every endpoint on its own (server_* and api_* metrics): one state each
+channels = ["ops"]
+
+[[alerts]]                # a preset: the backend rules of alerts/presets.py for one site
+preset = "backend"
+site = "shop"
 channels = ["ops"]
 
 [[channels]]
@@ -25,12 +32,16 @@ secret_env = "RUM_HOOK_SECRET"   # or secret = "..."; signs the body (X-Rumhouse
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from rumhouse.alerts.presets import expand_preset
 from rumhouse.budgets.model import NAME, Budget, number, parse_budgets, parse_duration
 from rumhouse.budgets.targets import SpecError, Target, parse_target
 
 CHANNEL_TYPES = ("webhook", "slack", "email")
+SEVERITIES = ("info", "warning", "critical")
+# Metrics a rule may judge per endpoint, and what an endpoint is for them (budgets/measure.py).
+PER_ENDPOINT = ("server_duration", "server_error_rate", "api_duration", "api_error_rate")
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,9 @@ class Rule:
     group: str = ""
     min_samples: int = 20
     channels: tuple[str, ...] = ()
+    severity: str = "warning"
+    each: str = ""  # "endpoint": the rule is a template, judged per endpoint (see `for_endpoint`)
+    endpoint: str = ""  # on a rule made by for_endpoint: the endpoint it judges
 
     @property
     def group_key(self) -> str:
@@ -54,7 +68,20 @@ class Rule:
     def describe(self) -> str:
         if self.budget or self.target is None:
             return f"budget {self.budget} breached"
-        return f"{self.target.describe()} > {self.above or 0:g} for {self.hold}s"
+        what = f"{self.target.describe()} > {self.above or 0:g} for {self.hold}s"
+        if self.endpoint:
+            return f"{what} on {self.endpoint}"
+        return f"{what}, each endpoint on its own" if self.each else what
+
+    def for_endpoint(self, endpoint: str) -> Rule:
+        """One endpoint's rule: its own state, history and notifications, under the name
+        `template[endpoint]` ('[' is not allowed in a configured name, so the two never clash)."""
+        return replace(self, name=f"{self.name}[{endpoint}]", each="", endpoint=endpoint)
+
+
+def template_name(name: str) -> str:
+    """The configured rule an endpoint's rule comes from ("errors[api GET /cart]" -> "errors")."""
+    return name.split("[", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -109,6 +136,14 @@ def parse_rule(raw: object, where: str, budgets: dict[str, Budget]) -> Rule:
     group = raw.get("group", "")
     if not isinstance(group, str):
         raise SpecError(f"{where}.group must be a string")
+    severity = raw.get("severity", "warning")
+    if severity not in SEVERITIES:
+        raise SpecError(f"{where}.severity must be one of {', '.join(SEVERITIES)}")
+    each = raw.get("each", "")
+    if each not in ("", "endpoint"):
+        raise SpecError(f'{where}.each must be "endpoint" (or left out)')
+    if each and (target is None or target.metric not in PER_ENDPOINT):
+        raise SpecError(f'{where}.each = "endpoint" applies to {", ".join(PER_ENDPOINT)}')
     return Rule(
         name,
         site,
@@ -121,6 +156,8 @@ def parse_rule(raw: object, where: str, budgets: dict[str, Budget]) -> Rule:
         group=group,
         min_samples=int(number(raw, "min_samples", where, 20, lo=1, hi=1e9)),
         channels=tuple(channels),
+        severity=severity,
+        each=each,
     )
 
 
@@ -172,7 +209,15 @@ def parse_alerting(document: dict) -> AlertingConfig:
         raise SpecError("alerts and channels must be arrays of tables ([[alerts]], [[channels]])")
     parsed_channels = tuple(parse_channel(c, f"channels[{i}]") for i, c in enumerate(channels))
     by_name = {b.name: b for b in budgets}
-    parsed_rules = tuple(parse_rule(r, f"alerts[{i}]", by_name) for i, r in enumerate(rules))
+    parsed_rules = tuple(
+        rule
+        for i, raw in enumerate(rules)
+        for rule in (
+            [parse_rule(r, f"alerts[{i}]", by_name) for r in expand_preset(raw, f"alerts[{i}]")]
+            if isinstance(raw, dict) and "preset" in raw
+            else [parse_rule(raw, f"alerts[{i}]", by_name)]
+        )
+    )
     known = {c.name for c in parsed_channels}
     for i, rule in enumerate(parsed_rules):
         missing = [c for c in rule.channels if c not in known]

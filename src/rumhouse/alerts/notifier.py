@@ -56,6 +56,8 @@ def alert_entry(rule: Rule, state: RuleState, change: Change) -> dict:
         "rule": rule.name,
         "site": rule.site,
         "state": state.state,
+        "severity": rule.severity,
+        "endpoint": rule.endpoint or None,
         "description": rule.describe(),
         "value": change.value,
         "since": iso(state.since),

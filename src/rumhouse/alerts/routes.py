@@ -4,6 +4,8 @@ GET  /alerts?site=S              rules, with state, since, value, acknowledgemen
 GET  /alerts/events?site=S       history of state changes, acknowledgements and resolutions
 GET  /alerts/deliveries?site=S   notifications per channel: delivered, pending (retrying) or failed
 POST /alerts/{name}/ack          {"note": "..."}: someone is on it (no more reminders); admin of the site
+                                 (an endpoint's alert is named rule[service METHOD /route]: the name may
+                                 hold slashes, sent as they are or as %2F)
 POST /alerts/{name}/resolve      {"note": "..."}: resolved by hand; admin of the site
 POST /alerts/evaluate            evaluate every rule now (an unscoped admin)
 """
@@ -30,6 +32,9 @@ class AlertInfo(msgspec.Struct, kw_only=True):
     site: str
     description: str
     group: str
+    severity: str  # info, warning or critical
+    endpoint: str | None  # the endpoint ("service METHOD route") a per-endpoint rule's entry judges
+    per_endpoint: bool  # a template judged per endpoint: its endpoints are listed as rule[endpoint]
     channels: list[str]
     for_seconds: float
     repeat_seconds: float
@@ -113,18 +118,15 @@ def alert_operations(runtime: AlertsRuntime) -> list[Operation]:
     def alerting() -> Alerting:
         return runtime.alerting
 
-    def visible_rules(call: Call, site: str | None):
+    def visible_rules(call: Call, site: str | None, states: dict | None = None):
         call.reader_of(site)
-        return {
-            name: r
-            for name, r in alerting().rules.items()
-            if call.who.may_read(r.site) and site in (None, r.site)
-        }
+        known = alerting().listed(alerting().snapshot() if states is None else states)
+        return {name: r for name, r in known.items() if call.who.may_read(r.site) and site in (None, r.site)}
 
     def listing(call: Call) -> Alerts:
         states = alerting().snapshot()
         rows = []
-        for name, rule in visible_rules(call, call.query.site).items():
+        for name, rule in visible_rules(call, call.query.site, states).items():
             s = states.get(name)
             rows.append(
                 AlertInfo(
@@ -132,6 +134,9 @@ def alert_operations(runtime: AlertsRuntime) -> list[Operation]:
                     site=rule.site,
                     description=rule.describe(),
                     group=rule.group_key,
+                    severity=rule.severity,
+                    endpoint=rule.endpoint or None,
+                    per_endpoint=bool(rule.each),
                     channels=list(rule.channels),
                     for_seconds=rule.hold,
                     repeat_seconds=rule.repeat,
@@ -161,7 +166,7 @@ def alert_operations(runtime: AlertsRuntime) -> list[Operation]:
     def action(verb: str):
         def act(call: Call) -> Acted:
             name = call.path["name"]
-            rule = alerting().rules.get(name)
+            rule = alerting().rule_named(name)
             call.admin_of(visible(call, rule.site if rule else None, f"alert rule {name!r}"))
             try:
                 state = alerting().act(name, verb, call.actor, call.body.note)
@@ -197,11 +202,11 @@ def alert_operations(runtime: AlertsRuntime) -> list[Operation]:
             evaluate, answer=Evaluated, admin=True,
         ),
         Operation(
-            "POST", P + "/{name}/ack", "ack_alert", "Acknowledge a firing alert (admin of its site)",
+            "POST", P + "/{name:path}/ack", "ack_alert", "Acknowledge a firing alert (admin of its site)",
             action("ack"), body=Note, answer=Acted, errors=(400, 404, 409),
         ),
         Operation(
-            "POST", P + "/{name}/resolve", "resolve_alert", "Resolve an alert by hand (admin of its site)",
+            "POST", P + "/{name:path}/resolve", "resolve_alert", "Resolve an alert by hand (admin of its site)",
             action("resolve"), body=Note, answer=Acted, errors=(400, 404, 409),
         ),
     ]  # fmt: skip

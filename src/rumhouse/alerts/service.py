@@ -19,11 +19,11 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from rumhouse.alerts.config import AlertingConfig, Rule
+from rumhouse.alerts.config import AlertingConfig, Rule, template_name
 from rumhouse.alerts.journal import MemoryJournal, StoreJournal
 from rumhouse.alerts.machine import Change, RuleState, acknowledge, resolve, step
 from rumhouse.alerts.notifier import Notifier
-from rumhouse.budgets.measure import measure
+from rumhouse.budgets.measure import Measurement, measure, measure_each
 from rumhouse.budgets.repository import BudgetRepository
 from rumhouse.budgets.status import budget_status
 from rumhouse.query.filters import Filters
@@ -32,6 +32,9 @@ from rumhouse.store.base import StoreError
 log = logging.getLogger("rumhouse.alerts")
 
 Observation = tuple[bool | None, float | None]  # breached (None: no verdict), value
+# What observing a rule gives: one observation, or for a rule judged per endpoint one per endpoint seen
+# in its window (an endpoint without requests in the window gets no verdict: its state stays).
+Observed = Observation | dict[str, Observation]
 
 
 class Alerting:
@@ -42,7 +45,7 @@ class Alerting:
         store=None,
         journal=None,
         clock: Callable[[], float] = time.time,
-        observe: Callable[[Rule, float], Observation] | None = None,
+        observe: Callable[[Rule, float], Observed] | None = None,
         interval: float = 60,
         retry: float = 5,
         senders=None,
@@ -67,7 +70,7 @@ class Alerting:
 
     # Observations
 
-    def observe_store(self, rule: Rule, now: float) -> Observation:
+    def observe_store(self, rule: Rule, now: float) -> Observed:
         at = datetime.fromtimestamp(now, UTC)
         if rule.budget:
             repo = BudgetRepository(self.store, self.config.budgets)
@@ -80,10 +83,35 @@ class Alerting:
         if rule.target is None or rule.above is None:  # parse_rule gives a rule a budget or both of these
             return None, None
         f = Filters(rule.site, at - timedelta(seconds=rule.window), at, "custom")
-        m = measure(self.store, rule.target, f)
-        if m.samples < rule.min_samples or m.value is None:
+        if rule.each:
+            return {e: self._verdict(rule, m) for e, m in measure_each(self.store, rule.target, f).items()}
+        return self._verdict(rule, measure(self.store, rule.target, f))
+
+    @staticmethod
+    def _verdict(rule: Rule, m: Measurement) -> Observation:
+        if m.samples < rule.min_samples or m.value is None or rule.above is None:
             return None, m.value
         return m.value > rule.above, m.value
+
+    # Rules
+
+    def rule_named(self, name: str) -> Rule | None:
+        """A configured rule, or one endpoint's rule of a configured `each` rule ("errors[api GET /x]")."""
+        rule = self.rules.get(name)
+        if rule is not None:
+            return rule
+        template = self.rules.get(template_name(name))
+        if template is None or not template.each or not name.endswith("]"):
+            return None
+        return template.for_endpoint(name[len(template.name) + 1 : -1])
+
+    def listed(self, states: dict[str, RuleState]) -> dict[str, Rule]:
+        """What the API lists: every configured rule, then the endpoints' rules that have a state."""
+        found = dict(self.rules)
+        for name in sorted(states):
+            if name not in found and (rule := self.rule_named(name)) is not None:
+                found[name] = rule
+        return found
 
     # Evaluation
 
@@ -96,26 +124,36 @@ class Alerting:
         # another worker's API since the last evaluation.
         with self._lock:
             self.start_state()
-        items, changes = [], []
-        for rule in self.rules.values():
+        items: list = []
+        for template in self.rules.values():
             try:
-                breached, value = self.observe(rule, now)
+                observed = self.observe(template, now)
             except StoreError as exc:
-                log.warning("alert rule %s not evaluated: %s", rule.name, exc)
+                log.warning("alert rule %s not evaluated: %s", template.name, exc)
                 continue
-            with self._lock:
-                before = self.states.get(rule.name, RuleState())
-                after, made = step(rule, before, breached, value, now)
-                self.states[rule.name] = after
-            if after != before:
-                self.journal.save_state(rule.name, after)
-            for change in made:
-                if change.after != change.before:
-                    self.journal.record(change, rule.site)
-                items.append((rule, after, change))
-            changes += made
+            per_rule = (
+                [(template.for_endpoint(e), o) for e, o in sorted(observed.items())]
+                if isinstance(observed, dict)
+                else [(template, observed)]
+            )
+            for rule, (breached, value) in per_rule:
+                items += self._step(rule, breached, value, now)
+        changes = [change for _, _, change in items]
         self.notifier.notify(items, now)
         return changes
+
+    def _step(self, rule: Rule, breached: bool | None, value: float | None, now: float) -> list:
+        """One rule's state moved by one observation; returns (rule, state, change) per change made."""
+        with self._lock:
+            before = self.states.get(rule.name, RuleState())
+            after, made = step(rule, before, breached, value, now)
+            self.states[rule.name] = after
+        if after != before:
+            self.journal.save_state(rule.name, after)
+        for change in made:
+            if change.after != change.before:
+                self.journal.record(change, rule.site)
+        return [(rule, after, change) for change in made]
 
     def deliver(self, now: float | None = None):
         return self.notifier.deliver_due(self.clock() if now is None else now)
@@ -129,7 +167,9 @@ class Alerting:
     # Manual actions (API)
 
     def act(self, name: str, action: str, who: str, note: str = "") -> RuleState:
-        rule = self.rules[name]
+        rule = self.rule_named(name)
+        if rule is None:
+            raise KeyError(name)
         now = self.clock()
         with self._lock:
             current = self.journal_states().get(name, RuleState())
@@ -150,7 +190,7 @@ class Alerting:
             return dict(self.states)
 
     def journal_states(self) -> dict[str, RuleState]:
-        return {name: s for name, s in self.journal.load_states().items() if name in self.rules}
+        return {name: s for name, s in self.journal.load_states().items() if self.rule_named(name)}
 
     # The background thread
 

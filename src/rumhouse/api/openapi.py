@@ -39,7 +39,7 @@ class OpenApiDocument(msgspec.Struct):
 def _parameters(kind: type, path: str) -> list[dict]:
     found = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in re.findall(r"\{(\w+)\}", path)
+        for name in re.findall(r"\{(\w+)(?::path)?\}", path)
     ]
     info = msgspec.inspect.type_info(kind)
     (schema,), components = msgspec.json.schema_components([kind], ref_template=REF)
@@ -85,7 +85,8 @@ def document(operations: list[Operation]) -> dict:
             entry["requestBody"] = {"content": {"text/plain": {"schema": {"type": "string"}}}}
         elif op.body is not None:
             entry["requestBody"] = {"content": {"application/json": {"schema": schema_of[id(op.body)]}}}
-        paths.setdefault("/api/v1" + op.path, {})[op.method.lower()] = entry
+        # `{name:path}` (a parameter that may hold slashes, for Starlette) is `{name}` in OpenAPI.
+        paths.setdefault("/api/v1" + op.path.replace(":path}", "}"), {})[op.method.lower()] = entry
     return {
         "openapi": "3.1.0",
         "info": {

@@ -48,8 +48,15 @@ def _conditions(t: Target, f: Filters) -> str:
     return where
 
 
-def target_sql(t: Target, f: Filters, bucket_seconds: int | None = None) -> str:
+# What a rule judged per endpoint groups by (alerts/config.py, `each = "endpoint"`): a server span's
+# service, method and route; a page's API call's endpoint (host/path, ids replaced at ingest).
+SERVER_ENDPOINT = "concat(ServiceName, ' ', http_method, ' ', http_route)"
+
+
+def target_sql(t: Target, f: Filters, bucket_seconds: int | None = None, *, each: bool = False) -> str:
     b = "intDiv(toUnixTimestamp({col}), {{m_bucket:UInt32}}) * {{m_bucket:UInt32}}" if bucket_seconds else "0"
+    if each:
+        b = SERVER_ENDPOINT if t.metric in BACKEND else "endpoint"
     if t.metric in BACKEND:
         where = f.span_where() + (
             " AND db_system != ''" if t.metric == "db_duration" else " AND SpanKind = 'Server'"
@@ -113,6 +120,12 @@ def measure(store: Store, t: Target, f: Filters) -> Measurement:
         return Measurement(None, 0)
     _, value, samples = rows[0]
     return Measurement(_value(value) if samples else None, int(samples))
+
+
+def measure_each(store: Store, t: Target, f: Filters) -> dict[str, Measurement]:
+    """The target per endpoint (server metrics: "service METHOD route"; API call metrics: host/path)."""
+    rows = store.query(target_sql(t, f, each=True), _params(t, f, None), readonly=True).rows
+    return {str(k): Measurement(_value(v) if n else None, int(n)) for k, v, n in rows}
 
 
 def measure_buckets(store: Store, t: Target, f: Filters, bucket_seconds: int) -> list[Measurement]:
