@@ -287,6 +287,48 @@ TTL toDateTime(time) + toIntervalDay(30)
 SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 8192
 COMMENT 'Custom measures, one row per call of rumhouse.measure';
 
+CREATE TABLE rumhouse.otel_db_hourly
+(
+    `site` LowCardinality(String) COMMENT 'Site key',
+    `service` LowCardinality(String) COMMENT 'service.name',
+    `system` LowCardinality(String) COMMENT 'db.system.name (or db.system)',
+    `namespace` LowCardinality(String) COMMENT 'db.namespace (or db.name)',
+    `query` String COMMENT 'db.query.summary, or the statement without its literals',
+    `hour` DateTime('UTC') COMMENT 'Start of the hour (UTC)',
+    `calls` SimpleAggregateFunction(sum, UInt64) COMMENT 'Database spans',
+    `errors` SimpleAggregateFunction(sum, UInt64) COMMENT 'Database spans with an error status',
+    `duration_sum` SimpleAggregateFunction(sum, Float64) COMMENT 'Sum of their durations, ms',
+    `durations` SimpleAggregateFunction(sumMap, Map(UInt32, UInt64)) COMMENT 'Their durations: whole ms -> count',
+    `slowest` AggregateFunction(argMax, String, Float64) COMMENT 'The trace id of the slowest call'
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(hour)
+ORDER BY (site, system, query, service, namespace, hour)
+TTL hour + toIntervalDay(365)
+SETTINGS index_granularity = 256
+COMMENT 'Database spans per statement and hour; kept longer than the spans';
+
+CREATE TABLE rumhouse.otel_db_minutely
+(
+    `site` LowCardinality(String) COMMENT 'Site key',
+    `service` LowCardinality(String) COMMENT 'service.name of the service that ran the statement',
+    `system` LowCardinality(String) COMMENT 'db.system.name (or db.system)',
+    `namespace` LowCardinality(String) COMMENT 'db.namespace (or db.name)',
+    `query` String COMMENT 'db.query.summary, or the statement without its literals',
+    `minute` DateTime('UTC') COMMENT 'Start of the minute (UTC)',
+    `calls` SimpleAggregateFunction(sum, UInt64) COMMENT 'Database spans',
+    `errors` SimpleAggregateFunction(sum, UInt64) COMMENT 'Database spans with an error status',
+    `duration_sum` SimpleAggregateFunction(sum, Float64) COMMENT 'Sum of their durations, ms',
+    `durations` SimpleAggregateFunction(sumMap, Map(UInt32, UInt64)) COMMENT 'Their durations: whole ms -> count',
+    `slowest` AggregateFunction(argMax, String, Float64) COMMENT 'The trace id of the slowest call'
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toDate(minute)
+ORDER BY (site, system, query, service, namespace, minute)
+TTL minute + toIntervalDay(30)
+SETTINGS index_granularity = 256
+COMMENT 'Database spans per statement and minute; kept as long as the spans';
+
 CREATE TABLE rumhouse.otel_metrics_gauge
 (
     `ResourceAttributes` Map(LowCardinality(String), String) COMMENT 'Resource attributes, values as strings' CODEC(ZSTD(1)),
@@ -406,6 +448,46 @@ TTL toDateTime(TimeUnix) + toIntervalDay(30)
 SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 8192, ttl_only_drop_parts = 1
 COMMENT 'OpenTelemetry sum points (counters and up-down counters)';
 
+CREATE TABLE rumhouse.otel_server_hourly
+(
+    `site` LowCardinality(String) COMMENT 'Site key',
+    `service` LowCardinality(String) COMMENT 'service.name',
+    `method` LowCardinality(String) COMMENT 'HTTP method',
+    `route` LowCardinality(String) COMMENT 'http.route',
+    `hour` DateTime('UTC') COMMENT 'Start of the hour (UTC)',
+    `requests` SimpleAggregateFunction(sum, UInt64) COMMENT 'Server spans',
+    `errors` SimpleAggregateFunction(sum, UInt64) COMMENT 'Server spans with an error status or a 5xx',
+    `duration_sum` SimpleAggregateFunction(sum, Float64) COMMENT 'Sum of their durations, ms',
+    `durations` SimpleAggregateFunction(sumMap, Map(UInt32, UInt64)) COMMENT 'Their durations: whole ms -> count',
+    `slowest` AggregateFunction(argMax, String, Float64) COMMENT 'The trace id of the slowest span'
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(hour)
+ORDER BY (site, service, route, method, hour)
+TTL hour + toIntervalDay(365)
+SETTINGS index_granularity = 256
+COMMENT 'Server spans per endpoint and hour (60-minute windows, long ranges); kept longer than the spans';
+
+CREATE TABLE rumhouse.otel_server_minutely
+(
+    `site` LowCardinality(String) COMMENT 'Site key',
+    `service` LowCardinality(String) COMMENT 'service.name',
+    `method` LowCardinality(String) COMMENT 'HTTP method',
+    `route` LowCardinality(String) COMMENT 'http.route (the route template); empty when the span has none',
+    `minute` DateTime('UTC') COMMENT 'Start of the minute (UTC) the spans started in',
+    `requests` SimpleAggregateFunction(sum, UInt64) COMMENT 'Server spans',
+    `errors` SimpleAggregateFunction(sum, UInt64) COMMENT 'Server spans with an error status or a 5xx',
+    `duration_sum` SimpleAggregateFunction(sum, Float64) COMMENT 'Sum of their durations, ms',
+    `durations` SimpleAggregateFunction(sumMap, Map(UInt32, UInt64)) COMMENT 'Their durations: whole ms (ceil) -> count',
+    `slowest` AggregateFunction(argMax, String, Float64) COMMENT 'The trace id of the slowest span; read with argMaxMerge'
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toDate(minute)
+ORDER BY (site, service, route, method, minute)
+TTL minute + toIntervalDay(30)
+SETTINGS index_granularity = 256
+COMMENT 'Server spans per endpoint and minute (1, 5 and 15-minute windows); kept as long as the spans';
+
 CREATE TABLE rumhouse.otel_traces
 (
     `Timestamp` DateTime64(9) COMMENT 'When the span started (the sender\'s clock, UTC)' CODEC(Delta(8), ZSTD(1)),
@@ -438,6 +520,9 @@ CREATE TABLE rumhouse.otel_traces
     `db_system` LowCardinality(String) MATERIALIZED if((SpanAttributes['db.system.name']) != '', SpanAttributes['db.system.name'], SpanAttributes['db.system']) COMMENT 'rumhouse: db.system.name (or the older db.system) of a database span',
     `db_statement` String MATERIALIZED if((SpanAttributes['db.query.text']) != '', SpanAttributes['db.query.text'], SpanAttributes['db.statement']) COMMENT 'rumhouse: the statement (db.query.text or db.statement), its literals replaced by ? at ingest',
     `is_error` UInt8 MATERIALIZED (StatusCode = 'Error') OR (http_status >= 500) COMMENT 'rumhouse: 1 for an error status or an HTTP 5xx',
+    `db_namespace` LowCardinality(String) MATERIALIZED if((SpanAttributes['db.namespace']) != '', SpanAttributes['db.namespace'], SpanAttributes['db.name']) COMMENT 'rumhouse: db.namespace (or the older db.name): the database',
+    `db_collection` LowCardinality(String) MATERIALIZED multiIf((SpanAttributes['db.collection.name']) != '', SpanAttributes['db.collection.name'], (SpanAttributes['db.sql.table']) != '', SpanAttributes['db.sql.table'], SpanAttributes['db.mongodb.collection']) COMMENT 'rumhouse: db.collection.name (or db.sql.table, db.mongodb.collection): the table or collection',
+    `db_query` String MATERIALIZED if((SpanAttributes['db.query.summary']) != '', SpanAttributes['db.query.summary'], db_statement) COMMENT 'rumhouse: what database statements are grouped by: db.query.summary when the instrumentation sends one, else the statement without its literals',
     INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
     INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
@@ -931,6 +1016,146 @@ GROUP BY
     site,
     fingerprint,
     hour;
+
+CREATE MATERIALIZED VIEW rumhouse.otel_db_hourly_mv TO rumhouse.otel_db_hourly
+(
+    `site` LowCardinality(String) COMMENT 'Site key',
+    `service` LowCardinality(String) COMMENT 'service.name',
+    `system` LowCardinality(String) COMMENT 'db.system.name',
+    `namespace` LowCardinality(String) COMMENT 'db.namespace',
+    `query` String COMMENT 'db.query.summary, or the statement without its literals',
+    `hour` DateTime('UTC') COMMENT 'Start of the hour (UTC)',
+    `calls` UInt64 COMMENT 'Database spans',
+    `errors` UInt64 COMMENT 'Errors among them',
+    `duration_sum` Float64 COMMENT 'Sum of their durations, ms',
+    `durations` Map(UInt32, UInt64) COMMENT 'Their durations: whole ms (ceil) -> count',
+    `slowest` AggregateFunction(argMax, String, Float64) COMMENT 'argMax state: trace id of the slowest'
+)
+COMMENT 'Feeds rumhouse.otel_db_hourly from every insert into rumhouse.otel_db_minutely'
+AS SELECT
+    site,
+    service,
+    system,
+    namespace,
+    query,
+    toStartOfHour(minute) AS hour,
+    sum(calls) AS calls,
+    sum(errors) AS errors,
+    sum(duration_sum) AS duration_sum,
+    sumMap(durations) AS durations,
+    argMaxMergeState(slowest) AS slowest
+FROM rumhouse.otel_db_minutely
+GROUP BY
+    site,
+    service,
+    system,
+    namespace,
+    query,
+    hour;
+
+CREATE MATERIALIZED VIEW rumhouse.otel_db_minutely_mv TO rumhouse.otel_db_minutely
+(
+    `site` LowCardinality(String) COMMENT 'Site key',
+    `service` LowCardinality(String) COMMENT 'service.name',
+    `system` LowCardinality(String) COMMENT 'db.system.name',
+    `namespace` LowCardinality(String) COMMENT 'db.namespace',
+    `query` String COMMENT 'db.query.summary, or the statement without its literals',
+    `minute` DateTime('UTC') COMMENT 'Start of the minute (UTC)',
+    `calls` UInt64 COMMENT 'Database spans',
+    `errors` UInt64 COMMENT 'Errors among them',
+    `duration_sum` Float64 COMMENT 'Sum of their durations, ms',
+    `durations` Map(UInt32, UInt64) COMMENT 'Their durations: whole ms (ceil) -> count',
+    `slowest` AggregateFunction(argMax, String, Float64) COMMENT 'argMax state: trace id of the slowest'
+)
+COMMENT 'Feeds rumhouse.otel_db_minutely from every insert of database spans into rumhouse.otel_traces'
+AS SELECT
+    site,
+    ServiceName AS service,
+    db_system AS system,
+    db_namespace AS namespace,
+    db_query AS query,
+    toStartOfMinute(toDateTime(Timestamp, 'UTC')) AS minute,
+    count() AS calls,
+    toUInt64(countIf(StatusCode = 'Error')) AS errors,
+    sum(duration_ms) AS duration_sum,
+    sumMap(map(toUInt32(ceil(duration_ms)), toUInt64(1))) AS durations,
+    argMaxState(TraceId, duration_ms) AS slowest
+FROM rumhouse.otel_traces
+WHERE db_system != ''
+GROUP BY
+    site,
+    service,
+    system,
+    namespace,
+    query,
+    minute;
+
+CREATE MATERIALIZED VIEW rumhouse.otel_server_hourly_mv TO rumhouse.otel_server_hourly
+(
+    `site` LowCardinality(String) COMMENT 'Site key',
+    `service` LowCardinality(String) COMMENT 'service.name',
+    `method` LowCardinality(String) COMMENT 'HTTP method',
+    `route` LowCardinality(String) COMMENT 'http.route',
+    `hour` DateTime('UTC') COMMENT 'Start of the hour (UTC)',
+    `requests` UInt64 COMMENT 'Server spans',
+    `errors` UInt64 COMMENT 'Errors among them',
+    `duration_sum` Float64 COMMENT 'Sum of their durations, ms',
+    `durations` Map(UInt32, UInt64) COMMENT 'Their durations: whole ms (ceil) -> count',
+    `slowest` AggregateFunction(argMax, String, Float64) COMMENT 'argMax state: trace id of the slowest'
+)
+COMMENT 'Feeds rumhouse.otel_server_hourly from every insert into rumhouse.otel_server_minutely'
+AS SELECT
+    site,
+    service,
+    method,
+    route,
+    toStartOfHour(minute) AS hour,
+    sum(requests) AS requests,
+    sum(errors) AS errors,
+    sum(duration_sum) AS duration_sum,
+    sumMap(durations) AS durations,
+    argMaxMergeState(slowest) AS slowest
+FROM rumhouse.otel_server_minutely
+GROUP BY
+    site,
+    service,
+    method,
+    route,
+    hour;
+
+CREATE MATERIALIZED VIEW rumhouse.otel_server_minutely_mv TO rumhouse.otel_server_minutely
+(
+    `site` LowCardinality(String) COMMENT 'Site key',
+    `service` LowCardinality(String) COMMENT 'service.name',
+    `method` LowCardinality(String) COMMENT 'HTTP method',
+    `route` LowCardinality(String) COMMENT 'http.route',
+    `minute` DateTime('UTC') COMMENT 'Start of the minute (UTC)',
+    `requests` UInt64 COMMENT 'Server spans',
+    `errors` UInt64 COMMENT 'Errors among them',
+    `duration_sum` Float64 COMMENT 'Sum of their durations, ms',
+    `durations` Map(UInt32, UInt64) COMMENT 'Their durations: whole ms (ceil) -> count',
+    `slowest` AggregateFunction(argMax, String, Float64) COMMENT 'argMax state: trace id of the slowest'
+)
+COMMENT 'Feeds rumhouse.otel_server_minutely from every insert of server spans into rumhouse.otel_traces'
+AS SELECT
+    site,
+    ServiceName AS service,
+    http_method AS method,
+    http_route AS route,
+    toStartOfMinute(toDateTime(Timestamp, 'UTC')) AS minute,
+    count() AS requests,
+    toUInt64(sum(is_error)) AS errors,
+    sum(duration_ms) AS duration_sum,
+    sumMap(map(toUInt32(ceil(duration_ms)), toUInt64(1))) AS durations,
+    argMaxState(TraceId, duration_ms) AS slowest
+FROM rumhouse.otel_traces
+WHERE SpanKind = 'Server'
+GROUP BY
+    site,
+    service,
+    method,
+    route,
+    minute;
 
 CREATE MATERIALIZED VIEW rumhouse.page_views_daily_mv TO rumhouse.page_views_daily
 (

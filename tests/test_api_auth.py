@@ -35,7 +35,9 @@ def app_routes() -> list[tuple[str, str]]:
             continue
         assert isinstance(route, Route)
         for method in sorted((route.methods or {"GET"}) - {"HEAD"}):
-            found.append((method, route.path.replace("{id}", "abc123").replace("{site}", "demo")))
+            # `{name:path}` (a name that may hold slashes) is `{name}` in the OpenAPI document.
+            path = route.path.replace(":path}", "}")
+            found.append((method, path.replace("{id}", "abc123").replace("{site}", "demo")))
     return found
 
 

@@ -4,9 +4,13 @@ slow calls and the slowest call's trace."""
 
 from __future__ import annotations
 
+import math
 import random
 import secrets
 import time
+from datetime import datetime
+
+import pytest
 
 from support.load import wait_until
 from support.otlp import ADMIN, ingest_token, post_spans
@@ -89,20 +93,32 @@ def test_endpoints_and_statements_from_spans(server):
         assert (row["service"], row["method"], row["requests"]) == (service, "GET", len(mine))
         assert row["errors"] == sum(error for _, error in mine)
         assert abs(row["per_second"] - len(mine) / 3600) < 1e-9
+        assert row["mean"] == pytest.approx(sum(ms for ms, _ in mine) / len(mine))
         for key, level in LEVELS.items():
-            assert abs(row[key] - quantile([ms for ms, _ in mine], level)) < 1e-6, (route, key)
+            # 1 ms resolution: numpy's percentile of the durations counted in whole ms (ceil), at most
+            # 1 ms over the exact one.
+            assert row[key] == pytest.approx(quantile([math.ceil(ms) for ms, _ in mine], level)), (route, key)
+            assert 0 <= row[key] - quantile([ms for ms, _ in mine], level) <= 1
+        # Nothing in the hour before: no trend yet.
+        assert (row["previous_requests"], row["previous_p95"], row["p95_change"]) == (0, None, None)
 
     got = server.client.get(
         "/api/v1/database/statements", params={"site": "demo", "range": "1h", "slow_ms": "100"}, headers=ADMIN
     )
     assert got.status_code == 200, got.text
-    (row,) = [r for r in got.json()["rows"] if r["statement"] == "SELECT * FROM orders WHERE id = ?"]
+    (row,) = [
+        r
+        for r in got.json()["rows"]
+        if r["statement"] == "SELECT * FROM orders WHERE id = ?" and r["service"] == service
+    ]
     durations = [ms for ms, _ in sent["db"]]
     assert (row["system"], row["calls"]) == ("postgresql", 60)
     assert abs(row["total_ms"] - sum(durations)) < 1e-6
     assert row["slow_calls"] == sum(ms > 100 for ms in durations)
     assert row["slowest_trace_id"] == max(sent["db"])[1]
-    assert abs(row["p95"] - quantile(durations, 0.95)) < 1e-6
+    assert row["p95"] == pytest.approx(quantile([math.ceil(ms) for ms in durations], 0.95))
+    request_ms = sum(ms for _, ms, _ in sent["requests"])
+    assert row["share_of_request_time"] == pytest.approx(sum(durations) / request_ms)
     # The statement's literals were never stored.
     assert not server.sql(
         f"SELECT 1 FROM rumhouse.otel_traces WHERE ServiceName = '{service}' AND position(toString(SpanAttributes), '1001') > 0"
@@ -342,3 +358,89 @@ def test_index_candidates_from_slow_statements(server):
     assert set(mine) == {("payers", "email"), ("payers", "id"), ("invoices", "payer_id"), ("invoices", "due")}
     assert all((r["slow_calls"], r["slow_ms"], r["system"]) == (2, 400, "mysql") for r in mine.values())
     assert mine[("payers", "email")]["example"].endswith("WHERE c.email = ? ORDER BY o.due")
+
+
+def test_any_window_adds_hours_minutes_and_its_edges_exactly(server):
+    """Spans over three days: windows that start and end mid-minute read whole hours from the hourly
+    rollup, whole minutes from the minutely one and the edges from the spans; every figure must equal the
+    one computed here over the spans inside the window, and the time series must add up to it."""
+    token = ingest_token(server, "demo")
+    service = f"spread-{secrets.token_hex(3)}"
+    rng = random.Random(21)
+    now_ms = int(time.time() * 1000)
+    sent = []
+    for _ in range(400):
+        start_ms = now_ms - rng.randint(60_000, 70 * 3_600_000)
+        ms = round(rng.uniform(1, 900), 3)
+        failed = rng.random() < 0.1
+        trace = secrets.token_hex(16)
+        sent.append((start_ms, ms, failed, trace))
+    spans = [
+        span(
+            trace,
+            "POST /pay",
+            2,
+            start_ms * 10**6,
+            ms,
+            [
+                attr("http.route", "/pay"),
+                attr("http.request.method", "POST"),
+                attr("http.response.status_code", 500 if failed else 201),
+            ],
+        )
+        for start_ms, ms, failed, trace in sent
+    ]
+    assert post_spans(server, token, service, spans).status_code == 200
+    wait_until(
+        lambda: (
+            server.scalar(f"SELECT count() FROM rumhouse.otel_traces WHERE ServiceName = '{service}'") == 400
+        )
+    )
+
+    def check(params, lo_ms, hi_ms):
+        inside = [s for s in sent if lo_ms <= s[0] < hi_ms]
+        got = server.client.get(
+            "/api/v1/server/endpoints", params={"site": "demo", "service": service, **params}, headers=ADMIN
+        )
+        assert got.status_code == 200, got.text
+        [row] = got.json()["rows"]
+        assert row["requests"] == len(inside), params
+        assert row["errors"] == sum(s[2] for s in inside)
+        assert row["p95"] == pytest.approx(quantile([math.ceil(s[1]) for s in inside], 0.95))
+        assert row["slowest_trace_id"] == max(inside, key=lambda s: s[1])[3]
+        series = server.client.get(
+            "/api/v1/server/timeseries",
+            params={"site": "demo", "service": service, "bucket": "60", **params},
+            headers=ADMIN,
+        ).json()
+        assert sum(p["count"] for p in series["rows"]) == len(inside)
+        return row
+
+    # Mid-minute edges, crossing many hours: raw + minutely + hourly pieces.
+    lo, hi = now_ms - 50 * 3_600_000 + 17_321, now_ms - 2 * 3_600_000 - 23_654
+    row = check({"from": str(lo), "to": str(hi)}, lo, hi)
+    # The window just before, for the trend, has the same length.
+    before = [s for s in sent if lo - (hi - lo) <= s[0] < lo]
+    assert row["previous_requests"] == len(before)
+    assert row["previous_p95"] == pytest.approx(quantile([math.ceil(s[1]) for s in before], 0.95))
+    assert row["p95_change"] == pytest.approx(row["p95"] / row["previous_p95"] - 1)
+    # A window inside one minute (spans only), and the 7-day range (whole hours).
+    first = sorted(sent)[10][0]
+    check({"from": str(first - 5), "to": str(first + 5)}, first - 5, first + 5)
+    check({"range": "7d"}, 0, now_ms + 3_600_000)
+
+    # 5-minute points over 6 hours, zero-filled: one point per bucket, each equal to its spans.
+    six = server.client.get(
+        "/api/v1/server/timeseries",
+        params={"site": "demo", "service": service, "range": "6h", "bucket": "5"},
+        headers=ADMIN,
+    ).json()
+    assert six["bucket_minutes"] == 5 and len(six["rows"]) in (72, 73)
+    # Every point but the first (whose start the window cuts, at the server's "now") holds its spans.
+    for point in six["rows"][1:]:
+        t = int(datetime.fromisoformat(point["time"]).timestamp() * 1000)
+        mine = [s for s in sent if t <= s[0] < t + 300_000]
+        assert point["count"] == len(mine), point
+        assert point["p95"] == (
+            pytest.approx(quantile([math.ceil(s[1]) for s in mine], 0.95)) if mine else None
+        )

@@ -31,9 +31,13 @@ def _document() -> dict:
 def _routes() -> list[tuple[str, re.Pattern, dict]]:
     out = []
     for path, methods in _document()["paths"].items():
-        # A parameter may hold a slash (an endpoint alert's name holds a route): `.+`.
-        pattern = re.compile("^" + re.sub(r"\\\{\w+\\\}", ".+", re.escape(path)) + "$")
-        out += [(method.upper(), pattern, op, "{" in path) for method, op in methods.items()]
+        for method, op in methods.items():
+            # A parameter marked x-slashes may hold slashes (an endpoint alert's name holds a route).
+            slashes = {p["name"] for p in op.get("parameters", []) if p.get("x-slashes")}
+            pattern = re.escape(path)
+            for name in re.findall(r"\{(\w+)\}", path):
+                pattern = pattern.replace(re.escape("{" + name + "}"), ".+" if name in slashes else "[^/]+")
+            out.append((method.upper(), re.compile("^" + pattern + "$"), op, "{" in path))
     # Fixed paths before templated ones (/budgets/status before /budgets/{name}), as the router does.
     return [(m, p, op) for m, p, op, _ in sorted(out, key=lambda r: r[3])]
 

@@ -73,20 +73,41 @@ class EndpointRow(msgspec.Struct, kw_only=True):
     per_second: float
     errors: int  # error status or HTTP 5xx
     error_rate: float
+    mean: float  # ms
+    p50: Number  # ms, 1 ms resolution
+    p75: Number
+    p95: Number
+    p99: Number
+    slowest_trace_id: str
+    previous_requests: int  # in the window of the same length just before
+    previous_p95: Number
+    p95_change: Number  # p95 / previous_p95 - 1; null without a previous p95
+
+
+class StatementRow(msgspec.Struct, kw_only=True):
+    system: str  # db.system.name: postgresql, mysql, sqlite, ...
+    namespace: str  # db.namespace: the database
+    statement: str  # db.query.summary, or the statement with its literals replaced by ?
+    service: str  # the service that ran it
+    calls: int
+    total_ms: float
+    share_of_request_time: Number  # total_ms / the service's server spans' total time in the window
+    slow_calls: int  # over slow_ms
+    slowest_trace_id: str
     p50: Number  # ms
     p75: Number
     p95: Number
     p99: Number
 
 
-class StatementRow(msgspec.Struct, kw_only=True):
-    system: str  # db.system.name: postgresql, mysql, sqlite, ...
-    statement: str  # literals replaced by ?
-    calls: int
-    total_ms: float
-    slow_calls: int  # over slow_ms
-    slowest_trace_id: str
-    p50: Number  # ms
+class SpanSeriesRow(msgspec.Struct, kw_only=True):
+    time: str  # start of the bucket, ISO 8601 UTC
+    count: int  # spans (requests or calls); 0 for an empty bucket
+    per_second: float
+    errors: int
+    error_rate: Number  # null for an empty bucket
+    mean: Number  # ms
+    p50: Number  # ms, 1 ms resolution
     p75: Number
     p95: Number
     p99: Number

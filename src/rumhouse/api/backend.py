@@ -1,18 +1,22 @@
 """The backend, from OpenTelemetry spans (rumhouse.otel_traces): server endpoints per service, method and
 route (requests, rate, errors, percentiles in ms), and database statements (calls, time, percentiles, the
-slow ones with an example trace). Exact percentiles over the raw spans; the rollups for long windows
-come later (issue 15).
+slow ones with an example trace), over time; N+1 patterns, index candidates and one trace's waterfall.
+Endpoints, statements and series read the span rollups (query/span_rollups.py: 1 ms resolution, exact
+windows); the rest reads the spans.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from starlette.datastructures import QueryParams
 
-from rumhouse.api.common import float_param, int_param, percentile_fields, raw_quantiles, rows
+from rumhouse.api.common import LEVELS, float_param, int_param, percentile_fields, rows
 from rumhouse.api.filters import ParamError
 from rumhouse.api.table import Table
 from rumhouse.query.filters import Filters
 from rumhouse.query.indexes import candidates
+from rumhouse.query.span_rollups import DATABASE, SERVER, SpanSource, merged, span_parts
 from rumhouse.store.base import Store
 
 PERCENTILE_COLUMNS = ["p50", "p75", "p95", "p99"]
@@ -23,87 +27,158 @@ def _no_page_dimensions(f: Filters) -> None:
         raise ParamError("page dimensions (path, browser, ...) do not apply to spans")
 
 
+def _previous(f: Filters) -> Filters:
+    """The window of the same length just before: what a trend compares with."""
+    return f.with_(start=f.start - (f.end - f.start), end=f.start, range="custom")
+
+
+def _change(now: float | None, before: float | None) -> float | None:
+    return None if now is None or not before else now / before - 1
+
+
 def endpoints(store: Store, f: Filters, q: QueryParams) -> Table:
-    """Server spans per service, method and route: requests, per second, errors, percentiles."""
+    """Server spans per service, method and route: requests, per second, errors, mean and percentiles
+    (1 ms resolution, from the rollups), the slowest request's trace, and the trend: requests and p95 of
+    the window of the same length just before."""
     _no_page_dimensions(f)
     limit = int_param(q, "limit", 100, 1, 1000)
     service = q.get("service")
-    where = (
-        f.span_where()
-        + " AND SpanKind = 'Server'"
-        + (" AND ServiceName = {service:String}" if service else "")
-    )
-    sql = (
-        f"SELECT ServiceName, http_method, http_route, count() AS n, sum(is_error), {raw_quantiles('duration_ms')}"
-        f" FROM rumhouse.otel_traces WHERE {where}"
-        " GROUP BY ServiceName, http_method, http_route ORDER BY n DESC, ServiceName, http_route"
-        " LIMIT {limit:UInt32}"
-    )
-    seconds = max((f.end - f.start).total_seconds(), 1.0)
-    out = [
-        {
-            "service": service_name,
-            "method": method,
-            "route": route,
-            "requests": int(n),
-            "per_second": int(n) / seconds,
-            "errors": int(errors),
-            "error_rate": int(errors) / int(n),
-            **percentile_fields(qs),
-        }
-        for service_name, method, route, n, errors, qs in rows(
-            store, sql, f, {"limit": limit, "service": service or ""}
+    where = {"service": "service"} if service else {}
+    keys = list(SERVER.keys)
+    parts, times = span_parts(SERVER, f, where)
+    sql = merged(parts, keys, LEVELS) + " ORDER BY n DESC, service, route, method LIMIT {limit:UInt32}"
+    found = rows(store, sql, f, {**times, "limit": limit, "service": service or ""})
+    before_parts, before_times = span_parts(SERVER, _previous(f), where)
+    before = {
+        (svc, method, route): (int(n), qs[0])
+        for svc, method, route, n, _, _, _, _, qs in rows(
+            store, merged(before_parts, keys, "0.95"), f, {**before_times, "service": service or ""}
         )
-    ]
-    columns = [
-        "service",
-        "method",
-        "route",
-        "requests",
-        "per_second",
-        "errors",
-        "error_rate",
-        *PERCENTILE_COLUMNS,
-    ]
-    return Table(columns, out, "raw", {"service": service} if service else {})
+    }
+    seconds = max((f.end - f.start).total_seconds(), 1.0)
+    out = []
+    for svc, method, route, n, errors, total, slowest, _, qs in found:
+        earlier_n, earlier_p95 = before.get((svc, method, route), (0, None))
+        fields = percentile_fields(qs)
+        out.append(
+            {
+                "service": svc,
+                "method": method,
+                "route": route,
+                "requests": int(n),
+                "per_second": int(n) / seconds,
+                "errors": int(errors),
+                "error_rate": int(errors) / int(n),
+                "mean": total / int(n),
+                **fields,
+                "slowest_trace_id": slowest,
+                "previous_requests": earlier_n,
+                "previous_p95": earlier_p95,
+                "p95_change": _change(fields["p95"], earlier_p95),
+            }
+        )
+    columns = ["service", "method", "route", "requests", "per_second", "errors", "error_rate", "mean"]
+    columns += [*PERCENTILE_COLUMNS, "slowest_trace_id", "previous_requests", "previous_p95", "p95_change"]
+    return Table(columns, out, "rollup", {"service": service} if service else {})
 
 
 def statements(store: Store, f: Filters, q: QueryParams) -> Table:
-    """Database statements (as stored: literals replaced by ?) per system: calls, time, percentiles,
-    how many took longer than `slow_ms` (default 100), and one trace of the slowest call."""
+    """Database statements (db.query.summary, or the statement with its literals replaced by ?) per system,
+    database and service: calls, time and its share of that service's server spans' time, percentiles, the calls over
+    `slow_ms` (whole ms, default 100), and the slowest call's trace."""
     _no_page_dimensions(f)
     limit = int_param(q, "limit", 100, 1, 1000)
-    slow = float_param(q, "slow_ms", 100.0, 0.0, 3_600_000.0)
+    slow = int_param(q, "slow_ms", 100, 0, 3_600_000)
+    parts, times = span_parts(DATABASE, f, {})
+    slow_calls = "arraySum(mapValues(mapFilter((k, v) -> k > {slow:UInt32}, h)))"
     sql = (
-        "SELECT db_system, db_statement, count() AS n, sum(duration_ms) AS total, countIf(duration_ms > {slow:Float64}),"
-        f" argMax(TraceId, duration_ms), {raw_quantiles('duration_ms')}"
-        f" FROM rumhouse.otel_traces WHERE {f.span_where()} AND db_system != ''"
-        " GROUP BY db_system, db_statement ORDER BY total DESC, db_statement LIMIT {limit:UInt32}"
+        f"SELECT system, namespace, query, service, n, dsum, {slow_calls}, slowest, qs"
+        f" FROM ({merged(parts, list(DATABASE.keys), LEVELS)}) ORDER BY dsum DESC, query LIMIT {{limit:UInt32}}"
+    )
+    found = rows(store, sql, f, {**times, "limit": limit, "slow": slow})
+    server_parts, server_times = span_parts(SERVER, f, {})
+    server_ms = dict(
+        rows(store, f"SELECT service, sum(dsum) FROM ({server_parts}) GROUP BY service", f, server_times)
     )
     out = [
         {
             "system": system,
-            "statement": statement,
+            "namespace": namespace,
+            "statement": query,
+            "service": service,
             "calls": int(n),
             "total_ms": total,
+            "share_of_request_time": total / server_ms[service] if server_ms.get(service) else None,
             "slow_calls": int(slow_calls),
             "slowest_trace_id": trace_id,
             **percentile_fields(qs),
         }
-        for system, statement, n, total, slow_calls, trace_id, qs in rows(
-            store, sql, f, {"limit": limit, "slow": slow}
+        for system, namespace, query, service, n, total, slow_calls, trace_id, qs in found
+    ]
+    columns = ["system", "namespace", "statement", "service", "calls", "total_ms", "share_of_request_time"]
+    columns += ["slow_calls", "slowest_trace_id", *PERCENTILE_COLUMNS]
+    return Table(columns, out, "rollup", {"slow_ms": slow})
+
+
+BUCKET_MINUTES = (1, 5, 15, 60)
+MAX_POINTS = 50_000
+
+
+def _bucket(f: Filters, q: QueryParams) -> int:
+    """Minutes per point: as asked (1, 5, 15 or 60), else the smallest giving at most 500 points."""
+    given = q.get("bucket")
+    if given is not None:
+        if given not in {str(b) for b in BUCKET_MINUTES}:
+            raise ParamError(f"bucket must be one of {', '.join(map(str, BUCKET_MINUTES))} (minutes)")
+        minutes = int(given)
+    else:
+        span = (f.end - f.start).total_seconds() / 60
+        minutes = next((b for b in BUCKET_MINUTES if span / b <= 500), BUCKET_MINUTES[-1])
+    if (f.end - f.start).total_seconds() / 60 / minutes > MAX_POINTS:
+        raise ParamError(f"over {MAX_POINTS} points: choose a larger bucket or a shorter window")
+    return minutes
+
+
+def _series(store: Store, f: Filters, q: QueryParams, source: SpanSource, keys: tuple[str, ...]) -> Table:
+    _no_page_dimensions(f)
+    minutes = _bucket(f, q)
+    chosen = {k: q[k] for k in keys if q.get(k) is not None}
+    parts, times = span_parts(source, f, {k: f"k_{k}" for k in chosen}, hourly=minutes % 60 == 0)
+    step = minutes * 60
+    bucketed = f"SELECT *, intDiv(toUnixTimestamp(t), {step}) * {step} AS b FROM ({parts})"
+    params = {**times, **{f"k_{k}": v for k, v in chosen.items()}}
+    found = {int(b): (int(n), int(e), total, qs) for b, n, e, total, _, _, qs in rows(
+        store, merged(bucketed, ["b"], LEVELS), f, params
+    )}  # fmt: skip
+    first = int(f.start.timestamp()) // step * step
+    out = []
+    for b in range(first, int(f.end.timestamp()), step):
+        n, errors, total, qs = found.get(b, (0, 0, 0.0, None))
+        out.append(
+            {
+                "time": datetime.fromtimestamp(b, UTC).isoformat(),
+                "count": n,
+                "per_second": n / step,
+                "errors": errors,
+                "error_rate": errors / n if n else None,
+                "mean": total / n if n else None,
+                **percentile_fields(qs),
+            }
         )
-    ]
-    columns = [
-        "system",
-        "statement",
-        "calls",
-        "total_ms",
-        "slow_calls",
-        "slowest_trace_id",
-        *PERCENTILE_COLUMNS,
-    ]
-    return Table(columns, out, "raw", {"slow_ms": slow})
+    columns = ["time", "count", "per_second", "errors", "error_rate", "mean", *PERCENTILE_COLUMNS]
+    return Table(columns, out, "rollup", {**chosen, "bucket_minutes": minutes})
+
+
+def server_series(store: Store, f: Filters, q: QueryParams) -> Table:
+    """Server spans over time, one point per bucket (1, 5, 15 or 60 minutes; empty buckets as zero
+    requests): requests, per second, errors, mean and percentiles; optionally of one service, method,
+    route."""
+    return _series(store, f, q, SERVER, ("service", "method", "route"))
+
+
+def database_series(store: Store, f: Filters, q: QueryParams) -> Table:
+    """Database spans over time, as server_series; optionally of one service, system, statement."""
+    return _series(store, f, q, DATABASE, ("service", "system", "query"))
 
 
 def n_plus_one(store: Store, f: Filters, q: QueryParams) -> Table:

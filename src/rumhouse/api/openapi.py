@@ -39,7 +39,10 @@ class OpenApiDocument(msgspec.Struct):
 def _parameters(kind: type, path: str) -> list[dict]:
     found = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in re.findall(r"\{(\w+)(?::path)?\}", path)
+        | (
+            {"x-slashes": True} if slashes else {}
+        )  # may hold slashes (an endpoint alert's name holds a route)
+        for name, slashes in re.findall(r"\{(\w+)(:path)?\}", path)
     ]
     info = msgspec.inspect.type_info(kind)
     (schema,), components = msgspec.json.schema_components([kind], ref_template=REF)

@@ -55,7 +55,16 @@ class EndpointsQuery(LimitQuery, kw_only=True):
 
 
 class StatementsQuery(LimitQuery, kw_only=True):
-    slow_ms: float | None = None  # a call over this many ms is slow (default 100)
+    slow_ms: int | None = None  # a call over this many ms is slow (default 100; whole ms)
+
+
+class SpanSeriesQuery(TableQuery, kw_only=True):
+    bucket: Literal["1", "5", "15", "60"] | None = None  # minutes per point (default: at most 500 points)
+    service: str | None = None  # only this service
+    method: str | None = None  # server series: only this HTTP method
+    route: str | None = None  # server series: only this route
+    system: str | None = None  # database series: only this system
+    query: str | None = None  # database series: only this statement (as the statements route shows it)
 
 
 class NPlusOneQuery(LimitQuery, kw_only=True):

@@ -27,6 +27,7 @@ from rumhouse.api.answer_types import (
     PageRow,
     ResourceRow,
     SiteRow,
+    SpanSeriesRow,
     SplitRow,
     StatementRow,
     SummaryRow,
@@ -44,6 +45,7 @@ from rumhouse.api.query_types import (
     NavigationQuery,
     NPlusOneQuery,
     ResourcesQuery,
+    SpanSeriesQuery,
     SplitQuery,
     StatementsQuery,
     TableQuery,
@@ -71,19 +73,39 @@ ENDPOINTS = (
         "/server/endpoints",
         "server-endpoints",
         "Backend endpoints from OpenTelemetry server spans, per service, method and route: requests, per"
-        " second, errors and error rate, p50/p75/p95/p99 in ms",
+        " second, errors and error rate, mean and p50/p75/p95/p99 in ms (1 ms resolution), the slowest"
+        " request's trace, and the trend against the window just before",
         backend.endpoints,
         EndpointsQuery,
         EndpointRow,
     ),
     Endpoint(
+        "/server/timeseries",
+        "server-timeseries",
+        "Server spans over time in 1, 5, 15 or 60-minute buckets (empty ones as zero requests): requests,"
+        " errors, error rate, mean and percentiles; of one service, method or route if asked",
+        backend.server_series,
+        SpanSeriesQuery,
+        SpanSeriesRow,
+    ),
+    Endpoint(
         "/database/statements",
         "database-statements",
-        "Database statements from OpenTelemetry client spans (literals replaced by ?): calls, total time,"
-        " calls over slow_ms, the slowest call's trace, p50/p75/p95/p99 in ms",
+        "Database statements from OpenTelemetry client spans (db.query.summary, or the text with literals"
+        " replaced by ?) per system, database and service: calls, total time and its share of request"
+        " time, calls over slow_ms, the slowest call's trace, p50/p75/p95/p99 in ms",
         backend.statements,
         StatementsQuery,
         StatementRow,
+    ),
+    Endpoint(
+        "/database/timeseries",
+        "database-timeseries",
+        "Database spans over time in 1, 5, 15 or 60-minute buckets: calls, errors, mean and percentiles;"
+        " of one service, system or statement if asked",
+        backend.database_series,
+        SpanSeriesQuery,
+        SpanSeriesRow,
     ),
     Endpoint(
         "/database/n-plus-one",

@@ -39,6 +39,10 @@ PUBLIC_TABLES = frozenset(
         "otel_metrics_gauge",
         "otel_metrics_sum",
         "otel_metrics_histogram",
+        "otel_server_minutely",
+        "otel_server_hourly",
+        "otel_db_minutely",
+        "otel_db_hourly",
     }
 )
 # rumhouse's own bookkeeping, never readable through people's SQL (admins have the API for each). Every
@@ -66,6 +70,10 @@ INTERNAL_TABLES = frozenset(
         "resources_daily_mv",
         "errors_hourly_mv",
         "errors_daily_mv",
+        "otel_server_minutely_mv",
+        "otel_server_hourly_mv",
+        "otel_db_minutely_mv",
+        "otel_db_hourly_mv",
     }
 )
 # System tables that say nothing about the machine, the server or other queries.
