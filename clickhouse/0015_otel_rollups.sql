@@ -9,6 +9,8 @@
 -- over 100 ms" is exact (ceil(d) > 100 exactly when d > 100). Its size is the number of distinct
 -- milliseconds seen per row.
 --
+-- The minutely rollups are sorted by time first (a short window reads its own minutes); the hourly ones by
+-- endpoint or statement first (a long window reads most hours anyway, one endpoint's series fewer rows).
 -- The rollups are fed by materialized views on otel_traces, so a Collector's inserts feed them too. Spans
 -- stored before this migration are rolled up by its last statements.
 
@@ -32,7 +34,7 @@ CREATE TABLE IF NOT EXISTS rumhouse.otel_server_minutely
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toDate(minute)
-ORDER BY (site, service, route, method, minute)
+ORDER BY (site, minute, service, route, method)
 TTL minute + INTERVAL {retention_days} DAY
 SETTINGS index_granularity = 256
 COMMENT 'Server spans per endpoint and minute (1, 5 and 15-minute windows); kept as long as the spans';
@@ -73,7 +75,7 @@ CREATE TABLE IF NOT EXISTS rumhouse.otel_db_minutely
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toDate(minute)
-ORDER BY (site, system, query, service, namespace, minute)
+ORDER BY (site, minute, system, query, service, namespace)
 TTL minute + INTERVAL {retention_days} DAY
 SETTINGS index_granularity = 256
 COMMENT 'Database spans per statement and minute; kept as long as the spans';

@@ -324,7 +324,7 @@ CREATE TABLE rumhouse.otel_db_minutely
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toDate(minute)
-ORDER BY (site, system, query, service, namespace, minute)
+ORDER BY (site, minute, system, query, service, namespace)
 TTL minute + toIntervalDay(30)
 SETTINGS index_granularity = 256
 COMMENT 'Database spans per statement and minute; kept as long as the spans';
@@ -483,7 +483,7 @@ CREATE TABLE rumhouse.otel_server_minutely
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toDate(minute)
-ORDER BY (site, service, route, method, minute)
+ORDER BY (site, minute, service, route, method)
 TTL minute + toIntervalDay(30)
 SETTINGS index_granularity = 256
 COMMENT 'Server spans per endpoint and minute (1, 5 and 15-minute windows); kept as long as the spans';

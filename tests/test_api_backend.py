@@ -13,30 +13,10 @@ from datetime import datetime
 import pytest
 
 from support.load import wait_until
-from support.otlp import ADMIN, ingest_token, post_spans
+from support.otlp import ADMIN, attr, ingest_token, post_spans, span
 from support.reading_data import quantile
 
 LEVELS = {"p50": 0.5, "p75": 0.75, "p95": 0.95, "p99": 0.99}
-
-
-def attr(key: str, value) -> dict:
-    kind = "intValue" if isinstance(value, int) else "stringValue"
-    return {"key": key, "value": {kind: str(value) if kind == "intValue" else value}}
-
-
-def span(
-    trace: str, name: str, kind: int, start: int, ms: float, attributes: list, error: bool = False
-) -> dict:
-    return {
-        "traceId": trace,
-        "spanId": secrets.token_hex(8),
-        "name": name,
-        "kind": kind,
-        "startTimeUnixNano": str(start),
-        "endTimeUnixNano": str(start + int(ms * 1e6)),
-        "attributes": attributes,
-        "status": {"code": 2 if error else 0},
-    }
 
 
 def test_endpoints_and_statements_from_spans(server):

@@ -1,6 +1,9 @@
-"""What the OTLP tests share: an ingest token made through the API, and OTLP JSON spans sent with it."""
+"""What the OTLP tests share: an ingest token made through the API, OTLP JSON spans (and their attributes)
+of known times, and a sender for them."""
 
 from __future__ import annotations
+
+import secrets
 
 import orjson
 
@@ -24,3 +27,23 @@ def post_spans(server, token: str, service: str, spans: list[dict]):
         content=orjson.dumps(body),
         headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
     )
+
+
+def attr(key: str, value) -> dict:
+    kind = "intValue" if isinstance(value, int) else "stringValue"
+    return {"key": key, "value": {kind: str(value) if kind == "intValue" else value}}
+
+
+def span(
+    trace: str, name: str, kind: int, start: int, ms: float, attributes: list, error: bool = False
+) -> dict:
+    return {
+        "traceId": trace,
+        "spanId": secrets.token_hex(8),
+        "name": name,
+        "kind": kind,
+        "startTimeUnixNano": str(start),
+        "endTimeUnixNano": str(start + int(ms * 1e6)),
+        "attributes": attributes,
+        "status": {"code": 2 if error else 0},
+    }

@@ -28,6 +28,8 @@ BACKEND = {
                "severity": "warning", "each": "endpoint", "min_samples": 20},
     "db-slow": {"metric": "db_duration", "stat": "p95", "above": 100, "window": "5m", "for": "5m",
                 "severity": "warning", "min_samples": 20},
+    "db-pool": {"metric": "db_pool_usage", "above": 0.9, "window": "5m", "for": "0s",
+                "severity": "warning", "min_samples": 1},
 }  # fmt: skip
 
 PRESETS = {"backend": BACKEND}

@@ -120,8 +120,23 @@ class NPlusOneRow(msgspec.Struct, kw_only=True):
     requests: int  # requests (traces) where it ran min_runs times or more
     max_runs: int
     avg_runs: float
-    total_ms: float
+    total_ms: float  # the time of those runs
+    share_of_request_time: Number  # total_ms / the time of the requests where it happened
     example_trace_id: str
+
+
+class PoolRow(msgspec.Struct, kw_only=True):
+    service: str
+    pool: str  # db.client.connection.pool.name (or pool.name)
+    max_connections: Number  # the largest maximum the window saw; null when the pool sends none
+    peak_used: float  # connections in use
+    avg_used: float
+    last_used: float
+    peak_use: Number  # peak_used / max_connections
+    avg_use: Number
+    saturated_share: Number  # share of observations with use at 90% or more
+    peak_pending: float  # requests waiting for a connection
+    observations: int
 
 
 class TraceSpanRow(msgspec.Struct, kw_only=True):

@@ -8,12 +8,14 @@ windows); the rest reads the spans.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from starlette.datastructures import QueryParams
 
 from rumhouse.api.common import LEVELS, float_param, int_param, percentile_fields, rows
 from rumhouse.api.filters import ParamError
 from rumhouse.api.table import Table
+from rumhouse.query import database
 from rumhouse.query.filters import Filters
 from rumhouse.query.indexes import candidates
 from rumhouse.query.span_rollups import DATABASE, SERVER, SpanSource, merged, span_parts
@@ -44,20 +46,23 @@ def endpoints(store: Store, f: Filters, q: QueryParams) -> Table:
     limit = int_param(q, "limit", 100, 1, 1000)
     service = q.get("service")
     where = {"service": "service"} if service else {}
-    keys = list(SERVER.keys)
-    parts, times = span_parts(SERVER, f, where)
-    sql = merged(parts, keys, LEVELS) + " ORDER BY n DESC, service, route, method LIMIT {limit:UInt32}"
-    found = rows(store, sql, f, {**times, "limit": limit, "service": service or ""})
-    before_parts, before_times = span_parts(SERVER, _previous(f), where)
-    before = {
-        (svc, method, route): (int(n), qs[0])
-        for svc, method, route, n, _, _, _, _, qs in rows(
-            store, merged(before_parts, keys, "0.95"), f, {**before_times, "service": service or ""}
-        )
-    }
+    # This window and the one before (period 0 and 1) in one query: the trend costs no second round.
+    now_parts, now_times = span_parts(SERVER, f, where, tag="p")
+    before_parts, before_times = span_parts(SERVER, _previous(f), where, tag="q")
+    parts = f"SELECT *, 0 AS period FROM ({now_parts}) UNION ALL SELECT *, 1 AS period FROM ({before_parts})"
+    sql = merged(parts, ["period", *SERVER.keys], LEVELS)
+    params = {**now_times, **before_times, "service": service or ""}
+    found, before = [], {}
+    for period, *row in rows(store, sql, f, params):
+        if period:
+            before[tuple(row[:3])] = (int(row[3]), row[-1][2])  # requests, p95
+        else:
+            found.append(row)
+    found.sort(key=lambda r: (-r[3], r[0], r[2], r[1]))
+    found = found[:limit]
     seconds = max((f.end - f.start).total_seconds(), 1.0)
     out = []
-    for svc, method, route, n, errors, total, slowest, _, qs in found:
+    for svc, method, route, n, errors, total, slowest, qs in found:
         earlier_n, earlier_p95 = before.get((svc, method, route), (0, None))
         fields = percentile_fields(qs)
         out.append(
@@ -90,10 +95,11 @@ def statements(store: Store, f: Filters, q: QueryParams) -> Table:
     limit = int_param(q, "limit", 100, 1, 1000)
     slow = int_param(q, "slow_ms", 100, 0, 3_600_000)
     parts, times = span_parts(DATABASE, f, {})
-    slow_calls = "arraySum(mapValues(mapFilter((k, v) -> k > {slow:UInt32}, h)))"
+    slow_calls = {"slow_calls": "arraySum(mapValues(mapFilter((k, v) -> k > {slow:UInt32}, h_)))"}
     sql = (
-        f"SELECT system, namespace, query, service, n, dsum, {slow_calls}, slowest, qs"
-        f" FROM ({merged(parts, list(DATABASE.keys), LEVELS)}) ORDER BY dsum DESC, query LIMIT {{limit:UInt32}}"
+        "SELECT system, namespace, query, service, n, dsum, slow_calls, slowest, qs"
+        f" FROM ({merged(parts, list(DATABASE.keys), LEVELS, slow_calls)}) ORDER BY dsum DESC, query"
+        " LIMIT {limit:UInt32}"
     )
     found = rows(store, sql, f, {**times, "limit": limit, "slow": slow})
     server_parts, server_times = span_parts(SERVER, f, {})
@@ -147,7 +153,7 @@ def _series(store: Store, f: Filters, q: QueryParams, source: SpanSource, keys: 
     step = minutes * 60
     bucketed = f"SELECT *, intDiv(toUnixTimestamp(t), {step}) * {step} AS b FROM ({parts})"
     params = {**times, **{f"k_{k}": v for k, v in chosen.items()}}
-    found = {int(b): (int(n), int(e), total, qs) for b, n, e, total, _, _, qs in rows(
+    found = {int(b): (int(n), int(e), total, qs) for b, n, e, total, _, qs in rows(
         store, merged(bucketed, ["b"], LEVELS), f, params
     )}  # fmt: skip
     first = int(f.start.timestamp()) // step * step
@@ -184,49 +190,26 @@ def database_series(store: Store, f: Filters, q: QueryParams) -> Table:
 def n_plus_one(store: Store, f: Filters, q: QueryParams) -> Table:
     """N+1 queries: a statement shape run `min_runs` (default 5) or more times inside one request (one
     trace), per statement: the requests where it happened, how many runs (most, average), the time they
-    took, the route of those requests and one of their traces. Batch them, or join."""
+    took and their share of those requests' time, the route of those requests and one of their traces.
+    Batch them, or join."""
     _no_page_dimensions(f)
     limit = int_param(q, "limit", 50, 1, 1000)
     min_runs = int_param(q, "min_runs", 5, 2, 100_000)
-    where = f.span_where()
-    sql = (
-        "SELECT db_system, db_statement, count() AS requests, max(runs), avg(runs), sum(ms),"
-        " anyHeavy(route), argMax(TraceId, runs) FROM ("
-        "  SELECT d.db_system, d.db_statement, d.TraceId, count() AS runs, sum(d.duration_ms) AS ms,"
-        "   any(s.http_route) AS route"
-        f"  FROM (SELECT db_system, db_statement, TraceId, duration_ms FROM rumhouse.otel_traces WHERE {where}"
-        "   AND db_system != '') AS d"
-        f"  LEFT JOIN (SELECT TraceId, any(http_route) AS http_route FROM rumhouse.otel_traces WHERE {where}"
-        "   AND SpanKind = 'Server' GROUP BY TraceId) AS s ON s.TraceId = d.TraceId"
-        "  GROUP BY d.db_system, d.db_statement, d.TraceId HAVING runs >= {min_runs:UInt32})"
-        " GROUP BY db_system, db_statement ORDER BY sum(ms) DESC, db_statement LIMIT {limit:UInt32}"
-    )
-    out = [
-        {
-            "system": system,
-            "statement": statement,
-            "route": route,
-            "requests": int(requests),
-            "max_runs": int(most),
-            "avg_runs": average,
-            "total_ms": total,
-            "example_trace_id": trace_id,
-        }
-        for system, statement, requests, most, average, total, route, trace_id in rows(
-            store, sql, f, {"limit": limit, "min_runs": min_runs}
-        )
-    ]
-    columns = [
-        "system",
-        "statement",
-        "route",
-        "requests",
-        "max_runs",
-        "avg_runs",
-        "total_ms",
-        "example_trace_id",
-    ]
+    out = n_plus_one_rows(store, f, min_runs, limit)
+    for row in out:
+        request_ms = row.pop("request_ms")
+        row["share_of_request_time"] = row["total_ms"] / request_ms if request_ms else None
+    columns = ["system", "statement", "route", "requests", "max_runs", "avg_runs", "total_ms"]
+    columns += ["share_of_request_time", "example_trace_id"]
     return Table(columns, out, "raw", {"min_runs": min_runs})
+
+
+def pools(store: Store, f: Filters, q: QueryParams) -> Table:
+    """Database connection pools from the db.client.connection.* metrics (and their older names), per
+    service and pool: the maximum, connections in use (peak, average, last), use as a share of the maximum
+    (peak, average), the share of observations at 90% or more, peak pending requests."""
+    _no_page_dimensions(f)
+    return Table(list(database.POOL_COLUMNS), pool_rows(store, f), "raw")
 
 
 def trace(store: Store, f: Filters, q: QueryParams) -> Table:
@@ -310,29 +293,59 @@ def index_candidates(store: Store, f: Filters, q: QueryParams) -> Table:
     _no_page_dimensions(f)
     limit = int_param(q, "limit", 50, 1, 1000)
     slow = float_param(q, "slow_ms", 100.0, 0.0, 3_600_000.0)
-    sql = (
-        "SELECT db_system, db_statement, count(), sum(duration_ms) FROM rumhouse.otel_traces"
-        f" WHERE {f.span_where()} AND db_system != '' AND duration_ms > {{slow:Float64}}"
-        " GROUP BY db_system, db_statement ORDER BY sum(duration_ms) DESC LIMIT 10000"
-    )
-    found: dict[tuple[str, str, str], dict] = {}
-    for system, statement, calls, total in rows(store, sql, f, {"slow": slow}):
+    out = index_candidate_rows(store, f, slow)[:limit]
+    columns = ["system", "table", "column", "statements", "slow_calls", "slow_ms", "example"]
+    return Table(columns, out, "raw", {"slow_ms": slow})
+
+
+# What the routes and the suggestions (budgets/backend_suggestions.py) both read.
+
+
+def pool_rows(store: Store, f: Filters) -> list[dict[str, Any]]:
+    found = store.query(database.pools_sql(f), f.params(), readonly=True).rows
+    out = []
+    for row in found:
+        entry = dict(zip(database.POOL_COLUMNS, row[1:], strict=True))
+        entry["observations"] = int(entry["observations"])
+        out.append(entry)
+    return out
+
+
+def n_plus_one_rows(store: Store, f: Filters, min_runs: int, limit: int) -> list[dict[str, Any]]:
+    params = {**f.params(), "min_runs": min_runs, "limit": limit}
+    return [
+        {
+            "system": system,
+            "statement": statement,
+            "route": route,
+            "requests": int(requests),
+            "max_runs": int(most),
+            "avg_runs": average,
+            "total_ms": total,
+            "example_trace_id": trace_id,
+            "request_ms": request_ms,
+        }
+        for system, statement, requests, most, average, total, route, trace_id, request_ms in store.query(
+            database.n_plus_one_sql(f), params, readonly=True
+        ).rows
+    ]
+
+
+def index_candidate_rows(store: Store, f: Filters, slow_ms: float) -> list[dict[str, Any]]:
+    """Per system, table and column that slow statements (over `slow_ms`) filter, join or sort on: how
+    many statements, their slow calls and the time those took, and one statement; most time first."""
+    sql = database.slow_statements_sql(f)
+    found: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for system, statement, calls, total in store.query(
+        sql, {**f.params(), "slow": slow_ms}, readonly=True
+    ).rows:
         for table, column in candidates(statement):
             entry = found.setdefault(
                 (system, table, column),
-                {
-                    "system": system,
-                    "table": table,
-                    "column": column,
-                    "statements": 0,
-                    "slow_calls": 0,
-                    "slow_ms": 0.0,
-                    "example": statement,
-                },
-            )
+                {"system": system, "table": table, "column": column, "statements": 0, "slow_calls": 0,
+                 "slow_ms": 0.0, "example": statement},
+            )  # fmt: skip
             entry["statements"] += 1
             entry["slow_calls"] += int(calls)
             entry["slow_ms"] += total
-    out = sorted(found.values(), key=lambda e: (-e["slow_ms"], e["table"], e["column"]))[:limit]
-    columns = ["system", "table", "column", "statements", "slow_calls", "slow_ms", "example"]
-    return Table(columns, out, "raw", {"slow_ms": slow})
+    return sorted(found.values(), key=lambda e: (-e["slow_ms"], e["table"], e["column"]))

@@ -25,6 +25,7 @@ from rumhouse.api.answer_types import (
     NavigationRow,
     NPlusOneRow,
     PageRow,
+    PoolRow,
     ResourceRow,
     SiteRow,
     SpanSeriesRow,
@@ -115,6 +116,16 @@ ENDPOINTS = (
         backend.n_plus_one,
         NPlusOneQuery,
         NPlusOneRow,
+    ),
+    Endpoint(
+        "/database/pools",
+        "database-pools",
+        "Database connection pools from the db.client.connection.* metrics, per service and pool: maximum,"
+        " connections in use (peak, average, last), use as a share of the maximum, the share of observations"
+        " at 90% or more, peak pending requests",
+        backend.pools,
+        TableQuery,
+        PoolRow,
     ),
     Endpoint(
         "/database/index-candidates",

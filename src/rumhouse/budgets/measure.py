@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rumhouse.budgets.targets import BACKEND, STATS, Target
+from rumhouse.query.database import pools_sql
 from rumhouse.query.filters import Filters
 from rumhouse.store.base import Store
 
@@ -57,6 +58,9 @@ def target_sql(t: Target, f: Filters, bucket_seconds: int | None = None, *, each
     b = "intDiv(toUnixTimestamp({col}), {{m_bucket:UInt32}}) * {{m_bucket:UInt32}}" if bucket_seconds else "0"
     if each:
         b = SERVER_ENDPOINT if t.metric in BACKEND else "endpoint"
+    if t.metric == "db_pool_usage":
+        per_pool = pools_sql(f, b.format(col="t"))
+        return f"SELECT b, max(peak_use), sum(observations) FROM ({per_pool}) GROUP BY b ORDER BY b"
     if t.metric in BACKEND:
         where = f.span_where() + (
             " AND db_system != ''" if t.metric == "db_duration" else " AND SpanKind = 'Server'"

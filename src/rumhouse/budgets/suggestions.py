@@ -297,5 +297,9 @@ CHECKS: tuple[Callable[[Store, Filters], list[Suggestion]], ...] = (
 
 def compute(store: Store, f: Filters) -> list[Suggestion]:
     """Every suggestion worth more than MIN_IMPACT, best first (ties by id, so the order is stable)."""
-    found = [s for check in CHECKS for s in check(store, f) if s.impact > MIN_IMPACT]
+    # Imported here: backend_suggestions builds on this module's Suggestion.
+    from rumhouse.budgets import backend_suggestions
+
+    checks = (*CHECKS, *backend_suggestions.CHECKS)
+    found = [s for check in checks for s in check(store, f) if s.impact > MIN_IMPACT]
     return sorted(found, key=lambda s: (-s.impact, s.key))

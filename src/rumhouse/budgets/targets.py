@@ -8,7 +8,9 @@ Metric kinds (one SQL shape each, in measure.py):
 - `error_rate`: page views with at least one client error / page views;
 - from OpenTelemetry spans: `server_duration`, a percentile of server spans' duration in ms (`endpoint`: a
   glob on http.route); `server_error_rate`, server spans with an error status or a 5xx / server spans;
-  `db_duration`, a percentile of database spans' duration in ms.
+  `db_duration`, a percentile of database spans' duration in ms;
+- from OpenTelemetry metrics: `db_pool_usage`, the highest share of a database connection pool's maximum
+  in use that the window saw (any service, any pool; query/database.py).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from rumhouse.sites import ConfigError
 from rumhouse.tables import RESOURCE_TYPES
 from rumhouse.tables import VITAL_NAMES as METRICS
 
-RATES = ("api_error_rate", "error_rate", "server_error_rate")
+RATES = ("api_error_rate", "error_rate", "server_error_rate", "db_pool_usage")
 BACKEND = ("server_duration", "server_error_rate", "db_duration")  # from rumhouse.otel_traces
 KINDS = (*METRICS, "api_duration", "resource_bytes", "server_duration", "db_duration", *RATES)
 STATS = {"p50": 0.5, "p75": 0.75, "p90": 0.9, "p95": 0.95, "p99": 0.99, "mean": None}
@@ -75,7 +77,7 @@ def parse_target(raw: dict, where: str) -> Target:
     if endpoint and metric not in ("api_duration", "api_error_rate", "server_duration", "server_error_rate"):
         raise SpecError(f"{where}.endpoint applies to api_duration, api_error_rate and server metrics only")
     path = _str(raw, "path", where)
-    if path and metric in BACKEND:
+    if path and metric in (*BACKEND, "db_pool_usage"):
         raise SpecError(f"{where}.path applies to page metrics; a backend metric takes endpoint (a route)")
     return Target(metric, stat, path, endpoint, resource_type)
 

@@ -73,18 +73,19 @@ def _pieces(start: datetime, end: datetime, hourly: bool) -> list[tuple[str, dat
 
 
 def span_parts(
-    source: SpanSource, f: Filters, where: dict[str, str], *, hourly: bool = True
+    source: SpanSource, f: Filters, where: dict[str, str], *, hourly: bool = True, tag: str = "p"
 ) -> tuple[str, dict[str, str]]:
-    """The UNION ALL of the window's parts, and its time parameters. `where` maps a key to a query
-    parameter name: rows whose key equals that parameter's value."""
+    """The UNION ALL of the window's parts, and its time parameters (named `tag`0_from, ...: two windows
+    in one query take two tags). `where` maps a key to a query parameter name: rows whose key equals that
+    parameter's value."""
     keys = ", ".join(source.keys)
     key_where = "".join(f" AND {key} = {{{param}:String}}" for key, param in where.items())
     params: dict[str, str] = {}
     selects = []
     for i, (grain, a, b) in enumerate(_pieces(f.start, f.end, hourly)):
-        params[f"p{i}_from"], params[f"p{i}_to"] = ch_time(a), ch_time(b)
+        params[f"{tag}{i}_from"], params[f"{tag}{i}_to"] = ch_time(a), ch_time(b)
         col = {"raw": "Timestamp", "minutely": "minute", "hourly": "hour"}[grain]
-        window = f"{col} >= {{p{i}_from:DateTime64(3, 'UTC')}} AND {col} < {{p{i}_to:DateTime64(3, 'UTC')}}"
+        window = f"{col} >= {{{tag}{i}_from:DateTime64(3, 'UTC')}} AND {col} < {{{tag}{i}_to:DateTime64(3, 'UTC')}}"
         if grain == "raw":
             named = ", ".join(f"{expression} AS {key}" for key, expression in source.keys.items())
             selects.append(
@@ -103,17 +104,21 @@ def span_parts(
     return " UNION ALL ".join(selects), params
 
 
-def merged(parts: str, group: list[str], levels: str) -> str:
+def merged(parts: str, group: list[str], levels: str, extra: dict[str, str] | None = None) -> str:
     """Per `group` (keys, or "b" for a time bucket added by the caller): n, errors, dsum, slowest trace,
-    the histogram `h`, and the percentiles at `levels` from it."""
+    the `extra` columns (name -> an expression on the merged histogram h_), and the percentiles at
+    `levels` from the histogram, as the array `qs`. The histogram itself stays in ClickHouse."""
     by = ", ".join(group)
-    # Inner names differ from the outer ones: an outer `any(h) AS h` would shadow the h ARRAY JOIN reads.
+    more = "".join(f", {expression} AS {name}_" for name, expression in (extra or {}).items())
     totals = (
         f"SELECT {by}, sum(n) AS n_, sum(errors) AS errors_, sum(dsum) AS dsum_,"
-        f" argMaxMerge(slowest) AS slowest_, sumMap(durations) AS h_ FROM ({parts}) GROUP BY {by}"
+        f" argMaxMerge(slowest) AS slowest_, sumMap(durations) AS h_{more} FROM ({parts}) GROUP BY {by}"
     )
+    # Inner names differ from the outer ones (an outer `any(x) AS x` would shadow what the inner query
+    # and ARRAY JOIN read); only scalars are carried through the ARRAY JOIN, never the histogram.
+    carried = "".join(f", any({name}_) AS {name}" for name in extra or {})
     return (
-        f"SELECT {by}, any(n_) AS n, any(errors_) AS errors, any(dsum_) AS dsum, any(slowest_) AS slowest,"
-        f" any(h_) AS h, quantilesExactWeightedInterpolated({levels})(ms, c) AS qs"
+        f"SELECT {by}, any(n_) AS n, any(errors_) AS errors, any(dsum_) AS dsum, any(slowest_) AS slowest"
+        f"{carried}, quantilesExactWeightedInterpolated({levels})(ms, c) AS qs"
         f" FROM ({totals}) ARRAY JOIN mapKeys(h_) AS ms, mapValues(h_) AS c GROUP BY {by}"
     )
