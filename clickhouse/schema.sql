@@ -70,7 +70,10 @@ CREATE TABLE rumhouse.api_calls
     `status` UInt16 COMMENT 'HTTP status; 0 when the request failed (network error, CORS, abort)',
     `duration_ms` Float32 COMMENT 'Duration of the call as the page saw it, ms',
     `label` LowCardinality(String) COMMENT 'The page\'s label when the beacon was sent',
-    `custom` Map(LowCardinality(String), String) COMMENT 'Custom dimensions when the beacon was sent'
+    `custom` Map(LowCardinality(String), String) COMMENT 'Custom dimensions when the beacon was sent',
+    `trace_id` String COMMENT 'Trace id (32 hex digits) of the call: the traceparent it carried, or the one its response named in Server-Timing; empty when none',
+    `server_timing` Map(LowCardinality(String), Float32) COMMENT 'Server-Timing entries of the response (when CORS exposes them): name to duration, ms',
+    INDEX idx_trace_id trace_id TYPE bloom_filter(0.001) GRANULARITY 4
 )
 ENGINE = MergeTree
 PARTITION BY toDate(time)
@@ -574,7 +577,9 @@ CREATE TABLE rumhouse.page_views
     `viewport_height` Nullable(UInt32) COMMENT 'Viewport height, CSS px',
     `label` LowCardinality(String) COMMENT 'The page\'s label from rumhouse.label(), empty when none (as of the page view\'s first beacon)',
     `custom` Map(LowCardinality(String), String) COMMENT 'Custom dimensions from rumhouse.set(key, value), at most 10 (as of the page view\'s first beacon)',
-    `sample_rate` Float32 DEFAULT 1 COMMENT 'Share of page loads measured (data-sample, 0 to 1]: this row stands for 1 / sample_rate page views'
+    `sample_rate` Float32 DEFAULT 1 COMMENT 'Share of page loads measured (data-sample, 0 to 1]: this row stands for 1 / sample_rate page views',
+    `trace_id` String COMMENT 'Trace id (32 hex digits) of the request that served the document, empty when unknown',
+    INDEX idx_trace_id trace_id TYPE bloom_filter(0.001) GRANULARITY 4
 )
 ENGINE = MergeTree
 PARTITION BY toDate(time)

@@ -22,14 +22,14 @@ const send = (view, ev, last) => {
     nt: view._nt,
     now: ms(now(), WEEK),
     st: ms(view._st, WEEK),
-    wd: !!N.webdriver,
+    wd: N.webdriver,
     // The first beacon of a page view makes its row in page_views; only a page load has timings.
     nav: view._seq ? undefined : view._st ? {} : navigation(),
     ctx: context(),
     ev,
     lb: view._lb,
     cd: config._custom,
-    sr: config._rate < 1 ? config._rate : undefined,
+    sr: config._rate,
   };
   const body = JSON.stringify(beacon);
   // A character takes at most 3 bytes in UTF-8: only a long body needs counting (a Blob costs more).

@@ -8,5 +8,6 @@
 //   _exclude     data-exclude: the paths whose page views send nothing (a final * for a prefix)
 //   _hash        data-routes="hash": the route is in the fragment (#/users/1)
 //   _debug       data-debug: every beacon is also written to the console
+//   _trace       data-trace-origins: the origins whose fetch/XHR calls carry a traceparent (api.js)
 //   _custom      rumhouse.set(): custom dimensions, sent with every beacon
 export const config = {};

@@ -2,7 +2,7 @@
 //   <script src="https://rum.example.com/rum.js" data-site="KEY" defer></script>
 // data-endpoint (default: the script's origin + /beacon), data-release, data-flush (seconds, default
 // 30), data-sample (0..1, default 1), data-consent="wait", data-exclude (paths, * as a wildcard),
-// data-routes="hash", data-debug. The npm package calls `start` with the same settings (npm.js).
+// data-routes="hash", data-debug, data-trace-origins. The npm package calls `start` with the same settings (npm.js).
 import { calls } from './api.js';
 import { cls } from './cls.js';
 import { config } from './config.js';
@@ -12,19 +12,18 @@ import { early } from './hooks.js';
 import { inp } from './inp.js';
 import { lcp } from './lcp.js';
 import { lifecycle } from './lifecycle.js';
-import { loadType, newPageView } from './pageview.js';
+import { newPageView } from './pageview.js';
 import { api } from './public.js';
 import { resources } from './resources.js';
 import { soft } from './soft.js';
 import { spa } from './spa.js';
 import { tti } from './tti.js';
-import { ttfb } from './ttfb.js';
-import { D, N, P, W, on, safe } from './util.js';
+import { D, N, W, activation, navEntry, on, safe } from './util.js';
 
 /** Starts measuring with settings `o` (the script tag's dataset, or init()'s options). */
 export const start = (o) => {
   config._site = o.site;
-  config._endpoint = o.endpoint || new URL(o.src || '/', location.href).origin + '/beacon';
+  config._endpoint = o.endpoint || new URL(o.src || '/', location).origin + '/beacon';
   config._release = o.release && String(o.release).slice(0, 64);
   config._rate = o.sample == null ? 1 : +o.sample;
   config._consent = o.consent == 'wait' ? 0 : 1;
@@ -32,15 +31,18 @@ export const start = (o) => {
   config._exclude = o.exclude && String(o.exclude).split(/\s*,\s*/);
   config._hash = o.routes == 'hash';
   config._debug = 'debug' in o && o.debug !== false;
+  // data-trace-origins="https://api.example.com https://example.com": calls there carry traceparent.
+  config._trace = o.traceOrigins && String(o.traceOrigins).split(/[\s,]+/);
   // Sampled out (or misconfigured): measure nothing, send nothing.
   if (o.site && Math.random() < config._rate) {
-    newPageView(loadType(), 0, D.referrer);
+    // A page load: navigate, reload, back_forward (the entry's type, which the server checks), or prerender.
+    newPageView(activation() > 0 ? 'prerender' : navEntry().type, 0, D.referrer);
     const init = (modules) => modules.forEach((m) => safe(m)(Math.max(+o.flush || 30, 1) * 1e3));
     // Errors, API calls and route changes from the start; the rest once the page has painted, so that
     // nothing of ours runs before its first paint (observers are buffered: they miss nothing by starting
     // later).
     init([errors, calls, spa]);
-    const rest = () => init([lifecycle, ttfb, fcp, lcp, cls, inp, tti, resources, soft]);
+    const rest = () => init([lifecycle, fcp, lcp, cls, inp, tti, resources, soft]);
     D.visibilityState == 'hidden' ? rest() : requestAnimationFrame(() => setTimeout(rest));
   }
 };
@@ -61,7 +63,8 @@ const takeOver = (stub) => {
 export const whenShown = (fn) => (D.prerendering ? on(D, 'prerenderingchange', fn) : fn());
 
 /** Whether the browser has what the snippet cannot do without; older browsers are left alone. */
-export const supported = () => W.PerformanceObserver && P && P.getEntriesByType && (N.sendBeacon || W.fetch) && W.WeakMap;
+// (Every browser with PerformanceObserver has performance.getEntriesByType and WeakMap.)
+export const supported = () => W.PerformanceObserver && (N.sendBeacon || W.fetch);
 
 export const boot = (settings) => {
   const stub = W.rumhouse;

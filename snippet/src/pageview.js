@@ -3,7 +3,7 @@
 // events, so that a view that ends a little after the next one started (see lifecycle.js, `hold`)
 // still sends what is its own.
 import { config } from './config.js';
-import { D, navEntry, activation, count } from './util.js';
+import { count } from './util.js';
 
 /**
  * The route: the path, or with data-routes="hash" the path and the fragment's route (`/app/#/users/1`
@@ -39,14 +39,4 @@ export const newPageView = (nt, st, ref) => {
     // _lb: its label (rumhouse.label); _et: when a later view took over (entries after it are not this view's); _ie: interactions then;
     // _end: the final beacon went.
   };
-};
-
-/** The navigation type of the page load, in the beacon's terms. */
-export const loadType = () => {
-  const t = navEntry().type;
-  return D.prerendering || activation() > 0
-    ? 'prerender'
-    : /^(reload|back_forward)$/.test(t)
-      ? t
-      : 'navigate';
 };

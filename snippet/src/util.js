@@ -80,14 +80,17 @@ export const activation = () => navEntry().activationStart || 0;
 /** Interactions (clicks, taps, key presses) on the page so far, where the browser counts them. */
 export const count = () => P.interactionCount || 0;
 
-/** The document's loading state at time `t`, in web-vitals' words (its getLoadState). */
+/**
+ * The document's loading state at time `t`, as web-vitals' getLoadState tells it, by number (the server
+ * names them): 0 loading, 1 dom-interactive, 2 dom-content-loaded, 3 complete.
+ */
 export const loadState = (t) => {
   const n = navEntry();
   return D.readyState == 'loading' || t < n.domInteractive
-    ? 'loading'
+    ? 0
     : !n.domContentLoadedEventStart || t < n.domContentLoadedEventStart
-      ? 'dom-interactive'
+      ? 1
       : !n.domComplete || t < n.domComplete
-        ? 'dom-content-loaded'
-        : 'complete';
+        ? 2
+        : 3;
 };

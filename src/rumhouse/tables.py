@@ -12,6 +12,7 @@ VITAL_NAMES: tuple[str, ...] = get_args(VitalName)
 ResourceType = Literal["script", "css", "img", "font", "fetch", "other"]
 RESOURCE_TYPES: tuple[str, ...] = get_args(ResourceType)
 NavigationType = Literal["navigate", "reload", "back_forward", "prerender", "restore", "soft"]
+NAVIGATION_TYPES = frozenset(get_args(NavigationType))
 
 # The published Core Web Vitals thresholds (web.dev), one place for the API, the budgets and the
 # rollups' good and poor counts (store/migrations.py writes them into the schema): name -> (good at or
@@ -113,6 +114,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "viewport_height",
         *PAGE_LABELS,
         "sample_rate",
+        "trace_id",
     ),
     "vitals": ("time", *DIMENSIONS, *VITAL_FIELDS, *PAGE_LABELS),
     "vital_updates": ("time", *DIMENSIONS, *VITAL_FIELDS, "seq", "final", "received", *PAGE_LABELS),
@@ -128,7 +130,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "count",
         *PAGE_LABELS,
     ),
-    "api_calls": ("time", *DIMENSIONS, "method", "endpoint", "status", "duration_ms", *PAGE_LABELS),
+    "api_calls": (
+        "time",
+        *DIMENSIONS,
+        "method",
+        "endpoint",
+        "status",
+        "duration_ms",
+        *PAGE_LABELS,
+        "trace_id",
+        "server_timing",
+    ),
     "resources": (
         "time",
         *DIMENSIONS,

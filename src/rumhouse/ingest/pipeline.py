@@ -18,7 +18,7 @@ from rumhouse.ingest.limits import TokenBuckets, retry_after
 from rumhouse.ingest.privacy import UrlScrubber, host_of, scrub_short
 from rumhouse.ingest.rows import EVENT_ROWS, PageView, page_view_row, vital_row, vital_update_row
 from rumhouse.sites import Site, SiteRegistry
-from rumhouse.tables import VITAL_NAMES
+from rumhouse.tables import NAVIGATION_TYPES, VITAL_NAMES
 from rumhouse.writer import Accepted
 
 MAX_CLS = 100.0
@@ -202,7 +202,7 @@ class Pipeline:
             country_from(incoming.country),
             beacon.ctx.et,
             beacon.rel,
-            beacon.nt,
+            beacon.nt if beacon.nt in NAVIGATION_TYPES else "navigate",
         )
         received = incoming.received
         start = received - max(0.0, beacon.now - beacon.view_start) / 1000.0

@@ -12,6 +12,9 @@ from urllib.parse import urljoin
 
 from rumhouse.ingest import schema
 from rumhouse.ingest.privacy import bare_host, endpoint_of, scrub_short, scrub_text, strip_url
+from rumhouse.ingest.tracing import server_timing, trace_id
+
+STACK_FRAMES = 12  # lines of a stack kept (rum.js 0.2 sends it bounded, not cut)
 
 
 @dataclass(slots=True)
@@ -45,8 +48,8 @@ def page_view_row(pv: PageView, beacon: schema.Beacon) -> tuple:
         pv.referrer_host,
         pv.browser_version,
         *nav.phases(),
-        nav.size,
-        dict(nav.server_timing),
+        nav.n.transfer_size if nav.n is not None else nav.size,
+        dict(nav.timings()),
         ctx.rtt,
         ctx.dl,
         int(ctx.sd),
@@ -56,6 +59,7 @@ def page_view_row(pv: PageView, beacon: schema.Beacon) -> tuple:
         ctx.vh,
         *pv.labels,
         beacon.sr,
+        trace_id(nav.traceparent()),
     )
 
 
@@ -99,7 +103,7 @@ def vital_fields(event: schema.Vital) -> tuple:
         event.v,
         element,
         event_type,
-        event.l,
+        schema.LOAD_STATES[event.l] if isinstance(event.l, int) else event.l,
         *parts[:4],
         lcp_url,
         *parts[4:7],
@@ -129,7 +133,7 @@ def error_row(pv: PageView, event: schema.Error) -> tuple:
         strip_url(event.src),
         event.line,
         event.col,
-        scrub_text(event.stack),
+        scrub_text("\n".join(event.stack.split("\n", STACK_FRAMES)[:STACK_FRAMES])),
         event.n,
         *pv.labels,
     )
@@ -138,7 +142,12 @@ def error_row(pv: PageView, event: schema.Error) -> tuple:
 def api_row(pv: PageView, event: schema.Api) -> tuple:
     # rum.js 0.2 sends the URL as the page wrote it (`/api/cart`); older snippets sent it absolute.
     url = event.u if "://" in event.u[:16] else urljoin(pv.url, event.u)
-    return (pv.at(event.ts), *pv.dims, event.m.upper(), endpoint_of(url), event.s, event.d, *pv.labels)
+    timings, traceparent = server_timing(event.st) if event.st else ({}, "")
+    # The trace the call started (its traceparent), else the one the backend named in Server-Timing.
+    trace = (trace_id(event.tr) if isinstance(event.tr, str) else "") or trace_id(traceparent)
+    method = event.m.upper() or "GET"
+    row = (pv.at(event.ts), *pv.dims, method, endpoint_of(url), event.s, event.d, *pv.labels)
+    return (*row, trace, timings)
 
 
 _FONTS = frozenset(("woff", "woff2", "ttf", "otf", "eot"))

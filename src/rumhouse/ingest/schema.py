@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from rumhouse.tables import NavigationType, ResourceType, VitalName
+from rumhouse.tables import ResourceType, VitalName
 
 FORMAT_VERSION = 1
 
@@ -40,7 +40,47 @@ class EventBase(Base, tag_field="k"):
     """Events are a tagged union: `"k"` (kind) says which struct an event is."""
 
 
-NAV_TIMES = 12  # redirectStart ... loadEventEnd, as rum.js 0.2 sends them (`t`)
+NAV_TIMES = 12  # redirectStart ... loadEventEnd, as development builds of rum.js 0.2 sent them (`t`)
+TRACE_TEXT = Annotated[str, Meta(max_length=256)]  # a traceparent as sent; ingest/tracing.py reads it
+
+
+class ServerTimingEntry(Base):
+    """One Server-Timing entry of the document, as the navigation entry's toJSON() writes it."""
+
+    name: Annotated[str, Meta(max_length=256)] = ""
+    duration: Annotated[float, Meta(ge=0, le=1e12)] = 0
+    description: Annotated[str, Meta(max_length=1024)] = ""
+
+
+class NavEntry(Base, rename="camel"):
+    """The page load's PerformanceNavigationTiming as rum.js 0.2 sends it, whole (its toJSON()). Only the
+    fields named here are read: the rest (its URL among them) is never decoded, let alone stored. Times
+    are ms since the time origin."""
+
+    redirect_start: OFFSET_MS = 0
+    redirect_end: OFFSET_MS = 0
+    domain_lookup_start: OFFSET_MS = 0
+    domain_lookup_end: OFFSET_MS = 0
+    connect_start: OFFSET_MS = 0
+    secure_connection_start: OFFSET_MS = 0
+    connect_end: OFFSET_MS = 0
+    request_start: OFFSET_MS = 0
+    response_start: OFFSET_MS = 0
+    response_end: OFFSET_MS = 0
+    dom_complete: OFFSET_MS = 0
+    load_event_end: OFFSET_MS = 0
+    transfer_size: BYTES | None = None
+    server_timing: Annotated[list[ServerTimingEntry], Meta(max_length=64)] = []
+
+    def times(self) -> list[float] | None:
+        """The 12 raw times of Nav.t; None when the browser gave no response start (no timing)."""
+        if self.response_start <= 0:
+            return None
+        return [
+            self.redirect_start, self.redirect_end, self.domain_lookup_start, self.domain_lookup_end,
+            self.connect_start, self.secure_connection_start, self.connect_end, self.request_start,
+            self.response_start, self.response_end, self.dom_complete, self.load_event_end,
+        ]  # fmt: skip
 
 
 class Nav(Base):
@@ -65,11 +105,32 @@ class Nav(Base):
     # connectEnd, requestStart, responseStart, responseEnd, domComplete, loadEventEnd: ms since the time
     # origin, 0 for what did not happen.
     t: Annotated[list[OFFSET_MS], Meta(min_length=NAV_TIMES, max_length=NAV_TIMES)] | None = None
+    # rum.js 0.2: the navigation entry whole, and the document's traceparent from a <meta> tag.
+    n: NavEntry | None = None
+    tp: TRACE_TEXT = ""
+
+    def timings(self) -> list[tuple[str, float]]:
+        """The document's Server-Timing entries: [name, ms], at most 20."""
+        if self.n is None:
+            return list(self.server_timing)
+        return [(e.name[:64], min(e.duration, 3_600_000.0)) for e in self.n.server_timing[:20]]
+
+    def traceparent(self) -> str:
+        """The document's traceparent: a Server-Timing entry of that name (its desc), else the <meta>."""
+        found = (
+            next((e.description for e in self.n.server_timing if e.name == "traceparent"), "")
+            if self.n
+            else ""
+        )
+        return found or self.tp
 
     def phases(self) -> tuple[float | None, ...]:
         """redirect, dns, connect, tls, server, download, render, load: as sent, or from the raw times
         as the snippet used to compute them (a phase whose end is 0 did not happen: None)."""
-        if self.t is None:
+        raw = self.t if self.t is not None or self.n is None else self.n.times()
+        if raw is None and self.n is not None:
+            return (None,) * 8  # an entry without a response start: no timing
+        if raw is None:
             return (
                 self.redirect,
                 self.dns,
@@ -80,7 +141,7 @@ class Nav(Base):
                 self.render,
                 self.load,
             )
-        rs, re, ds, de, cs, tls, ce, qs, ps, pe, dc, le = self.t
+        rs, re, ds, de, cs, tls, ce, qs, ps, pe, dc, le = raw
 
         def span(start: float, end: float) -> float | None:
             return _bounded(end - start) if end > 0 else None
@@ -126,7 +187,8 @@ class Vital(EventBase, tag="vital"):
     # page view that sent 1 before. Reports 1 and 2 wait in vital_updates (settle.py).
     r: Literal[0, 1, 2] = 0
     e: Annotated[str, Meta(max_length=32)] = ""  # INP, FID: the event type (click, keydown, ...)
-    l: Annotated[str, Meta(max_length=32)] = ""  # the document's loading state then  # noqa: E741
+    # The document's loading state then: its name, or (rum.js 0.2) its number in LOAD_STATES.
+    l: Annotated[str, Meta(max_length=32)] | Annotated[int, Meta(ge=0, le=3)] = ""  # noqa: E741
     # The parts of the value, by metric: LCP [ttfb, load delay, load duration, render delay]; INP [input
     # delay, processing, presentation]; CLS [largest shift's score, its time]; FCP [ttfb].
     p: Annotated[list[OFFSET_MS], Meta(max_length=4)] = []
@@ -147,14 +209,18 @@ class Error(EventBase, tag="error"):
     ts: OFFSET_MS | None = None
 
 
-class Api(EventBase, tag="api"):
+class Api(EventBase, tag="api", kw_only=True):
     """One fetch or XHR call made by the page."""
 
-    m: Annotated[str, Meta(max_length=16)]  # method
+    m: Annotated[str, Meta(max_length=16)] = "GET"  # method as the page wrote it (rum.js 0.2: none for GET)
     u: URL  # URL
     s: Annotated[int, Meta(ge=0, le=999)]  # HTTP status; 0 when the request failed
     d: MS  # duration
     ts: OFFSET_MS | None = None
+    # The traceparent the call carried (data-trace-origins); false or null when none (rum.js spends no
+    # bytes on telling them apart).
+    tr: TRACE_TEXT | bool | None = None
+    st: Annotated[str, Meta(max_length=1024)] | None = None  # the response's Server-Timing header, or null
 
 
 class Resources(EventBase, tag="res"):
@@ -188,6 +254,9 @@ class Measure(EventBase, tag="measure"):
 Event = Vital | Error | Api | Resources | Measure
 
 
+LOAD_STATES = ("loading", "dom-interactive", "dom-content-loaded", "complete")  # Vital.l by number
+
+
 class Beacon(Base):
     site: Annotated[str, Meta(min_length=1, max_length=64)]
     pv: Annotated[str, Meta(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -197,7 +266,9 @@ class Beacon(Base):
     last: bool = False
     ref: URL = ""
     rel: SHORT = ""  # release
-    nt: NavigationType = "navigate"
+    # rum.js 0.2 sends the navigation entry's type as the browser names it: what is not a NavigationType
+    # is read as navigate (pipeline.py), so a browser's new word never costs a beacon.
+    nt: Annotated[str, Meta(max_length=32)] = "navigate"
     now: OFFSET_MS = 0  # performance.now() when sent
     # performance.now() when this page view started (non-zero after a single-page-app route change).
     view_start: OFFSET_MS = msgspec.field(default=0, name="st")
