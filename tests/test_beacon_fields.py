@@ -180,3 +180,121 @@ def test_resource_types_are_told_from_the_initiator_and_extension(server):
     got = {r["resource_host"]: (r["type"], r["third_party"]) for r in rows}
     expected = {f"h{n}.example": (kind, int(n != 0)) for n, (_, _, kind) in enumerate(kinds)}
     assert got == {**expected, "old.example": ("script", 1)}
+
+
+def _stored(server, table: str, pv: str, columns: str) -> list[dict]:
+    wait_until(lambda: server.sql(f"SELECT 1 FROM rumhouse.{table} WHERE page_view_id = '{pv}'"))
+    return server.sql(f"SELECT {columns} FROM rumhouse.{table} WHERE page_view_id = '{pv}'")
+
+
+def test_the_whole_navigation_entry_becomes_the_breakdown_and_names_the_trace(server):
+    """rum.js sends the navigation entry as its toJSON() writes it: the server reads the phases, the
+    Server-Timing entries and the document's traceparent from it, the navigation type from `nt`, and
+    never the entry's URL."""
+    pv = secrets.token_hex(8)
+    entry = {
+        "name": "https://shop.example/p/1?email=ann@example.com",
+        "entryType": "navigation",
+        "redirectStart": 0, "redirectEnd": 30, "domainLookupStart": 35, "domainLookupEnd": 47,
+        "connectStart": 47, "secureConnectionStart": 60, "connectEnd": 78, "requestStart": 80,
+        "responseStart": 260, "responseEnd": 285, "domInteractive": 400, "domComplete": 695,
+        "loadEventEnd": 1320, "transferSize": 1800, "type": "reload", "activationStart": 0,
+        "serverTiming": [
+            {"name": "db", "duration": 53.5, "description": ""},
+            {"name": "traceparent", "duration": 0, "description": "00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01"},
+        ],
+        "notRestoredReasons": None,
+    }  # fmt: skip
+    body = {"site": "demo", "pv": pv, "url": "https://shop.example/p/1", "last": True, "now": 2000}
+    sent = {
+        **body,
+        "nt": "reload",
+        "nav": {"n": entry, "tp": "00-11111111111111111111111111111111-b7ad6b7169203331-01"},
+    }
+    assert server.post(orjson.dumps(sent)).status_code == 204
+    [view] = _stored(
+        server,
+        "page_views",
+        pv,
+        "redirect_ms, dns_ms, connect_ms, tls_ms, server_ms, download_ms, render_ms, load_ms, transfer_size,"
+        " server_timing, trace_id, navigation_type, query",
+    )
+    assert view == {
+        "redirect_ms": 30, "dns_ms": 12, "connect_ms": 13, "tls_ms": 18, "server_ms": 180, "download_ms": 25,
+        "render_ms": 410, "load_ms": 1320, "transfer_size": 1800,
+        "server_timing": {"db": 53.5, "traceparent": 0},
+        # Server-Timing wins over the <meta>; lower case.
+        "trace_id": "0af7651916cd43dd8448eb211c80319c",
+        "navigation_type": "reload",
+        "query": "",
+    }  # fmt: skip
+    # The <meta> alone; an entry without a response start has no timing; a browser's new navigation type
+    # is read as navigate, not refused.
+    pv = secrets.token_hex(8)
+    meta = "00-11111111111111111111111111111111-b7ad6b7169203331-01"
+    sent = {**body, "pv": pv, "nt": "teleport", "nav": {"n": {"responseStart": 0, "type": "x"}, "tp": meta}}
+    assert server.post(orjson.dumps(sent)).status_code == 204
+    [view] = _stored(server, "page_views", pv, "server_ms, load_ms, trace_id, navigation_type")
+    assert view == {"server_ms": None, "load_ms": None, "trace_id": "1" * 32, "navigation_type": "navigate"}
+    # Hostile values: a traceparent that is not one is left out; a negative time is refused.
+    pv = secrets.token_hex(8)
+    assert server.post(orjson.dumps({**body, "pv": pv, "nav": {"tp": "00-zz-1-01"}})).status_code == 204
+    assert _stored(server, "page_views", pv, "trace_id") == [{"trace_id": ""}]
+    bad = {**body, "pv": secrets.token_hex(8), "nav": {"n": {"responseStart": -5}}}
+    assert server.post(orjson.dumps(bad)).status_code == 400
+
+
+def test_calls_keep_their_trace_and_server_timing(server):
+    pv = secrets.token_hex(8)
+    carried = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    named = "5bf92f3577b34da6a3ce929d0e0e4736"
+    events = [
+        # Carried a traceparent; the response's Server-Timing has a quoted desc with a comma.
+        {"k": "api", "u": "/api/a", "s": 200, "d": 40, "tr": carried, "st": 'db;dur=12.5;desc="x, y", app;dur=3'},
+        # No header sent (false, as rum.js writes it); the backend named its trace in Server-Timing.
+        {"k": "api", "m": "post", "u": "/api/b", "s": 201, "d": 30, "tr": False,
+         "st": f'traceparent;desc="00-{named}-00f067aa0ba902b7-01"'},
+        # Neither (null Server-Timing, as XHR gives for an unexposed header), and a header that is junk.
+        {"k": "api", "u": "/api/c", "s": 200, "d": 20, "tr": None, "st": None},
+        {"k": "api", "u": "/api/d", "s": 200, "d": 20, "st": "dur=;;;,,,=,\"unterminated"},
+    ]  # fmt: skip
+    body = {"site": "demo", "pv": pv, "url": "https://shop.example/", "last": True, "now": 100, "ev": events}
+    assert server.post(orjson.dumps(body)).status_code == 204
+    wait_until(lambda: len(server.sql(f"SELECT 1 FROM rumhouse.api_calls WHERE page_view_id = '{pv}'")) == 4)
+    got = {
+        r["endpoint"].rsplit("/", 1)[1]: r
+        for r in server.sql(
+            f"SELECT endpoint, method, trace_id, server_timing FROM rumhouse.api_calls WHERE page_view_id = '{pv}'"
+        )
+    }
+    assert got["a"] == {
+        "endpoint": "shop.example/api/a",
+        "method": "GET",
+        "trace_id": carried[3:35],
+        "server_timing": {"db": 12.5, "app": 3},
+    }
+    assert (got["b"]["method"], got["b"]["trace_id"]) == ("POST", named)
+    assert (got["c"]["trace_id"], got["c"]["server_timing"]) == ("", {})
+    assert got["d"]["trace_id"] == ""
+
+
+def test_load_states_by_number_and_stacks_cut_by_the_server(server):
+    pv = secrets.token_hex(8)
+    stack = "\n".join(f"at f{i} (app.js:{i}:1)" for i in range(40))
+    events = [
+        {"k": "vital", "n": "LCP", "v": 1200, "l": 2},
+        {"k": "vital", "n": "INP", "v": 90, "l": 0},
+        {"k": "error", "m": "boom", "stack": stack},
+    ]
+    body = {"site": "demo", "pv": pv, "url": "https://shop.example/", "last": True, "now": 100, "ev": events}
+    assert server.post(orjson.dumps(body)).status_code == 204
+    wait_until(lambda: len(server.sql(f"SELECT 1 FROM rumhouse.vitals WHERE page_view_id = '{pv}'")) == 2)
+    states = {
+        r["name"]: r["load_state"]
+        for r in server.sql(f"SELECT name, load_state FROM rumhouse.vitals WHERE page_view_id = '{pv}'")
+    }
+    assert states == {"LCP": "dom-content-loaded", "INP": "loading"}
+    [error] = _stored(server, "errors", pv, "stack")
+    assert error["stack"].split("\n") == stack.split("\n")[:12]
+    bad = {**body, "pv": secrets.token_hex(8), "ev": [{"k": "vital", "n": "LCP", "v": 1, "l": 7}]}
+    assert server.post(orjson.dumps(bad)).status_code == 400

@@ -222,6 +222,22 @@ class ApiCallRow(msgspec.Struct, kw_only=True):
     p99: Number
 
 
+class TracedCallRow(msgspec.Struct, kw_only=True):
+    time: str
+    page_view_id: str
+    path: str  # the page's path
+    method: str
+    endpoint: str
+    status: int
+    duration_ms: float  # as the page saw it
+    trace_id: str  # 32 hex digits: open it with /trace
+    server_timing: dict[str, float]  # the response's Server-Timing entries, ms
+    backend_spans: int  # spans of the trace in otel_traces; 0 when the backend sent none (yet)
+    backend_services: list[str]
+    backend_route: str | None  # http.route of the server span the call reached
+    backend_ms: Number  # that server span's duration: the rest of duration_ms is network and queueing
+
+
 class ResourceRow(msgspec.Struct, kw_only=True):
     type: str | None = None  # by=type
     host: str | None = None  # by=host

@@ -15,7 +15,7 @@ from starlette.datastructures import QueryParams
 from rumhouse.api.common import LEVELS, float_param, int_param, percentile_fields, rows
 from rumhouse.api.filters import ParamError
 from rumhouse.api.table import Table
-from rumhouse.query import database
+from rumhouse.query import database, trace_links
 from rumhouse.query.filters import Filters
 from rumhouse.query.indexes import candidates
 from rumhouse.query.span_rollups import DATABASE, SERVER, SpanSource, merged, span_parts
@@ -296,6 +296,39 @@ def index_candidates(store: Store, f: Filters, q: QueryParams) -> Table:
     out = index_candidate_rows(store, f, slow)[:limit]
     columns = ["system", "table", "column", "statements", "slow_calls", "slow_ms", "example"]
     return Table(columns, out, "raw", {"slow_ms": slow})
+
+
+def traced_calls(store: Store, f: Filters, q: QueryParams) -> Table:
+    """The page's slowest fetch/XHR calls that carry a trace id (of one endpoint, if asked), each with
+    what its backend trace holds: spans, services, the server span's route and duration. Open one with
+    /trace?trace_id=..."""
+    limit = int_param(q, "limit", 50, 1, 1000)
+    endpoint = q.get("endpoint")
+    sql = trace_links.traced_calls_sql(f, bool(endpoint))
+    out = []
+    found = rows(store, sql, f, {"limit": limit, "endpoint": endpoint or ""})
+    for at, page_view, path, method, call_endpoint, status, duration, trace_id, timing, *backend in found:
+        spans, services, route, server_ms = backend
+        out.append(
+            {
+                "time": at,
+                "page_view_id": page_view,
+                "path": path,
+                "method": method,
+                "endpoint": call_endpoint,
+                "status": int(status),
+                "duration_ms": duration,
+                "trace_id": trace_id,
+                "server_timing": dict(timing),
+                "backend_spans": int(spans or 0),
+                "backend_services": sorted(services or []),
+                "backend_route": route or None,
+                "backend_ms": server_ms if spans else None,
+            }
+        )
+    columns = ["time", "page_view_id", "path", "method", "endpoint", "status", "duration_ms", "trace_id"]
+    columns += ["server_timing", "backend_spans", "backend_services", "backend_route", "backend_ms"]
+    return Table(columns, out, "raw", {"endpoint": endpoint} if endpoint else {})
 
 
 # What the routes and the suggestions (budgets/backend_suggestions.py) both read.

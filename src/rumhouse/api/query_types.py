@@ -58,6 +58,10 @@ class StatementsQuery(LimitQuery, kw_only=True):
     slow_ms: int | None = None  # a call over this many ms is slow (default 100; whole ms)
 
 
+class TracedCallsQuery(LimitQuery, kw_only=True):
+    endpoint: str | None = None  # one endpoint, as /api-calls shows it (host/path)
+
+
 class SpanSeriesQuery(TableQuery, kw_only=True):
     bucket: Literal["1", "5", "15", "60"] | None = None  # minutes per point (default: at most 500 points)
     service: str | None = None  # only this service

@@ -33,6 +33,7 @@ from rumhouse.api.answer_types import (
     StatementRow,
     SummaryRow,
     TimeseriesRow,
+    TracedCallRow,
     TraceSpanRow,
 )
 from rumhouse.api.filters import parse_filters
@@ -51,6 +52,7 @@ from rumhouse.api.query_types import (
     StatementsQuery,
     TableQuery,
     TimeseriesQuery,
+    TracedCallsQuery,
     TraceQuery,
 )
 from rumhouse.api.runtime import ApiRuntime
@@ -135,6 +137,15 @@ ENDPOINTS = (
         backend.index_candidates,
         StatementsQuery,
         IndexCandidateRow,
+    ),
+    Endpoint(
+        "/api-calls/traced",
+        "api-calls-traced",
+        "The page's slowest fetch/XHR calls with a trace id (data-trace-origins, or Server-Timing), each with"
+        " what its backend trace holds: spans, services, the server span's route and duration",
+        backend.traced_calls,
+        TracedCallsQuery,
+        TracedCallRow,
     ),
     Endpoint(
         "/trace",
