@@ -75,5 +75,6 @@ python benchmarks/ingest.py --smoke
 python benchmarks/slow_clients.py --smoke  # idle and slow clients must not keep a beacon from its 204
 python benchmarks/otlp.py --smoke  # spans/s from the OTLP exporter's encoding, beside a bare ASGI app; zero loss
 python benchmarks/queries.py --smoke
+python benchmarks/backend_queries.py --smoke  # endpoints, statements and series from the span rollups, vs the raw spans
 python benchmarks/snippet_size.py
 python benchmarks/compare.py
