@@ -30,3 +30,8 @@ export function ms(value) {
 export function time(iso) {
   return iso ? new Date(iso).toLocaleString("en-GB", { timeZone: "UTC" }) + " UTC" : "–";
 }
+
+/** A relative change, signed: +12.5% (slower), -3.0% (faster). */
+export function change(ratio) {
+  return ratio === null || ratio === undefined ? "–" : `${ratio >= 0 ? "+" : ""}${(ratio * 100).toFixed(1)}%`;
+}

@@ -3,6 +3,7 @@ import { AuthError, download, get, savedToken, saveToken } from "./api.js";
 import { renderCards } from "./cards.js";
 import { renderBreakdown, renderSeries } from "./charts.js";
 import { TABLES, exportButtons, renderTable } from "./tables.js";
+import { renderTrace } from "./trace.js";
 
 const $ = (id) => document.getElementById(id);
 let token = "";
@@ -17,6 +18,23 @@ function windowParams() {
 
 function filters() {
   return { site: $("site").value, ...windowParams(), ...Object.fromEntries(active) };
+}
+
+/** What a table asks with: the filters, or for the backend's tables (spans) the site and window only. */
+function tableParams(spec) {
+  const base = spec.spans ? { site: $("site").value, ...windowParams() } : filters();
+  return { ...base, ...spec.params };
+}
+
+async function openTrace(traceId) {
+  const section = $("trace");
+  section.querySelector("h2 code").textContent = traceId;
+  try {
+    renderTrace(section, await get(token, "/trace", { site: $("site").value, trace_id: traceId }));
+    section.scrollIntoView({ block: "nearest" });
+  } catch (error) {
+    fail(error);
+  }
 }
 
 function renderChips() {
@@ -39,10 +57,11 @@ function renderChips() {
   }));
 }
 
-function addExports(section, route, extra) {
+function addExports(section, route, extra, spans = false) {
   const heading = section.querySelector("h2");
   if (heading.querySelector(".exports")) return;
-  heading.append(exportButtons((format) => download(token, route, { ...filters(), ...extra }, format).catch(fail)));
+  const params = () => (spans ? tableParams({ spans, params: extra }) : { ...filters(), ...extra });
+  heading.append(exportButtons((format) => download(token, route, params(), format).catch(fail)));
 }
 
 function fail(error) {
@@ -66,7 +85,7 @@ async function load() {
     get(token, "/vitals/timeseries", params).then((doc) => current() && renderSeries($("series-chart"), doc, $("series-metric").value)),
     get(token, "/navigation", { ...params, by: "path", limit: 8 }).then((doc) => current() && renderBreakdown($("breakdown-chart"), doc)),
     ...Object.entries(TABLES).map(([name, spec]) =>
-      get(token, spec.route, { ...params, ...spec.params }).then((doc) => current() && renderTable(document.querySelector(`[data-table="${name}"]`), spec, doc))),
+      get(token, spec.route, tableParams(spec)).then((doc) => current() && renderTable(document.querySelector(`[data-table="${name}"]`), spec, doc))),
   ];
   try {
     await Promise.all(tasks);
@@ -130,6 +149,7 @@ function signOut(message = "") {
   renderChips();
   saveToken("");
   $("dashboard").hidden = true;
+  $("trace").hidden = true;
   $("filters").hidden = true;
   $("sign-in").hidden = false;
   $("sign-in-error").textContent = message;
@@ -145,8 +165,13 @@ function wire() {
   $("cards").before(cardsPanel);
   cardsPanel.append($("cards"));
   for (const [name, spec] of Object.entries(TABLES)) {
-    addExports(document.querySelector(`[data-table="${name}"]`), spec.route, spec.params);
+    addExports(document.querySelector(`[data-table="${name}"]`), spec.route, spec.params, spec.spans);
   }
+  $("dashboard").addEventListener("click", (event) => {
+    const button = event.target.closest("[data-trace]");
+    if (button) openTrace(button.dataset.trace);
+  });
+  $("close-trace").addEventListener("click", () => { $("trace").hidden = true; });
   addExports($("series-chart").closest(".panel"), "/vitals/timeseries", {});
   addExports($("breakdown-chart").closest(".panel"), "/navigation", { by: "path" });
 

@@ -1,5 +1,5 @@
 // Table panels, each with its export buttons (CSV and JSON of exactly what the API answered).
-import { bytes, integer, metricValue, ms, percent, time } from "./format.js";
+import { bytes, change, integer, metricValue, ms, percent, time } from "./format.js";
 
 export const TABLES = {
   pages: {
@@ -16,6 +16,25 @@ export const TABLES = {
     route: "/api-calls", params: { limit: 20 },
     columns: [["method", "Method"], ["endpoint", "Endpoint"], ["calls", "Calls", integer], ["error_rate", "Errors", percent],
       ["p50", "p50", ms], ["p95", "p95", ms], ["p99", "p99", ms]],
+  },
+  // The backend, from OpenTelemetry spans: the site and the window apply, page dimensions do not (`spans`).
+  "server-endpoints": {
+    route: "/server/endpoints", params: { limit: 20 }, spans: true,
+    columns: [["service", "Service"], ["method", "Method"], ["route", "Route"], ["requests", "Requests", integer],
+      ["error_rate", "Errors", percent], ["p50", "p50", ms], ["p95", "p95", ms], ["p99", "p99", ms],
+      ["p95_change", "p95 vs before", change], ["slowest_trace_id", "Slowest", String, "trace"]],
+  },
+  "db-statements": {
+    route: "/database/statements", params: { limit: 20 }, spans: true,
+    columns: [["system", "System"], ["statement", "Statement", String, "wrap"], ["calls", "Calls", integer],
+      ["share_of_request_time", "Share of request time", percent], ["p95", "p95", ms], ["slow_calls", "Over 100 ms", integer],
+      ["slowest_trace_id", "Slowest", String, "trace"]],
+  },
+  "traced-calls": {
+    route: "/api-calls/traced", params: { limit: 20 },
+    columns: [["path", "Page"], ["method", "Method"], ["endpoint", "Endpoint"], ["duration_ms", "In the browser", ms],
+      ["backend_ms", "In the backend", ms], ["backend_services", "Services", (v) => v.join(", ")],
+      ["trace_id", "Trace", String, "trace"]],
   },
   resources: {
     route: "/resources", params: { by: "host", limit: 20 },
@@ -61,6 +80,16 @@ export function renderTable(section, spec, doc) {
     for (const [key, , fmt, cls] of spec.columns) {
       const td = tr.insertCell();
       const value = row[key];
+      if (cls === "trace") {
+        // Opens the trace view (main.js listens for clicks on [data-trace]).
+        const open = document.createElement("button");
+        open.type = "button";
+        open.dataset.trace = value;
+        open.textContent = value.slice(0, 8) + "…";
+        open.title = `Open trace ${value}`;
+        td.append(open);
+        continue;
+      }
       td.textContent = fmt ? fmt(value) : value === "" ? "(none)" : String(value);
       if (cls) td.className = cls;
       else if (fmt && fmt !== String) td.className = "num";

@@ -2,9 +2,14 @@
 range and a dimension filter change them, a CSV export downloads the API's CSV; no console errors.
 Screenshots go to test-artifacts/dashboard/."""
 
+import secrets
+import time
+
 import pytest
 
 from support.chromium import launch, require_chromium
+from support.load import wait_until
+from support.otlp import attr, ingest_token, post_spans, span
 from support.reading_data import THRESHOLDS  # noqa: F401  (the seeded data's thresholds, same as the API's)
 from support.server import REPO
 
@@ -157,6 +162,81 @@ def test_dashboard(reading, demo_token, page, tmp_path):
     page.click("#sign-out")
     assert page.locator("#sign-in").is_visible() and page.locator("#filters").is_hidden()
     assert page.evaluate("sessionStorage.length") == 0
+    assert page.problems == []
+
+
+def send_backend(reading) -> list[str]:
+    """Two routes of a shop's API, each request with a database call: OTLP spans of known durations."""
+    token = ingest_token(reading, "demo")
+    now = time.time_ns() - 120 * 10**9
+    spans, traces = [], []
+    for i, (route, ms, db_ms) in enumerate(
+        [("/cart", 180, 40), ("/cart", 220, 90), ("/orders/{id}", 95, 20)]
+    ):
+        trace = secrets.token_hex(16)
+        traces.append(trace)
+        server = span(
+            trace,
+            f"GET {route}",
+            2,
+            now + i * 10**9,
+            ms,
+            [attr("http.route", route), attr("http.request.method", "GET")],
+        )
+        db = span(
+            trace,
+            "SELECT",
+            3,
+            now + i * 10**9 + 5 * 10**6,
+            db_ms,
+            [attr("db.system.name", "postgresql"), attr("db.query.text", "SELECT * FROM carts WHERE id = 1")],
+        )
+        db["parentSpanId"] = server["spanId"]
+        spans += [server, db]
+    assert post_spans(reading, token, "shop-api", spans).status_code == 200
+    wait_until(
+        lambda: reading.scalar("SELECT count() FROM rumhouse.otel_traces WHERE ServiceName = 'shop-api'") >= 6
+    )
+    return traces
+
+
+def test_backend_panels_and_the_trace_view(reading, demo_token, page):
+    send_backend(reading)
+    page.goto(reading.url + "/")
+    page.fill("#token", demo_token)
+    page.click("#sign-in button[type=submit]")
+    wait_ready(page)
+    endpoints = reading.api("/server/endpoints", demo_token, site="demo", range="24h", limit=20)["rows"]
+    shown = page.locator("[data-table=server-endpoints] tbody tr")
+    assert shown.count() == len(endpoints) >= 2
+    for i, row in enumerate(endpoints):
+        cells = shown.nth(i).locator("td")
+        assert [cells.nth(k).inner_text() for k in range(4)] == [
+            row["service"],
+            row["method"],
+            row["route"],
+            f"{row['requests']:,}",
+        ]
+        assert cells.nth(6).inner_text() == f"{round(row['p95'])} ms"
+    statements = reading.api("/database/statements", demo_token, site="demo", range="24h", limit=20)["rows"]
+    assert page.locator("[data-table=db-statements] tbody tr").count() == len(statements) >= 1
+    # A filter on page dimensions leaves the backend's tables as they are (spans have no browser).
+    add_filter(page, "browser", "Chrome")
+    assert page.locator("[data-table=server-endpoints] tbody tr").count() == len(endpoints)
+    # The slowest request of the first endpoint opens as a waterfall: what /trace answers.
+    slowest = endpoints[0]["slowest_trace_id"]
+    shown.first.locator("[data-trace]").click()
+    page.wait_for_selector("#trace:not([hidden]) .waterfall li")
+    waterfall = reading.api("/trace", demo_token, site="demo", trace_id=slowest)
+    assert page.locator("#trace h2 code").inner_text() == slowest
+    assert page.locator("#trace .waterfall li").count() == len(waterfall["rows"]) == 2
+    assert float(page.locator("#trace .trace-summary").get_attribute("data-database-ms")) == pytest.approx(
+        waterfall["database_ms"]
+    )
+    assert page.locator("#trace .waterfall li[data-kind=Client]").count() == 1
+    page.locator("#trace").screenshot(path=str(ARTIFACTS / "5-trace-1440.png"))
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.locator("#trace").screenshot(path=str(ARTIFACTS / "6-trace-390.png"))
     assert page.problems == []
 
 
