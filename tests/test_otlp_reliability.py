@@ -159,3 +159,47 @@ def test_a_full_spool_answers_503_with_retry_after(tmp_path):
         ) == answers.count(503)
     finally:
         server.close()
+
+
+def test_a_site_over_its_request_rate_gets_429_and_the_sdk_retries(tmp_path):
+    """Per site and worker: RUMHOUSE_OTLP_RATE_LIMIT requests per second after a burst of
+    RUMHOUSE_OTLP_BURST. Past it, 429 with Retry-After and the reason; another site is not held back;
+    the SDK's exporter retries a 429, and what it sent arrives once."""
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    from support.otlp import post_spans
+
+    server = RumhouseServer(
+        tmp_path / "data", RUMHOUSE_OTLP_RATE_LIMIT="0.5", RUMHOUSE_OTLP_BURST="2"
+    ).start()
+    try:
+        demo, shop = ingest_token(server, "demo"), ingest_token(server, "shop")
+        answers = [post_spans(server, demo, "api", []) for _ in range(3)]
+        assert [a.status_code for a in answers[:2]] == [200, 200]
+        assert answers[2].status_code == 429
+        assert int(answers[2].headers["retry-after"]) >= 1
+        assert "over 0.5 OTLP requests per second" in answers[2].json()["message"]
+        assert post_spans(server, shop, "api", []).status_code == 200
+        assert server.metric("rumhouse_otlp_requests_total", signal="traces", outcome="rate_limited") == 1
+        # The SDK, for the site just out of tokens again: its first try gets 429, it backs off and sends again.
+        while post_spans(server, demo, "api", []).status_code != 429:
+            pass
+        limited = server.metric("rumhouse_otlp_requests_total", signal="traces", outcome="rate_limited")
+        provider = TracerProvider(resource=Resource.create({"service.name": "patient"}))
+        exporter = OTLPSpanExporter(
+            endpoint=f"{server.url}/v1/traces", headers={"authorization": f"Bearer {demo}"}
+        )
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        provider.get_tracer("t").start_span("GET /slowly").end()
+        provider.shutdown()
+        wait_until(
+            lambda: (
+                server.scalar("SELECT count() FROM rumhouse.otel_traces WHERE ServiceName = 'patient'") == 1
+            )
+        )
+        assert server.metric("rumhouse_otlp_requests_total", signal="traces", outcome="rate_limited") > limited
+    finally:
+        server.close()

@@ -171,6 +171,7 @@ def create_app(
             lambda token: access.tokens.authenticate(token),
             max_body_bytes=settings.otlp_max_body_bytes,
             max_decoded_bytes=settings.otlp_max_decoded_bytes,
+            limits=TokenBuckets(settings.otlp_rate_limit, settings.otlp_burst),
         )
         # In the event loop's thread: `rumhouse serve` asks for this, never an app built in a test.
         placement = ThreadPlacement() if pin_event_loop else None

@@ -204,6 +204,10 @@ class Settings:
     # OTLP/HTTP requests (/v1/traces, /v1/metrics): the body as sent, and once decompressed.
     otlp_max_body_bytes: int = 8 << 20
     otlp_max_decoded_bytes: int = 64 << 20
+    # OTLP requests per second per site, and the burst, per worker process (0: no limit). An SDK sends a
+    # batch of up to 512 spans every few seconds per process: 100 requests/s is a large fleet.
+    otlp_rate_limit: float = 100.0
+    otlp_burst: int = 200
     # People's SQL (/api/v1/sql, `rumhouse sql`): what one query may use, and how many run at once.
     sql_limits: SqlLimits = field(default_factory=SqlLimits)
 
@@ -260,5 +264,7 @@ class Settings:
             settle_after=_float(env, "RUMHOUSE_SETTLE_AFTER", 1800.0, 1, 86_400),
             otlp_max_body_bytes=_int(env, "RUMHOUSE_OTLP_MAX_BODY_BYTES", 8 << 20, 1024, 1 << 30),
             otlp_max_decoded_bytes=_int(env, "RUMHOUSE_OTLP_MAX_DECODED_BYTES", 64 << 20, 1024, 1 << 32),
+            otlp_rate_limit=_float(env, "RUMHOUSE_OTLP_RATE_LIMIT", 100.0, 0, 1e9),
+            otlp_burst=_int(env, "RUMHOUSE_OTLP_BURST", 200, 1, 1_000_000_000),
             sql_limits=_sql_limits(env),
         )

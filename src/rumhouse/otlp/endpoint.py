@@ -22,6 +22,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from rumhouse.auth import bearer
+from rumhouse.ingest.limits import TokenBuckets, retry_after
 from rumhouse.metrics import Metrics
 from rumhouse.otlp.decode import JSON, PROTOBUF, BadRequest, inflate, parse
 from rumhouse.otlp.metrics import metric_rows
@@ -82,12 +83,14 @@ class OtlpEndpoint:
         *,
         max_body_bytes: int,
         max_decoded_bytes: int,
+        limits: TokenBuckets | None = None,  # requests per site (RUMHOUSE_OTLP_RATE_LIMIT, _BURST)
     ) -> None:
         self.writer = writer
         self.metrics = metrics
         self.authenticate = authenticate
         self.max_body_bytes = max_body_bytes
         self.max_decoded_bytes = max_decoded_bytes
+        self.limits = limits or TokenBuckets(0, 1)
         self._known: dict[str, tuple[float, Principal]] = {}  # sha256 of a token -> (when, who)
 
     def _remember(self, token: str, who: Principal) -> None:
@@ -154,6 +157,17 @@ class OtlpEndpoint:
             )
         if media_type not in (PROTOBUF, JSON):
             return self.refuse(signal, 415, "media_type", f"send {PROTOBUF} or {JSON}", reply_type)
+        wait = self.limits.take(who.sites[0])
+        if wait:
+            # OTLP exporters retry a 429 after Retry-After: a burst waits instead of being lost.
+            return self.refuse(
+                signal,
+                429,
+                "rate_limited",
+                f"site {who.sites[0]} is over {self.limits.rate:g} OTLP requests per second, retry later",
+                reply_type,
+                **{"retry-after": str(retry_after(wait))},
+            )
         if self.writer.is_full():
             return self.refuse(
                 signal,
