@@ -21,6 +21,7 @@ FOUNDATION = (
     "auth",
     "demo",
     "snippet",
+    "rate_limits",
 )
 ALLOWED: dict[str, set[str] | None] = {
     **{part: set() for part in FOUNDATION},
@@ -28,8 +29,8 @@ ALLOWED: dict[str, set[str] | None] = {
     "metrics": {"drops", "tables"},
     "writer": {"store", "spool", "metrics", "drops", "tables"},
     "settle": {"store", "metrics", "tables"},
-    "otlp": {"writer", "store", "metrics", "tokens", "auth", "tables"},
-    "ingest": {"writer", "metrics", "drops", "clients", "sites", "tables"},
+    "otlp": {"writer", "store", "metrics", "tokens", "auth", "tables", "rate_limits"},
+    "ingest": {"writer", "metrics", "drops", "clients", "sites", "tables", "rate_limits"},
     "http_front": {"clients", "security_headers"},
     "tokens": {"store"},
     "deletion": {"store"},

@@ -38,10 +38,10 @@ from rumhouse.clients import ClientAddress
 from rumhouse.http_front import FrontLimits
 from rumhouse.http_front import configure as configure_front
 from rumhouse.ingest.endpoint import BeaconEndpoint
-from rumhouse.ingest.limits import TokenBuckets
 from rumhouse.metrics import CONTENT_TYPE
 from rumhouse.otlp.endpoint import OtlpEndpoint
 from rumhouse.placement import ThreadPlacement
+from rumhouse.rate_limits import TokenBuckets
 from rumhouse.runtime import Runtime
 from rumhouse.security_headers import SecurityHeaders
 from rumhouse.settings import Settings

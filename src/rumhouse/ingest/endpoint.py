@@ -14,9 +14,9 @@ import time
 from rumhouse.clients import ClientAddress
 from rumhouse.drops import Drop, Reason
 from rumhouse.ingest.batching import BeaconBatches
-from rumhouse.ingest.limits import TokenBuckets, retry_after
 from rumhouse.ingest.pipeline import Incoming, Pipeline
 from rumhouse.metrics import Metrics
+from rumhouse.rate_limits import TokenBuckets, retry_after
 from rumhouse.sites import SiteRegistry
 from rumhouse.writer import Writer
 

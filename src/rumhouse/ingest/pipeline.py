@@ -14,9 +14,9 @@ import msgspec
 from rumhouse.drops import Drop, Reason
 from rumhouse.ingest import schema
 from rumhouse.ingest.enrich import Agent, country_from, parse_agent
-from rumhouse.ingest.limits import TokenBuckets, retry_after
 from rumhouse.ingest.privacy import UrlScrubber, host_of, scrub_short
 from rumhouse.ingest.rows import EVENT_ROWS, PageView, page_view_row, vital_row, vital_update_row
+from rumhouse.rate_limits import TokenBuckets, retry_after
 from rumhouse.sites import Site, SiteRegistry
 from rumhouse.tables import NAVIGATION_TYPES, VITAL_NAMES
 from rumhouse.writer import Accepted

@@ -22,11 +22,11 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from rumhouse.auth import bearer
-from rumhouse.ingest.limits import TokenBuckets, retry_after
 from rumhouse.metrics import Metrics
 from rumhouse.otlp.decode import JSON, PROTOBUF, BadRequest, inflate, parse
 from rumhouse.otlp.metrics import metric_rows
 from rumhouse.otlp.spans import Converted, span_rows
+from rumhouse.rate_limits import TokenBuckets, retry_after
 from rumhouse.store.base import StoreError
 from rumhouse.tokens import Principal, hash_token
 from rumhouse.writer import Accepted, Writer

@@ -1,5 +1,6 @@
-"""Rate limits: token buckets per site and per client IP, so one flooding site or client cannot starve
-the others. A refused beacon is answered 429 with `Retry-After`: when the bucket has a token again.
+"""Rate limits: token buckets per site and per client IP (beacons) and per site (OTLP requests), so one
+flooding site or client cannot starve the others. A refused request is answered 429 with `Retry-After`:
+when the bucket has a token again.
 
 Client IPs (clients.py) are used for nothing else: bucket keys are the process's salted `hash()` of the
 client's group, so not even memory holds the raw IP beyond the request.
