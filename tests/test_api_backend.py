@@ -13,7 +13,7 @@ from datetime import datetime
 import pytest
 
 from support.load import wait_until
-from support.otlp import ADMIN, attr, ingest_token, post_spans, span
+from support.otlp import ADMIN, attr, ingest_token, post_spans, span, wait_rolled_up
 from support.reading_data import quantile
 
 LEVELS = {"p50": 0.5, "p75": 0.75, "p95": 0.95, "p99": 0.99}
@@ -61,6 +61,7 @@ def test_endpoints_and_statements_from_spans(server):
             == 120
         )
     )
+    wait_rolled_up(server)
 
     got = server.client.get(
         "/api/v1/server/endpoints", params={"site": "demo", "range": "1h", "service": service}, headers=ADMIN
@@ -152,6 +153,7 @@ def test_n_plus_one_is_found_per_request(server):
             == len(spans)
         )
     )
+    wait_rolled_up(server)
 
     got = server.client.get(
         "/api/v1/database/n-plus-one", params={"site": "demo", "range": "1h"}, headers=ADMIN
@@ -186,6 +188,7 @@ def test_a_trace_as_a_waterfall_with_where_its_time_went(server):
     answer = post_spans(server, token, "checkout", [inner, pay, db, root])
     assert answer.status_code == 200
     wait_until(lambda: len(server.sql(f"SELECT 1 FROM rumhouse.otel_traces WHERE TraceId = '{trace}'")) == 4)
+    wait_rolled_up(server)
 
     got = server.client.get("/api/v1/trace", params={"site": "demo", "trace_id": trace}, headers=ADMIN)
     assert got.status_code == 200, got.text
@@ -254,6 +257,7 @@ def test_budgets_on_server_duration_error_rate_and_database_time(server):
             == 160
         )
     )
+    wait_rolled_up(server)
     budgets = [
         {
             "name": "search-p95",
@@ -329,6 +333,7 @@ def test_index_candidates_from_slow_statements(server):
             == 4
         )
     )
+    wait_rolled_up(server)
     got = server.client.get(
         "/api/v1/database/index-candidates", params={"site": "demo", "range": "1h"}, headers=ADMIN
     )
@@ -376,6 +381,7 @@ def test_any_window_adds_hours_minutes_and_its_edges_exactly(server):
             server.scalar(f"SELECT count() FROM rumhouse.otel_traces WHERE ServiceName = '{service}'") == 400
         )
     )
+    wait_rolled_up(server)
 
     def check(params, lo_ms, hi_ms):
         inside = [s for s in sent if lo_ms <= s[0] < hi_ms]

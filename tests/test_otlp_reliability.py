@@ -200,6 +200,8 @@ def test_a_site_over_its_request_rate_gets_429_and_the_sdk_retries(tmp_path):
                 server.scalar("SELECT count() FROM rumhouse.otel_traces WHERE ServiceName = 'patient'") == 1
             )
         )
-        assert server.metric("rumhouse_otlp_requests_total", signal="traces", outcome="rate_limited") > limited
+        assert (
+            server.metric("rumhouse_otlp_requests_total", signal="traces", outcome="rate_limited") > limited
+        )
     finally:
         server.close()

@@ -9,7 +9,7 @@ import pytest
 
 from support.chromium import launch, require_chromium
 from support.load import wait_until
-from support.otlp import attr, ingest_token, post_spans, span
+from support.otlp import attr, ingest_token, post_spans, span, wait_rolled_up
 from support.reading_data import THRESHOLDS  # noqa: F401  (the seeded data's thresholds, same as the API's)
 from support.server import REPO
 
@@ -197,6 +197,7 @@ def send_backend(reading) -> list[str]:
     wait_until(
         lambda: reading.scalar("SELECT count() FROM rumhouse.otel_traces WHERE ServiceName = 'shop-api'") >= 6
     )
+    wait_rolled_up(reading)
     return traces
 
 
