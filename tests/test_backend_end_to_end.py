@@ -197,6 +197,12 @@ def test_the_slow_statement_is_the_slow_list_with_an_example_trace(served):
     assert not server.scalar(
         "SELECT count() FROM rumhouse.otel_traces WHERE position(toString(SpanAttributes), 'ann@') > 0"
     )
+    # The slow-query list, call by call: each of the four searches, with the request it ran in.
+    calls = api(server, "/database/slow-calls", slow_ms="100")
+    assert len(calls) == SEARCHES and {c["route"] for c in calls} == {"/search"}
+    assert all(c["duration_ms"] >= SLOW_MS for c in calls)
+    assert [c["duration_ms"] for c in calls] == sorted((c["duration_ms"] for c in calls), reverse=True)
+    assert len({c["trace_id"] for c in calls}) == SEARCHES
     per_item = [
         s for s in statements if s["statement"] == "SELECT sku FROM items WHERE id = ? AND order_id = ?"
     ]

@@ -30,6 +30,11 @@ export const TABLES = {
       ["share_of_request_time", "Share of request time", percent], ["p95", "p95", ms], ["slow_calls", "Over 100 ms", integer],
       ["slowest_trace_id", "Slowest", String, "trace"]],
   },
+  "slow-calls": {
+    route: "/database/slow-calls", params: { limit: 20 }, spans: true,
+    columns: [["statement", "Statement", String, "wrap"], ["duration_ms", "Took", ms], ["route", "In request", (v) => v || "–"],
+      ["service", "Service"], ["time", "When", time], ["trace_id", "Trace", String, "trace"]],
+  },
   "traced-calls": {
     route: "/api-calls/traced", params: { limit: 20 },
     columns: [["path", "Page"], ["method", "Method"], ["endpoint", "Endpoint"], ["duration_ms", "In the browser", ms],

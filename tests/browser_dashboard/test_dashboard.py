@@ -171,7 +171,7 @@ def send_backend(reading) -> list[str]:
     now = time.time_ns() - 120 * 10**9
     spans, traces = [], []
     for i, (route, ms, db_ms) in enumerate(
-        [("/cart", 180, 40), ("/cart", 220, 90), ("/orders/{id}", 95, 20)]
+        [("/cart", 180, 40), ("/cart", 220, 130), ("/orders/{id}", 95, 20)]
     ):
         trace = secrets.token_hex(16)
         traces.append(trace)
@@ -221,6 +221,15 @@ def test_backend_panels_and_the_trace_view(reading, demo_token, page):
         assert cells.nth(6).inner_text() == f"{round(row['p95'])} ms"
     statements = reading.api("/database/statements", demo_token, site="demo", range="24h", limit=20)["rows"]
     assert page.locator("[data-table=db-statements] tbody tr").count() == len(statements) >= 1
+    # The slow-query list: the one call over 100 ms, its route shown, its trace a button.
+    slow = reading.api("/database/slow-calls", demo_token, site="demo", range="24h", limit=20)["rows"]
+    assert [(r["duration_ms"], r["route"]) for r in slow] == [(130, "/cart")]
+    cells = page.locator("[data-table=slow-calls] tbody tr").first.locator("td")
+    assert (cells.nth(1).inner_text(), cells.nth(2).inner_text()) == ("130 ms", "/cart")
+    assert (
+        page.locator("[data-table=slow-calls] [data-trace]").get_attribute("data-trace")
+        == slow[0]["trace_id"]
+    )
     # A filter on page dimensions leaves the backend's tables as they are (spans have no browser).
     add_filter(page, "browser", "Chrome")
     assert page.locator("[data-table=server-endpoints] tbody tr").count() == len(endpoints)

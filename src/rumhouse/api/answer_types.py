@@ -125,6 +125,16 @@ class NPlusOneRow(msgspec.Struct, kw_only=True):
     example_trace_id: str
 
 
+class SlowCallRow(msgspec.Struct, kw_only=True):
+    time: str  # when the call started
+    service: str
+    system: str
+    statement: str  # db.query.summary, or the text with its literals replaced by ?
+    duration_ms: float
+    trace_id: str  # open it with /trace
+    route: str | None  # the route of the request it ran in; null without a server span in the trace
+
+
 class PoolRow(msgspec.Struct, kw_only=True):
     service: str
     pool: str  # db.client.connection.pool.name (or pool.name)

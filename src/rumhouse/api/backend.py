@@ -34,6 +34,12 @@ def _previous(f: Filters) -> Filters:
     return f.with_(start=f.start - (f.end - f.start), end=f.start, range="custom")
 
 
+def _iso(stored: str) -> str:
+    """A DateTime64 as ClickHouse writes it ("2026-12-02 04:20:00.123456789") in ISO 8601, UTC, to the ms."""
+    day, _, clock = str(stored).partition(" ")
+    return f"{day}T{clock[:12]}Z" if clock else str(stored)
+
+
 def _change(now: float | None, before: float | None) -> float | None:
     return None if now is None or not before else now / before - 1
 
@@ -204,6 +210,30 @@ def n_plus_one(store: Store, f: Filters, q: QueryParams) -> Table:
     return Table(columns, out, "raw", {"min_runs": min_runs})
 
 
+def slow_calls(store: Store, f: Filters, q: QueryParams) -> Table:
+    """The slow-query list: each database call over `slow_ms` (default 100), slowest first, with its
+    statement (without its values), trace id and the route of the request it ran in."""
+    _no_page_dimensions(f)
+    limit = int_param(q, "limit", 100, 1, 1000)
+    slow = float_param(q, "slow_ms", 100.0, 0.0, 3_600_000.0)
+    out = [
+        {
+            "time": _iso(at),
+            "service": service,
+            "system": system,
+            "statement": statement,
+            "duration_ms": duration,
+            "trace_id": trace_id,
+            "route": route or None,
+        }
+        for at, service, system, statement, duration, trace_id, route in rows(
+            store, database.slow_calls_sql(f), f, {"slow": slow, "limit": limit}
+        )
+    ]
+    columns = ["time", "service", "system", "statement", "duration_ms", "trace_id", "route"]
+    return Table(columns, out, "raw", {"slow_ms": slow})
+
+
 def pools(store: Store, f: Filters, q: QueryParams) -> Table:
     """Database connection pools from the db.client.connection.* metrics (and their older names), per
     service and pool: the maximum, connections in use (peak, average, last), use as a share of the maximum
@@ -311,7 +341,7 @@ def traced_calls(store: Store, f: Filters, q: QueryParams) -> Table:
         spans, services, route, server_ms = backend
         out.append(
             {
-                "time": at,
+                "time": _iso(at),
                 "page_view_id": page_view,
                 "path": path,
                 "method": method,

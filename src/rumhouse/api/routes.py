@@ -28,6 +28,7 @@ from rumhouse.api.answer_types import (
     PoolRow,
     ResourceRow,
     SiteRow,
+    SlowCallRow,
     SpanSeriesRow,
     SplitRow,
     StatementRow,
@@ -118,6 +119,15 @@ ENDPOINTS = (
         backend.n_plus_one,
         NPlusOneQuery,
         NPlusOneRow,
+    ),
+    Endpoint(
+        "/database/slow-calls",
+        "database-slow-calls",
+        "The slow-query list: each database call over slow_ms (default 100), slowest first, with its"
+        " statement (without its values), trace id and the route of the request it ran in",
+        backend.slow_calls,
+        StatementsQuery,
+        SlowCallRow,
     ),
     Endpoint(
         "/database/pools",

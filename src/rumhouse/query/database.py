@@ -110,3 +110,23 @@ def slow_statements_sql(f: Filters) -> str:
         f" WHERE {f.span_where()} AND db_system != '' AND duration_ms > {{slow:Float64}}"
         " GROUP BY db_system, db_statement ORDER BY sum(duration_ms) DESC LIMIT 10000"
     )
+
+
+def slow_calls_sql(f: Filters) -> str:
+    """The slowest database calls over {slow:Float64} ms, one row each: when, service, system, statement,
+    ms, trace id, and the route of the request it ran in (the trace's first server span)."""
+    calls = (
+        "SELECT Timestamp, ServiceName, db_system, db_query, duration_ms, TraceId FROM rumhouse.otel_traces"
+        f" WHERE {f.span_where()} AND db_system != '' AND Duration > {{slow:Float64}} * 1000000"
+        " ORDER BY Duration DESC LIMIT {limit:UInt32}"
+    )
+    routes = (
+        "SELECT TraceId, argMin(http_route, Timestamp) AS route FROM rumhouse.otel_traces"
+        f" WHERE {f.span_where()} AND SpanKind = 'Server' AND TraceId IN (SELECT TraceId FROM ({calls}))"
+        " GROUP BY TraceId"
+    )
+    return (
+        "SELECT c.Timestamp, c.ServiceName, c.db_system, c.db_query, c.duration_ms, c.TraceId, r.route"
+        f" FROM ({calls}) AS c LEFT JOIN ({routes}) AS r ON r.TraceId = c.TraceId"
+        " ORDER BY c.duration_ms DESC, c.Timestamp"
+    )
