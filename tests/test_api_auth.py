@@ -115,7 +115,7 @@ def test_openapi_describes_every_api_route(reading, demo_token):
         for p, ops in doc["paths"].items()
         for m in ops
     }
-    assert described == set(API)
+    assert described == {(m, p) for m, p in API if p.startswith("/api/v1/")}
     for path, ops in doc["paths"].items():
         if (
             "get" in ops

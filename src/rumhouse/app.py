@@ -31,7 +31,7 @@ from starlette.routing import Route
 
 from rumhouse.alerts.api import alerting_operations
 from rumhouse.api import api_routes
-from rumhouse.api.access import Access
+from rumhouse.api.access import Access, ApiError, problem
 from rumhouse.audit import AuditMiddleware
 from rumhouse.auth import bearer
 from rumhouse.clients import ClientAddress
@@ -156,6 +156,22 @@ def create_app(
             )
         return Response(runtime.metrics.render(), media_type=CONTENT_TYPE)
 
+    async def api_metrics(request: Request) -> Response:
+        """/metrics under /api/, for deployments that expose only /api/: authenticated as the rest of it,
+        with RUMHOUSE_METRICS_TOKEN or an unscoped admin's token."""
+        expected = settings.metrics_token
+        token = bearer(request)
+        if not (expected and token and hmac.compare_digest(token.encode(), expected.encode())):
+            try:
+                who = await access.principal(request)
+            except ApiError as exc:
+                return problem(exc.status, exc.error, exc.message, exc.headers)
+            if not (who.is_admin and who.unscoped):
+                return problem(
+                    403, "forbidden", "/api/metrics needs an unscoped admin token or RUMHOUSE_METRICS_TOKEN"
+                )
+        return Response(runtime.metrics.render(), media_type=CONTENT_TYPE)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: RumhouseApp):
         runtime.start()
@@ -204,6 +220,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            Route("/api/metrics", api_metrics),
             *api_routes(runtime, access, alerting_operations(runtime)),
         ],
         lifespan=lifespan,

@@ -14,12 +14,16 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    Info,
+    PlatformCollector,
+    ProcessCollector,
     disable_created_metrics,
     generate_latest,
 )
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from rumhouse import __version__
 from rumhouse.drops import BEACON_REASONS, EVENT_REASONS
 from rumhouse.tables import TABLES
 
@@ -59,6 +63,11 @@ class Metrics:
     def __init__(self) -> None:
         # One registry per app, so that tests can build several apps in one process.
         self.registry = registry = CollectorRegistry(auto_describe=True)
+        # The process: CPU seconds, resident and virtual memory, open files, start time (from /proc, on
+        # Linux), the Python that runs it, and which rumhouse this is.
+        ProcessCollector(registry=registry)
+        PlatformCollector(registry=registry)
+        Info("rumhouse_build", "This rumhouse: its version", registry=registry).info({"version": __version__})
         self.beacons_received = LoopCounter("rumhouse_beacons_received", "Beacons posted to /beacon")
         self.beacons_accepted = LoopCounter(
             "rumhouse_beacons_accepted", "Beacons answered 204 and buffered for insert"

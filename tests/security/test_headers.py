@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import orjson
 import pytest
 
@@ -66,5 +68,36 @@ def test_metrics_can_require_a_token(tmp_path):
         scraped = server.client.get("/metrics", headers={"authorization": "Bearer metrics-secret-123"})
         assert scraped.status_code == 200 and "rumhouse_beacons_received_total" in scraped.text
         assert server.metric("rumhouse_beacons_received_total") == 0  # the helper sends the token
+    finally:
+        server.close()
+
+
+def test_the_process_is_in_the_metrics_and_api_metrics_needs_a_token(tmp_path):
+    """/metrics names rumhouse's version and its process's CPU and memory, read here from /proc as well;
+    /api/metrics serves the same to the metrics token or an unscoped admin, and to no one else."""
+    from rumhouse import __version__
+    from support.server import ADMIN_TOKEN, RumhouseServer
+
+    server = RumhouseServer(tmp_path / "data", RUMHOUSE_METRICS_TOKEN="metrics-secret-123").start()
+    try:
+        assert server.process is not None
+        status = Path(f"/proc/{server.process.pid}/status").read_text()
+        rss = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))) * 1024
+        assert server.metric("rumhouse_build_info", version=__version__) == 1
+        reported = server.metric("process_resident_memory_bytes")
+        assert 0.5 * rss < reported < 2 * rss, (reported, rss)
+        assert server.metric("process_cpu_seconds_total") > 0
+        assert server.metric("process_start_time_seconds") > 0
+        for token in ("metrics-secret-123", ADMIN_TOKEN):
+            answer = server.client.get("/api/metrics", headers={"authorization": f"Bearer {token}"})
+            assert answer.status_code == 200 and "process_resident_memory_bytes" in answer.text
+        assert server.client.get("/api/metrics").status_code == 401
+        viewer = server.client.post(
+            "/api/v1/tokens",
+            json={"role": "viewer", "sites": ["demo"]},
+            headers={"authorization": f"Bearer {ADMIN_TOKEN}"},
+        ).json()["token"]
+        refused = server.client.get("/api/metrics", headers={"authorization": f"Bearer {viewer}"})
+        assert refused.status_code == 403 and "unscoped admin" in refused.json()["message"]
     finally:
         server.close()
