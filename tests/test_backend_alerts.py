@@ -24,7 +24,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from support.alert_replay import replay_alerts
+from support.alert_replay import RECORDER, first_sustained, replay_alerts
 from support.load import wait_until
 from support.otlp import ADMIN, ingest_token
 from support.server import CONFIG, RumhouseServer
@@ -34,17 +34,15 @@ pytestmark = pytest.mark.slow
 MINUTE = 60
 LENGTH = 45 * MINUTE
 SERVICE = "shop-api"
-RULES = """
+RULES = (
+    """
 [[alerts]]
 preset = "backend"
 site = "demo"
 channels = ["rec"]
-
-[[channels]]
-name = "rec"
-type = "webhook"
-url = "http://127.0.0.1:9/"
 """
+    + RECORDER
+)
 
 
 def timeline(t0: int) -> list[dict]:
@@ -100,19 +98,6 @@ def export(server, token: str, sent: list[dict]) -> None:
 
 def in_window(sent, t, seconds, endpoint=None):
     return [r for r in sent if t - seconds <= r["start"] < t and endpoint in (None, r["endpoint"])]
-
-
-def first_sustained(times, breached, hold):
-    """The first evaluation time at which `breached` has held at every evaluation for `hold` seconds."""
-    since = None
-    for t in times:
-        if not breached(t):
-            since = None
-            continue
-        since = t if since is None else since
-        if t - since >= hold:
-            return t
-    return None
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +173,7 @@ def test_a_short_very_slow_spell_is_critical_but_not_long_enough_for_the_warning
     ]
     assert doc["summary"].startswith("[rumhouse] CRITICAL FIRING: backend.very-slow[shop-api GET /search]")
     assert doc["alerts"][0]["severity"] == "critical"
-    assert doc["alerts"][0]["endpoint"] == "shop-api GET /search"
+    assert doc["alerts"][0]["subject"] == "shop-api GET /search"
 
 
 def test_error_rate_is_judged_per_endpoint_not_in_aggregate(replayed):
@@ -215,10 +200,13 @@ def test_the_api_lists_each_endpoint_alert_and_acknowledges_one(replayed):
     listed = {a["rule"]: a for a in server.client.get("/api/v1/alerts", headers=ADMIN).json()["alerts"]}
     pay = listed[endpoint_rule("errors", "POST /pay")]
     assert (
-        pay["state"] == "firing" and pay["severity"] == "warning" and pay["endpoint"] == "shop-api POST /pay"
+        pay["state"] == "firing" and pay["severity"] == "warning" and pay["subject"] == "shop-api POST /pay"
     )
     assert listed[endpoint_rule("very-slow", "GET /search")]["state"] == "resolved"
-    assert listed["backend.errors"]["per_endpoint"] and listed["backend.very-slow"]["severity"] == "critical"
+    assert (
+        listed["backend.errors"]["each"] == "endpoint"
+        and listed["backend.very-slow"]["severity"] == "critical"
+    )
     name = endpoint_rule("errors", "POST /pay")
     acked = server.client.post(f"/api/v1/alerts/{name}/ack", json={"note": "on it"}, headers=ADMIN)
     assert acked.status_code == 200, acked.text

@@ -49,3 +49,26 @@ def replay_alerts(data_dir: Path, rules: str, start: float, end: float, step: fl
     result = in_child(_CHILD, data_dir, job)
     assert isinstance(result, dict)
     return result
+
+
+# A channel for the rules of a replay: the replay records what it would be sent (nothing is delivered).
+RECORDER = """
+[[channels]]
+name = "rec"
+type = "webhook"
+url = "http://127.0.0.1:9/"
+"""
+
+
+def first_sustained(times, breached, hold):
+    """The first evaluation time at which `breached` has held at every evaluation for `hold` seconds:
+    when a rule with that `for` fires, worked out from the data the test sent."""
+    since = None
+    for t in times:
+        if not breached(t):
+            since = None
+            continue
+        since = t if since is None else since
+        if t - since >= hold:
+            return t
+    return None

@@ -13,7 +13,7 @@ repeat = "1h"             # reminder interval while firing and not acknowledged 
 group = "shop-perf"       # rules of one group that change together send one notification
 min_samples = 20
 severity = "critical"     # info | warning (the default) | critical: in the API and every notification
-# each = "endpoint"       # judge every endpoint on its own (server_* and api_* metrics): one state each
+# each = "endpoint"       # judge every endpoint (server_*, api_* metrics) or host (host_*) on its own
 channels = ["ops"]
 
 [[alerts]]                # a preset: the backend rules of alerts/presets.py for one site
@@ -40,8 +40,12 @@ from rumhouse.budgets.targets import SpecError, Target, parse_target
 
 CHANNEL_TYPES = ("webhook", "slack", "email")
 SEVERITIES = ("info", "warning", "critical")
-# Metrics a rule may judge per endpoint, and what an endpoint is for them (budgets/measure.py).
-PER_ENDPOINT = ("server_duration", "server_error_rate", "api_duration", "api_error_rate")
+# What a rule may judge one by one (`each`), and the metrics it may (budgets/measure.py says what an
+# endpoint or a host is for them).
+EACH = {
+    "endpoint": ("server_duration", "server_error_rate", "api_duration", "api_error_rate"),
+    "host": ("host_cpu", "host_memory"),
+}
 
 
 @dataclass(frozen=True)
@@ -58,8 +62,8 @@ class Rule:
     min_samples: int = 20
     channels: tuple[str, ...] = ()
     severity: str = "warning"
-    each: str = ""  # "endpoint": the rule is a template, judged per endpoint (see `for_endpoint`)
-    endpoint: str = ""  # on a rule made by for_endpoint: the endpoint it judges
+    each: str = ""  # "endpoint" or "host": the rule is a template, judged per subject (`for_subject`)
+    subject: str = ""  # on a rule made by for_subject: the endpoint or host it judges
 
     @property
     def group_key(self) -> str:
@@ -69,18 +73,18 @@ class Rule:
         if self.budget or self.target is None:
             return f"budget {self.budget} breached"
         what = f"{self.target.describe()} > {self.above or 0:g} for {self.hold}s"
-        if self.endpoint:
-            return f"{what} on {self.endpoint}"
-        return f"{what}, each endpoint on its own" if self.each else what
+        if self.subject:
+            return f"{what} on {self.subject}"
+        return f"{what}, each {self.each} on its own" if self.each else what
 
-    def for_endpoint(self, endpoint: str) -> Rule:
-        """One endpoint's rule: its own state, history and notifications, under the name
-        `template[endpoint]` ('[' is not allowed in a configured name, so the two never clash)."""
-        return replace(self, name=f"{self.name}[{endpoint}]", each="", endpoint=endpoint)
+    def for_subject(self, subject: str) -> Rule:
+        """One endpoint's or host's rule: its own state, history and notifications, under the name
+        `template[subject]` ('[' is not allowed in a configured name, so the two never clash)."""
+        return replace(self, name=f"{self.name}[{subject}]", each="", subject=subject)
 
 
 def template_name(name: str) -> str:
-    """The configured rule an endpoint's rule comes from ("errors[api GET /cart]" -> "errors")."""
+    """The configured rule an endpoint's or host's rule comes from ("errors[api GET /cart]" -> "errors")."""
     return name.split("[", 1)[0]
 
 
@@ -140,10 +144,10 @@ def parse_rule(raw: object, where: str, budgets: dict[str, Budget]) -> Rule:
     if severity not in SEVERITIES:
         raise SpecError(f"{where}.severity must be one of {', '.join(SEVERITIES)}")
     each = raw.get("each", "")
-    if each not in ("", "endpoint"):
-        raise SpecError(f'{where}.each must be "endpoint" (or left out)')
-    if each and (target is None or target.metric not in PER_ENDPOINT):
-        raise SpecError(f'{where}.each = "endpoint" applies to {", ".join(PER_ENDPOINT)}')
+    if each not in ("", *EACH):
+        raise SpecError(f'{where}.each must be "endpoint" or "host" (or left out)')
+    if each and (target is None or target.metric not in EACH[each]):
+        raise SpecError(f'{where}.each = "{each}" applies to {", ".join(EACH[each])}')
     return Rule(
         name,
         site,

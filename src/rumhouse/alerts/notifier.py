@@ -57,7 +57,7 @@ def alert_entry(rule: Rule, state: RuleState, change: Change) -> dict:
         "site": rule.site,
         "state": state.state,
         "severity": rule.severity,
-        "endpoint": rule.endpoint or None,
+        "subject": rule.subject or None,
         "description": rule.describe(),
         "value": change.value,
         "since": iso(state.since),

@@ -1,4 +1,5 @@
-"""Alert presets: the rules a monitoring product is expected to ship, switched on per site with one table.
+"""Alert presets: the rules a monitoring product is expected to ship, switched on per site with one table
+(`preset = "backend"` or `"hosts"`).
 
     [[alerts]]
     preset = "backend"
@@ -32,7 +33,17 @@ BACKEND = {
                 "severity": "warning", "min_samples": 1},
 }  # fmt: skip
 
-PRESETS = {"backend": BACKEND}
+# Hosts (query/hosts.py: host.name), each judged on its own, from points sent every 10 s or so.
+HOSTS = {
+    "memory": {"metric": "host_memory", "stat": "mean", "above": 0.8, "window": "1m", "for": "5m",
+               "severity": "warning", "each": "host", "min_samples": 1},
+    "memory-critical": {"metric": "host_memory", "stat": "max", "above": 0.9, "window": "1m", "for": "0s",
+                        "severity": "critical", "each": "host", "min_samples": 1},
+    "cpu": {"metric": "host_cpu", "stat": "mean", "above": 0.8, "window": "1m", "for": "10m",
+            "severity": "warning", "each": "host", "min_samples": 1},
+}  # fmt: skip
+
+PRESETS = {"backend": BACKEND, "hosts": HOSTS}
 PASSED_ON = ("site", "channels", "group", "repeat")
 
 

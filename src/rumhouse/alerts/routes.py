@@ -33,8 +33,10 @@ class AlertInfo(msgspec.Struct, kw_only=True):
     description: str
     group: str
     severity: str  # info, warning or critical
-    endpoint: str | None  # the endpoint ("service METHOD route") a per-endpoint rule's entry judges
-    per_endpoint: bool  # a template judged per endpoint: its endpoints are listed as rule[endpoint]
+    subject: (
+        str | None
+    )  # what an entry of a rule with `each` judges: an endpoint ("service METHOD route") or host
+    each: str | None  # "endpoint" or "host": a template, its subjects listed as rule[subject]
     channels: list[str]
     for_seconds: float
     repeat_seconds: float
@@ -135,8 +137,8 @@ def alert_operations(runtime: AlertsRuntime) -> list[Operation]:
                     description=rule.describe(),
                     group=rule.group_key,
                     severity=rule.severity,
-                    endpoint=rule.endpoint or None,
-                    per_endpoint=bool(rule.each),
+                    subject=rule.subject or None,
+                    each=rule.each or None,
                     channels=list(rule.channels),
                     for_seconds=rule.hold,
                     repeat_seconds=rule.repeat,

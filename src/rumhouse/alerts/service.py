@@ -32,8 +32,9 @@ from rumhouse.store.base import StoreError
 log = logging.getLogger("rumhouse.alerts")
 
 Observation = tuple[bool | None, float | None]  # breached (None: no verdict), value
-# What observing a rule gives: one observation, or for a rule judged per endpoint one per endpoint seen
-# in its window (an endpoint without requests in the window gets no verdict: its state stays).
+# What observing a rule gives: one observation, or for a rule judged per endpoint (or host) one per
+# endpoint seen in its window (one without requests, or points, in the window gets no verdict: its state
+# stays).
 Observed = Observation | dict[str, Observation]
 
 
@@ -103,7 +104,7 @@ class Alerting:
         template = self.rules.get(template_name(name))
         if template is None or not template.each or not name.endswith("]"):
             return None
-        return template.for_endpoint(name[len(template.name) + 1 : -1])
+        return template.for_subject(name[len(template.name) + 1 : -1])
 
     def listed(self, states: dict[str, RuleState]) -> dict[str, Rule]:
         """What the API lists: every configured rule, then the endpoints' rules that have a state."""
@@ -132,7 +133,7 @@ class Alerting:
                 log.warning("alert rule %s not evaluated: %s", template.name, exc)
                 continue
             per_rule = (
-                [(template.for_endpoint(e), o) for e, o in sorted(observed.items())]
+                [(template.for_subject(e), o) for e, o in sorted(observed.items())]
                 if isinstance(observed, dict)
                 else [(template, observed)]
             )

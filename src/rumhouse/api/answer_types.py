@@ -125,6 +125,33 @@ class NPlusOneRow(msgspec.Struct, kw_only=True):
     example_trace_id: str
 
 
+class HostRow(msgspec.Struct, kw_only=True):
+    host: str  # host.name, else service.instance.id, else the service
+    cpu_last: Number  # busy share of the host's CPUs, 0 to 1
+    cpu_mean: Number
+    cpu_max: Number
+    memory_last: Number  # used share of memory, 0 to 1
+    memory_mean: Number
+    memory_max: Number
+    memory_used_bytes: Number
+    process_cpu: Number  # the sending process's CPU share, last
+    process_memory_bytes: Number  # its resident memory, last
+    cpu_points: int
+    memory_points: int
+    last_seen: str
+
+
+class HostPointRow(msgspec.Struct, kw_only=True):
+    time: str
+    cpu: Number  # mean busy share in the bucket (the point itself when bucket is 0)
+    cpu_max: Number
+    memory: Number
+    memory_max: Number
+    memory_used_bytes: Number
+    process_cpu: Number
+    process_memory_bytes: Number
+
+
 class SlowCallRow(msgspec.Struct, kw_only=True):
     time: str  # when the call started
     service: str

@@ -12,7 +12,15 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
-from rumhouse.api.common import LEVELS, float_param, int_param, percentile_fields, rows
+from rumhouse.api.common import (
+    LEVELS,
+    float_param,
+    int_param,
+    iso_time,
+    no_page_dimensions,
+    percentile_fields,
+    rows,
+)
 from rumhouse.api.filters import ParamError
 from rumhouse.api.table import Table
 from rumhouse.query import database, trace_links
@@ -24,20 +32,9 @@ from rumhouse.store.base import Store
 PERCENTILE_COLUMNS = ["p50", "p75", "p95", "p99"]
 
 
-def _no_page_dimensions(f: Filters) -> None:
-    if f.dims:
-        raise ParamError("page dimensions (path, browser, ...) do not apply to spans")
-
-
 def _previous(f: Filters) -> Filters:
     """The window of the same length just before: what a trend compares with."""
     return f.with_(start=f.start - (f.end - f.start), end=f.start, range="custom")
-
-
-def _iso(stored: str) -> str:
-    """A DateTime64 as ClickHouse writes it ("2026-12-02 04:20:00.123456789") in ISO 8601, UTC, to the ms."""
-    day, _, clock = str(stored).partition(" ")
-    return f"{day}T{clock[:12]}Z" if clock else str(stored)
 
 
 def _change(now: float | None, before: float | None) -> float | None:
@@ -48,7 +45,7 @@ def endpoints(store: Store, f: Filters, q: QueryParams) -> Table:
     """Server spans per service, method and route: requests, per second, errors, mean and percentiles
     (1 ms resolution, from the rollups), the slowest request's trace, and the trend: requests and p95 of
     the window of the same length just before."""
-    _no_page_dimensions(f)
+    no_page_dimensions(f)
     limit = int_param(q, "limit", 100, 1, 1000)
     service = q.get("service")
     where = {"service": "service"} if service else {}
@@ -97,7 +94,7 @@ def statements(store: Store, f: Filters, q: QueryParams) -> Table:
     """Database statements (db.query.summary, or the statement with its literals replaced by ?) per system,
     database and service: calls, time and its share of that service's server spans' time, percentiles, the calls over
     `slow_ms` (whole ms, default 100), and the slowest call's trace."""
-    _no_page_dimensions(f)
+    no_page_dimensions(f)
     limit = int_param(q, "limit", 100, 1, 1000)
     slow = int_param(q, "slow_ms", 100, 0, 3_600_000)
     parts, times = span_parts(DATABASE, f, {})
@@ -152,7 +149,7 @@ def _bucket(f: Filters, q: QueryParams) -> int:
 
 
 def _series(store: Store, f: Filters, q: QueryParams, source: SpanSource, keys: tuple[str, ...]) -> Table:
-    _no_page_dimensions(f)
+    no_page_dimensions(f)
     minutes = _bucket(f, q)
     chosen = {k: q[k] for k in keys if q.get(k) is not None}
     parts, times = span_parts(source, f, {k: f"k_{k}" for k in chosen}, hourly=minutes % 60 == 0)
@@ -198,7 +195,7 @@ def n_plus_one(store: Store, f: Filters, q: QueryParams) -> Table:
     trace), per statement: the requests where it happened, how many runs (most, average), the time they
     took and their share of those requests' time, the route of those requests and one of their traces.
     Batch them, or join."""
-    _no_page_dimensions(f)
+    no_page_dimensions(f)
     limit = int_param(q, "limit", 50, 1, 1000)
     min_runs = int_param(q, "min_runs", 5, 2, 100_000)
     out = n_plus_one_rows(store, f, min_runs, limit)
@@ -213,12 +210,12 @@ def n_plus_one(store: Store, f: Filters, q: QueryParams) -> Table:
 def slow_calls(store: Store, f: Filters, q: QueryParams) -> Table:
     """The slow-query list: each database call over `slow_ms` (default 100), slowest first, with its
     statement (without its values), trace id and the route of the request it ran in."""
-    _no_page_dimensions(f)
+    no_page_dimensions(f)
     limit = int_param(q, "limit", 100, 1, 1000)
     slow = float_param(q, "slow_ms", 100.0, 0.0, 3_600_000.0)
     out = [
         {
-            "time": _iso(at),
+            "time": iso_time(at),
             "service": service,
             "system": system,
             "statement": statement,
@@ -238,7 +235,7 @@ def pools(store: Store, f: Filters, q: QueryParams) -> Table:
     """Database connection pools from the db.client.connection.* metrics (and their older names), per
     service and pool: the maximum, connections in use (peak, average, last), use as a share of the maximum
     (peak, average), the share of observations at 90% or more, peak pending requests."""
-    _no_page_dimensions(f)
+    no_page_dimensions(f)
     return Table(list(database.POOL_COLUMNS), pool_rows(store, f), "raw")
 
 
@@ -320,7 +317,7 @@ def trace(store: Store, f: Filters, q: QueryParams) -> Table:
 def index_candidates(store: Store, f: Filters, q: QueryParams) -> Table:
     """Columns that slow statements (over `slow_ms`, default 100) filter, join or sort on, per table and
     column, with the slow calls and the time they cost: where an index may help (query/indexes.py)."""
-    _no_page_dimensions(f)
+    no_page_dimensions(f)
     limit = int_param(q, "limit", 50, 1, 1000)
     slow = float_param(q, "slow_ms", 100.0, 0.0, 3_600_000.0)
     out = index_candidate_rows(store, f, slow)[:limit]
@@ -341,7 +338,7 @@ def traced_calls(store: Store, f: Filters, q: QueryParams) -> Table:
         spans, services, route, server_ms = backend
         out.append(
             {
-                "time": _iso(at),
+                "time": iso_time(at),
                 "page_view_id": page_view,
                 "path": path,
                 "method": method,

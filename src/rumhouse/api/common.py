@@ -99,3 +99,15 @@ def float_param(q: QueryParams, name: str, default: float, lo: float, hi: float)
 
 def rows(store: Store, sql: str, f: Filters, extra: dict[str, Any] | None = None) -> list[list[Any]]:
     return store.query(sql, {**f.params(), **(extra or {})}, readonly=True).rows
+
+
+def no_page_dimensions(f: Filters, what: str = "spans") -> None:
+    """OpenTelemetry data has no page dimensions: a question filtered by one is refused, not ignored."""
+    if f.dims:
+        raise ParamError(f"page dimensions (path, browser, ...) do not apply to {what}")
+
+
+def iso_time(stored: Any) -> str:
+    """A DateTime64 as ClickHouse writes it ("2026-12-02 04:20:00.123456789") in ISO 8601, UTC, to the ms."""
+    day, _, clock = str(stored).partition(" ")
+    return f"{day}T{clock[:12]}Z" if clock else str(stored)

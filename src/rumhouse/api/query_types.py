@@ -62,6 +62,11 @@ class TracedCallsQuery(LimitQuery, kw_only=True):
     endpoint: str | None = None  # one endpoint, as /api-calls shows it (host/path)
 
 
+class HostSeriesQuery(TableQuery, kw_only=True):
+    host: str | None = None  # required: a host as /hosts names it
+    bucket: int | None = None  # seconds per point; 0: every point as sent (default up to 6 hours)
+
+
 class SpanSeriesQuery(TableQuery, kw_only=True):
     bucket: Literal["1", "5", "15", "60"] | None = None  # minutes per point (default: at most 500 points)
     service: str | None = None  # only this service

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from starlette.datastructures import QueryParams
 
-from rumhouse.api import attribution, backend, events, navigation, vitals
+from rumhouse.api import attribution, backend, events, hosts, navigation, vitals
 from rumhouse.api.access import ApiError
 from rumhouse.api.answer_types import (
     ApiCallRow,
@@ -21,6 +21,8 @@ from rumhouse.api.answer_types import (
     CompareRow,
     EndpointRow,
     ErrorRow,
+    HostPointRow,
+    HostRow,
     IndexCandidateRow,
     NavigationRow,
     NPlusOneRow,
@@ -43,6 +45,7 @@ from rumhouse.api.query_types import (
     AttributionQuery,
     CompareQuery,
     EndpointsQuery,
+    HostSeriesQuery,
     LimitQuery,
     MetricQuery,
     NavigationQuery,
@@ -156,6 +159,24 @@ ENDPOINTS = (
         backend.traced_calls,
         TracedCallsQuery,
         TracedCallRow,
+    ),
+    Endpoint(
+        "/hosts",
+        "hosts",
+        "Hosts from OpenTelemetry host and process metrics (system.cpu.utilization, system.memory.*,"
+        " process.*): CPU and memory use last, mean and highest in the window, memory used, the process's"
+        " CPU and memory",
+        hosts.hosts,
+        TableQuery,
+        HostRow,
+    ),
+    Endpoint(
+        "/hosts/timeseries",
+        "hosts-timeseries",
+        "One host's CPU and memory over time: every point as sent (10 s by default), or per bucket",
+        hosts.host_series,
+        HostSeriesQuery,
+        HostPointRow,
     ),
     Endpoint(
         "/trace",

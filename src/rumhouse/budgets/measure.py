@@ -11,9 +11,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from rumhouse.budgets.targets import BACKEND, STATS, Target
+from rumhouse.budgets.targets import BACKEND, HOSTS, STATS, Target
 from rumhouse.query.database import pools_sql
 from rumhouse.query.filters import Filters
+from rumhouse.query.hosts import samples_sql
 from rumhouse.store.base import Store
 
 
@@ -30,6 +31,8 @@ def glob_to_like(pattern: str) -> str:
 
 
 def _stat_sql(t: Target, column: str) -> str:
+    if t.stat == "max":
+        return f"max({column})"
     level = STATS[t.stat]
     return f"avg({column})" if level is None else f"quantileExactInclusive({level})({column})"
 
@@ -58,6 +61,13 @@ def target_sql(t: Target, f: Filters, bucket_seconds: int | None = None, *, each
     b = "intDiv(toUnixTimestamp({col}), {{m_bucket:UInt32}}) * {{m_bucket:UInt32}}" if bucket_seconds else "0"
     if each:
         b = SERVER_ENDPOINT if t.metric in BACKEND else "endpoint"
+    if t.metric in HOSTS:
+        column = "cpu" if t.metric == "host_cpu" else "memory"
+        key = "host" if each else b.format(col="t")
+        return (
+            f"SELECT {key} AS b, {_stat_sql(t, column)}, count({column}) FROM ({samples_sql(f)})"
+            f" WHERE {column} IS NOT NULL GROUP BY b ORDER BY b"
+        )
     if t.metric == "db_pool_usage":
         per_pool = pools_sql(f, b.format(col="t"))
         return f"SELECT b, max(peak_use), sum(observations) FROM ({per_pool}) GROUP BY b ORDER BY b"

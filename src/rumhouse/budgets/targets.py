@@ -10,7 +10,9 @@ Metric kinds (one SQL shape each, in measure.py):
   glob on http.route); `server_error_rate`, server spans with an error status or a 5xx / server spans;
   `db_duration`, a percentile of database spans' duration in ms;
 - from OpenTelemetry metrics: `db_pool_usage`, the highest share of a database connection pool's maximum
-  in use that the window saw (any service, any pool; query/database.py).
+  in use that the window saw (any service, any pool; query/database.py); `host_cpu` and `host_memory`,
+  the busy share of a host's CPUs and the used share of its memory (0 to 1; query/hosts.py), as a mean,
+  a percentile or the highest (`stat = "max"`) of the window's points.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from rumhouse.tables import VITAL_NAMES as METRICS
 
 RATES = ("api_error_rate", "error_rate", "server_error_rate", "db_pool_usage")
 BACKEND = ("server_duration", "server_error_rate", "db_duration")  # from rumhouse.otel_traces
-KINDS = (*METRICS, "api_duration", "resource_bytes", "server_duration", "db_duration", *RATES)
+HOSTS = ("host_cpu", "host_memory")  # from host metrics (query/hosts.py)
+KINDS = (*METRICS, "api_duration", "resource_bytes", "server_duration", "db_duration", *RATES, *HOSTS)
 STATS = {"p50": 0.5, "p75": 0.75, "p90": 0.9, "p95": 0.95, "p99": 0.99, "mean": None}
+HOST_STATS = ("mean", "max", *STATS)
 
 
 class SpecError(ConfigError, ParamError):
@@ -63,11 +67,16 @@ def parse_target(raw: dict, where: str) -> Target:
     metric = raw.get("metric")
     if metric not in KINDS:
         raise SpecError(f"{where}.metric must be one of {', '.join(KINDS)}")
-    default_stat = "rate" if metric in RATES else "p75"
+    default_stat = "rate" if metric in RATES else "mean" if metric in HOSTS else "p75"
     stat = _str(raw, "stat", where, default_stat)
     if metric in RATES:
         if stat != "rate":
             raise SpecError(f"{where}.stat of a rate metric is rate")
+    elif metric in HOSTS:
+        if stat not in HOST_STATS:
+            raise SpecError(
+                f"{where}.stat of a host metric must be one of {', '.join(dict.fromkeys(HOST_STATS))}"
+            )
     elif stat not in STATS:
         raise SpecError(f"{where}.stat must be one of {', '.join(STATS)}")
     resource_type = _str(raw, "resource_type", where, "script")
@@ -77,7 +86,7 @@ def parse_target(raw: dict, where: str) -> Target:
     if endpoint and metric not in ("api_duration", "api_error_rate", "server_duration", "server_error_rate"):
         raise SpecError(f"{where}.endpoint applies to api_duration, api_error_rate and server metrics only")
     path = _str(raw, "path", where)
-    if path and metric in (*BACKEND, "db_pool_usage"):
+    if path and metric in (*BACKEND, "db_pool_usage", *HOSTS):
         raise SpecError(f"{where}.path applies to page metrics; a backend metric takes endpoint (a route)")
     return Target(metric, stat, path, endpoint, resource_type)
 
