@@ -526,13 +526,24 @@ CREATE TABLE rumhouse.otel_traces
     `db_namespace` LowCardinality(String) MATERIALIZED if((SpanAttributes['db.namespace']) != '', SpanAttributes['db.namespace'], SpanAttributes['db.name']) COMMENT 'rumhouse: db.namespace (or the older db.name): the database',
     `db_collection` LowCardinality(String) MATERIALIZED multiIf((SpanAttributes['db.collection.name']) != '', SpanAttributes['db.collection.name'], (SpanAttributes['db.sql.table']) != '', SpanAttributes['db.sql.table'], SpanAttributes['db.mongodb.collection']) COMMENT 'rumhouse: db.collection.name (or db.sql.table, db.mongodb.collection): the table or collection',
     `db_query` String MATERIALIZED if((SpanAttributes['db.query.summary']) != '', SpanAttributes['db.query.summary'], db_statement) COMMENT 'rumhouse: what database statements are grouped by: db.query.summary when the instrumentation sends one, else the statement without its literals',
+    `gen_ai_operation` LowCardinality(String) MATERIALIZED SpanAttributes['gen_ai.operation.name'] COMMENT 'rumhouse: gen_ai.operation.name (chat, embeddings, generate_content, ...); empty for a span that is not an AI call',
+    `gen_ai_provider` LowCardinality(String) MATERIALIZED if((SpanAttributes['gen_ai.provider.name']) != '', SpanAttributes['gen_ai.provider.name'], SpanAttributes['gen_ai.system']) COMMENT 'rumhouse: gen_ai.provider.name (or the deprecated gen_ai.system): openai, anthropic, ...',
+    `gen_ai_request_model` LowCardinality(String) MATERIALIZED SpanAttributes['gen_ai.request.model'] COMMENT 'rumhouse: gen_ai.request.model, the model asked for',
+    `gen_ai_model` LowCardinality(String) MATERIALIZED if((SpanAttributes['gen_ai.response.model']) != '', SpanAttributes['gen_ai.response.model'], SpanAttributes['gen_ai.request.model']) COMMENT 'rumhouse: the model that answered (gen_ai.response.model), else the one asked for',
+    `gen_ai_input_tokens` UInt64 MATERIALIZED toUInt64OrZero(if((SpanAttributes['gen_ai.usage.input_tokens']) != '', SpanAttributes['gen_ai.usage.input_tokens'], SpanAttributes['gen_ai.usage.prompt_tokens'])) COMMENT 'rumhouse: gen_ai.usage.input_tokens (or the older prompt_tokens)',
+    `gen_ai_output_tokens` UInt64 MATERIALIZED toUInt64OrZero(if((SpanAttributes['gen_ai.usage.output_tokens']) != '', SpanAttributes['gen_ai.usage.output_tokens'], SpanAttributes['gen_ai.usage.completion_tokens'])) COMMENT 'rumhouse: gen_ai.usage.output_tokens (or the older completion_tokens)',
+    `gen_ai_cached_tokens` UInt64 MATERIALIZED toUInt64OrZero(if((SpanAttributes['gen_ai.usage.cache_read.input_tokens']) != '', SpanAttributes['gen_ai.usage.cache_read.input_tokens'], SpanAttributes['gen_ai.usage.cached_tokens'])) COMMENT 'rumhouse: input tokens read from the provider\'s cache (gen_ai.usage.cache_read.input_tokens), part of the input tokens',
+    `gen_ai_reasoning_tokens` UInt64 MATERIALIZED toUInt64OrZero(SpanAttributes['gen_ai.usage.reasoning.output_tokens']) COMMENT 'rumhouse: output tokens spent on reasoning, where the instrumentation says',
+    `gen_ai_ttft_ms` Nullable(Float64) MATERIALIZED toFloat64OrNull(SpanAttributes['gen_ai.response.time_to_first_chunk']) * 1000 COMMENT 'rumhouse: time to the first chunk of a streamed answer, ms (gen_ai.response.time_to_first_chunk, seconds); NULL when not sent',
+    `gen_ai_rate_limited` UInt8 MATERIALIZED (http_status = 429) OR match(SpanAttributes['error.type'], '(?i)rate.?limit|too.?many.?requests|429') COMMENT 'rumhouse: 1 when the provider refused the call for its rate limit (HTTP 429, or an error.type that says so)',
     INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
     INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_duration Duration TYPE minmax GRANULARITY 1,
-    INDEX idx_site site TYPE set(100) GRANULARITY 4
+    INDEX idx_site site TYPE set(100) GRANULARITY 4,
+    INDEX idx_gen_ai_operation gen_ai_operation TYPE set(32) GRANULARITY 1
 )
 ENGINE = MergeTree
 PARTITION BY toDate(Timestamp)

@@ -40,7 +40,8 @@ ALLOWED: dict[str, set[str] | None] = {
     "api": {"store", "query", "tokens", "auth", "usersql", "deletion", "settings", "sites", "tables"},
     "budgets": {"api", "query", "store", "sites", "tokens", "tables"},
     "alerts": {"api", "query", "budgets", "store"},
-    "config_file": {"sites", "budgets", "alerts"},
+    "ai": {"api", "query", "store", "sites"},
+    "config_file": {"sites", "budgets", "alerts", "ai"},
     "rumhouse": set(),  # the package's own __init__
     # They compose the rest: anything.
     "app": None,

@@ -29,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from rumhouse.ai.routes import ai_operations
 from rumhouse.alerts.api import alerting_operations
 from rumhouse.api import api_routes
 from rumhouse.api.access import Access, ApiError, problem
@@ -104,6 +105,12 @@ class RumhouseApp(Starlette):
             await self.beacon(scope, receive, send)  # security_headers.COMMON: uvicorn adds them
             return
         await super().__call__(scope, receive, send)
+
+
+def part_operations(runtime: Runtime) -> list:
+    """The API operations of the parts the API does not know (budgets, alerts, suggestions, AI): the app
+    hands them over, and the OpenAPI document describes them with the API's own."""
+    return [*alerting_operations(runtime), *ai_operations(runtime)]
 
 
 def create_app(
@@ -221,7 +228,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             Route("/api/metrics", api_metrics),
-            *api_routes(runtime, access, alerting_operations(runtime)),
+            *api_routes(runtime, access, part_operations(runtime)),
         ],
         lifespan=lifespan,
         middleware=[Middleware(SecurityHeaders), Middleware(AuditMiddleware, audit=runtime.audit)],

@@ -17,6 +17,7 @@ from typing import Any
 
 import msgspec
 
+from rumhouse.ai.prices import PriceTable, parse_prices
 from rumhouse.alerts.config import AlertingConfig, parse_alerting
 from rumhouse.budgets.model import BudgetSpec
 from rumhouse.budgets.targets import SpecError
@@ -91,8 +92,16 @@ class ChannelTable(_Table):
     starttls: Any = UNSET
 
 
+class PriceTableRow(_Table):
+    model: Any = UNSET
+    input: Any = UNSET
+    output: Any = UNSET
+    cached_input: Any = UNSET
+
+
 class ConfigDocument(_Table):
     sites: list[SiteTable] = []
+    ai_prices: list[PriceTableRow] = []
     budgets: list[BudgetTable] = []  # type: ignore[valid-type]  # a struct made at import, above
     alerts: list[AlertTable] = []
     channels: list[ChannelTable] = []
@@ -103,6 +112,7 @@ TABLES: dict[str, Any] = {
     "budgets": BudgetTable,
     "alerts": AlertTable,
     "channels": ChannelTable,
+    "ai_prices": PriceTableRow,
 }
 
 
@@ -110,6 +120,7 @@ TABLES: dict[str, Any] = {
 class Config:
     sites: tuple[Site, ...] = DEFAULT_SITES
     alerting: AlertingConfig = field(default_factory=AlertingConfig)
+    ai_prices: PriceTable = field(default_factory=PriceTable)
 
 
 def load_config(path: Path | None) -> Config:
@@ -137,7 +148,7 @@ def parse_config(document: dict, source: str = "the config") -> Config:
     # Back to plain tables, with only the keys the file has (UNSET fields are left out), for the parsers.
     plain = msgspec.to_builtins(decoded)
     try:
-        return Config(parse_sites(plain), parse_alerting(plain))
+        return Config(parse_sites(plain), parse_alerting(plain), parse_prices(plain.get("ai_prices", [])))
     except (SpecError, ConfigError) as exc:
         raise ConfigError(f"{source}: {exc}") from None
 

@@ -61,6 +61,7 @@ class Runtime:
         self.settings = settings
         config = load_config(settings.config_file)  # the TOML file, read once
         self.sites = SiteRegistry(config.sites)
+        self.ai_prices = config.ai_prices  # what AI tokens cost (ai/prices.py)
         self.metrics = Metrics()
         self.metrics.registry.register(FrontCollector())  # the HTTP front's connections and refusals
         self.pipeline = Pipeline(

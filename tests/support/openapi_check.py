@@ -12,10 +12,9 @@ import tempfile
 import jsonschema
 import orjson
 
-from rumhouse.alerts.api import alerting_operations
 from rumhouse.api import api_operations
 from rumhouse.api.access import Access
-from rumhouse.app import create_app
+from rumhouse.app import create_app, part_operations
 from rumhouse.settings import Settings
 
 
@@ -24,7 +23,7 @@ def _document() -> dict:
     # The operations of an app that is never started (no store is opened); the last serves the document.
     with tempfile.TemporaryDirectory() as folder:
         runtime = create_app(Settings.from_env({"RUMHOUSE_DATA_DIR": folder})).state.runtime
-        return api_operations(runtime, Access(runtime), alerting_operations(runtime))[-1].handler(None)
+        return api_operations(runtime, Access(runtime), part_operations(runtime))[-1].handler(None)
 
 
 @functools.cache

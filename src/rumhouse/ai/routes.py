@@ -1,0 +1,167 @@
+"""The AI routes under /api/v1/ai (tables, with CSV and JSON exports as every reading route):
+
+GET /ai/models    per provider, model and operation: calls, success rate, rate-limit hits, retries per
+                  success, availability, latency p50/p95, time to first chunk, tokens, estimated cost
+GET /ai/usage     per day, week or month and per service (or page route): calls, tokens, estimated cost
+
+Costs come from the price table (prices.py); a model it does not price has a null cost, said as such.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+import msgspec
+from starlette.datastructures import QueryParams
+
+from rumhouse.ai.prices import PriceTable
+from rumhouse.api.answer_types import Number
+from rumhouse.api.common import iso_time, no_page_dimensions, rows
+from rumhouse.api.filters import ParamError
+from rumhouse.api.operation import Operation
+from rumhouse.api.query_types import TableQuery
+from rumhouse.api.routes import Endpoint, read_operation
+from rumhouse.api.runtime import ApiRuntime
+from rumhouse.api.table import Table
+from rumhouse.query import ai
+from rumhouse.query.filters import Filters
+from rumhouse.store.base import Store
+
+
+class AiRuntime(ApiRuntime, Protocol):
+    @property
+    def ai_prices(self) -> PriceTable: ...
+
+
+class ModelRow(msgspec.Struct, kw_only=True):
+    provider: str  # gen_ai.provider.name (or gen_ai.system)
+    model: str  # the model asked for (gen_ai.request.model)
+    operation: str  # chat, embeddings, ...
+    answered_by: list[str]  # the models that answered (gen_ai.response.model: dated versions, ...)
+    calls: int
+    successes: int
+    success_rate: float
+    failures: int
+    rate_limited: int  # refused for the provider's rate limit (HTTP 429)
+    retries: int  # calls made after a failed one of the same model in the same trace
+    retries_per_success: Number
+    availability: float  # share of calls that did not fail for another reason than a rate limit
+    p50_ms: Number
+    p95_ms: Number
+    ttft_p50_ms: Number  # time to the first chunk of streamed answers, where the instrumentation says
+    input_tokens: int
+    output_tokens: int
+    cached_tokens: int
+    reasoning_tokens: int
+    cost_usd: Number  # estimated (price table); null for a model it does not price
+
+
+class UsageQuery(TableQuery, kw_only=True):
+    period: Literal["day", "week", "month"] = "day"
+    by: Literal["service", "route"] = "service"  # route: the page path that started the trace
+
+
+class UsageRow(msgspec.Struct, kw_only=True):
+    period: str  # start of the day, week (Monday) or month, UTC
+    service: str | None  # by=service
+    route: str | None  # by=route: the page path ("" for calls not traced from a page)
+    provider: str
+    model: str
+    calls: int
+    failures: int
+    input_tokens: int
+    output_tokens: int
+    cached_tokens: int
+    cost_usd: Number
+
+
+def models(store: Store, f: Filters, q: QueryParams, prices: PriceTable) -> Table:
+    no_page_dimensions(f, "AI calls")
+    out = []
+    for provider, model, operation, answered, calls, failures, limited, retries, took, ttft, *tokens in rows(
+        store, ai.models_sql(f), f
+    ):
+        calls, failures, limited, retries = int(calls), int(failures), int(limited), int(retries or 0)
+        input_tokens, output_tokens, cached, reasoning = (int(t) for t in tokens)
+        successes = calls - failures
+        out.append(
+            {
+                "provider": provider,
+                "model": model,
+                "operation": operation,
+                "answered_by": list(answered),
+                "calls": calls,
+                "successes": successes,
+                "success_rate": successes / calls,
+                "failures": failures,
+                "rate_limited": limited,
+                "retries": retries,
+                "retries_per_success": retries / successes if successes else None,
+                "availability": 1 - (failures - limited) / calls,
+                "p50_ms": took[0] if took else None,
+                "p95_ms": took[1] if took else None,
+                "ttft_p50_ms": ttft,
+                "input_tokens": input_tokens,
+                "output_tokens": output_tokens,
+                "cached_tokens": cached,
+                "reasoning_tokens": reasoning,
+                "cost_usd": prices.cost(model, input_tokens, output_tokens, cached),
+            }
+        )
+    return Table(list(ModelRow.__struct_fields__), out, "raw")
+
+
+def usage(store: Store, f: Filters, q: QueryParams, prices: PriceTable) -> Table:
+    no_page_dimensions(f, "AI calls")
+    period = q.get("period", "day")
+    by = q.get("by", "service")
+    if period not in ai.PERIODS or by not in ("service", "route"):
+        raise ParamError("period is day, week or month; by is service or route")
+    out = []
+    for start, who, provider, model, calls, failures, input_tokens, output_tokens, cached in rows(
+        store, ai.usage_sql(f, period, by == "route"), f
+    ):
+        tokens = int(input_tokens), int(output_tokens), int(cached)
+        out.append(
+            {
+                "period": iso_time(start),
+                "service": who if by == "service" else None,
+                "route": (who or "") if by == "route" else None,
+                "provider": provider,
+                "model": model,
+                "calls": int(calls),
+                "failures": int(failures),
+                "input_tokens": tokens[0],
+                "output_tokens": tokens[1],
+                "cached_tokens": tokens[2],
+                "cost_usd": prices.cost(model, *tokens),
+            }
+        )
+    return Table(list(UsageRow.__struct_fields__), out, "raw", {"period": period, "by": by})
+
+
+def ai_operations(runtime: AiRuntime) -> list[Operation]:
+    def priced(handler):
+        return lambda store, f, q: handler(store, f, q, runtime.ai_prices)
+
+    endpoints = [
+        Endpoint(
+            "/ai/models",
+            "ai-models",
+            "AI calls (OpenTelemetry GenAI spans) per provider, model and operation: calls, success rate,"
+            " rate-limit hits, retries per success, availability, latency p50/p95, time to first chunk,"
+            " tokens, estimated cost",
+            priced(models),
+            TableQuery,
+            ModelRow,
+        ),
+        Endpoint(
+            "/ai/usage",
+            "ai-usage",
+            "AI usage per day, week or month and per service or page route: calls, tokens, estimated cost",
+            priced(usage),
+            UsageQuery,
+            UsageRow,
+        ),
+    ]
+    return [read_operation(runtime, e) for e in endpoints]

@@ -1,0 +1,79 @@
+"""AI calls: the spans of otel_traces with a gen_ai_operation (clickhouse/0017_gen_ai.sql), per provider,
+model and operation, and per period. Exact figures from the spans (AI calls are few next to requests; a
+skip index on gen_ai_operation passes over the granules without any).
+
+Calls are counted under the model the app asked for (gen_ai.request.model): a refused call has no
+answering model, and a retry must meet the call it retries. The models that answered (a dated version,
+gpt-4o-mini-2024-07-18) are listed beside it.
+
+A retry is a call made after a failed call of the same provider, model and operation in the same trace:
+what an app's retry loop (or the SDK's, when each attempt is a span) does.
+"""
+
+from __future__ import annotations
+
+from rumhouse.query.filters import Filters
+
+KEY = "gen_ai_provider, model, gen_ai_operation"
+MODEL = "if(gen_ai_request_model != '', gen_ai_request_model, gen_ai_model)"
+FAILED = "StatusCode = 'Error'"
+PERIODS = {"day": "toStartOfDay", "week": "toMonday", "month": "toStartOfMonth"}
+
+
+def _calls(f: Filters) -> str:
+    return (
+        f"SELECT TraceId, Timestamp, ServiceName, gen_ai_provider, {MODEL} AS model, gen_ai_operation, gen_ai_model,"
+        f" duration_ms, {FAILED} AS failed, gen_ai_rate_limited,"
+        " gen_ai_input_tokens, gen_ai_output_tokens, gen_ai_cached_tokens, gen_ai_reasoning_tokens, gen_ai_ttft_ms"
+        f" FROM rumhouse.otel_traces WHERE {f.span_where()} AND gen_ai_operation != ''"
+    )
+
+
+def models_sql(f: Filters) -> str:
+    """Per provider, model and operation: calls, failures, rate-limited calls, retries, duration p50 and
+    p95 (ms), time to first chunk p50, tokens in, out, cached and reasoning."""
+    # Per trace and key, in time order: a call is a retry when an earlier one failed.
+    retries = (
+        f"SELECT {KEY}, arraySort(x -> x.1, groupArray((Timestamp, failed))) AS seq,"
+        " arrayCount((before, x) -> before - x > 0, arrayCumSum(arrayMap(c -> toUInt32(c.2), seq)),"
+        " arrayMap(c -> toUInt32(c.2), seq)) AS retries"
+        f" FROM ({_calls(f)}) GROUP BY TraceId, {KEY}"
+    )
+    totals = (
+        f"SELECT {KEY}, count() AS calls, countIf(failed) AS failures, sum(gen_ai_rate_limited) AS limited,"
+        " quantilesExactInclusive(0.5, 0.95)(duration_ms) AS took, quantileExactInclusive(0.5)(gen_ai_ttft_ms) AS ttft,"
+        " sum(gen_ai_input_tokens) AS input, sum(gen_ai_output_tokens) AS output,"
+        " sum(gen_ai_cached_tokens) AS cached, sum(gen_ai_reasoning_tokens) AS reasoning,"
+        " arraySort(groupUniqArrayIf(gen_ai_model, NOT failed)) AS answered"
+        f" FROM ({_calls(f)}) GROUP BY {KEY}"
+    )
+    return (
+        "SELECT t.gen_ai_provider, t.model, t.gen_ai_operation, t.answered, t.calls, t.failures, t.limited, r.retries,"
+        " t.took, t.ttft, t.input, t.output, t.cached, t.reasoning"
+        f" FROM ({totals}) AS t LEFT JOIN (SELECT {KEY}, sum(retries) AS retries FROM ({retries}) GROUP BY {KEY}) AS r"
+        " USING (gen_ai_provider, model, gen_ai_operation) ORDER BY t.calls DESC, t.model"
+    )
+
+
+def usage_sql(f: Filters, period: str, by_route: bool) -> str:
+    """Per period (day, week from Monday, month; UTC), and service or page route, provider and model:
+    calls, failures, tokens in, out and cached. The page route is the path of the page whose fetch or
+    XHR call started the trace (rum.js with data-trace-origins); calls not traced from a page have none."""
+    start = PERIODS[period]
+    if not by_route:
+        return (
+            f"SELECT {start}(Timestamp) AS p, ServiceName AS who, gen_ai_provider, model, count(),"
+            " countIf(failed), sum(gen_ai_input_tokens), sum(gen_ai_output_tokens), sum(gen_ai_cached_tokens)"
+            f" FROM ({_calls(f)}) GROUP BY p, who, gen_ai_provider, model ORDER BY p, who, model"
+        )
+    pages = (
+        "SELECT trace_id, any(path) AS path FROM rumhouse.api_calls WHERE site = {site:String}"
+        " AND trace_id != '' AND time >= {start:DateTime64(3, 'UTC')} - INTERVAL 1 HOUR"
+        " AND time < {end:DateTime64(3, 'UTC')} GROUP BY trace_id"
+    )
+    return (
+        f"SELECT {start}(c.Timestamp) AS p, pg.path AS who, c.gen_ai_provider, c.model, count(),"
+        " countIf(c.failed), sum(c.gen_ai_input_tokens), sum(c.gen_ai_output_tokens), sum(c.gen_ai_cached_tokens)"
+        f" FROM ({_calls(f)}) AS c LEFT JOIN ({pages}) AS pg ON pg.trace_id = c.TraceId"
+        " GROUP BY p, who, c.gen_ai_provider, c.model ORDER BY p, who, c.model"
+    )
