@@ -85,61 +85,64 @@ def fake_openai() -> Starlette:
 @pytest.fixture(scope="module")
 def ai_calls(tmp_path_factory):
     server = RumhouseServer(tmp_path_factory.mktemp("ai") / "data", config=CONFIG + PRICES).start()
-    port = free_port()
-    provider_server = uvicorn.Server(
-        uvicorn.Config(fake_openai(), host="127.0.0.1", port=port, log_level="warning")
-    )
-    threading.Thread(target=provider_server.run, daemon=True).start()
-    wait_until(lambda: provider_server.started, timeout=10)
-    tracer_provider = TracerProvider(resource=Resource.create({"service.name": "assistant"}))
-    exporter = OTLPSpanExporter(
-        endpoint=f"{server.url}/v1/traces",
-        headers={"authorization": f"Bearer {ingest_token(server, 'demo')}"},
-    )
-    tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
-    OpenAIInstrumentor().instrument(tracer_provider=tracer_provider)
-    tracer = tracer_provider.get_tracer("assistant")
-    client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="test", max_retries=0)
-    rng = random.Random(11)
-    sent = {"ok": [], "limited": [], "boom": 0, "other": []}
-
-    def ask(model: str, text: str) -> None:
-        client.chat.completions.create(model=model, messages=[{"role": "user", "content": text}])
-
     try:
-        for _ in range(20):
-            ms, prompt, completion = rng.randint(5, 60), rng.randint(10, 2000), rng.randint(5, 500)
-            with tracer.start_as_current_span("answer"):
-                ask("gpt-4o-mini", f"ok {ms} {prompt} {completion}")
-            sent["ok"].append((prompt, completion))
-        for i in range(3):
-            # Refused for the rate limit, then asked again in the same trace: a retry that succeeds.
-            prompt, completion = 100 + i, 20 + i
-            with tracer.start_as_current_span("answer"):
-                try:
-                    ask("gpt-4o-mini", f"limit key{i} 5 {prompt} {completion}")
-                except openai.RateLimitError:
-                    ask("gpt-4o-mini", f"limit key{i} 5 {prompt} {completion}")
-            sent["limited"].append((prompt, completion))
-        for _ in range(2):
-            with tracer.start_as_current_span("answer"), pytest.raises(openai.InternalServerError):
-                ask("gpt-4o-mini", "boom")
-            sent["boom"] += 1
-        for _ in range(2):
-            ask("in-house-llm", "ok 5 300 40")
-            sent["other"].append((300, 40))
-    finally:
-        OpenAIInstrumentor().uninstrument()
-        tracer_provider.shutdown()
-        provider_server.should_exit = True
-    calls = 20 + 2 * 3 + 2 + 2
-    wait_until(
-        lambda: (
-            server.scalar("SELECT count() FROM rumhouse.otel_traces WHERE gen_ai_operation != ''") == calls
+        port = free_port()
+        provider_server = uvicorn.Server(
+            uvicorn.Config(fake_openai(), host="127.0.0.1", port=port, log_level="warning")
         )
-    )
-    yield server, sent
-    server.close()
+        threading.Thread(target=provider_server.run, daemon=True).start()
+        wait_until(lambda: provider_server.started, timeout=10)
+        tracer_provider = TracerProvider(resource=Resource.create({"service.name": "assistant"}))
+        exporter = OTLPSpanExporter(
+            endpoint=f"{server.url}/v1/traces",
+            headers={"authorization": f"Bearer {ingest_token(server, 'demo')}"},
+        )
+        tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
+        OpenAIInstrumentor().instrument(tracer_provider=tracer_provider)
+        tracer = tracer_provider.get_tracer("assistant")
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="test", max_retries=0)
+        rng = random.Random(11)
+        sent = {"ok": [], "limited": [], "boom": 0, "other": []}
+
+        def ask(model: str, text: str) -> None:
+            client.chat.completions.create(model=model, messages=[{"role": "user", "content": text}])
+
+        try:
+            for _ in range(20):
+                ms, prompt, completion = rng.randint(5, 60), rng.randint(10, 2000), rng.randint(5, 500)
+                with tracer.start_as_current_span("answer"):
+                    ask("gpt-4o-mini", f"ok {ms} {prompt} {completion}")
+                sent["ok"].append((prompt, completion))
+            for i in range(3):
+                # Refused for the rate limit, then asked again in the same trace: a retry that succeeds.
+                prompt, completion = 100 + i, 20 + i
+                with tracer.start_as_current_span("answer"):
+                    try:
+                        ask("gpt-4o-mini", f"limit key{i} 5 {prompt} {completion}")
+                    except openai.RateLimitError:
+                        ask("gpt-4o-mini", f"limit key{i} 5 {prompt} {completion}")
+                sent["limited"].append((prompt, completion))
+            for _ in range(2):
+                with tracer.start_as_current_span("answer"), pytest.raises(openai.InternalServerError):
+                    ask("gpt-4o-mini", "boom")
+                sent["boom"] += 1
+            for _ in range(2):
+                ask("in-house-llm", "ok 5 300 40")
+                sent["other"].append((300, 40))
+        finally:
+            OpenAIInstrumentor().uninstrument()
+            tracer_provider.shutdown()
+            provider_server.should_exit = True
+        calls = 20 + 2 * 3 + 2 + 2
+        wait_until(
+            lambda: (
+                server.scalar("SELECT count() FROM rumhouse.otel_traces WHERE gen_ai_operation != ''")
+                == calls
+            )
+        )
+        yield server, sent
+    finally:
+        server.close()
 
 
 def ask_api(server, route: str, **params) -> list[dict]:

@@ -36,7 +36,7 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from support.load import wait_until
+from support.load import run_in_thread, wait_until
 from support.otlp import ADMIN, ingest_token, wait_rolled_up
 from support.server import RumhouseServer, free_port
 
@@ -100,61 +100,65 @@ def stock_service(provider: TracerProvider) -> Starlette:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     server = RumhouseServer(tmp_path_factory.mktemp("backend-e2e") / "data").start()
-    token = ingest_token(server, "demo")
-    providers = []
-    for name in ("shop", "stock"):
-        one = TracerProvider(resource=Resource.create({"service.name": name}))
-        exporter = OTLPSpanExporter(
-            endpoint=f"{server.url}/v1/traces", headers={"authorization": f"Bearer {token}"}
-        )
-        one.add_span_processor(BatchSpanProcessor(exporter, max_queue_size=100_000))
-        providers.append(one)
-    provider, stock_provider = providers
-    port = free_port()
-    config = uvicorn.Config(stock_service(stock_provider), host="127.0.0.1", port=port, log_level="warning")
-    stock = uvicorn.Server(config)
-    threading.Thread(target=stock.run, daemon=True).start()
-    wait_until(lambda: stock.started, timeout=10)
-    SQLite3Instrumentor().instrument(tracer_provider=provider)
-    HTTPXClientInstrumentor().instrument(tracer_provider=provider)
-    rng = random.Random(7)
-    # Spread evenly from 10 to 200 ms (in random order): a percentile sits between two close delays, so a
-    # request that took a few ms more than its delay moves it by little.
-    delays = [10 + 8 * i + rng.random() * 3 for i in range(ORDERS)]
-    rng.shuffle(delays)
     try:
-        app = shop(provider, f"http://127.0.0.1:{port}/stock")
+        token = ingest_token(server, "demo")
+        providers = []
+        for name in ("shop", "stock"):
+            one = TracerProvider(resource=Resource.create({"service.name": name}))
+            exporter = OTLPSpanExporter(
+                endpoint=f"{server.url}/v1/traces", headers={"authorization": f"Bearer {token}"}
+            )
+            one.add_span_processor(BatchSpanProcessor(exporter, max_queue_size=100_000))
+            providers.append(one)
+        provider, stock_provider = providers
+        port = free_port()
+        config = uvicorn.Config(
+            stock_service(stock_provider), host="127.0.0.1", port=port, log_level="warning"
+        )
+        stock = uvicorn.Server(config)
+        threading.Thread(target=stock.run, daemon=True).start()
+        wait_until(lambda: stock.started, timeout=10)
+        SQLite3Instrumentor().instrument(tracer_provider=provider)
+        HTTPXClientInstrumentor().instrument(tracer_provider=provider)
+        rng = random.Random(7)
+        # Spread evenly from 10 to 200 ms (in random order): a percentile sits between two close delays, so a
+        # request that took a few ms more than its delay moves it by little.
+        delays = [10 + 8 * i + rng.random() * 3 for i in range(ORDERS)]
+        rng.shuffle(delays)
+        try:
+            app = shop(provider, f"http://127.0.0.1:{port}/stock")
 
-        async def drive():
-            async with httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://shop"
-            ) as client:
-                for i, delay in enumerate(delays):
-                    assert (await client.get(f"/orders/{i + 1}?delay={delay}")).status_code == 200
-                for _ in range(SEARCHES):
-                    assert (await client.get("/search")).status_code == 200
-                for _ in range(CHECKOUTS):
-                    assert (await client.get("/checkout")).status_code == 200
+            async def drive():
+                async with httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app), base_url="http://shop"
+                ) as client:
+                    for i, delay in enumerate(delays):
+                        assert (await client.get(f"/orders/{i + 1}?delay={delay}")).status_code == 200
+                    for _ in range(SEARCHES):
+                        assert (await client.get("/search")).status_code == 200
+                    for _ in range(CHECKOUTS):
+                        assert (await client.get("/checkout")).status_code == 200
 
-        anyio.run(drive)
-        for p in providers:
-            p.shutdown()
-        stock.should_exit = True
+            run_in_thread(anyio.run, drive)
+            for p in providers:
+                p.shutdown()
+            stock.should_exit = True
+        finally:
+            SQLite3Instrumentor().uninstrument()
+            HTTPXClientInstrumentor().uninstrument()
+        expected = ORDERS + SEARCHES + 2 * CHECKOUTS  # a checkout's stock call is a server span too
+        count = "SELECT count() FROM rumhouse.otel_traces WHERE SpanKind = 'Server'"
+        try:
+            wait_until(lambda: server.scalar(count) == expected, timeout=30)
+        except AssertionError:
+            kinds = server.sql(
+                "SELECT SpanKind, http_route, count() AS n FROM rumhouse.otel_traces GROUP BY 1, 2"
+            )
+            raise AssertionError(f"expected {expected} server spans: {kinds}") from None
+        wait_rolled_up(server)
+        yield server, delays
     finally:
-        SQLite3Instrumentor().uninstrument()
-        HTTPXClientInstrumentor().uninstrument()
-    expected = ORDERS + SEARCHES + 2 * CHECKOUTS  # a checkout's stock call is a server span too
-    count = "SELECT count() FROM rumhouse.otel_traces WHERE SpanKind = 'Server'"
-    try:
-        wait_until(lambda: server.scalar(count) == expected, timeout=30)
-    except AssertionError:
-        kinds = server.sql(
-            "SELECT SpanKind, http_route, count() AS n FROM rumhouse.otel_traces GROUP BY 1, 2"
-        )
-        raise AssertionError(f"expected {expected} server spans: {kinds}") from None
-    wait_rolled_up(server)
-    yield server, delays
-    server.close()
+        server.close()
 
 
 def api(server, route: str, **params) -> list[dict]:

@@ -49,60 +49,64 @@ def advised(tmp_path_factory):
     server = RumhouseServer(
         tmp_path_factory.mktemp("advice") / "data", config=CONFIG + PRESET, RUMHOUSE_ALERT_INTERVAL="0"
     ).start()
-    token = ingest_token(server, "shop")
-    # The pool, through the SDK: one export per state.
-    exporter = OTLPMetricExporter(
-        endpoint=f"{server.url}/v1/metrics", headers={"authorization": f"Bearer {token}"}
-    )
-    reader = PeriodicExportingMetricReader(exporter, export_interval_millis=3_600_000)
-    provider = MeterProvider(
-        resource=Resource.create({"service.name": "orders-api"}), metric_readers=[reader]
-    )
-    pool = Pool(provider.get_meter("pool"), "main", POOL_MAX)
-    for n in HELD:
-        pool.hold(n)
-        assert reader.force_flush()
-        time.sleep(0.01)  # each export its own time
-    provider.shutdown()
-    # Spans: 4 requests of 100 ms, each running one statement 8 times (5 ms each): N+1. One request of
-    # 500 ms with 3 slow statements (150 ms each) filtering on orders.email.
-    now = time.time_ns() - 30 * 10**9
-    spans = []
-    for i in range(4):
+    try:
+        token = ingest_token(server, "shop")
+        # The pool, through the SDK: one export per state.
+        exporter = OTLPMetricExporter(
+            endpoint=f"{server.url}/v1/metrics", headers={"authorization": f"Bearer {token}"}
+        )
+        reader = PeriodicExportingMetricReader(exporter, export_interval_millis=3_600_000)
+        provider = MeterProvider(
+            resource=Resource.create({"service.name": "orders-api"}), metric_readers=[reader]
+        )
+        pool = Pool(provider.get_meter("pool"), "main", POOL_MAX)
+        for n in HELD:
+            pool.hold(n)
+            assert reader.force_flush()
+            time.sleep(0.01)  # each export its own time
+        provider.shutdown()
+        # Spans: 4 requests of 100 ms, each running one statement 8 times (5 ms each): N+1. One request of
+        # 500 ms with 3 slow statements (150 ms each) filtering on orders.email.
+        now = time.time_ns() - 30 * 10**9
+        spans = []
+        for i in range(4):
+            trace = secrets.token_hex(16)
+            start = now + i * 10**9
+            spans.append(span(trace, "GET /orders", 2, start, 100, [attr("http.route", "/orders")]))
+            for k in range(8):
+                query = f"SELECT * FROM items WHERE order_id = {k}"
+                spans.append(
+                    span(
+                        trace,
+                        "SELECT",
+                        3,
+                        start + k * 10**7,
+                        5,
+                        [attr("db.system.name", "sqlite"), attr("db.query.text", query)],
+                    )
+                )
         trace = secrets.token_hex(16)
-        start = now + i * 10**9
-        spans.append(span(trace, "GET /orders", 2, start, 100, [attr("http.route", "/orders")]))
-        for k in range(8):
-            query = f"SELECT * FROM items WHERE order_id = {k}"
+        spans.append(span(trace, "GET /search", 2, now, 500, [attr("http.route", "/search")]))
+        for k in range(3):
+            query = f"SELECT * FROM orders WHERE email = 'u{k}@example.com'"
             spans.append(
                 span(
                     trace,
                     "SELECT",
                     3,
-                    start + k * 10**7,
-                    5,
+                    now + k * 10**6,
+                    150,
                     [attr("db.system.name", "sqlite"), attr("db.query.text", query)],
                 )
             )
-    trace = secrets.token_hex(16)
-    spans.append(span(trace, "GET /search", 2, now, 500, [attr("http.route", "/search")]))
-    for k in range(3):
-        query = f"SELECT * FROM orders WHERE email = 'u{k}@example.com'"
-        spans.append(
-            span(
-                trace,
-                "SELECT",
-                3,
-                now + k * 10**6,
-                150,
-                [attr("db.system.name", "sqlite"), attr("db.query.text", query)],
-            )
+        assert post_spans(server, token, "orders-api", spans).status_code == 200
+        wait_until(lambda: server.scalar("SELECT count() FROM rumhouse.otel_traces") == len(spans))
+        wait_until(
+            lambda: server.scalar("SELECT count() FROM rumhouse.otel_metrics_sum") >= 3 * len(EXPORTED)
         )
-    assert post_spans(server, token, "orders-api", spans).status_code == 200
-    wait_until(lambda: server.scalar("SELECT count() FROM rumhouse.otel_traces") == len(spans))
-    wait_until(lambda: server.scalar("SELECT count() FROM rumhouse.otel_metrics_sum") >= 3 * len(EXPORTED))
-    yield server
-    server.close()
+        yield server
+    finally:
+        server.close()
 
 
 def test_the_pool_route_reads_the_sdk_metrics(advised):

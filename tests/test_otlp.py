@@ -28,7 +28,7 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from support.load import assert_accounting, wait_until
+from support.load import assert_accounting, run_in_thread, wait_until
 from support.otlp import ingest_token
 from support.server import ADMIN_TOKEN
 
@@ -88,7 +88,7 @@ def test_an_instrumented_app_exports_its_spans(server):
 
         import anyio
 
-        anyio.run(drive)
+        run_in_thread(anyio.run, drive)
         provider.shutdown()
     finally:
         SQLite3Instrumentor().uninstrument()

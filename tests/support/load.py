@@ -146,3 +146,25 @@ def wait_until(predicate, timeout: float = 60, interval: float = 0.2) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "timed out waiting"
         time.sleep(interval)
+
+
+def run_in_thread(fn, *args):
+    """Runs fn(*args) in a thread of its own and returns what it returns (or raises what it raised): for an
+    event loop of a test's own, since Playwright's sync API, alive for the whole session, holds the main
+    thread's."""
+    import threading
+
+    outcome: dict = {}
+
+    def target():
+        try:
+            outcome["value"] = fn(*args)
+        except BaseException as exc:  # handed to the caller
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
