@@ -214,3 +214,46 @@ def test_daily_usage_with_its_cost_and_as_csv(ai_calls):
     assert csv.status_code == 200 and csv.text.splitlines()[0].startswith(
         "period,service,route,provider,model"
     )
+
+
+def test_budgets_on_ai_cost_latency_and_error_rate(ai_calls):
+    server, sent = ai_calls
+    spent = cost(sent["ok"] + sent["limited"])
+    budgets = [
+        {
+            "name": "ai-spend",
+            "site": "demo",
+            "metric": "ai_cost",
+            "limit": spent * 0.9,
+            "window": "24h",
+            "min_samples": 1,
+        },
+        {
+            "name": "ai-slow",
+            "site": "demo",
+            "metric": "ai_duration",
+            "stat": "p95",
+            "limit": 10_000,
+            "window": "24h",
+            "min_samples": 1,
+        },
+        {
+            "name": "ai-errors",
+            "site": "demo",
+            "metric": "ai_error_rate",
+            "limit": 0.05,
+            "window": "24h",
+            "min_samples": 1,
+        },
+    ]
+    for body in budgets:
+        made = server.client.post("/api/v1/budgets", json=body, headers=ADMIN)
+        assert made.status_code == 201, made.text
+    status = server.client.get("/api/v1/budgets/status", params={"site": "demo"}, headers=ADMIN).json()
+    rows = {r["name"]: r for r in status["budgets"]}
+    # The day's spend, priced by the configuration: over a limit of 90% of it.
+    assert rows["ai-spend"]["value"] == pytest.approx(spent) and rows["ai-spend"]["state"] == "breached"
+    assert rows["ai-spend"]["samples"] == 30
+    # Every call answered well under 10 s; 5 of the 30 failed (3 refusals, 2 errors).
+    assert rows["ai-slow"]["state"] == "within" and rows["ai-slow"]["value"] < 10_000
+    assert rows["ai-errors"]["value"] == pytest.approx(5 / 30) and rows["ai-errors"]["state"] == "breached"

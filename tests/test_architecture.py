@@ -38,8 +38,8 @@ ALLOWED: dict[str, set[str] | None] = {
     "usersql": {"store", "settings"},
     "query": {"tables"},
     "api": {"store", "query", "tokens", "auth", "usersql", "deletion", "settings", "sites", "tables"},
-    "budgets": {"api", "query", "store", "sites", "tokens", "tables"},
-    "alerts": {"api", "query", "budgets", "store"},
+    "budgets": {"api", "query", "store", "sites", "tokens", "tables", "ai"},
+    "alerts": {"api", "query", "budgets", "store", "ai"},
     "ai": {"api", "query", "store", "sites"},
     "config_file": {"sites", "budgets", "alerts", "ai"},
     "rumhouse": set(),  # the package's own __init__

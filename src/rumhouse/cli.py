@@ -474,10 +474,12 @@ def _budgets_local(store, args: argparse.Namespace, since: int) -> dict:
     from rumhouse.config_file import load_config
 
     settings = Settings.from_env()
-    repo = BudgetRepository(store, load_config(settings.config_file).alerting.budgets)
+    config = load_config(settings.config_file)
+    repo = BudgetRepository(store, config.alerting.budgets)
     now = datetime.now(UTC)
     rows = [
-        budget_status(store, repo, b, now=now, since=since, release=args.release) for b in repo.all(args.site)
+        budget_status(store, repo, b, now=now, since=since, release=args.release, prices=config.ai_prices)
+        for b in repo.all(args.site)
     ]
     return {"budgets": rows, "compared": False}
 

@@ -80,6 +80,7 @@ class Runtime:
             config.alerting,
             interval=settings.alert_interval,  # budgets, rules, channels
             retry=settings.alert_retry,
+            prices=config.ai_prices,
         )
         self.audit = AuditLog()
         self._spool_lock = None

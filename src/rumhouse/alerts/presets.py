@@ -1,5 +1,5 @@
 """Alert presets: the rules a monitoring product is expected to ship, switched on per site with one table
-(`preset = "backend"` or `"hosts"`).
+(`preset = "backend"`, `"hosts"` or `"ai"`).
 
     [[alerts]]
     preset = "backend"
@@ -43,7 +43,15 @@ HOSTS = {
             "severity": "warning", "each": "host", "min_samples": 1},
 }  # fmt: skip
 
-PRESETS = {"backend": BACKEND, "hosts": HOSTS}
+# AI calls (docs/ai.md). A cost limit is the site's own: a rule of its own (metric = "ai_cost", window = "24h").
+AI = {
+    "slow": {"metric": "ai_duration", "stat": "p95", "above": 10_000, "window": "5m", "for": "5m",
+             "severity": "warning", "min_samples": 5},
+    "errors": {"metric": "ai_error_rate", "above": 0.05, "window": "5m", "for": "0s",
+               "severity": "warning", "min_samples": 20},
+}  # fmt: skip
+
+PRESETS = {"backend": BACKEND, "hosts": HOSTS, "ai": AI}
 PASSED_ON = ("site", "channels", "group", "repeat")
 
 

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from rumhouse.ai.prices import PriceTable
 from rumhouse.alerts.config import AlertingConfig, Rule, template_name
 from rumhouse.alerts.journal import MemoryJournal, StoreJournal
 from rumhouse.alerts.machine import Change, RuleState, acknowledge, resolve, step
@@ -50,8 +51,10 @@ class Alerting:
         interval: float = 60,
         retry: float = 5,
         senders=None,
+        prices: PriceTable | None = None,  # what AI tokens cost, for ai_cost rules and budgets
     ) -> None:
         self.config = config
+        self.prices = prices
         self.store = store
         self.clock = clock
         self.interval = interval  # RUMHOUSE_ALERT_INTERVAL, read with the other settings (settings.py)
@@ -78,7 +81,7 @@ class Alerting:
             budget = repo.get(rule.budget)
             if budget is None:
                 return None, None
-            status = budget_status(self.store, repo, budget, now=at, since=rule.window)
+            status = budget_status(self.store, repo, budget, now=at, since=rule.window, prices=self.prices)
             verdict = {"breached": True, "insufficient": None}.get(status["state"], False)
             return verdict, status["value"]
         if rule.target is None or rule.above is None:  # parse_rule gives a rule a budget or both of these
@@ -86,7 +89,7 @@ class Alerting:
         f = Filters(rule.site, at - timedelta(seconds=rule.window), at, "custom")
         if rule.each:
             return {e: self._verdict(rule, m) for e, m in measure_each(self.store, rule.target, f).items()}
-        return self._verdict(rule, measure(self.store, rule.target, f))
+        return self._verdict(rule, measure(self.store, rule.target, f, self.prices))
 
     @staticmethod
     def _verdict(rule: Rule, m: Measurement) -> Observation:

@@ -11,7 +11,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from rumhouse.ai.prices import PriceTable
 from rumhouse.budgets.targets import BACKEND, HOSTS, STATS, Target
+from rumhouse.query import ai
 from rumhouse.query.database import pools_sql
 from rumhouse.query.filters import Filters
 from rumhouse.query.hosts import samples_sql
@@ -61,6 +63,17 @@ def target_sql(t: Target, f: Filters, bucket_seconds: int | None = None, *, each
     b = "intDiv(toUnixTimestamp({col}), {{m_bucket:UInt32}}) * {{m_bucket:UInt32}}" if bucket_seconds else "0"
     if each:
         b = SERVER_ENDPOINT if t.metric in BACKEND else "endpoint"
+    if t.metric in ("ai_duration", "ai_error_rate"):
+        where = f.span_where() + " AND gen_ai_operation != ''"
+        select = (
+            "avg(StatusCode = 'Error'), count()"
+            if t.metric == "ai_error_rate"
+            else f"{_stat_sql(t, 'duration_ms')}, count()"
+        )
+        return (
+            f"SELECT {b.format(col='Timestamp')} AS b, {select} FROM rumhouse.otel_traces WHERE {where}"
+            " GROUP BY b ORDER BY b"
+        )
     if t.metric in HOSTS:
         column = "cpu" if t.metric == "host_cpu" else "memory"
         key = "host" if each else b.format(col="t")
@@ -128,7 +141,30 @@ def _value(raw) -> float | None:
     return None if math.isnan(value) else value  # NaN: no samples
 
 
-def measure(store: Store, t: Target, f: Filters) -> Measurement:
+def _ai_cost(
+    store: Store, f: Filters, bucket_seconds: int | None, prices: PriceTable | None
+) -> list[Measurement]:
+    """Estimated cost per bucket: each model's tokens at its price (unpriced models count nothing)."""
+    prices = prices or PriceTable()
+    bucket = (
+        f"intDiv(toUnixTimestamp(Timestamp), {int(bucket_seconds)}) * {int(bucket_seconds)}"
+        if bucket_seconds
+        else "0"
+    )
+    found: dict[int, list[float]] = {}
+    for b, model, calls, input_tokens, output_tokens, cached in store.query(
+        ai.tokens_sql(f, bucket), f.params(), readonly=True
+    ).rows:
+        entry = found.setdefault(int(b), [0.0, 0])
+        entry[0] += prices.cost(model, int(input_tokens), int(output_tokens), int(cached)) or 0.0
+        entry[1] += int(calls)
+    return [Measurement(cost, int(calls), b) for b, (cost, calls) in sorted(found.items())]
+
+
+def measure(store: Store, t: Target, f: Filters, prices: PriceTable | None = None) -> Measurement:
+    if t.metric == "ai_cost":
+        [m] = _ai_cost(store, f, None, prices) or [Measurement(None, 0)]
+        return Measurement(m.value, m.samples)
     rows = store.query(target_sql(t, f), _params(t, f, None), readonly=True).rows
     if not rows:
         return Measurement(None, 0)
@@ -142,6 +178,10 @@ def measure_each(store: Store, t: Target, f: Filters) -> dict[str, Measurement]:
     return {str(k): Measurement(_value(v) if n else None, int(n)) for k, v, n in rows}
 
 
-def measure_buckets(store: Store, t: Target, f: Filters, bucket_seconds: int) -> list[Measurement]:
+def measure_buckets(
+    store: Store, t: Target, f: Filters, bucket_seconds: int, prices: PriceTable | None = None
+) -> list[Measurement]:
+    if t.metric == "ai_cost":
+        return _ai_cost(store, f, bucket_seconds, prices)
     rows = store.query(target_sql(t, f, bucket_seconds), _params(t, f, bucket_seconds), readonly=True).rows
     return [Measurement(_value(v), int(n), int(b)) for b, v, n in rows]

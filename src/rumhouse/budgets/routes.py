@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol
 
 import msgspec
 
+from rumhouse.ai.prices import PriceTable
 from rumhouse.api.access import ApiError
 from rumhouse.api.filters import parse_filters, parse_time
 from rumhouse.api.operation import Call, Operation, visible
@@ -148,6 +149,9 @@ class BudgetsRuntime(ApiRuntime, Protocol):
     @property
     def config_budgets(self) -> tuple[Budget, ...]: ...
 
+    @property
+    def ai_prices(self) -> PriceTable: ...  # what AI tokens cost (ai_cost budgets)
+
 
 def budget_operations(runtime: BudgetsRuntime) -> list[Operation]:
     def repo() -> BudgetRepository:
@@ -207,7 +211,9 @@ def budget_operations(runtime: BudgetsRuntime) -> list[Operation]:
         since = parse_duration(q.since, "since") if q.since else None
         now, r = _at(q), repo()
         rows = [
-            budget_status(runtime.store, r, b, now=now, since=since, release=q.release or None)
+            budget_status(
+                runtime.store, r, b, now=now, since=since, release=q.release or None, prices=runtime.ai_prices
+            )
             for b in r.all(q.site)
         ]
         return BudgetStatus(q.site, q.release or "", msgspec.convert(rows, list[BudgetNow]))
@@ -218,7 +224,10 @@ def budget_operations(runtime: BudgetsRuntime) -> list[Operation]:
             raise ApiError(400, "bad_request", "site is required")
         call.reader_of(site)
         f = parse_filters(call.params, site)
-        rows = [compliance_report(runtime.store, b, f, call.query.period) for b in repo().all(site)]
+        rows = [
+            compliance_report(runtime.store, b, f, call.query.period, runtime.ai_prices)
+            for b in repo().all(site)
+        ]
         return BudgetReport(site, call.query.period, f.describe(), msgspec.convert(rows, list[Compliance]))
 
     def overrides(call: Call) -> Overrides:

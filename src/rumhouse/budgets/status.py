@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from rumhouse.ai.prices import PriceTable
 from rumhouse.budgets.judge import judge
 from rumhouse.budgets.measure import measure, measure_buckets
 from rumhouse.budgets.model import Budget
@@ -21,11 +22,13 @@ def budget_status(
     now: datetime,
     since: int | None = None,
     release: str | None = None,
+    prices: PriceTable | None = None,
 ) -> dict:
-    """One budget over the `since` seconds before now (default: its own window)."""
+    """One budget over the `since` seconds before now (default: its own window); `prices` values AI
+    tokens (ai_cost; default: the shipped table)."""
     dims = {"release": release} if release else {}
     f = Filters(budget.site, now - timedelta(seconds=since or budget.window), now, "custom", dims)
-    m = measure(store, budget.target, f)
+    m = measure(store, budget.target, f, prices)
     override = repo.active_override(budget.name, now)
     limit = override.limit if override is not None and override.limit is not None else budget.limit
     state = judge(
@@ -59,12 +62,14 @@ def budget_status(
 PERIODS = {"hour": 3600, "day": 86400}
 
 
-def compliance_report(store: Store, budget: Budget, f: Filters, period: str) -> dict:
+def compliance_report(
+    store: Store, budget: Budget, f: Filters, period: str, prices: PriceTable | None = None
+) -> dict:
     """The budget judged in each period of the window (against its own limit), and the share of the
     periods with a verdict that were within budget (warnings count as within)."""
     seconds = PERIODS[period]
     rows = []
-    for m in measure_buckets(store, budget.target, f, seconds):
+    for m in measure_buckets(store, budget.target, f, seconds, prices):
         state = judge(m, budget.limit, min_samples=budget.min_samples, warn_at=budget.warn_at)
         rows.append(
             {

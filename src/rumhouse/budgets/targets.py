@@ -12,7 +12,10 @@ Metric kinds (one SQL shape each, in measure.py):
 - from OpenTelemetry metrics: `db_pool_usage`, the highest share of a database connection pool's maximum
   in use that the window saw (any service, any pool; query/database.py); `host_cpu` and `host_memory`,
   the busy share of a host's CPUs and the used share of its memory (0 to 1; query/hosts.py), as a mean,
-  a percentile or the highest (`stat = "max"`) of the window's points.
+  a percentile or the highest (`stat = "max"`) of the window's points;
+- from AI calls (GenAI spans, docs/ai.md): `ai_duration`, a percentile of their duration in ms;
+  `ai_error_rate`, failed calls / calls; `ai_cost`, their estimated cost in US dollars over the window
+  (`stat = "sum"`; the price table of the configuration, unpriced models count nothing).
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ from rumhouse.sites import ConfigError
 from rumhouse.tables import RESOURCE_TYPES
 from rumhouse.tables import VITAL_NAMES as METRICS
 
-RATES = ("api_error_rate", "error_rate", "server_error_rate", "db_pool_usage")
+RATES = ("api_error_rate", "error_rate", "server_error_rate", "db_pool_usage", "ai_error_rate")
 BACKEND = ("server_duration", "server_error_rate", "db_duration")  # from rumhouse.otel_traces
 HOSTS = ("host_cpu", "host_memory")  # from host metrics (query/hosts.py)
+AI = ("ai_duration", "ai_error_rate", "ai_cost")  # from GenAI spans (query/ai.py)
 KINDS = (*METRICS, "api_duration", "resource_bytes", "server_duration", "db_duration", *RATES, *HOSTS)
+KINDS = (*KINDS, "ai_duration", "ai_cost")
 STATS = {"p50": 0.5, "p75": 0.75, "p90": 0.9, "p95": 0.95, "p99": 0.99, "mean": None}
 HOST_STATS = ("mean", "max", *STATS)
 
@@ -67,9 +72,14 @@ def parse_target(raw: dict, where: str) -> Target:
     metric = raw.get("metric")
     if metric not in KINDS:
         raise SpecError(f"{where}.metric must be one of {', '.join(KINDS)}")
-    default_stat = "rate" if metric in RATES else "mean" if metric in HOSTS else "p75"
+    default_stat = (
+        "rate" if metric in RATES else "mean" if metric in HOSTS else "sum" if metric == "ai_cost" else "p75"
+    )
     stat = _str(raw, "stat", where, default_stat)
-    if metric in RATES:
+    if metric == "ai_cost":
+        if stat != "sum":
+            raise SpecError(f"{where}.stat of ai_cost is sum (US dollars over the window)")
+    elif metric in RATES:
         if stat != "rate":
             raise SpecError(f"{where}.stat of a rate metric is rate")
     elif metric in HOSTS:
@@ -86,7 +96,7 @@ def parse_target(raw: dict, where: str) -> Target:
     if endpoint and metric not in ("api_duration", "api_error_rate", "server_duration", "server_error_rate"):
         raise SpecError(f"{where}.endpoint applies to api_duration, api_error_rate and server metrics only")
     path = _str(raw, "path", where)
-    if path and metric in (*BACKEND, "db_pool_usage", *HOSTS):
+    if path and metric in (*BACKEND, "db_pool_usage", *HOSTS, *AI):
         raise SpecError(f"{where}.path applies to page metrics; a backend metric takes endpoint (a route)")
     return Target(metric, stat, path, endpoint, resource_type)
 

@@ -77,3 +77,12 @@ def usage_sql(f: Filters, period: str, by_route: bool) -> str:
         f" FROM ({_calls(f)}) AS c LEFT JOIN ({pages}) AS pg ON pg.trace_id = c.TraceId"
         " GROUP BY p, who, c.gen_ai_provider, c.model ORDER BY p, who, c.model"
     )
+
+
+def tokens_sql(f: Filters, bucket: str) -> str:
+    """Per `bucket` (an expression on Timestamp, or a constant) and model: calls, tokens in, out and cached;
+    what an estimated cost is made of (the price table is applied to each model, outside SQL)."""
+    return (
+        f"SELECT {bucket} AS b, model, count(), sum(gen_ai_input_tokens), sum(gen_ai_output_tokens),"
+        f" sum(gen_ai_cached_tokens) FROM ({_calls(f)}) GROUP BY b, model ORDER BY b"
+    )
