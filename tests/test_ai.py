@@ -257,3 +257,28 @@ def test_budgets_on_ai_cost_latency_and_error_rate(ai_calls):
     # Every call answered well under 10 s; 5 of the 30 failed (3 refusals, 2 errors).
     assert rows["ai-slow"]["state"] == "within" and rows["ai-slow"]["value"] < 10_000
     assert rows["ai-errors"]["value"] == pytest.approx(5 / 30) and rows["ai-errors"]["state"] == "breached"
+
+
+def test_the_usage_report_as_json_and_as_a_pdf_whose_text_has_the_figures(ai_calls):
+    import io
+
+    from pypdf import PdfReader
+
+    server, sent = ai_calls
+    now = int(time.time() * 1000)
+    window = {"site": "demo", "from": str(now - 3_600_000), "to": str(now + 60_000)}
+    spent = cost(sent["ok"] + sent["limited"])
+    report = server.client.get("/api/v1/ai/report", params=window, headers=ADMIN)
+    assert report.status_code == 200, report.text
+    totals = report.json()["totals"]
+    assert (totals["calls"], totals["failures"], totals["unpriced_calls"]) == (30, 5, 2)
+    assert totals["input_tokens"] == sum(p for p, _ in sent["ok"] + sent["limited"]) + 2 * 300
+    assert totals["cost_usd"] == pytest.approx(spent)
+    pdf = server.client.get("/api/v1/ai/report", params={**window, "format": "pdf"}, headers=ADMIN)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "AI usage report: demo" in text
+    assert "Calls: 30 (5 failed)" in text
+    assert f"Estimated cost: ${spent:,.4f}" in text and "(2 calls of unpriced models not counted)" in text
+    assert "gpt-4o-mini" in text and "in-house-llm" in text and "82.1%" in text  # 23 of 28 answered

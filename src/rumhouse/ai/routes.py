@@ -3,6 +3,7 @@
 GET /ai/models    per provider, model and operation: calls, success rate, rate-limit hits, retries per
                   success, availability, latency p50/p95, time to first chunk, tokens, estimated cost
 GET /ai/usage     per day, week or month and per service (or page route): calls, tokens, estimated cost
+GET /ai/report    the usage report of a window: totals, per period and per model; JSON, or ?format=pdf
 
 Costs come from the price table (prices.py); a model it does not price has a null cost, said as such.
 """
@@ -13,14 +14,16 @@ from typing import Literal, Protocol
 
 import msgspec
 from starlette.datastructures import QueryParams
+from starlette.responses import Response
 
+from rumhouse.ai import report as report_pdf
 from rumhouse.ai.prices import PriceTable
 from rumhouse.api.answer_types import Number
 from rumhouse.api.common import iso_time, no_page_dimensions, rows
-from rumhouse.api.filters import ParamError
-from rumhouse.api.operation import Operation
-from rumhouse.api.query_types import TableQuery
-from rumhouse.api.routes import Endpoint, read_operation
+from rumhouse.api.filters import ParamError, parse_filters
+from rumhouse.api.operation import Call, Operation
+from rumhouse.api.query_types import TableQuery, WindowQuery
+from rumhouse.api.routes import Endpoint, read_operation, resolve_site
 from rumhouse.api.runtime import ApiRuntime
 from rumhouse.api.table import Table
 from rumhouse.query import ai
@@ -140,9 +143,53 @@ def usage(store: Store, f: Filters, q: QueryParams, prices: PriceTable) -> Table
     return Table(list(UsageRow.__struct_fields__), out, "raw", {"period": period, "by": by})
 
 
+class ReportQuery(WindowQuery, kw_only=True):
+    period: Literal["day", "week", "month"] = "day"
+    format: Literal["json", "pdf"] = "json"
+
+
+class ReportTotals(msgspec.Struct, kw_only=True):
+    calls: int
+    failures: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float  # estimated, priced calls only
+    unpriced_calls: int  # calls of models the price table does not price
+    models: int
+
+
+class Report(msgspec.Struct, kw_only=True):
+    site: str
+    period: str
+    window: str
+    totals: ReportTotals
+    usage: list[UsageRow]
+    models: list[ModelRow]
+
+
 def ai_operations(runtime: AiRuntime) -> list[Operation]:
     def priced(handler):
         return lambda store, f, q: handler(store, f, q, runtime.ai_prices)
+
+    def report(call: Call):
+        site = resolve_site(call)
+        f = parse_filters(call.params, site)
+        period = call.query.period
+        params = QueryParams({"period": period})
+        usage_rows = usage(runtime.store, f, params, runtime.ai_prices).rows
+        model_rows = models(runtime.store, f, QueryParams({}), runtime.ai_prices).rows
+        totals = report_pdf.summary(usage_rows, model_rows)
+        call.audit(site=site)
+        window = f"{f.start:%Y-%m-%d %H:%M} to {f.end:%Y-%m-%d %H:%M}"
+        if call.query.format == "pdf":
+            body = report_pdf.render_pdf(site, period, str(window), totals, usage_rows, model_rows)
+            disposition = f'attachment; filename="rumhouse-ai-{site}-{period}.pdf"'
+            return Response(body, media_type="application/pdf", headers={"content-disposition": disposition})
+        return msgspec.convert(
+            {"site": site, "period": period, "window": str(window), "totals": totals, "usage": usage_rows,
+             "models": model_rows},
+            Report,
+        )  # fmt: skip
 
     endpoints = [
         Endpoint(
@@ -164,4 +211,15 @@ def ai_operations(runtime: AiRuntime) -> list[Operation]:
             UsageRow,
         ),
     ]
-    return [read_operation(runtime, e) for e in endpoints]
+    reporting = Operation(
+        "GET",
+        "/ai/report",
+        "ai_report",
+        "The AI usage report of a window: totals, per day, week or month, per model; JSON or ?format=pdf",
+        report,
+        ReportQuery,
+        answer=Report,
+        exports=("application/pdf",),
+        errors=(400, 503),
+    )
+    return [*(read_operation(runtime, e) for e in endpoints), reporting]
