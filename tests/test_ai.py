@@ -282,3 +282,41 @@ def test_the_usage_report_as_json_and_as_a_pdf_whose_text_has_the_figures(ai_cal
     assert "Calls: 30 (5 failed)" in text
     assert f"Estimated cost: ${spent:,.4f}" in text and "(2 calls of unpriced models not counted)" in text
     assert "gpt-4o-mini" in text and "in-house-llm" in text and "82.1%" in text  # 23 of 28 answered
+
+
+def test_suggestions_a_cheaper_model_and_the_rate_limits(ai_calls):
+    """On another site: two models doing the same chat work, one cheaper per call, as fast and as
+    reliable; the suggestion's impact is the share of the site's AI cost that moving saves."""
+    import secrets
+
+    from support.otlp import attr, post_spans, span
+
+    server, _ = ai_calls
+    token = ingest_token(server, "shop")
+    now = time.time_ns() - 60 * 10**9
+    spans, tokens = [], {"gpt-4o-mini": [], "gpt-4.1-nano": []}
+    for i in range(25):
+        for model, ms in (("gpt-4o-mini", 400 + i), ("gpt-4.1-nano", 380 + i)):
+            prompt, completion = 1000 + 10 * i, 200 + i
+            tokens[model].append((prompt, completion))
+            attributes = [
+                attr("gen_ai.operation.name", "chat"),
+                attr("gen_ai.provider.name", "openai"),
+                attr("gen_ai.request.model", model),
+                attr("gen_ai.usage.input_tokens", prompt),
+                attr("gen_ai.usage.output_tokens", completion),
+            ]
+            spans.append(span(secrets.token_hex(16), f"chat {model}", 3, now + i * 10**7, ms, attributes))
+    assert post_spans(server, token, "writer", spans).status_code == 200
+    wait_until(lambda: server.scalar("SELECT count() FROM rumhouse.otel_traces WHERE site = 'shop'") == 50)
+    found = server.client.get("/api/v1/suggestions", params={"site": "shop"}, headers=ADMIN).json()
+    [model] = [s for s in found["suggestions"] if s["kind"] == "ai_model"]
+    mini = sum(p * 0.2 + c * 0.8 for p, c in tokens["gpt-4o-mini"]) / 1e6  # the configuration's price
+    nano = sum(p * 0.10 + c * 0.40 for p, c in tokens["gpt-4.1-nano"]) / 1e6  # the shipped price
+    saving = mini - nano  # gpt-4o-mini's 25 calls at nano's cost per call (nano made 25 calls too)
+    assert (model["evidence"]["model"], model["evidence"]["instead"]) == ("gpt-4o-mini", "gpt-4.1-nano")
+    assert model["impact"] == pytest.approx(saving / (mini + nano), abs=1e-4)
+    # On the first site, the refusals of the rate limit (3 of 28 calls of gpt-4o-mini).
+    first = server.client.get("/api/v1/suggestions", params={"site": "demo"}, headers=ADMIN).json()
+    [limits] = [s for s in first["suggestions"] if s["kind"] == "ai_rate_limit"]
+    assert limits["impact"] == pytest.approx(3 / 28, abs=1e-4) and limits["evidence"]["retries"] == 3

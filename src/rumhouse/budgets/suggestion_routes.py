@@ -16,8 +16,8 @@ from rumhouse.api.access import ApiError
 from rumhouse.api.filters import ParamError, parse_filters
 from rumhouse.api.operation import Call, Operation
 from rumhouse.api.query_types import WindowQuery
-from rumhouse.api.runtime import ApiRuntime
 from rumhouse.budgets.release import compare_releases, previous_release
+from rumhouse.budgets.routes import BudgetsRuntime
 from rumhouse.budgets.suggestion_status import set_status, statuses
 from rumhouse.budgets.suggestions import SHOWN, compute
 
@@ -96,12 +96,12 @@ def _site(call: Call) -> str:
     return call.query.site
 
 
-def suggestion_operations(runtime: ApiRuntime) -> list[Operation]:
+def suggestion_operations(runtime: BudgetsRuntime) -> list[Operation]:
     def listing(call: Call) -> Suggestions:
         site = _site(call)
         call.reader_of(site)
         f = parse_filters(call.params, site)
-        found = compute(runtime.store, f)
+        found = compute(runtime.store, f, runtime.ai_prices)
         known = statuses(runtime.store, site)
         rows = [{**s.to_dict(), **known.get(s.key, {"status": "open"})} for s in found[:SHOWN]]
         return Suggestions(site, f.describe(), msgspec.convert(rows, list[Suggestion]), len(found))

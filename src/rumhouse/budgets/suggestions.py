@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from rumhouse.ai.prices import PriceTable
 from rumhouse.query.filters import Filters
 from rumhouse.store.base import Store
 from rumhouse.tables import THRESHOLDS
@@ -295,11 +296,17 @@ CHECKS: tuple[Callable[[Store, Filters], list[Suggestion]], ...] = (
 )
 
 
-def compute(store: Store, f: Filters) -> list[Suggestion]:
+def compute(store: Store, f: Filters, prices: PriceTable | None = None) -> list[Suggestion]:
     """Every suggestion worth more than MIN_IMPACT, best first (ties by id, so the order is stable)."""
     # Imported here: backend_suggestions builds on this module's Suggestion.
-    from rumhouse.budgets import backend_suggestions
+    from rumhouse.budgets import ai_suggestions, backend_suggestions
 
     checks = (*CHECKS, *backend_suggestions.CHECKS)
     found = [s for check in checks for s in check(store, f) if s.impact > MIN_IMPACT]
+    found += [
+        s
+        for check in ai_suggestions.CHECKS
+        for s in check(store, f, prices or PriceTable())
+        if s.impact > MIN_IMPACT
+    ]
     return sorted(found, key=lambda s: (-s.impact, s.key))
