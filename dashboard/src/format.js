@@ -35,3 +35,9 @@ export function time(iso) {
 export function change(ratio) {
   return ratio === null || ratio === undefined ? "–" : `${ratio >= 0 ? "+" : ""}${(ratio * 100).toFixed(1)}%`;
 }
+
+/** US dollars, an estimate: cents below a dollar shown to a tenth of a cent. */
+export function usd(value) {
+  if (value === null || value === undefined) return "–";
+  return value < 1 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`;
+}

@@ -1,5 +1,5 @@
 // Table panels, each with its export buttons (CSV and JSON of exactly what the API answered).
-import { bytes, change, integer, metricValue, ms, percent, time } from "./format.js";
+import { bytes, change, integer, metricValue, ms, percent, time, usd } from "./format.js";
 
 export const TABLES = {
   pages: {
@@ -40,6 +40,18 @@ export const TABLES = {
     columns: [["path", "Page"], ["method", "Method"], ["endpoint", "Endpoint"], ["duration_ms", "In the browser", ms],
       ["backend_ms", "In the backend", ms], ["backend_services", "Services", (v) => v.join(", ")],
       ["trace_id", "Trace", String, "trace"]],
+  },
+  "ai-models": {
+    route: "/ai/models", params: {}, spans: true,
+    columns: [["model", "Model"], ["operation", "Operation"], ["calls", "Calls", integer], ["success_rate", "Success", percent],
+      ["rate_limited", "Rate-limited", integer], ["retries_per_success", "Retries / success", (v) => (v === null ? "–" : v.toFixed(2))],
+      ["p95_ms", "p95", ms], ["input_tokens", "Tokens in", integer], ["output_tokens", "Tokens out", integer],
+      ["cost_usd", "Est. cost", usd]],
+  },
+  hosts: {
+    route: "/hosts", params: {}, spans: true,
+    columns: [["host", "Host"], ["cpu_last", "CPU now", percent], ["cpu_max", "CPU peak", percent], ["memory_last", "Memory now", percent],
+      ["memory_max", "Memory peak", percent], ["memory_used_bytes", "Memory used", bytes], ["last_seen", "Last seen", time]],
   },
   resources: {
     route: "/resources", params: { by: "host", limit: 20 },

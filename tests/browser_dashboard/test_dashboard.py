@@ -201,8 +201,65 @@ def send_backend(reading) -> list[str]:
     return traces
 
 
+def send_ai_and_host(reading) -> None:
+    """Two AI calls of a priced model, and one host's memory and CPU point."""
+    token = ingest_token(reading, "demo")
+    now = time.time_ns() - 60 * 10**9
+    calls = [
+        span(secrets.token_hex(16), "chat gpt-4o", 3, now + i * 10**9, 900 + 100 * i,
+             [attr("gen_ai.operation.name", "chat"), attr("gen_ai.provider.name", "openai"),
+              attr("gen_ai.request.model", "gpt-4o"), attr("gen_ai.usage.input_tokens", 1200),
+              attr("gen_ai.usage.output_tokens", 300)])
+        for i in range(2)
+    ]  # fmt: skip
+    assert post_spans(reading, token, "assistant", calls).status_code == 200
+    point = {
+        "timeUnixNano": str(now),
+        "asDouble": 0.625,
+        "attributes": [{"key": "state", "value": {"stringValue": "used"}}],
+    }
+    idle = {
+        "timeUnixNano": str(now),
+        "asDouble": 0.75,
+        "attributes": [{"key": "state", "value": {"stringValue": "idle"}}],
+    }
+    body = {
+        "resourceMetrics": [
+            {
+                "resource": {"attributes": [{"key": "host.name", "value": {"stringValue": "web-1"}}]},
+                "scopeMetrics": [
+                    {
+                        "metrics": [
+                            {"name": "system.memory.utilization", "gauge": {"dataPoints": [point]}},
+                            {"name": "system.cpu.utilization", "gauge": {"dataPoints": [idle]}},
+                        ]
+                    }
+                ],
+            }
+        ]
+    }
+    sent = reading.client.post(
+        "/v1/metrics",
+        json=body,
+        headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
+    )
+    assert sent.status_code == 200, sent.text
+    wait_until(
+        lambda: (
+            reading.scalar(
+                "SELECT count() FROM rumhouse.otel_metrics_gauge WHERE ResourceAttributes['host.name'] = 'web-1'"
+            )
+            == 2
+        )
+    )
+    wait_until(
+        lambda: reading.scalar("SELECT count() FROM rumhouse.otel_traces WHERE gen_ai_operation != ''") >= 2
+    )
+
+
 def test_backend_panels_and_the_trace_view(reading, demo_token, page):
     send_backend(reading)
+    send_ai_and_host(reading)
     page.goto(reading.url + "/")
     page.fill("#token", demo_token)
     page.click("#sign-in button[type=submit]")
@@ -229,6 +286,20 @@ def test_backend_panels_and_the_trace_view(reading, demo_token, page):
     assert (
         page.locator("[data-table=slow-calls] [data-trace]").get_attribute("data-trace")
         == slow[0]["trace_id"]
+    )
+    # AI calls and hosts, as the API answers them.
+    [model] = reading.api("/ai/models", demo_token, site="demo", range="24h")["rows"]
+    cells = page.locator("[data-table=ai-models] tbody tr").first.locator("td")
+    assert (cells.nth(0).inner_text(), cells.nth(2).inner_text()) == ("gpt-4o", "2")
+    assert (
+        cells.nth(9).inner_text() == f"${model['cost_usd']:.4f}"
+    )  # 2 x (1200 in, 300 out) at gpt-4o's price
+    assert model["cost_usd"] == pytest.approx(2 * (1200 * 2.50 + 300 * 10.00) / 1e6)
+    hosts = page.locator("[data-table=hosts] tbody tr").first.locator("td")
+    assert (hosts.nth(0).inner_text(), hosts.nth(1).inner_text(), hosts.nth(3).inner_text()) == (
+        "web-1",
+        "25.0%",
+        "62.5%",
     )
     # A filter on page dimensions leaves the backend's tables as they are (spans have no browser).
     add_filter(page, "browser", "Chrome")
