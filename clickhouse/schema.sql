@@ -536,6 +536,10 @@ CREATE TABLE rumhouse.otel_traces
     `gen_ai_reasoning_tokens` UInt64 MATERIALIZED toUInt64OrZero(SpanAttributes['gen_ai.usage.reasoning.output_tokens']) COMMENT 'rumhouse: output tokens spent on reasoning, where the instrumentation says',
     `gen_ai_ttft_ms` Nullable(Float64) MATERIALIZED toFloat64OrNull(SpanAttributes['gen_ai.response.time_to_first_chunk']) * 1000 COMMENT 'rumhouse: time to the first chunk of a streamed answer, ms (gen_ai.response.time_to_first_chunk, seconds); NULL when not sent',
     `gen_ai_rate_limited` UInt8 MATERIALIZED (http_status = 429) OR match(SpanAttributes['error.type'], '(?i)rate.?limit|too.?many.?requests|429') COMMENT 'rumhouse: 1 when the provider refused the call for its rate limit (HTTP 429, or an error.type that says so)',
+    `operation_name` LowCardinality(String) MATERIALIZED SpanAttributes['operation.name'] COMMENT 'rumhouse: operation.name, empty for a span that is not an operation',
+    `operation_model` LowCardinality(String) MATERIALIZED SpanAttributes['operation.model'] COMMENT 'rumhouse: operation.model, the model or engine the operation ran on',
+    `operation_queue_ms` Nullable(Float64) MATERIALIZED toFloat64OrNull(SpanAttributes['operation.queue_wait_ms']) COMMENT 'rumhouse: operation.queue_wait_ms, how long it waited before it started; NULL when not sent',
+    `operation_cost_usd` Nullable(Float64) MATERIALIZED toFloat64OrNull(SpanAttributes['operation.cost_usd']) COMMENT 'rumhouse: operation.cost_usd, what the backend says it cost; NULL when not sent',
     INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
     INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
@@ -543,7 +547,8 @@ CREATE TABLE rumhouse.otel_traces
     INDEX idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_duration Duration TYPE minmax GRANULARITY 1,
     INDEX idx_site site TYPE set(100) GRANULARITY 4,
-    INDEX idx_gen_ai_operation gen_ai_operation TYPE set(32) GRANULARITY 1
+    INDEX idx_gen_ai_operation gen_ai_operation TYPE set(32) GRANULARITY 1,
+    INDEX idx_operation_name operation_name TYPE set(100) GRANULARITY 1
 )
 ENGINE = MergeTree
 PARTITION BY toDate(Timestamp)

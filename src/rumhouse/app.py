@@ -29,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from rumhouse.ai.operations import operation_operations
 from rumhouse.ai.routes import ai_operations
 from rumhouse.alerts.api import alerting_operations
 from rumhouse.api import api_routes
@@ -110,7 +111,7 @@ class RumhouseApp(Starlette):
 def part_operations(runtime: Runtime) -> list:
     """The API operations of the parts the API does not know (budgets, alerts, suggestions, AI): the app
     hands them over, and the OpenAPI document describes them with the API's own."""
-    return [*alerting_operations(runtime), *ai_operations(runtime)]
+    return [*alerting_operations(runtime), *ai_operations(runtime), *operation_operations(runtime)]
 
 
 def create_app(
