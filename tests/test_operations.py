@@ -32,6 +32,33 @@ origins = ["*"]
 [[sites]]
 key = "shop"
 origins = ["*"]
+
+[[alerts]]
+name = "ops-errors"
+site = "demo"
+metric = "operation_error_rate"
+above = 0.2
+each = "operation"
+window = "1h"
+min_samples = 3
+
+[[alerts]]
+name = "ops-stuck"
+site = "demo"
+metric = "operation_failures_in_a_row"
+above = 2
+each = "operation"
+window = "1h"
+min_samples = 1
+severity = "critical"
+
+[[alerts]]
+name = "ops-spend"
+site = "shop"
+metric = "operation_cost"
+above = 0.75
+window = "1h"
+min_samples = 1
 """
 
 
@@ -64,7 +91,9 @@ def export(server, site: str, service: str, operations: list[dict]) -> None:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    server = RumhouseServer(tmp_path_factory.mktemp("operations") / "data", config=CONFIG).start()
+    server = RumhouseServer(
+        tmp_path_factory.mktemp("operations") / "data", config=CONFIG, RUMHOUSE_ALERT_INTERVAL="0"
+    ).start()
     try:
         renders = [
             {
@@ -84,7 +113,12 @@ def served(tmp_path_factory):
              "extra": {"gen_ai.usage.input_tokens": 2000, "gen_ai.usage.output_tokens": 500}}
             for _ in range(3)
         ]  # fmt: skip
-        export(server, "demo", "studio", renders + encodes + summaries)
+        # Published once, then failing three times in a row.
+        publishes = [
+            {"name": "publish", "model": "", "ms": 100, "attempts": [ok]}
+            for ok in (True, False, False, False)
+        ]
+        export(server, "demo", "studio", renders + encodes + summaries + publishes)
         export(
             server, "shop", "exports", [{"name": "export-csv", "model": "", "ms": 300, "cost_usd": 0.5}] * 2
         )
@@ -98,7 +132,7 @@ def served(tmp_path_factory):
         wait_until(
             lambda: (
                 server.scalar("SELECT count() FROM rumhouse.otel_traces WHERE operation_name != ''")
-                == 8 + 1 + 4 + 3 + 2
+                == 8 + 1 + 4 + 3 + 4 + 2
             )
         )
         wait_until(lambda: server.scalar("SELECT count() FROM rumhouse.measures") == 3)
@@ -152,7 +186,7 @@ def test_the_comparison_spans_the_sites_a_token_reads_sorted(served):
     assert costs == sorted(costs, reverse=True) and everything[0]["name"] == "export-csv"  # 2 x 0.5 USD
     by_errors = api(server, "/operations/compare", period="all", sort="error_rate")
     rates = [1 - r["success_rate"] for r in by_errors]
-    assert rates == sorted(rates, reverse=True) and by_errors[0]["name"] == "checkout"  # 1 of 3
+    assert rates == sorted(rates, reverse=True) and by_errors[0]["name"] == "publish"  # 3 of 4
     fastest_first = api(server, "/operations/compare", period="30d", sort="time", order="asc")
     times = [r["p95_ms"] for r in fastest_first]
     assert times == sorted(times)
@@ -165,3 +199,25 @@ def test_the_comparison_spans_the_sites_a_token_reads_sorted(served):
         "/api/v1/operations/compare", params={"site": "demo"}, headers={"authorization": f"Bearer {viewer}"}
     )
     assert refused.status_code == 403
+
+
+def test_alerts_on_error_rate_failures_in_a_row_and_cost(served):
+    server, _ = served
+    evaluated = server.client.post("/api/v1/alerts/evaluate", headers=ADMIN)
+    assert evaluated.status_code == 200, evaluated.text
+    fired = sorted(c["rule"] for c in evaluated.json()["changes"] if c["to"] == "firing")
+    # Each operation on its own: render-image failed 2 of 9 (over 20%), publish 3 of 4; the rest never.
+    # Publish failed three times after its last success (over 2); the shop's exports cost 1.00 USD.
+    assert fired == [
+        "ops-errors[studio publish]",
+        "ops-errors[studio render-image sdxl]",
+        "ops-spend",
+        "ops-stuck[studio publish]",
+    ]
+    listed = {a["rule"]: a for a in server.client.get("/api/v1/alerts", headers=ADMIN).json()["alerts"]}
+    assert (
+        listed["ops-stuck[studio publish]"]["value"] == 3
+        and listed["ops-stuck[studio publish]"]["severity"] == "critical"
+    )
+    assert listed["ops-errors[studio render-image sdxl]"]["value"] == pytest.approx(2 / 9)
+    assert listed["ops-spend"]["value"] == pytest.approx(1.0)

@@ -45,6 +45,7 @@ SEVERITIES = ("info", "warning", "critical")
 EACH = {
     "endpoint": ("server_duration", "server_error_rate", "api_duration", "api_error_rate"),
     "host": ("host_cpu", "host_memory"),
+    "operation": ("operation_error_rate", "operation_failures_in_a_row", "operation_cost"),
 }
 
 
@@ -145,7 +146,7 @@ def parse_rule(raw: object, where: str, budgets: dict[str, Budget]) -> Rule:
         raise SpecError(f"{where}.severity must be one of {', '.join(SEVERITIES)}")
     each = raw.get("each", "")
     if each not in ("", *EACH):
-        raise SpecError(f'{where}.each must be "endpoint" or "host" (or left out)')
+        raise SpecError(f'{where}.each must be "endpoint", "host" or "operation" (or left out)')
     if each and (target is None or target.metric not in EACH[each]):
         raise SpecError(f'{where}.each = "{each}" applies to {", ".join(EACH[each])}')
     return Rule(

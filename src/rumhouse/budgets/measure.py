@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rumhouse.ai.prices import PriceTable
-from rumhouse.budgets.targets import BACKEND, HOSTS, STATS, Target
+from rumhouse.budgets.targets import BACKEND, HOSTS, OPERATIONS, STATS, Target
 from rumhouse.query import ai
 from rumhouse.query.database import pools_sql
 from rumhouse.query.filters import Filters
@@ -57,12 +57,33 @@ def _conditions(t: Target, f: Filters) -> str:
 # What a rule judged per endpoint groups by (alerts/config.py, `each = "endpoint"`): a server span's
 # service, method and route; a page's API call's endpoint (host/path, ids replaced at ingest).
 SERVER_ENDPOINT = "concat(ServiceName, ' ', http_method, ' ', http_route)"
+# ... and per operation (`each = "operation"`): service, name and model.
+OPERATION = (
+    "concat(ServiceName, ' ', operation_name, if(operation_model != '', concat(' ', operation_model), ''))"
+)
 
 
 def target_sql(t: Target, f: Filters, bucket_seconds: int | None = None, *, each: bool = False) -> str:
     b = "intDiv(toUnixTimestamp({col}), {{m_bucket:UInt32}}) * {{m_bucket:UInt32}}" if bucket_seconds else "0"
     if each:
         b = SERVER_ENDPOINT if t.metric in BACKEND else "endpoint"
+    if t.metric in OPERATIONS:
+        where = f.span_where() + " AND operation_name != ''"
+        key = OPERATION if each else b.format(col="Timestamp")
+        if t.metric == "operation_failures_in_a_row":
+            # Per operation, in time order: the failures after its last success. The largest of them.
+            runs = (
+                f"SELECT {key} AS b, arraySort(x -> x.1, groupArray((Timestamp, StatusCode = 'Error'))) AS seq,"
+                " length(seq) - arrayLastIndex(x -> x.2 = 0, seq) AS trailing"
+                f" FROM rumhouse.otel_traces WHERE {where} GROUP BY b, {OPERATION}"
+            )
+            return f"SELECT b, max(trailing), sum(length(seq)) FROM ({runs}) GROUP BY b ORDER BY b"
+        select = (
+            "avg(StatusCode = 'Error'), count()"
+            if t.metric == "operation_error_rate"
+            else "sum(operation_cost_usd), count(operation_cost_usd)"
+        )
+        return f"SELECT {key} AS b, {select} FROM rumhouse.otel_traces WHERE {where} GROUP BY b ORDER BY b"
     if t.metric in ("ai_duration", "ai_error_rate"):
         where = f.span_where() + " AND gen_ai_operation != ''"
         select = (

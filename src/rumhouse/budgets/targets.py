@@ -15,7 +15,10 @@ Metric kinds (one SQL shape each, in measure.py):
   a percentile or the highest (`stat = "max"`) of the window's points;
 - from AI calls (GenAI spans, docs/ai.md): `ai_duration`, a percentile of their duration in ms;
   `ai_error_rate`, failed calls / calls; `ai_cost`, their estimated cost in US dollars over the window
-  (`stat = "sum"`; the price table of the configuration, unpriced models count nothing).
+  (`stat = "sum"`; the price table of the configuration, unpriced models count nothing);
+- from operations (spans with operation.name, docs/operations.md): `operation_error_rate`, failed / all;
+  `operation_failures_in_a_row`, the failures at the end of the window, one after another (the largest
+  over the operations); `operation_cost`, the cost the spans said (operation.cost_usd), `stat = "sum"`.
 """
 
 from __future__ import annotations
@@ -27,12 +30,21 @@ from rumhouse.sites import ConfigError
 from rumhouse.tables import RESOURCE_TYPES
 from rumhouse.tables import VITAL_NAMES as METRICS
 
-RATES = ("api_error_rate", "error_rate", "server_error_rate", "db_pool_usage", "ai_error_rate")
+RATES = (
+    "api_error_rate",
+    "error_rate",
+    "server_error_rate",
+    "db_pool_usage",
+    "ai_error_rate",
+    "operation_error_rate",
+)
 BACKEND = ("server_duration", "server_error_rate", "db_duration")  # from rumhouse.otel_traces
 HOSTS = ("host_cpu", "host_memory")  # from host metrics (query/hosts.py)
 AI = ("ai_duration", "ai_error_rate", "ai_cost")  # from GenAI spans (query/ai.py)
 KINDS = (*METRICS, "api_duration", "resource_bytes", "server_duration", "db_duration", *RATES, *HOSTS)
-KINDS = (*KINDS, "ai_duration", "ai_cost")
+OPERATIONS = ("operation_error_rate", "operation_failures_in_a_row", "operation_cost")
+SUMS = ("ai_cost", "operation_cost")  # stat "sum": a total over the window
+KINDS = (*KINDS, "ai_duration", "ai_cost", "operation_failures_in_a_row", "operation_cost")
 STATS = {"p50": 0.5, "p75": 0.75, "p90": 0.9, "p95": 0.95, "p99": 0.99, "mean": None}
 HOST_STATS = ("mean", "max", *STATS)
 
@@ -73,12 +85,16 @@ def parse_target(raw: dict, where: str) -> Target:
     if metric not in KINDS:
         raise SpecError(f"{where}.metric must be one of {', '.join(KINDS)}")
     default_stat = (
-        "rate" if metric in RATES else "mean" if metric in HOSTS else "sum" if metric == "ai_cost" else "p75"
-    )
+        "rate" if metric in RATES else "mean" if metric in HOSTS else "sum" if metric in SUMS
+        else "count" if metric == "operation_failures_in_a_row" else "p75"
+    )  # fmt: skip
     stat = _str(raw, "stat", where, default_stat)
-    if metric == "ai_cost":
+    if metric in SUMS:
         if stat != "sum":
-            raise SpecError(f"{where}.stat of ai_cost is sum (US dollars over the window)")
+            raise SpecError(f"{where}.stat of {metric} is sum (US dollars over the window)")
+    elif metric == "operation_failures_in_a_row":
+        if stat != "count":
+            raise SpecError(f"{where}.stat of operation_failures_in_a_row is count")
     elif metric in RATES:
         if stat != "rate":
             raise SpecError(f"{where}.stat of a rate metric is rate")
@@ -96,7 +112,7 @@ def parse_target(raw: dict, where: str) -> Target:
     if endpoint and metric not in ("api_duration", "api_error_rate", "server_duration", "server_error_rate"):
         raise SpecError(f"{where}.endpoint applies to api_duration, api_error_rate and server metrics only")
     path = _str(raw, "path", where)
-    if path and metric in (*BACKEND, "db_pool_usage", *HOSTS, *AI):
+    if path and metric in (*BACKEND, "db_pool_usage", *HOSTS, *AI, *OPERATIONS):
         raise SpecError(f"{where}.path applies to page metrics; a backend metric takes endpoint (a route)")
     return Target(metric, stat, path, endpoint, resource_type)
 
