@@ -48,6 +48,12 @@ export const TABLES = {
       ["p95_ms", "p95", ms], ["input_tokens", "Tokens in", integer], ["output_tokens", "Tokens out", integer],
       ["cost_usd", "Est. cost", usd]],
   },
+  operations: {
+    route: "/operations", params: {}, spans: true,
+    columns: [["service", "Service"], ["name", "Operation"], ["model", "Model"], ["count", "Count", integer],
+      ["success_rate", "Success", percent], ["p95_ms", "p95", ms], ["queue_wait_ms", "Queue wait", ms],
+      ["per_hour", "Per hour", (v) => v.toFixed(1)], ["cost_usd", "Cost", usd]],
+  },
   hosts: {
     route: "/hosts", params: {}, spans: true,
     columns: [["host", "Host"], ["cpu_last", "CPU now", percent], ["cpu_max", "CPU peak", percent], ["memory_last", "Memory now", percent],

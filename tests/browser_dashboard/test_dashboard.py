@@ -212,7 +212,10 @@ def send_ai_and_host(reading) -> None:
               attr("gen_ai.usage.output_tokens", 300)])
         for i in range(2)
     ]  # fmt: skip
-    assert post_spans(reading, token, "assistant", calls).status_code == 200
+    render = span(secrets.token_hex(16), "render", 1, now, 1500,
+                  [attr("operation.name", "render-image"), attr("operation.model", "sdxl"),
+                   attr("operation.cost_usd", "0.02"), attr("operation.queue_wait_ms", 250)])  # fmt: skip
+    assert post_spans(reading, token, "assistant", [*calls, render]).status_code == 200
     point = {
         "timeUnixNano": str(now),
         "asDouble": 0.625,
@@ -301,6 +304,12 @@ def test_backend_panels_and_the_trace_view(reading, demo_token, page):
         "25.0%",
         "62.5%",
     )
+    [operation] = reading.api("/operations", demo_token, site="demo", range="24h")["rows"]
+    cells = page.locator("[data-table=operations] tbody tr").first.locator("td")
+    assert [cells.nth(k).inner_text() for k in (1, 2, 3, 5, 6, 8)] == [
+        "render-image", "sdxl", "1", "1500 ms", "250 ms", "$0.0200"
+    ]  # fmt: skip
+    assert operation["cost_usd"] == pytest.approx(0.02)
     # A filter on page dimensions leaves the backend's tables as they are (spans have no browser).
     add_filter(page, "browser", "Chrome")
     assert page.locator("[data-table=server-endpoints] tbody tr").count() == len(endpoints)
