@@ -72,6 +72,7 @@ def test_metrics_can_require_a_token(tmp_path):
         server.close()
 
 
+@pytest.mark.slow  # a server of its own: the fast suite keeps under two minutes
 def test_the_process_is_in_the_metrics_and_api_metrics_needs_a_token(tmp_path):
     """/metrics names rumhouse's version and its process's CPU and memory, read here from /proc as well;
     /api/metrics serves the same to the metrics token or an unscoped admin, and to no one else."""
