@@ -10,6 +10,9 @@ in the same run: rumhouse's figure is also given as a ratio of it, which compare
     python benchmarks/otlp.py              # 15 s of load
     python benchmarks/otlp.py --smoke      # a short run, as in CI (then benchmarks/compare.py)
 
+Each side runs `--rounds` times (2) and keeps its best round: on a shared machine other work only ever
+slows a round down, so the best is the steadiest figure (one round of each moved the ratio by about 15%).
+
 Prints the figures and writes them as JSON (benchmarks/results/otlp.json).
 """
 
@@ -143,6 +146,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of each side; the best is kept")
     parser.add_argument("--smoke", action="store_true", help="5 s, as in CI")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "otlp.json")
     args = parser.parse_args()
@@ -161,20 +165,26 @@ def main() -> int:
             )
             token = made.json()["token"]
             headers = {"authorization": f"Bearer {token}", "content-type": "application/x-protobuf"}
-            started = time.monotonic()
-            ok, refused = asyncio.run(
-                load(f"{server.url}/v1/traces", headers, body, seconds, args.connections)
-            )
-            elapsed = time.monotonic() - started
+            ok = refused = 0
+            spans_per_second = 0.0
+            for _ in range(args.rounds):
+                started = time.monotonic()
+                done, no = asyncio.run(
+                    load(f"{server.url}/v1/traces", headers, body, seconds, args.connections)
+                )
+                elapsed = time.monotonic() - started
+                spans_per_second = max(spans_per_second, done * BATCH / elapsed)
+                ok, refused = ok + done, refused + no
             server.sql("SELECT 1")  # flushes the buffer
             stored = server.scalar("SELECT count() FROM rumhouse.otel_traces")
         finally:
             server.close()
     acknowledged = ok * BATCH
-    spans_per_second = acknowledged / elapsed
-    reference = measure_reference(body, seconds, args.connections)
+    reference = max(measure_reference(body, seconds, args.connections) for _ in range(args.rounds))
     ratio = spans_per_second / reference if reference else 0.0
-    print(f"rumhouse: {spans_per_second:,.0f} spans/s ({ok} batches in {elapsed:.1f} s, {refused} refused)")
+    print(
+        f"rumhouse: {spans_per_second:,.0f} spans/s, best of {args.rounds} rounds ({ok} batches, {refused} refused)"
+    )
     print(f"reference (bare ASGI app, 200): {reference:,.0f} spans/s; ratio {ratio:.3f}")
     print(
         f"stored {stored:,} of {acknowledged:,} acknowledged spans: {'no loss' if stored == acknowledged else 'LOSS'}"
