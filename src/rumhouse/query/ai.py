@@ -20,6 +20,18 @@ FAILED = "StatusCode = 'Error'"
 PERIODS = {"day": "toStartOfDay", "week": "toMonday", "month": "toStartOfMonth"}
 
 
+def retries_sql(rows: str, key: str, trace: str, at: str) -> str:
+    """Per `key`: the retries among `rows` (a query with `failed`): in each trace, in time order, a row is a
+    retry when an earlier row of the same key failed. AI calls and operations count them alike."""
+    per_trace = (
+        f"SELECT {key}, arraySort(x -> x.1, groupArray(({at}, failed))) AS seq,"
+        " arrayCount((before, x) -> before - x > 0, arrayCumSum(arrayMap(c -> toUInt32(c.2), seq)),"
+        " arrayMap(c -> toUInt32(c.2), seq)) AS retries"
+        f" FROM ({rows}) GROUP BY {trace}, {key}"
+    )
+    return f"SELECT {key}, sum(retries) AS retries FROM ({per_trace}) GROUP BY {key}"
+
+
 def _calls(f: Filters) -> str:
     return (
         f"SELECT TraceId, Timestamp, ServiceName, gen_ai_provider, {MODEL} AS model, gen_ai_operation, gen_ai_model,"
@@ -32,13 +44,7 @@ def _calls(f: Filters) -> str:
 def models_sql(f: Filters) -> str:
     """Per provider, model and operation: calls, failures, rate-limited calls, retries, duration p50 and
     p95 (ms), time to first chunk p50, tokens in, out, cached and reasoning."""
-    # Per trace and key, in time order: a call is a retry when an earlier one failed.
-    retries = (
-        f"SELECT {KEY}, arraySort(x -> x.1, groupArray((Timestamp, failed))) AS seq,"
-        " arrayCount((before, x) -> before - x > 0, arrayCumSum(arrayMap(c -> toUInt32(c.2), seq)),"
-        " arrayMap(c -> toUInt32(c.2), seq)) AS retries"
-        f" FROM ({_calls(f)}) GROUP BY TraceId, {KEY}"
-    )
+    retries = retries_sql(_calls(f), KEY, "TraceId", "Timestamp")
     totals = (
         f"SELECT {KEY}, count() AS calls, countIf(failed) AS failures, sum(gen_ai_rate_limited) AS limited,"
         " quantilesExactInclusive(0.5, 0.95)(duration_ms) AS took, quantileExactInclusive(0.5)(gen_ai_ttft_ms) AS ttft,"
@@ -50,7 +56,7 @@ def models_sql(f: Filters) -> str:
     return (
         "SELECT t.gen_ai_provider, t.model, t.gen_ai_operation, t.answered, t.calls, t.failures, t.limited, r.retries,"
         " t.took, t.ttft, t.input, t.output, t.cached, t.reasoning"
-        f" FROM ({totals}) AS t LEFT JOIN (SELECT {KEY}, sum(retries) AS retries FROM ({retries}) GROUP BY {KEY}) AS r"
+        f" FROM ({totals}) AS t LEFT JOIN ({retries}) AS r"
         " USING (gen_ai_provider, model, gen_ai_operation) ORDER BY t.calls DESC, t.model"
     )
 

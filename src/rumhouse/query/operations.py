@@ -9,6 +9,7 @@ A page measure has no outcome: it counts as a success unless its tags say `statu
 
 from __future__ import annotations
 
+from rumhouse.query.ai import retries_sql
 from rumhouse.query.filters import Filters
 
 _SPANS = (
@@ -35,12 +36,7 @@ def operations_sql(f: Filters, sites_param: bool = False) -> str:
     measures = f"{site} AND {window.format(col='time')}"
     rows = f"{_SPANS.format(spans=spans)} UNION ALL {_MEASURES.format(measures=measures)}"
     key = "site, service, name, model"
-    retries = (
-        f"SELECT {key}, arraySort(x -> x.1, groupArray((at, failed))) AS seq,"
-        " arrayCount((before, x) -> before - x > 0, arrayCumSum(arrayMap(c -> toUInt32(c.2), seq)),"
-        " arrayMap(c -> toUInt32(c.2), seq)) AS retries"
-        f" FROM ({rows}) GROUP BY trace, {key}"
-    )
+    retries = retries_sql(rows, key, "trace", "at")
     totals = (
         f"SELECT {key}, count() AS n, countIf(failed) AS failures, quantilesExactInclusive(0.5, 0.95)(ms) AS took,"
         " avg(queue_ms) AS queue, sum(cost) AS said_cost, count(cost) AS costed, sum(input) AS input,"
@@ -49,6 +45,6 @@ def operations_sql(f: Filters, sites_param: bool = False) -> str:
     return (
         "SELECT t.site, t.service, t.name, t.model, t.n, t.failures, t.took, t.queue, t.said_cost, t.costed,"
         f" t.input, t.output, t.cached, r.retries FROM ({totals}) AS t"
-        f" LEFT JOIN (SELECT {key}, sum(retries) AS retries FROM ({retries}) GROUP BY {key}) AS r USING ({key})"
+        f" LEFT JOIN ({retries}) AS r USING ({key})"
         " ORDER BY t.site, t.service, t.name, t.model"
     )
