@@ -34,6 +34,8 @@ from starlette.datastructures import QueryParams
 
 from rumhouse.api import backend
 from rumhouse.api.common import LEVELS
+from rumhouse.dependencies import routes as deps
+from rumhouse.dependencies.sla import Sla, SlaTable
 from rumhouse.query.filters import Filters, window
 from rumhouse.store.embedded import EmbeddedStore
 from rumhouse.store.migrations import migrate
@@ -69,7 +71,14 @@ INSERT = (
     f" FROM (SELECT number, concat('/api/r', toString(cityHash64({REQUEST}, 5) % 40)) AS route"
     " FROM numbers({start:UInt64}, {count:UInt64}))"
 )
-ROLLUPS = ("otel_server_minutely", "otel_server_hourly", "otel_db_minutely", "otel_db_hourly")
+ROLLUPS = (
+    "otel_server_minutely",
+    "otel_server_hourly",
+    "otel_db_minutely",
+    "otel_db_hourly",
+    "otel_dependency_minutely",
+    "otel_dependency_hourly",
+)
 
 
 def fill(store: EmbeddedStore, count: int, end_ms: int, chunk: int = 1_000_000) -> float:
@@ -98,6 +107,8 @@ QUESTIONS = [
     ("statements", backend.statements, {}),
     ("server series", backend.server_series, {}),
     ("database series", backend.database_series, {}),
+    ("dependencies", lambda store, f, q: deps.dependencies(store, f, q, SlaTable((Sla("*", 99.9, 50),))), {}),
+    ("dependency map", deps.dependency_map, {}),
     ("endpoints (raw, exact)", raw_endpoints, {}),
 ]
 

@@ -332,6 +332,46 @@ TTL minute + toIntervalDay(30)
 SETTINGS index_granularity = 256
 COMMENT 'Database spans per statement and minute; kept as long as the spans';
 
+CREATE TABLE rumhouse.otel_dependency_hourly
+(
+    `site` LowCardinality(String) COMMENT 'Site key',
+    `service` LowCardinality(String) COMMENT 'service.name of the calling service',
+    `dependency` LowCardinality(String) COMMENT 'What it called (peer_name)',
+    `kind` LowCardinality(String) COMMENT 'database, ai, messaging, http or other',
+    `hour` DateTime('UTC') COMMENT 'Start of the hour (UTC)',
+    `calls` SimpleAggregateFunction(sum, UInt64) COMMENT 'Client and producer spans',
+    `errors` SimpleAggregateFunction(sum, UInt64) COMMENT 'Those with an error status or a 5xx',
+    `duration_sum` SimpleAggregateFunction(sum, Float64) COMMENT 'Sum of their durations, ms',
+    `durations` SimpleAggregateFunction(sumMap, Map(UInt32, UInt64)) COMMENT 'Their durations: whole ms -> count',
+    `slowest` AggregateFunction(argMax, String, Float64) COMMENT 'The trace id of the slowest call'
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(hour)
+ORDER BY (site, dependency, service, kind, hour)
+TTL hour + toIntervalDay(365)
+SETTINGS index_granularity = 256
+COMMENT 'Calls to dependencies per calling service and hour; kept longer than the spans';
+
+CREATE TABLE rumhouse.otel_dependency_minutely
+(
+    `site` LowCardinality(String) COMMENT 'Site key',
+    `service` LowCardinality(String) COMMENT 'service.name of the calling service',
+    `dependency` LowCardinality(String) COMMENT 'What it called (peer_name)',
+    `kind` LowCardinality(String) COMMENT 'database, ai, messaging, http or other',
+    `minute` DateTime('UTC') COMMENT 'Start of the minute (UTC) the calls started in',
+    `calls` SimpleAggregateFunction(sum, UInt64) COMMENT 'Client and producer spans',
+    `errors` SimpleAggregateFunction(sum, UInt64) COMMENT 'Those with an error status or a 5xx',
+    `duration_sum` SimpleAggregateFunction(sum, Float64) COMMENT 'Sum of their durations, ms',
+    `durations` SimpleAggregateFunction(sumMap, Map(UInt32, UInt64)) COMMENT 'Their durations: whole ms (ceil) -> count',
+    `slowest` AggregateFunction(argMax, String, Float64) COMMENT 'The trace id of the slowest call; read with argMaxMerge'
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toDate(minute)
+ORDER BY (site, minute, dependency, service, kind)
+TTL minute + toIntervalDay(30)
+SETTINGS index_granularity = 256
+COMMENT 'Calls to dependencies per calling service and minute; kept as long as the spans';
+
 CREATE TABLE rumhouse.otel_metrics_gauge
 (
     `ResourceAttributes` Map(LowCardinality(String), String) COMMENT 'Resource attributes, values as strings' CODEC(ZSTD(1)),
@@ -540,6 +580,8 @@ CREATE TABLE rumhouse.otel_traces
     `operation_model` LowCardinality(String) MATERIALIZED SpanAttributes['operation.model'] COMMENT 'rumhouse: operation.model, the model or engine the operation ran on',
     `operation_queue_ms` Nullable(Float64) MATERIALIZED toFloat64OrNull(SpanAttributes['operation.queue_wait_ms']) COMMENT 'rumhouse: operation.queue_wait_ms, how long it waited before it started; NULL when not sent',
     `operation_cost_usd` Nullable(Float64) MATERIALIZED toFloat64OrNull(SpanAttributes['operation.cost_usd']) COMMENT 'rumhouse: operation.cost_usd, what the backend says it cost; NULL when not sent',
+    `peer_name` LowCardinality(String) MATERIALIZED multiIf((SpanKind NOT IN ('Client', 'Producer')), '', (SpanAttributes['peer.service']) != '', SpanAttributes['peer.service'], (SpanAttributes['server.address']) != '', concat(SpanAttributes['server.address'], if(((SpanAttributes['server.port']) IN ('', '80', '443')), '', concat(':', SpanAttributes['server.port']))), (SpanAttributes['net.peer.name']) != '', concat(SpanAttributes['net.peer.name'], if(((SpanAttributes['net.peer.port']) IN ('', '80', '443')), '', concat(':', SpanAttributes['net.peer.port']))), (SpanAttributes['url.full']) != '', concat(domain(SpanAttributes['url.full']), if((port(SpanAttributes['url.full']) IN (0, 80, 443)), '', concat(':', toString(port(SpanAttributes['url.full']))))), (SpanAttributes['http.url']) != '', concat(domain(SpanAttributes['http.url']), if((port(SpanAttributes['http.url']) IN (0, 80, 443)), '', concat(':', toString(port(SpanAttributes['http.url']))))), db_system != '', db_system, SpanAttributes['messaging.system']) COMMENT 'rumhouse: the service a client or producer span called (peer.service, server.address:port, the URL\'s host, the database system); empty for other spans',
+    `peer_kind` LowCardinality(String) MATERIALIZED multiIf(peer_name = '', '', db_system != '', 'database', gen_ai_operation != '', 'ai', (SpanAttributes['messaging.system']) != '', 'messaging', http_method != '', 'http', 'other') COMMENT 'rumhouse: what sort of dependency peer_name is: database, ai, messaging, http or other',
     INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
     INDEX idx_res_attr_key mapKeys(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
@@ -548,7 +590,8 @@ CREATE TABLE rumhouse.otel_traces
     INDEX idx_duration Duration TYPE minmax GRANULARITY 1,
     INDEX idx_site site TYPE set(100) GRANULARITY 4,
     INDEX idx_gen_ai_operation gen_ai_operation TYPE set(32) GRANULARITY 1,
-    INDEX idx_operation_name operation_name TYPE set(100) GRANULARITY 1
+    INDEX idx_operation_name operation_name TYPE set(100) GRANULARITY 1,
+    INDEX idx_peer_name peer_name TYPE set(1000) GRANULARITY 1
 )
 ENGINE = MergeTree
 PARTITION BY toDate(Timestamp)
@@ -1109,6 +1152,73 @@ GROUP BY
     system,
     namespace,
     query,
+    minute;
+
+CREATE MATERIALIZED VIEW rumhouse.otel_dependency_hourly_mv TO rumhouse.otel_dependency_hourly
+(
+    `site` LowCardinality(String) COMMENT 'Site key',
+    `service` LowCardinality(String) COMMENT 'service.name',
+    `dependency` LowCardinality(String) COMMENT 'peer_name',
+    `kind` LowCardinality(String) COMMENT 'peer_kind',
+    `hour` DateTime('UTC') COMMENT 'Start of the hour (UTC)',
+    `calls` UInt64 COMMENT 'Client and producer spans',
+    `errors` UInt64 COMMENT 'Errors among them',
+    `duration_sum` Float64 COMMENT 'Sum of their durations, ms',
+    `durations` Map(UInt32, UInt64) COMMENT 'Their durations: whole ms (ceil) -> count',
+    `slowest` AggregateFunction(argMax, String, Float64) COMMENT 'argMax state: trace id of the slowest'
+)
+COMMENT 'Feeds rumhouse.otel_dependency_hourly from every insert into rumhouse.otel_dependency_minutely'
+AS SELECT
+    site,
+    service,
+    dependency,
+    kind,
+    toStartOfHour(minute) AS hour,
+    sum(calls) AS calls,
+    sum(errors) AS errors,
+    sum(duration_sum) AS duration_sum,
+    sumMap(durations) AS durations,
+    argMaxMergeState(slowest) AS slowest
+FROM rumhouse.otel_dependency_minutely
+GROUP BY
+    site,
+    service,
+    dependency,
+    kind,
+    hour;
+
+CREATE MATERIALIZED VIEW rumhouse.otel_dependency_minutely_mv TO rumhouse.otel_dependency_minutely
+(
+    `site` LowCardinality(String) COMMENT 'Site key',
+    `service` LowCardinality(String) COMMENT 'service.name',
+    `dependency` LowCardinality(String) COMMENT 'peer_name',
+    `kind` LowCardinality(String) COMMENT 'peer_kind',
+    `minute` DateTime('UTC') COMMENT 'Start of the minute (UTC)',
+    `calls` UInt64 COMMENT 'Client and producer spans',
+    `errors` UInt64 COMMENT 'Errors among them',
+    `duration_sum` Float64 COMMENT 'Sum of their durations, ms',
+    `durations` Map(UInt32, UInt64) COMMENT 'Their durations: whole ms (ceil) -> count',
+    `slowest` AggregateFunction(argMax, String, Float64) COMMENT 'argMax state: trace id of the slowest'
+)
+COMMENT 'Feeds rumhouse.otel_dependency_minutely from every insert of client and producer spans into rumhouse.otel_traces'
+AS SELECT
+    site,
+    ServiceName AS service,
+    peer_name AS dependency,
+    peer_kind AS kind,
+    toStartOfMinute(toDateTime(Timestamp, 'UTC')) AS minute,
+    count() AS calls,
+    toUInt64(sum(is_error)) AS errors,
+    sum(duration_ms) AS duration_sum,
+    sumMap(map(toUInt32(ceil(duration_ms)), toUInt64(1))) AS durations,
+    argMaxState(TraceId, duration_ms) AS slowest
+FROM rumhouse.otel_traces
+WHERE peer_name != ''
+GROUP BY
+    site,
+    service,
+    dependency,
+    kind,
     minute;
 
 CREATE MATERIALIZED VIEW rumhouse.otel_server_hourly_mv TO rumhouse.otel_server_hourly

@@ -43,6 +43,8 @@ GRANT SELECT ON rumhouse.otel_server_minutely TO rumhouse_sql;
 GRANT SELECT ON rumhouse.otel_server_hourly TO rumhouse_sql;
 GRANT SELECT ON rumhouse.otel_db_minutely TO rumhouse_sql;
 GRANT SELECT ON rumhouse.otel_db_hourly TO rumhouse_sql;
+GRANT SELECT ON rumhouse.otel_dependency_minutely TO rumhouse_sql;
+GRANT SELECT ON rumhouse.otel_dependency_hourly TO rumhouse_sql;
 GRANT SELECT ON rumhouse.vitals TO rumhouse_sql;
 GRANT SELECT ON rumhouse.vital_updates TO rumhouse_sql;
 GRANT SELECT ON rumhouse.vitals_daily TO rumhouse_sql;

@@ -41,7 +41,8 @@ ALLOWED: dict[str, set[str] | None] = {
     "budgets": {"api", "query", "store", "sites", "tokens", "tables", "ai"},
     "alerts": {"api", "query", "budgets", "store", "ai"},
     "ai": {"api", "query", "store", "sites"},
-    "config_file": {"sites", "budgets", "alerts", "ai"},
+    "dependencies": {"api", "query", "store", "sites"},
+    "config_file": {"sites", "budgets", "alerts", "ai", "dependencies"},
     "rumhouse": set(),  # the package's own __init__
     # They compose the rest: anything.
     "app": None,

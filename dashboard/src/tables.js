@@ -1,5 +1,8 @@
 // Table panels, each with its export buttons (CSV and JSON of exactly what the API answered).
+import { renderMap } from "./depmap.js";
 import { bytes, change, integer, metricValue, ms, percent, time, usd } from "./format.js";
+
+const sla = (met) => (met === null ? "–" : met ? "met" : "missed");
 
 export const TABLES = {
   pages: {
@@ -59,6 +62,24 @@ export const TABLES = {
     columns: [["host", "Host"], ["cpu_last", "CPU now", percent], ["cpu_max", "CPU peak", percent], ["memory_last", "Memory now", percent],
       ["memory_max", "Memory peak", percent], ["memory_used_bytes", "Memory used", bytes], ["last_seen", "Last seen", time]],
   },
+  dependencies: {
+    route: "/dependencies", params: { limit: 20 }, spans: true,
+    columns: [["dependency", "Dependency"], ["kind", "Kind"], ["callers", "Callers", (v) => v.join(", ")],
+      ["calls", "Calls", integer], ["availability", "Available", percent], ["p50_ms", "p50", ms], ["p95_ms", "p95", ms],
+      ["sla_met", "SLA", sla], ["hours_met", "Hours met", (v) => (v === null ? "–" : integer(v))],
+      ["slowest_trace_id", "Slowest", String, "trace"]],
+  },
+  "dependency-map": {
+    route: "/dependencies/map", params: { limit: 100 }, spans: true, draw: renderMap,
+    columns: [["caller", "Caller"], ["dependency", "Dependency"], ["kind", "Kind"], ["calls", "Calls", integer],
+      ["error_rate", "Errors", percent], ["p95_ms", "p95", ms]],
+  },
+  "shared-failures": {
+    route: "/dependencies/shared-failures", params: {}, spans: true,
+    columns: [["dependency", "Dependency"], ["services", "Failing services", (v) => v.join(", ")],
+      ["failed_requests", "Failed requests", integer], ["share_of_failures", "Share of their failures", percent],
+      ["example_trace_id", "Example", String, "trace"]],
+  },
   resources: {
     route: "/resources", params: { by: "host", limit: 20 },
     columns: [["host", "Host"], ["third_party", "3rd party", (v) => (v ? "yes" : "")], ["count", "Resources", integer],
@@ -82,6 +103,7 @@ export function exportButtons(onExport) {
 
 export function renderTable(section, spec, doc) {
   section.querySelector("table, p.empty")?.remove();
+  spec.draw?.(section, doc); // a picture of the rows above their table (the dependency map)
   if (!doc.rows.length) {
     const empty = document.createElement("p");
     empty.className = "empty";

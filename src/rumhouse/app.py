@@ -37,6 +37,7 @@ from rumhouse.api.access import Access, ApiError, problem
 from rumhouse.audit import AuditMiddleware
 from rumhouse.auth import bearer
 from rumhouse.clients import ClientAddress
+from rumhouse.dependencies.routes import dependency_operations
 from rumhouse.http_front import FrontLimits
 from rumhouse.http_front import configure as configure_front
 from rumhouse.ingest.endpoint import BeaconEndpoint
@@ -111,7 +112,12 @@ class RumhouseApp(Starlette):
 def part_operations(runtime: Runtime) -> list:
     """The API operations of the parts the API does not know (budgets, alerts, suggestions, AI): the app
     hands them over, and the OpenAPI document describes them with the API's own."""
-    return [*alerting_operations(runtime), *ai_operations(runtime), *operation_operations(runtime)]
+    return [
+        *alerting_operations(runtime),
+        *ai_operations(runtime),
+        *operation_operations(runtime),
+        *dependency_operations(runtime),
+    ]
 
 
 def create_app(

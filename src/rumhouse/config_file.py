@@ -21,6 +21,7 @@ from rumhouse.ai.prices import PriceTable, parse_prices
 from rumhouse.alerts.config import AlertingConfig, parse_alerting
 from rumhouse.budgets.model import BudgetSpec
 from rumhouse.budgets.targets import SpecError
+from rumhouse.dependencies.sla import SlaTable, parse_slas
 from rumhouse.sites import DEFAULT_SITES, ConfigError, Site, parse_sites
 
 UNSET: Any = msgspec.UNSET
@@ -99,9 +100,16 @@ class PriceTableRow(_Table):
     cached_input: Any = UNSET
 
 
+class DependencyRow(_Table):
+    name: Any = UNSET
+    availability: Any = UNSET
+    p95_ms: Any = UNSET
+
+
 class ConfigDocument(_Table):
     sites: list[SiteTable] = []
     ai_prices: list[PriceTableRow] = []
+    dependencies: list[DependencyRow] = []
     budgets: list[BudgetTable] = []  # type: ignore[valid-type]  # a struct made at import, above
     alerts: list[AlertTable] = []
     channels: list[ChannelTable] = []
@@ -113,6 +121,7 @@ TABLES: dict[str, Any] = {
     "alerts": AlertTable,
     "channels": ChannelTable,
     "ai_prices": PriceTableRow,
+    "dependencies": DependencyRow,
 }
 
 
@@ -121,10 +130,12 @@ class Config:
     sites: tuple[Site, ...] = DEFAULT_SITES
     alerting: AlertingConfig = field(default_factory=AlertingConfig)
     ai_prices: PriceTable = field(default_factory=PriceTable)
+    slas: SlaTable = field(default_factory=SlaTable)
 
 
 def load_config(path: Path | None) -> Config:
-    """The config file's sites, budgets, alert rules and channels; defaults without a file."""
+    """The config file's sites, budgets, alert rules, channels, AI prices and dependency targets; defaults
+    without a file."""
     if path is None:
         return Config()
     try:
@@ -148,7 +159,12 @@ def parse_config(document: dict, source: str = "the config") -> Config:
     # Back to plain tables, with only the keys the file has (UNSET fields are left out), for the parsers.
     plain = msgspec.to_builtins(decoded)
     try:
-        return Config(parse_sites(plain), parse_alerting(plain), parse_prices(plain.get("ai_prices", [])))
+        return Config(
+            parse_sites(plain),
+            parse_alerting(plain),
+            parse_prices(plain.get("ai_prices", [])),
+            parse_slas(plain.get("dependencies", [])),
+        )
     except (SpecError, ConfigError) as exc:
         raise ConfigError(f"{source}: {exc}") from None
 

@@ -62,6 +62,7 @@ class Runtime:
         config = load_config(settings.config_file)  # the TOML file, read once
         self.sites = SiteRegistry(config.sites)
         self.ai_prices = config.ai_prices  # what AI tokens cost (ai/prices.py)
+        self.slas = config.slas  # what dependencies promise (dependencies/sla.py)
         self.metrics = Metrics()
         self.metrics.registry.register(FrontCollector())  # the HTTP front's connections and refusals
         self.pipeline = Pipeline(

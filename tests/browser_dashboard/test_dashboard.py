@@ -343,3 +343,79 @@ def test_a_wrong_token_is_refused(reading, page):
     page.screenshot(path=str(ARTIFACTS / "5-wrong-token.png"))
     # The browser itself logs the 401 of the failed sign-in; nothing else may go wrong.
     assert [p for p in page.problems if "401" not in p] == []
+
+
+def send_dependencies(reading) -> None:
+    """Two services calling a payment provider (peer.service) that fails twice, failing their requests
+    with it; one of them also calls a search API that never fails."""
+    token = ingest_token(reading, "demo")
+    now = time.time_ns() - 90 * 10**9
+    for service, calls in (
+        ("checkout", [(120, False), (140, True), (160, False)]),
+        ("billing", [(300, True)]),
+    ):
+        spans = []
+        for i, (ms, failed) in enumerate(calls):
+            trace = secrets.token_hex(16)
+            server = span(trace, "POST /pay", 2, now + i * 10**9, ms + 20,
+                          [attr("http.route", "/pay"), attr("http.request.method", "POST")], error=failed)  # fmt: skip
+            call = span(trace, "POST", 3, now + i * 10**9 + 10**6, ms,
+                        [attr("peer.service", "payments"), attr("http.request.method", "POST")], error=failed)  # fmt: skip
+            call["parentSpanId"] = server["spanId"]
+            spans += [server, call]
+            if service == "checkout":
+                search = span(trace, "GET", 3, now + i * 10**9 + 2 * 10**6, 15,
+                              [attr("server.address", "search.example"), attr("http.request.method", "GET")])  # fmt: skip
+                search["parentSpanId"] = server["spanId"]
+                spans.append(search)
+        assert post_spans(reading, token, service, spans).status_code == 200
+    wait_rolled_up(reading)
+    viewer = reading.token("viewer", "demo")
+
+    def counted() -> int:
+        rows = reading.api("/dependencies", viewer, site="demo", range="24h")["rows"]
+        return sum(r["calls"] for r in rows if r["dependency"] in ("payments", "search.example"))
+
+    wait_until(lambda: counted() == 7)
+
+
+def test_dependency_panels(reading, demo_token, page):
+    send_dependencies(reading)
+    page.goto(reading.url + "/")
+    page.fill("#token", demo_token)
+    page.click("#sign-in button[type=submit]")
+    wait_ready(page)
+    asked = {"site": "demo", "range": "24h"}
+    dependencies = reading.api("/dependencies", demo_token, limit=20, **asked)["rows"]
+    shown = page.locator("[data-table=dependencies] tbody tr")
+    assert shown.count() == len(dependencies) >= 2
+    for i, row in enumerate(dependencies):
+        cells = shown.nth(i).locator("td")
+        assert [cells.nth(k).inner_text() for k in (0, 1, 2, 3, 4, 6)] == [
+            row["dependency"], row["kind"], ", ".join(row["callers"]), f"{row['calls']:,}",
+            f"{row['availability'] * 100:.1f}%", f"{round(row['p95_ms'])} ms",
+        ]  # fmt: skip
+    payments = next(r for r in dependencies if r["dependency"] == "payments")
+    assert (payments["calls"], payments["errors"], payments["callers"]) == (4, 2, ["billing", "checkout"])
+    # The map: one line per edge of the API's answer, red where over 5% of the calls failed.
+    edges = reading.api("/dependencies/map", demo_token, limit=100, **asked)["rows"]
+    lines = page.locator("[data-table=dependency-map] svg line")
+    assert lines.count() == len(edges)
+    for edge in edges:
+        line = page.locator(
+            f'[data-table=dependency-map] line[data-edge="{edge["caller"]} -> {edge["dependency"]}"]'
+        )
+        assert line.count() >= 1
+        assert ("failing" in line.first.get_attribute("class")) == (edge["error_rate"] > 0.05)
+    failing = page.locator('[data-table=dependency-map] line[data-edge="billing -> payments"]')
+    assert "failing" in failing.get_attribute("class")  # 1 of 1 failed
+    assert "search.example (http)" in page.locator("[data-table=dependency-map] svg").text_content()
+    # Services failing together: payments, shared by both, with an example trace to open.
+    [shared] = reading.api("/dependencies/shared-failures", demo_token, **asked)["rows"]
+    cells = page.locator("[data-table=shared-failures] tbody tr").first.locator("td")
+    assert [cells.nth(k).inner_text() for k in range(4)] == ["payments", "billing, checkout", "2", "100.0%"]
+    assert shared["failed_requests"] == 2
+    page.locator("[data-table=dependency-map]").screenshot(path=str(ARTIFACTS / "7-dependency-map-1440.png"))
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.locator("[data-table=dependencies]").screenshot(path=str(ARTIFACTS / "8-dependencies-390.png"))
+    assert page.problems == []

@@ -46,6 +46,7 @@ EACH = {
     "endpoint": ("server_duration", "server_error_rate", "api_duration", "api_error_rate"),
     "host": ("host_cpu", "host_memory"),
     "operation": ("operation_error_rate", "operation_failures_in_a_row", "operation_cost"),
+    "dependency": ("dependency_error_rate", "dependency_duration"),
 }
 
 
@@ -63,7 +64,7 @@ class Rule:
     min_samples: int = 20
     channels: tuple[str, ...] = ()
     severity: str = "warning"
-    each: str = ""  # "endpoint" or "host": the rule is a template, judged per subject (`for_subject`)
+    each: str = ""  # a key of EACH: the rule is a template, judged per subject (`for_subject`)
     subject: str = ""  # on a rule made by for_subject: the endpoint or host it judges
 
     @property
@@ -146,7 +147,7 @@ def parse_rule(raw: object, where: str, budgets: dict[str, Budget]) -> Rule:
         raise SpecError(f"{where}.severity must be one of {', '.join(SEVERITIES)}")
     each = raw.get("each", "")
     if each not in ("", *EACH):
-        raise SpecError(f'{where}.each must be "endpoint", "host" or "operation" (or left out)')
+        raise SpecError(f"{where}.each must be one of {', '.join(EACH)} (or left out)")
     if each and (target is None or target.metric not in EACH[each]):
         raise SpecError(f'{where}.each = "{each}" applies to {", ".join(EACH[each])}')
     return Rule(

@@ -1,5 +1,5 @@
 """Alert presets: the rules a monitoring product is expected to ship, switched on per site with one table
-(`preset = "backend"`, `"hosts"` or `"ai"`).
+(`preset = "backend"`, `"hosts"`, `"ai"` or `"dependencies"`).
 
     [[alerts]]
     preset = "backend"
@@ -51,7 +51,18 @@ AI = {
                "severity": "warning", "min_samples": 20},
 }  # fmt: skip
 
-PRESETS = {"backend": BACKEND, "hosts": HOSTS, "ai": AI}
+# Dependencies (docs/dependencies.md: what services and pages call), each judged on its own: one failing
+# payment provider fires even while the database answers every call.
+DEPENDENCIES = {
+    "errors": {"metric": "dependency_error_rate", "above": 0.05, "window": "5m", "for": "5m",
+               "severity": "warning", "each": "dependency", "min_samples": 10},
+    "down": {"metric": "dependency_error_rate", "above": 0.5, "window": "1m", "for": "2m",
+             "severity": "critical", "each": "dependency", "min_samples": 5},
+    "slow": {"metric": "dependency_duration", "stat": "p95", "above": 2000, "window": "5m", "for": "5m",
+             "severity": "warning", "each": "dependency", "min_samples": 10},
+}  # fmt: skip
+
+PRESETS = {"backend": BACKEND, "hosts": HOSTS, "ai": AI, "dependencies": DEPENDENCIES}
 PASSED_ON = ("site", "channels", "group", "repeat")
 
 

@@ -7,6 +7,7 @@ windows); the rest reads the spans.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -149,10 +150,22 @@ def _bucket(f: Filters, q: QueryParams) -> int:
 
 
 def _series(store: Store, f: Filters, q: QueryParams, source: SpanSource, keys: tuple[str, ...]) -> Table:
+    return series_table(store, f, q, keys, lambda where, hourly: span_parts(source, f, where, hourly=hourly))
+
+
+def series_table(
+    store: Store,
+    f: Filters,
+    q: QueryParams,
+    keys: tuple[str, ...],
+    parts_of: Callable[[dict[str, str], bool], tuple[str, dict[str, str]]],
+) -> Table:
+    """Rows of the span-rollup shape (`parts_of(where, hourly)`) per time bucket, zero-filled: the keys
+    in `keys` that the query names narrow them."""
     no_page_dimensions(f)
     minutes = _bucket(f, q)
     chosen = {k: q[k] for k in keys if q.get(k) is not None}
-    parts, times = span_parts(source, f, {k: f"k_{k}" for k in chosen}, hourly=minutes % 60 == 0)
+    parts, times = parts_of({k: f"k_{k}" for k in chosen}, minutes % 60 == 0)
     step = minutes * 60
     bucketed = f"SELECT *, intDiv(toUnixTimestamp(t), {step}) * {step} AS b FROM ({parts})"
     params = {**times, **{f"k_{k}": v for k, v in chosen.items()}}

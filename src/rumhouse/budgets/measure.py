@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rumhouse.ai.prices import PriceTable
-from rumhouse.budgets.targets import BACKEND, HOSTS, OPERATIONS, STATS, Target
-from rumhouse.query import ai
+from rumhouse.budgets.targets import BACKEND, DEPENDENCIES, HOSTS, OPERATIONS, STATS, Target
+from rumhouse.query import ai, dependencies
 from rumhouse.query.database import pools_sql
 from rumhouse.query.filters import Filters
 from rumhouse.query.hosts import samples_sql
@@ -67,6 +67,16 @@ def target_sql(t: Target, f: Filters, bucket_seconds: int | None = None, *, each
     b = "intDiv(toUnixTimestamp({col}), {{m_bucket:UInt32}}) * {{m_bucket:UInt32}}" if bucket_seconds else "0"
     if each:
         b = SERVER_ENDPOINT if t.metric in BACKEND else "endpoint"
+    if t.metric in DEPENDENCIES:
+        # One row per call, from client spans and the page's calls to other hosts; each: per dependency.
+        which = " WHERE dependency LIKE {m_endpoint:String}" if t.endpoint else ""
+        key = "dependency" if each else b.format(col="at")
+        select = (
+            "avg(failed), count()"
+            if t.metric == "dependency_error_rate"
+            else f"{_stat_sql(t, 'duration_ms')}, count()"
+        )
+        return f"SELECT {key} AS b, {select} FROM ({dependencies.calls_sql(f)}){which} GROUP BY b ORDER BY b"
     if t.metric in OPERATIONS:
         where = f.span_where() + " AND operation_name != ''"
         key = OPERATION if each else b.format(col="Timestamp")
@@ -194,7 +204,8 @@ def measure(store: Store, t: Target, f: Filters, prices: PriceTable | None = Non
 
 
 def measure_each(store: Store, t: Target, f: Filters) -> dict[str, Measurement]:
-    """The target per endpoint (server metrics: "service METHOD route"; API call metrics: host/path)."""
+    """The target per subject: per endpoint (server metrics: "service METHOD route"; API call metrics:
+    host/path), host, operation or dependency."""
     rows = store.query(target_sql(t, f, each=True), _params(t, f, None), readonly=True).rows
     return {str(k): Measurement(_value(v) if n else None, int(n)) for k, v, n in rows}
 

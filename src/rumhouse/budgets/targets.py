@@ -16,6 +16,9 @@ Metric kinds (one SQL shape each, in measure.py):
 - from AI calls (GenAI spans, docs/ai.md): `ai_duration`, a percentile of their duration in ms;
   `ai_error_rate`, failed calls / calls; `ai_cost`, their estimated cost in US dollars over the window
   (`stat = "sum"`; the price table of the configuration, unpriced models count nothing);
+- from dependencies (client spans and the page's calls to other hosts, docs/dependencies.md):
+  `dependency_error_rate`, failed calls / calls; `dependency_duration`, a percentile of their duration in
+  ms; `endpoint` is then a glob on the dependency's name (`api.stripe.com`, `*.amazonaws.com`);
 - from operations (spans with operation.name, docs/operations.md): `operation_error_rate`, failed / all;
   `operation_failures_in_a_row`, the failures at the end of the window, one after another (the largest
   over the operations); `operation_cost`, the cost the spans said (operation.cost_usd), `stat = "sum"`.
@@ -37,14 +40,24 @@ RATES = (
     "db_pool_usage",
     "ai_error_rate",
     "operation_error_rate",
+    "dependency_error_rate",
 )
 BACKEND = ("server_duration", "server_error_rate", "db_duration")  # from rumhouse.otel_traces
 HOSTS = ("host_cpu", "host_memory")  # from host metrics (query/hosts.py)
 AI = ("ai_duration", "ai_error_rate", "ai_cost")  # from GenAI spans (query/ai.py)
 KINDS = (*METRICS, "api_duration", "resource_bytes", "server_duration", "db_duration", *RATES, *HOSTS)
 OPERATIONS = ("operation_error_rate", "operation_failures_in_a_row", "operation_cost")
+DEPENDENCIES = ("dependency_error_rate", "dependency_duration")  # query/dependencies.calls_sql
 SUMS = ("ai_cost", "operation_cost")  # stat "sum": a total over the window
-KINDS = (*KINDS, "ai_duration", "ai_cost", "operation_failures_in_a_row", "operation_cost")
+KINDS = (
+    *KINDS,
+    "ai_duration",
+    "ai_cost",
+    "operation_failures_in_a_row",
+    "operation_cost",
+    "dependency_duration",
+)
+ENDPOINT_METRICS = ("api_duration", "api_error_rate", "server_duration", "server_error_rate", *DEPENDENCIES)
 STATS = {"p50": 0.5, "p75": 0.75, "p90": 0.9, "p95": 0.95, "p99": 0.99, "mean": None}
 HOST_STATS = ("mean", "max", *STATS)
 
@@ -109,10 +122,10 @@ def parse_target(raw: dict, where: str) -> Target:
     if resource_type not in RESOURCE_TYPES:
         raise SpecError(f"{where}.resource_type must be one of {', '.join(RESOURCE_TYPES)}")
     endpoint = _str(raw, "endpoint", where)
-    if endpoint and metric not in ("api_duration", "api_error_rate", "server_duration", "server_error_rate"):
-        raise SpecError(f"{where}.endpoint applies to api_duration, api_error_rate and server metrics only")
+    if endpoint and metric not in ENDPOINT_METRICS:
+        raise SpecError(f"{where}.endpoint applies to {', '.join(ENDPOINT_METRICS)} only")
     path = _str(raw, "path", where)
-    if path and metric in (*BACKEND, "db_pool_usage", *HOSTS, *AI, *OPERATIONS):
+    if path and metric in (*BACKEND, "db_pool_usage", *HOSTS, *AI, *OPERATIONS, *DEPENDENCIES):
         raise SpecError(f"{where}.path applies to page metrics; a backend metric takes endpoint (a route)")
     return Target(metric, stat, path, endpoint, resource_type)
 

@@ -46,6 +46,15 @@ DATABASE = SpanSource(
     "toUInt64(countIf(StatusCode = 'Error'))",
     "calls",
 )
+# What a service calls (clickhouse/0019_dependencies.sql: peer_name, peer_kind); query/dependencies.py adds
+# the page's calls to other hosts in the same shape.
+DEPENDENCY = SpanSource(
+    "dependency",
+    {"service": "ServiceName", "dependency": "peer_name", "kind": "peer_kind"},
+    "peer_name != ''",
+    "toUInt64(sum(is_error))",
+    "calls",
+)
 HISTOGRAM = "sumMap(map(toUInt32(ceil(duration_ms)), toUInt64(1)))"
 
 

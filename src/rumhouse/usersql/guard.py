@@ -43,6 +43,8 @@ PUBLIC_TABLES = frozenset(
         "otel_server_hourly",
         "otel_db_minutely",
         "otel_db_hourly",
+        "otel_dependency_minutely",
+        "otel_dependency_hourly",
     }
 )
 # rumhouse's own bookkeeping, never readable through people's SQL (admins have the API for each). Every
@@ -74,6 +76,8 @@ INTERNAL_TABLES = frozenset(
         "otel_server_hourly_mv",
         "otel_db_minutely_mv",
         "otel_db_hourly_mv",
+        "otel_dependency_minutely_mv",
+        "otel_dependency_hourly_mv",
     }
 )
 # System tables that say nothing about the machine, the server or other queries.
