@@ -96,6 +96,9 @@ PAGE_CALLS = [
     {"u": "https://shop.example/api/cart", "s": 200, "d": 40.0},
 ]
 
+# A chatty dependency (OTLP JSON): each of 4 catalog requests (200 ms) calls pricing-api 8 times, 15 ms each.
+CHATTY = {"requests": 4, "calls": 8, "request_ms": 200.0, "call_ms": 15.0}
+
 # Hour by hour (a dependency of its own, sent as OTLP JSON): (calls, failures, duration of each, ms).
 HOURS = [(50, 0, 100.0), (50, 10, 100.0), (50, 0, 900.0)]
 
@@ -178,6 +181,19 @@ p95_ms = 500
         # them all (the rollups are fed as each insert lands).
         expected = sum(len(r) for r in requests.values()) + len(requests["checkout"])
         expected += sum(h[0] for h in HOURS) + sum("stripe" in c["u"] for c in PAGE_CALLS)
+        expected += CHATTY["requests"] * CHATTY["calls"]
+        chatty = []
+        for r in range(CHATTY["requests"]):
+            trace, began = secrets.token_hex(16), now_ns - (r + 2) * 10**9
+            request = span(trace, "GET /prices", 2, began, CHATTY["request_ms"],
+                           [attr("http.route", "/prices"), attr("http.request.method", "GET")])  # fmt: skip
+            chatty.append(request)
+            for i in range(CHATTY["calls"]):
+                call = span(trace, "GET", CLIENT, began + (i + 1) * 10**6, CHATTY["call_ms"],
+                            [attr("peer.service", "pricing-api"), attr("http.request.method", "GET")])  # fmt: skip
+                call["parentSpanId"] = request["spanId"]
+                chatty.append(call)
+        assert post_spans(server, token, "catalog", chatty).status_code == 200
 
         def counted() -> int:
             return sum(r["calls"] for r in api(server, "/dependencies", **window(first_hour)))
@@ -272,6 +288,7 @@ def test_the_dependency_map(served):
         ("billing", "payments"),
         ("checkout", f"127.0.0.1:{fake_port}"),
         ("browser", "api.stripe.example"),
+        ("catalog", "pricing-api"),
     }
     for name in ("checkout", "billing"):
         edge = edges[(name, "payments")]
@@ -297,6 +314,53 @@ def test_the_dependency_that_failing_services_share(served):
     assert any(s["kind"] == "Client" and s["status"] == "Error" for s in trace)
     # One service is not "several": asked for one, the list says so per dependency.
     assert api(server, "/dependencies/shared-failures", min_services="3", **window()) == []
+
+
+def test_budgets_on_a_dependency_and_on_the_pages_calls(served):
+    server, requests, *_ = served
+    charges = [r for rs in requests.values() for r in rs]
+    budgets = [
+        {"name": "pay-errors", "site": "demo", "metric": "dependency_error_rate", "endpoint": "payments",
+         "limit": 0.12, "window": "24h", "min_samples": 10},
+        {"name": "pay-p95", "site": "demo", "metric": "dependency_duration", "stat": "p95",
+         "endpoint": "pay*", "limit": 100, "window": "24h", "min_samples": 10},
+        {"name": "stripe-errors", "site": "demo", "metric": "dependency_error_rate",
+         "endpoint": "api.stripe.*", "limit": 0.5, "window": "24h", "min_samples": 1},
+    ]  # fmt: skip
+    for body in budgets:
+        made = server.client.post("/api/v1/budgets", json=body, headers=ADMIN)
+        assert made.status_code == 201, made.text
+    status = server.client.get("/api/v1/budgets/status", params={"site": "demo"}, headers=ADMIN).json()
+    rows = {r["name"]: r for r in status["budgets"]}
+    failed = sum(r["status"] >= 400 for r in charges)
+    assert rows["pay-errors"]["value"] == pytest.approx(failed / len(charges))  # 7 of 60, 11.7%: under 12%
+    assert (rows["pay-errors"]["samples"], rows["pay-errors"]["state"]) == (60, "warning")  # over 80% of it
+    p95 = float(numpy.percentile([r["ms"] for r in charges], 95))
+    assert within_slack(rows["pay-p95"]["value"], p95) and rows["pay-p95"]["state"] == "breached"
+    assert rows["stripe-errors"]["value"] == pytest.approx(1 / 3) and rows["stripe-errors"]["samples"] == 3
+    # A page path means nothing to a dependency: refused with the reason.
+    wrong = {**budgets[0], "name": "wrong", "path": "/checkout"}
+    refused = server.client.post("/api/v1/budgets", json=wrong, headers=ADMIN)
+    assert refused.status_code == 400 and "path" in refused.text
+
+
+def test_suggestions_for_a_chatty_and_a_failing_dependency(served):
+    server, requests, *_ = served
+    answer = server.client.get("/api/v1/suggestions", params=window(), headers=ADMIN)
+    assert answer.status_code == 200, answer.text
+    found = {s["kind"]: s for s in answer.json()["suggestions"]}
+    chatty = found["chatty_dependency"]
+    calls_ms = CHATTY["calls"] * CHATTY["call_ms"]
+    assert chatty["impact"] == pytest.approx(calls_ms / CHATTY["request_ms"], abs=1e-4)  # 120 of 200 ms
+    assert (chatty["evidence"]["dependency"], chatty["evidence"]["max_calls"]) == ("pricing-api", 8)
+    assert chatty["evidence"]["requests"] == CHATTY["requests"]
+    failing = found["failing_dependency"]
+    failed = sum(r["status"] >= 400 for rs in requests.values() for r in rs)
+    served_requests = sum(len(rs) for rs in requests.values()) + 1  # and checkout's own failure
+    assert failing["evidence"]["dependency"] == "payments"
+    assert failing["impact"] == pytest.approx(failed / served_requests, abs=1e-4)  # 7 of 61 requests
+    ranked = [s["impact"] for s in answer.json()["suggestions"]]
+    assert ranked == sorted(ranked, reverse=True) and len(ranked) <= 5
 
 
 def test_bad_questions_are_refused_with_a_reason(served):

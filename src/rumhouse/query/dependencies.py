@@ -84,3 +84,32 @@ def failed_requests_sql(f: Filters) -> str:
         "SELECT toString(ServiceName), count() FROM rumhouse.otel_traces"
         f" WHERE {f.span_where()} AND SpanKind = 'Server' AND is_error GROUP BY ServiceName"
     )
+
+
+def requests_sql(f: Filters) -> str:
+    """Server spans per service in the window."""
+    return (
+        "SELECT toString(ServiceName), count() FROM rumhouse.otel_traces"
+        f" WHERE {f.span_where()} AND SpanKind = 'Server' GROUP BY ServiceName"
+    )
+
+
+def chatty_sql(f: Filters) -> str:
+    """Per service and dependency (not a database: query/database.n_plus_one_sql has those), the requests
+    (traces) that called it {min_runs:UInt32} or more times: how many, the most and average calls, the time
+    those calls took, the requests' route and time (server spans), one trace."""
+    where = f.span_where()
+    return (
+        "SELECT service, dependency, kind, count() AS requests, max(runs), avg(runs), sum(ms), anyHeavy(route),"
+        " argMax(trace, runs), sum(request_ms) FROM ("
+        "  SELECT toString(c.ServiceName) AS service, toString(c.peer_name) AS dependency,"
+        "   toString(c.peer_kind) AS kind, c.TraceId AS trace, count() AS runs, sum(c.duration_ms) AS ms,"
+        "   any(s.http_route) AS route, any(s.request_ms) AS request_ms"
+        "  FROM (SELECT ServiceName, peer_name, peer_kind, TraceId, duration_ms FROM rumhouse.otel_traces"
+        f"   WHERE {where} AND peer_name != '' AND peer_kind != 'database') AS c"
+        "  LEFT JOIN (SELECT TraceId, ServiceName, any(http_route) AS http_route, sum(duration_ms) AS request_ms"
+        f"   FROM rumhouse.otel_traces WHERE {where} AND SpanKind = 'Server' GROUP BY TraceId, ServiceName) AS s"
+        "  ON s.TraceId = c.TraceId AND s.ServiceName = c.ServiceName"
+        "  GROUP BY service, dependency, kind, trace HAVING runs >= {min_runs:UInt32})"
+        " GROUP BY service, dependency, kind ORDER BY sum(ms) DESC, dependency LIMIT {limit:UInt32}"
+    )
