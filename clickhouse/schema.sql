@@ -955,6 +955,38 @@ TTL hour + toIntervalDay(365)
 SETTINGS index_granularity = 32
 COMMENT 'Hourly rollup of vitals per dimension value (t-digest states), kept longer than the raw rows';
 
+CREATE TABLE rumhouse.websockets
+(
+    `time` DateTime64(3) COMMENT 'When it happened (server clock; see docs/beacon.md)',
+    `site` LowCardinality(String) COMMENT 'Site key from data-site',
+    `page_view_id` String COMMENT 'Page view this row belongs to (joins to page_views)',
+    `host` LowCardinality(String) COMMENT 'Host of the page URL',
+    `path` String COMMENT 'Path of the page, with id-like segments templated (/users/:id)',
+    `browser` LowCardinality(String) COMMENT 'Browser family from the user agent',
+    `os` LowCardinality(String) COMMENT 'Operating system family from the user agent',
+    `device_type` LowCardinality(String) COMMENT 'desktop, mobile, tablet or other',
+    `country` LowCardinality(String) COMMENT 'ISO 3166 country code from a trusted proxy header, empty when unknown',
+    `connection_type` LowCardinality(String) COMMENT 'navigator.connection.effectiveType, empty when unknown',
+    `release` LowCardinality(String) COMMENT 'Release of the site, from data-release',
+    `navigation_type` LowCardinality(String) COMMENT 'navigate, reload, back_forward, prerender, restore or soft',
+    `endpoint` String COMMENT 'Host and path of the socket\'s URL, query string dropped and id-like segments templated',
+    `open_ms` Nullable(Float32) COMMENT 'From its creation until it opened, ms; NULL when it never opened',
+    `lifetime_ms` Float64 COMMENT 'From its creation until it closed (or until the page was left), ms',
+    `close_code` Nullable(UInt16) COMMENT 'The close code (1000 normal, 1001 going away, 1006 lost, ...); NULL when still open when the page was left',
+    `messages_in` UInt32 COMMENT 'Messages received',
+    `messages_out` UInt32 COMMENT 'Messages sent',
+    `bytes_in` UInt64 COMMENT 'Bytes received (a text message: its length in UTF-16 code units)',
+    `bytes_out` UInt64 COMMENT 'Bytes sent',
+    `label` LowCardinality(String) COMMENT 'The page\'s label when the beacon was sent',
+    `custom` Map(LowCardinality(String), String) COMMENT 'Custom dimensions when the beacon was sent'
+)
+ENGINE = MergeTree
+PARTITION BY toDate(time)
+ORDER BY (site, endpoint, time)
+TTL toDateTime(time) + toIntervalDay(30)
+SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 8192
+COMMENT 'WebSocket connections of the page, one row per socket (rum-ws.js)';
+
 CREATE MATERIALIZED VIEW rumhouse.api_calls_daily_mv TO rumhouse.api_calls_daily
 (
     `site` LowCardinality(String) COMMENT 'Site key',

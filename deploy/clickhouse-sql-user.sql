@@ -29,6 +29,7 @@ GRANT SELECT ON rumhouse.errors TO rumhouse_sql;
 GRANT SELECT ON rumhouse.errors_daily TO rumhouse_sql;
 GRANT SELECT ON rumhouse.errors_hourly TO rumhouse_sql;
 GRANT SELECT ON rumhouse.measures TO rumhouse_sql;
+GRANT SELECT ON rumhouse.websockets TO rumhouse_sql;
 GRANT SELECT ON rumhouse.page_views TO rumhouse_sql;
 GRANT SELECT ON rumhouse.page_views_daily TO rumhouse_sql;
 GRANT SELECT ON rumhouse.page_views_hourly TO rumhouse_sql;

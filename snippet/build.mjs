@@ -1,6 +1,6 @@
 // Builds src/rumhouse/static/rum.js, the minified snippet that rumhouse serves at /rum.js, the inline
 // stub (rum-stub.js), and the npm package's files in npm/dist/ (src/npm.js). `node build.mjs OUTFILE` writes the snippet elsewhere (the tests
-// check that the committed file is up to date).
+// check that the committed files are up to date).
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -32,12 +32,15 @@ const bundle = async (entry, format) => {
 };
 
 writeFileSync(process.argv[2] || here + '../src/rumhouse/static/rum.js', await bundle('src/rum.js', 'iife'));
+// The WebSocket add-on (src/ws.js), served at /rum-ws.js; `node build.mjs OUT WS_OUT` writes it elsewhere.
+if (process.argv[3]) writeFileSync(process.argv[3], await bundle('src/ws.js', 'iife'));
 if (!process.argv[2]) {
   // The npm package (npm/): the same modules, started by init(); ESM for bundlers, and an IIFE that sets
   // window.rumhouseInit for pages that load it by hand.
   mkdirSync(here + 'npm/dist', { recursive: true });
   writeFileSync(here + 'npm/dist/rumhouse.mjs', await bundle('src/npm.js', 'esm'));
   writeFileSync(here + 'npm/dist/rumhouse.iife.js', await bundle('src/npm-iife.js', 'iife'));
+  writeFileSync(here + '../src/rumhouse/static/rum-ws.js', await bundle('src/ws.js', 'iife'));
   // The inline stub, minified, as README and docs/snippet.md show it.
   const stub = await minify(readFileSync(here + 'src/stub.js', 'utf8'), { ecma: 5, compress: { passes: 3 }, mangle: true });
   writeFileSync(here + '../src/rumhouse/static/rum-stub.js', stub.code + '\n');

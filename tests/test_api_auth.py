@@ -15,6 +15,7 @@ PUBLIC = {
     "/beacon": "the beacon: browsers send it without a token",
     "/rum.js": "the snippet",
     "/rum-stub.js": "the inline stub's text, to paste into pages",
+    "/rum-ws.js": "the WebSocket add-on, loaded by pages",
     "/v1/traces": "OTLP from backends: its own ingest tokens (otlp/endpoint.py)",
     "/v1/metrics": "OTLP from backends: its own ingest tokens (otlp/endpoint.py)",
     "/healthz": "liveness for load balancers",

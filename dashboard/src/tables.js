@@ -62,6 +62,19 @@ export const TABLES = {
     columns: [["host", "Host"], ["cpu_last", "CPU now", percent], ["cpu_max", "CPU peak", percent], ["memory_last", "Memory now", percent],
       ["memory_max", "Memory peak", percent], ["memory_used_bytes", "Memory used", bytes], ["last_seen", "Last seen", time]],
   },
+  websockets: {
+    route: "/websockets", params: { limit: 20 },
+    columns: [["endpoint", "Endpoint"], ["connections", "Connections", integer], ["never_opened", "Never opened", integer],
+      ["abnormal_closes", "Abnormal closes", integer], ["connect_p95_ms", "Open p95", ms], ["lifetime_p50_ms", "Lifetime p50", ms],
+      ["messages_in", "Messages in", integer], ["messages_out", "Messages out", integer],
+      ["bytes_in_per_second", "In / s", (v) => (v === null ? "–" : `${bytes(v)}/s`)],
+      ["close_codes", "Close codes", (v) => Object.entries(v).map(([code, n]) => `${code}×${n}`).join(" ") || "–"]],
+  },
+  "websocket-servers": {
+    route: "/websockets/servers", params: {}, spans: true,
+    columns: [["host", "Host"], ["connections_last", "Connections now", integer], ["connections_max", "Peak", integer],
+      ["connections_mean", "Mean", (v) => v.toFixed(1)], ["last_seen", "Last seen", time]],
+  },
   dependencies: {
     route: "/dependencies", params: { limit: 20 }, spans: true,
     columns: [["dependency", "Dependency"], ["kind", "Kind"], ["callers", "Callers", (v) => v.join(", ")],

@@ -4,7 +4,7 @@ whose store and writer open at start-up.
 POST /beacon          ingest/endpoint.py -> ingest/batching.py -> ingest/pipeline.py -> writer.py -> store/
 POST /v1/traces       OTLP/HTTP from backends: otlp/endpoint.py -> otlp/decode.py -> otlp/spans.py -> writer.py
 POST /v1/metrics      the same, for metric points (otlp/metrics.py)
-GET  /rum.js          the snippet (built from snippet/ into static/rum.js)
+GET  /rum.js          the snippet (built from snippet/ into static/rum.js); /rum-ws.js its WebSocket add-on
 GET  /rum-stub.js     the inline stub's text, to paste into a page's <head>
 GET  /healthz         liveness, and whether the store answers
 GET  /metrics         rumhouse's own health, Prometheus text format
@@ -48,7 +48,7 @@ from rumhouse.rate_limits import TokenBuckets
 from rumhouse.runtime import Runtime
 from rumhouse.security_headers import SecurityHeaders
 from rumhouse.settings import Settings
-from rumhouse.snippet import STUB, snippet_response_factory
+from rumhouse.snippet import STUB, WEBSOCKETS, snippet_response_factory
 from rumhouse.store.base import Store, StoreError
 
 log = logging.getLogger("rumhouse")
@@ -231,6 +231,7 @@ def create_app(
             Route("/v1/metrics", otlp, methods=["POST"]),
             Route("/rum.js", snippet_response_factory()),
             Route("/rum-stub.js", snippet_response_factory(STUB)),
+            Route("/rum-ws.js", snippet_response_factory(WEBSOCKETS)),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),

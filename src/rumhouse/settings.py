@@ -83,7 +83,16 @@ def _cluster(env: Mapping[str, str]) -> str:
 LOOPBACK_PROXIES = ("127.0.0.1/32", "::1/128")
 
 # The raw tables whose retention can be set one by one.
-RETENTION_TABLES = ("page_views", "vitals", "errors", "api_calls", "resources", "measures", "beacons")
+RETENTION_TABLES = (
+    "page_views",
+    "vitals",
+    "errors",
+    "api_calls",
+    "resources",
+    "measures",
+    "websockets",
+    "beacons",
+)
 
 
 def _retention_overrides(env: Mapping[str, str]) -> tuple[tuple[str, int], ...]:

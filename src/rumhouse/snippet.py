@@ -1,6 +1,7 @@
 """GET /rum.js: the snippet (built from snippet/ into static/rum.js), with its gzip and brotli versions
 made once at start-up; GET /rum-stub.js: the inline stub's text (static/rum-stub.js), to paste into a
-page's <head> (docs/snippet.md, "Early capture"; loading it from here would defeat its purpose)."""
+page's <head> (docs/snippet.md, "Early capture"; loading it from here would defeat its purpose); GET
+/rum-ws.js: the WebSocket add-on (static/rum-ws.js, docs/snippet.md "WebSockets")."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from starlette.responses import Response
 
 SNIPPET = Path(__file__).parent / "static" / "rum.js"
 STUB = Path(__file__).parent / "static" / "rum-stub.js"
+WEBSOCKETS = Path(__file__).parent / "static" / "rum-ws.js"
 
 
 def snippet_response_factory(path: Path = SNIPPET):

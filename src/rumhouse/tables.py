@@ -158,6 +158,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         *PAGE_LABELS,
     ),
     "measures": ("time", *DIMENSIONS, "name", "value", "tags", *PAGE_LABELS),
+    "websockets": (
+        "time",
+        *DIMENSIONS,
+        "endpoint",
+        "open_ms",
+        "lifetime_ms",
+        "close_code",
+        "messages_in",
+        "messages_out",
+        "bytes_in",
+        "bytes_out",
+        *PAGE_LABELS,
+    ),
     "beacons": ("time", "site", "page_view_id", "seq", "last", "events"),
 }
 # OpenTelemetry, in the columns of the Collector's ClickHouse exporter (clickhouse/0014_otel.sql); rows are

@@ -5,6 +5,7 @@ Screenshots go to test-artifacts/dashboard/."""
 import secrets
 import time
 
+import orjson
 import pytest
 
 from support.chromium import launch, require_chromium
@@ -418,4 +419,62 @@ def test_dependency_panels(reading, demo_token, page):
     page.locator("[data-table=dependency-map]").screenshot(path=str(ARTIFACTS / "7-dependency-map-1440.png"))
     page.set_viewport_size({"width": 390, "height": 900})
     page.locator("[data-table=dependencies]").screenshot(path=str(ARTIFACTS / "8-dependencies-390.png"))
+    assert page.problems == []
+
+
+def send_websockets(reading) -> None:
+    """A page view with three sockets (as rum-ws.js reports them) and a server's connection gauge."""
+    sockets = [
+        {"u": "wss://chat.example/ws/room", "o": "40", "c": "1000", "mi": "12", "mo": "3", "bi": "2400", "bo": "90"},
+        {"u": "wss://chat.example/ws/room", "o": "60", "c": "1006", "mi": "2", "mo": "1", "bi": "100", "bo": "10"},
+        {"u": "wss://chat.example/ws/feed", "c": "1006", "mi": "0", "mo": "0", "bi": "0", "bo": "0"},
+    ]  # fmt: skip
+    events = [
+        {"k": "measure", "n": "rumhouse.websocket", "v": 5000 + 1000 * i, "tags": tags, "ts": 9000}
+        for i, tags in enumerate(sockets)
+    ]
+    beacon = {"site": "demo", "pv": secrets.token_hex(8), "url": "https://a.example/chat", "last": True,
+              "now": 9500, "nav": {}, "ev": events}  # fmt: skip
+    assert reading.post(orjson.dumps(beacon)).status_code == 204
+    token = ingest_token(reading, "demo")
+    now = time.time_ns() - 30 * 10**9
+    points = [{"timeUnixNano": str(now + i * 10**10), "asDouble": v} for i, v in enumerate((40, 75, 62))]
+    resource = {"attributes": [{"key": "service.name", "value": {"stringValue": "chat"}},
+                               {"key": "host.name", "value": {"stringValue": "ws-1"}}]}  # fmt: skip
+    metric = {"name": "websocket.connections", "gauge": {"dataPoints": points}}
+    body = {"resourceMetrics": [{"resource": resource, "scopeMetrics": [{"metrics": [metric]}]}]}
+    sent = reading.client.post("/v1/metrics", json=body, headers={"authorization": f"Bearer {token}"})
+    assert sent.status_code == 200, sent.text
+    wait_until(lambda: reading.scalar("SELECT count() FROM rumhouse.websockets") >= 3)
+    wait_until(
+        lambda: (
+            reading.scalar(
+                "SELECT count() FROM rumhouse.otel_metrics_gauge WHERE MetricName = 'websocket.connections'"
+            )
+            >= 3
+        )
+    )
+
+
+def test_websocket_panels(reading, demo_token, page):
+    send_websockets(reading)
+    page.goto(reading.url + "/")
+    page.fill("#token", demo_token)
+    page.click("#sign-in button[type=submit]")
+    wait_ready(page)
+    rows = reading.api("/websockets", demo_token, site="demo", range="24h", limit=20)["rows"]
+    room = next(r for r in rows if r["endpoint"] == "chat.example/ws/room")
+    assert (room["connections"], room["abnormal_closes"], room["messages_in"]) == (2, 1, 14)
+    assert room["close_codes"] == {"1000": 1, "1006": 1}
+    shown = page.locator("[data-table=websockets] tbody tr")
+    assert shown.count() == len(rows)
+    cells = shown.nth(rows.index(room)).locator("td")
+    assert [cells.nth(k).inner_text() for k in (0, 1, 2, 3, 6, 9)] == [
+        "chat.example/ws/room", "2", "0", "1", "14", "1000×1 1006×1"
+    ]  # fmt: skip
+    servers = reading.api("/websockets/servers", demo_token, site="demo", range="24h")["rows"]
+    [chat] = [s for s in servers if s["host"] == "ws-1"]
+    assert (chat["connections_last"], chat["connections_max"]) == (62, 75)
+    cells = page.locator("[data-table=websocket-servers] tbody tr").nth(servers.index(chat)).locator("td")
+    assert [cells.nth(k).inner_text() for k in range(3)] == ["ws-1", "62", "75"]
     assert page.problems == []

@@ -44,7 +44,7 @@ SEVERITIES = ("info", "warning", "critical")
 # endpoint or a host is for them).
 EACH = {
     "endpoint": ("server_duration", "server_error_rate", "api_duration", "api_error_rate"),
-    "host": ("host_cpu", "host_memory"),
+    "host": ("host_cpu", "host_memory", "websocket_connections"),
     "operation": ("operation_error_rate", "operation_failures_in_a_row", "operation_cost"),
     "dependency": ("dependency_error_rate", "dependency_duration"),
 }

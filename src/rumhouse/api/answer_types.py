@@ -152,6 +152,36 @@ class HostPointRow(msgspec.Struct, kw_only=True):
     process_memory_bytes: Number
 
 
+class WebSocketRow(msgspec.Struct, kw_only=True):
+    endpoint: str  # host/path of the socket's URL, ids templated
+    connections: int  # sockets the pages created
+    page_views: int
+    opened: int
+    never_opened: int  # closed before they opened (refused, unreachable)
+    open_at_exit: int  # still open when the page was left
+    abnormal_closes: int  # a close code other than 1000, 1001, 1005 (1006: the connection was lost)
+    connect_p50_ms: Number  # from creation to open
+    connect_p95_ms: Number
+    lifetime_p50_ms: Number  # from creation to close (or the page's end)
+    lifetime_p95_ms: Number
+    messages_in: int
+    messages_out: int
+    bytes_in: int
+    bytes_out: int
+    bytes_in_per_second: Number  # over the time the sockets were open
+    bytes_out_per_second: Number
+    close_codes: dict[str, int]  # close code -> sockets
+
+
+class WebSocketServerRow(msgspec.Struct, kw_only=True):
+    host: str  # host.name, else service.instance.id, else the service
+    connections_last: float  # the gauge websocket.connections, the host's series added up
+    connections_mean: float
+    connections_max: float
+    points: int
+    last_seen: str
+
+
 class SlowCallRow(msgspec.Struct, kw_only=True):
     time: str  # when the call started
     service: str

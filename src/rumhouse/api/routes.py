@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from starlette.datastructures import QueryParams
 
-from rumhouse.api import attribution, backend, events, hosts, navigation, vitals
+from rumhouse.api import attribution, backend, events, hosts, navigation, vitals, websockets
 from rumhouse.api.access import ApiError
 from rumhouse.api.answer_types import (
     ApiCallRow,
@@ -38,6 +38,8 @@ from rumhouse.api.answer_types import (
     TimeseriesRow,
     TracedCallRow,
     TraceSpanRow,
+    WebSocketRow,
+    WebSocketServerRow,
 )
 from rumhouse.api.filters import parse_filters
 from rumhouse.api.operation import Call, Operation
@@ -177,6 +179,25 @@ ENDPOINTS = (
         hosts.host_series,
         HostSeriesQuery,
         HostPointRow,
+    ),
+    Endpoint(
+        "/websockets",
+        "websockets",
+        "The page's WebSocket connections per endpoint (the WebSocket add-on, rum-ws.js): connections,"
+        " opened, never opened, open when the page was left, abnormal closes, time to open and lifetime"
+        " p50/p95, messages and bytes in and out, throughput, close codes",
+        websockets.endpoints,
+        LimitQuery,
+        WebSocketRow,
+    ),
+    Endpoint(
+        "/websockets/servers",
+        "websockets-servers",
+        "Connections servers hold, from the gauge websocket.connections (OTLP), per host: last, mean,"
+        " highest in the window",
+        websockets.servers,
+        TableQuery,
+        WebSocketServerRow,
     ),
     Endpoint(
         "/trace",

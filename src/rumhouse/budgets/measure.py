@@ -17,6 +17,7 @@ from rumhouse.query import ai, dependencies
 from rumhouse.query.database import pools_sql
 from rumhouse.query.filters import Filters
 from rumhouse.query.hosts import samples_sql
+from rumhouse.query.websockets import connection_points_sql
 from rumhouse.store.base import Store
 
 
@@ -103,6 +104,12 @@ def target_sql(t: Target, f: Filters, bucket_seconds: int | None = None, *, each
         )
         return (
             f"SELECT {b.format(col='Timestamp')} AS b, {select} FROM rumhouse.otel_traces WHERE {where}"
+            " GROUP BY b ORDER BY b"
+        )
+    if t.metric == "websocket_connections":
+        key = "host" if each else b.format(col="t")
+        return (
+            f"SELECT {key} AS b, {_stat_sql(t, 'connections')}, count() FROM ({connection_points_sql(f)})"
             " GROUP BY b ORDER BY b"
         )
     if t.metric in HOSTS:

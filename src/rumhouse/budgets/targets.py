@@ -12,7 +12,8 @@ Metric kinds (one SQL shape each, in measure.py):
 - from OpenTelemetry metrics: `db_pool_usage`, the highest share of a database connection pool's maximum
   in use that the window saw (any service, any pool; query/database.py); `host_cpu` and `host_memory`,
   the busy share of a host's CPUs and the used share of its memory (0 to 1; query/hosts.py), as a mean,
-  a percentile or the highest (`stat = "max"`) of the window's points;
+  a percentile or the highest (`stat = "max"`) of the window's points; `websocket_connections`, the
+  WebSocket connections a host holds (the gauge `websocket.connections`), with the same stats;
 - from AI calls (GenAI spans, docs/ai.md): `ai_duration`, a percentile of their duration in ms;
   `ai_error_rate`, failed calls / calls; `ai_cost`, their estimated cost in US dollars over the window
   (`stat = "sum"`; the price table of the configuration, unpriced models count nothing);
@@ -43,7 +44,8 @@ RATES = (
     "dependency_error_rate",
 )
 BACKEND = ("server_duration", "server_error_rate", "db_duration")  # from rumhouse.otel_traces
-HOSTS = ("host_cpu", "host_memory")  # from host metrics (query/hosts.py)
+# From host metrics (query/hosts.py), and the connections a server holds (query/websockets.py): points.
+HOSTS = ("host_cpu", "host_memory", "websocket_connections")
 AI = ("ai_duration", "ai_error_rate", "ai_cost")  # from GenAI spans (query/ai.py)
 KINDS = (*METRICS, "api_duration", "resource_bytes", "server_duration", "db_duration", *RATES, *HOSTS)
 OPERATIONS = ("operation_error_rate", "operation_failures_in_a_row", "operation_cost")

@@ -15,7 +15,15 @@ from rumhouse.drops import Drop, Reason
 from rumhouse.ingest import schema
 from rumhouse.ingest.enrich import Agent, country_from, parse_agent
 from rumhouse.ingest.privacy import UrlScrubber, host_of, scrub_short
-from rumhouse.ingest.rows import EVENT_ROWS, PageView, page_view_row, vital_row, vital_update_row
+from rumhouse.ingest.rows import (
+    EVENT_ROWS,
+    WEBSOCKET_MEASURE,
+    WEBSOCKET_ROWS,
+    PageView,
+    page_view_row,
+    vital_row,
+    vital_update_row,
+)
 from rumhouse.rate_limits import TokenBuckets, retry_after
 from rumhouse.sites import Site, SiteRegistry
 from rumhouse.tables import NAVIGATION_TYPES, VITAL_NAMES
@@ -253,6 +261,8 @@ class Pipeline:
                     vitals.append(vital_row(pv, event))
             else:
                 table, build = EVENT_ROWS[type(event)]
+                if isinstance(event, schema.Measure) and event.n == WEBSOCKET_MEASURE:
+                    table, build = WEBSOCKET_ROWS
                 table_rows = rows.get(table)
                 if table_rows is None:
                     table_rows = rows[table] = []

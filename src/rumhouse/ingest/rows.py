@@ -192,6 +192,49 @@ def resource_row(pv: PageView, event: schema.Resources) -> tuple:
     )
 
 
+# The WebSocket add-on (rum-ws.js) reports each socket through rumhouse.measure under this name, its value
+# the socket's lifetime (ms) and its figures in the tags: such a measure is a row of rumhouse.websockets.
+WEBSOCKET_MEASURE = "rumhouse.websocket"
+_COUNT_LIMIT = 4_294_967_295  # UInt32
+_BYTES_LIMIT = 10**15
+
+
+def _tag_number(tags: dict[str, str], key: str, limit: float) -> float | None:
+    """A tag as a number within [0, limit], or None when it is absent or not one."""
+    try:
+        value = float(tags[key])
+    except (KeyError, ValueError):
+        return None
+    return value if 0 <= value <= limit else None
+
+
+def websocket_row(pv: PageView, event: schema.Measure) -> tuple:
+    tags = event.tags
+    url = tags.get("u", "")
+    # A socket's URL is absolute (ws:, wss:); a browser that takes a relative one resolves it as the page's.
+    url = url if "://" in url[:16] else urljoin(pv.url, url)
+    lifetime = min(max(event.v, 0.0), 3.6e9)  # a thousand hours at most
+    code = _tag_number(tags, "c", 65_535)
+    opened = _tag_number(tags, "o", lifetime)
+
+    def count(key: str, limit: int) -> int:
+        return int(_tag_number(tags, key, limit) or 0)
+
+    return (
+        pv.at(event.ts) - lifetime / 1000.0,  # when it was created
+        *pv.dims,
+        endpoint_of(url),
+        opened,
+        lifetime,
+        None if code is None else int(code),
+        count("mi", _COUNT_LIMIT),
+        count("mo", _COUNT_LIMIT),
+        count("bi", _BYTES_LIMIT),
+        count("bo", _BYTES_LIMIT),
+        *pv.labels,
+    )
+
+
 def measure_row(pv: PageView, event: schema.Measure) -> tuple:
     tags = {scrub_short(k): scrub_short(v) for k, v in event.tags.items()} if event.tags else event.tags
     return (pv.at(event.ts), *pv.dims, event.n, event.v, tags, *pv.labels)
@@ -206,3 +249,4 @@ EVENT_ROWS: dict[type, tuple[str, Callable[[PageView, Any], tuple]]] = {
     schema.Resources: ("resources", resource_row),
     schema.Measure: ("measures", measure_row),
 }
+WEBSOCKET_ROWS = ("websockets", websocket_row)

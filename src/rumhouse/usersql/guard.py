@@ -24,6 +24,7 @@ PUBLIC_TABLES = frozenset(
         "api_calls",
         "resources",
         "measures",
+        "websockets",
         "beacons",
         "vitals_hourly",
         "vitals_daily",
