@@ -5,6 +5,9 @@
   share of the site's AI cost moving the calls would save.
 - rate limits and retries: a model whose calls are refused for the provider's rate limit (or retried)
   often. Impact: the share of its calls refused.
+- repeated prompts: one model asked the very same thing (instructions and messages: a hash of them,
+  when the instrumentation captures content) 3 times or more. Caching the answer saves every call but the
+  first. Impact: those repeats' share of the site's AI cost.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from starlette.datastructures import QueryParams
 from rumhouse.ai.prices import PriceTable
 from rumhouse.ai.routes import models
 from rumhouse.budgets.suggestions import Suggestion
+from rumhouse.query.ai import repeated_prompts_sql
 from rumhouse.query.filters import Filters
 from rumhouse.store.base import Store
 
@@ -21,6 +25,7 @@ MIN_CALLS = 20  # a model with fewer calls is not compared
 SAVING = 0.10  # at least this much cheaper per call
 SLOWER = 1.2  # at most this much slower (p95)
 MORE_ERRORS = 0.01  # at most this much higher error rate
+REPEATS = 3  # calls with one prompt that make it worth caching
 
 
 def _rows(store: Store, f: Filters, prices: PriceTable) -> list[dict]:
@@ -91,4 +96,39 @@ def rate_limits(store: Store, f: Filters, prices: PriceTable) -> list[Suggestion
     ]
 
 
-CHECKS = (cheaper_model, rate_limits)
+def repeated_prompts(store: Store, f: Filters, prices: PriceTable) -> list[Suggestion]:
+    spent = [r["cost_usd"] for r in models(store, f.with_(dims={}), QueryParams({}), prices).rows]
+    total = sum(c for c in spent if c is not None)
+    if not total:
+        return []
+    found = store.query(repeated_prompts_sql(f), {**f.params(), "min_calls": REPEATS}, readonly=True).rows
+    out = []
+    for model, prompt, service, calls, input_tokens, output_tokens, cached, trace in found:
+        cost = prices.cost(model, int(input_tokens), int(output_tokens), int(cached))
+        if not cost:
+            continue
+        calls = int(calls)
+        repeats_cost = cost * (calls - 1) / calls  # every call but the first, at their mean cost
+        out.append(
+            Suggestion(
+                f"ai_cache:{model}:{prompt}",
+                "ai_cache",
+                f"{service} asks {model} the same prompt {calls} times",
+                "Cache the answer (keyed by the prompt), or use the provider's prompt caching: every call but"
+                " the first could be saved",
+                repeats_cost / total,
+                {
+                    "model": model,
+                    "prompt_hash": prompt,
+                    "service": service,
+                    "calls": calls,
+                    "cost_usd": cost,
+                    "repeats_cost_usd": repeats_cost,
+                    "example_trace_id": trace,
+                },
+            )
+        )
+    return out
+
+
+CHECKS = (cheaper_model, rate_limits, repeated_prompts)

@@ -3,13 +3,45 @@ ClickHouse exporter would write them, with the site from the ingest token and st
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
+import orjson
+
 from rumhouse.otlp.statements import sanitize
-from rumhouse.otlp.values import SPAN_KINDS, STATUS_CODES, attributes, nanos
+from rumhouse.otlp.values import SPAN_KINDS, STATUS_CODES, any_value, attributes, nanos
 
 SITE_ATTRIBUTE = "rumhouse.site"
 STATEMENT_KEYS = ("db.query.text", "db.statement")
+# What an AI call was asked and answered (an instrumentation sends it when told to capture content): never
+# stored. What was asked is kept as a hash of its whole text (instructions and messages, with the model),
+# so that identical prompts can be counted (budgets/ai_suggestions.py, caching) without being read.
+PROMPT_KEYS = ("gen_ai.system_instructions", "gen_ai.input.messages", "gen_ai.prompt")
+CONTENT_KEYS = (*PROMPT_KEYS, "gen_ai.output.messages", "gen_ai.completion", "gen_ai.tool.call.arguments",
+                "gen_ai.tool.call.result")  # fmt: skip
+CONTENT_PREFIXES = ("gen_ai.prompt.", "gen_ai.completion.")  # gen_ai.prompt.0.content, ... (older)
+PROMPT_HASH = "rumhouse.prompt_hash"
+
+
+def _is_content(key: str) -> bool:
+    return key in CONTENT_KEYS or key.startswith(CONTENT_PREFIXES)
+
+
+def _without_content(raw, kept: dict[str, str]) -> dict[str, str]:
+    """`kept` (the attributes as stored) without prompts and answers; a span that had a prompt gets its
+    hash, made from the full values of `raw` (the span's own attributes, before any value was cut)."""
+    if not any(_is_content(key) for key in kept):
+        return kept
+    asked = sorted(
+        (kv.key, kv.value.string_value if kv.value.HasField("string_value") else any_value(kv.value))
+        for kv in raw
+        if kv.key in PROMPT_KEYS or kv.key.startswith(CONTENT_PREFIXES[0])
+    )
+    out = {key: value for key, value in kept.items() if not _is_content(key)}
+    if asked:
+        model = kept.get("gen_ai.request.model", "")
+        out[PROMPT_HASH] = hashlib.sha256(orjson.dumps([model, asked])).hexdigest()[:32]
+    return out
 
 
 @dataclass
@@ -41,7 +73,7 @@ def span_rows(request, site: str) -> Converted:
                 if not start:
                     out.reject("a span needs its start_time_unix_nano")
                     continue
-                span_attributes = attributes(span.attributes)
+                span_attributes = _without_content(span.attributes, attributes(span.attributes))
                 for key in STATEMENT_KEYS:
                     if key in span_attributes:
                         span_attributes[key] = sanitize(span_attributes[key])
@@ -65,7 +97,7 @@ def span_rows(request, site: str) -> Converted:
                         span.status.message[:4096],
                         [nanos(e.time_unix_nano) for e in events],
                         [e.name[:1024] for e in events],
-                        [attributes(e.attributes) for e in events],
+                        [_without_content((), attributes(e.attributes)) for e in events],
                         [link.trace_id.hex() for link in links],
                         [link.span_id.hex() for link in links],
                         [link.trace_state for link in links],

@@ -92,3 +92,17 @@ def tokens_sql(f: Filters, bucket: str) -> str:
         f"SELECT {bucket} AS b, model, count(), sum(gen_ai_input_tokens), sum(gen_ai_output_tokens),"
         f" sum(gen_ai_cached_tokens) FROM ({_calls(f)}) GROUP BY b, model ORDER BY b"
     )
+
+
+def repeated_prompts_sql(f: Filters) -> str:
+    """Per model and prompt (its hash, otlp/spans.py: rumhouse.prompt_hash), the answered calls asked the
+    same thing {min_calls:UInt32} or more times: a service that asked, calls, input, output and cached
+    tokens, one trace."""
+    prompt = "SpanAttributes['rumhouse.prompt_hash']"
+    return (
+        f"SELECT {MODEL} AS model, {prompt} AS prompt, anyHeavy(ServiceName), count(),"
+        " sum(gen_ai_input_tokens), sum(gen_ai_output_tokens), sum(gen_ai_cached_tokens), any(TraceId)"
+        f" FROM rumhouse.otel_traces WHERE {f.span_where()} AND gen_ai_operation != '' AND NOT ({FAILED})"
+        f" AND {prompt} != '' GROUP BY model, prompt HAVING count() >= {{min_calls:UInt32}}"
+        " ORDER BY count() DESC, prompt LIMIT 100"
+    )
