@@ -196,6 +196,22 @@ def test_each_retry_shares_its_trace_with_the_refused_call(ai_calls):
     assert len(traces) == 3 and all(sorted(t["statuses"]) == ["Error", "Unset"] for t in traces)
 
 
+def test_availability_over_time(ai_calls):
+    server, sent = ai_calls
+    points = ask_api(server, "/ai/timeseries", bucket="5")
+    # A window of 61 minutes in 5-minute buckets, empty ones as zero calls.
+    assert 12 <= len(points) <= 14 and len({p["time"] for p in points}) == len(points)
+    busy = [p for p in points if p["calls"]]
+    assert sum(p["calls"] for p in busy) == 20 + 2 * 3 + 2 + 2
+    assert sum(p["failures"] for p in busy) == 3 + sent["boom"]  # refusals and errors
+    assert sum(p["rate_limited"] for p in busy) == 3
+    for p in busy:
+        assert p["availability"] == pytest.approx(1 - (p["failures"] - p["rate_limited"]) / p["calls"])
+    assert all(p["availability"] is None and p["p95_ms"] is None for p in points if not p["calls"])
+    other = ask_api(server, "/ai/timeseries", bucket="60", model="in-house-llm")
+    assert sum(p["calls"] for p in other) == 2 and sum(p["failures"] for p in other) == 0
+
+
 def test_daily_usage_with_its_cost_and_as_csv(ai_calls):
     server, sent = ai_calls
     rows = ask_api(server, "/ai/usage", period="day")

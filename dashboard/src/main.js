@@ -22,8 +22,10 @@ function filters() {
 
 /** What a table asks with: the filters, or for the backend's tables (spans) the site and window only. */
 function tableParams(spec) {
+  const extra = typeof spec.params === "function" ? spec.params() : spec.params;
+  if (spec.allSites) return extra;
   const base = spec.spans ? { site: $("site").value, ...windowParams() } : filters();
-  return { ...base, ...spec.params };
+  return { ...base, ...extra };
 }
 
 async function openTrace(traceId) {
@@ -57,10 +59,11 @@ function renderChips() {
   }));
 }
 
-function addExports(section, route, extra, spans = false) {
+function addExports(section, route, extra, spec = null) {
   const heading = section.querySelector("h2");
   if (heading.querySelector(".exports")) return;
-  const params = () => (spans ? tableParams({ spans, params: extra }) : { ...filters(), ...extra });
+  // A table panel exports what it shows (tableParams); a chart, the filters and its own parameters.
+  const params = () => (spec ? tableParams(spec) : { ...filters(), ...extra });
   heading.append(exportButtons((format) => download(token, route, params(), format).catch(fail)));
 }
 
@@ -70,6 +73,12 @@ function fail(error) {
     return;
   }
   $("status").textContent = `Error: ${error.message}`;
+}
+
+/** Loads one table panel again (a control of its own changed). */
+function loadTable(name) {
+  const spec = TABLES[name];
+  return get(token, spec.route, tableParams(spec)).then((doc) => renderTable(document.querySelector(`[data-table="${name}"]`), spec, doc));
 }
 
 async function load() {
@@ -165,7 +174,7 @@ function wire() {
   $("cards").before(cardsPanel);
   cardsPanel.append($("cards"));
   for (const [name, spec] of Object.entries(TABLES)) {
-    addExports(document.querySelector(`[data-table="${name}"]`), spec.route, spec.params, spec.spans);
+    addExports(document.querySelector(`[data-table="${name}"]`), spec.route, spec.params, spec);
   }
   $("dashboard").addEventListener("click", (event) => {
     const button = event.target.closest("[data-trace]");
@@ -203,6 +212,7 @@ function wire() {
   $("dimension").addEventListener("change", () => loadDimensionValues());
   $("dimension-value").addEventListener("change", applyValue);
   $("series-metric").addEventListener("change", () => load());
+  $("ops-sort").addEventListener("change", () => loadTable("operations-compare").catch(fail));
 
   const saved = savedToken();
   if (saved) signIn(saved).catch(() => signOut());

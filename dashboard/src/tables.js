@@ -57,6 +57,13 @@ export const TABLES = {
       ["success_rate", "Success", percent], ["p95_ms", "p95", ms], ["queue_wait_ms", "Queue wait", ms],
       ["per_hour", "Per hour", (v) => v.toFixed(1)], ["cost_usd", "Cost", usd]],
   },
+  // Every site the token reads, over 30 days, sorted as the panel's select says (not the page's filters).
+  "operations-compare": {
+    route: "/operations/compare", allSites: true,
+    params: () => ({ period: "30d", sort: document.getElementById("ops-sort").value, limit: 50 }),
+    columns: [["site", "Site"], ["service", "Service"], ["name", "Operation"], ["model", "Model"], ["count", "Count", integer],
+      ["success_rate", "Success", percent], ["p95_ms", "p95", ms], ["cost_usd", "Cost", usd]],
+  },
   hosts: {
     route: "/hosts", params: {}, spans: true,
     columns: [["host", "Host"], ["cpu_last", "CPU now", percent], ["cpu_max", "CPU peak", percent], ["memory_last", "Memory now", percent],

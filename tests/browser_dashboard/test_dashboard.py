@@ -478,3 +478,49 @@ def test_websocket_panels(reading, demo_token, page):
     cells = page.locator("[data-table=websocket-servers] tbody tr").nth(servers.index(chat)).locator("td")
     assert [cells.nth(k).inner_text() for k in range(3)] == ["ws-1", "62", "75"]
     assert page.problems == []
+
+
+def test_operations_compared_across_sites_sorted_as_chosen(reading, demo_token, page):
+    token = ingest_token(reading, "demo")
+    now = time.time_ns() - 60 * 10**9
+    jobs = [
+        span(secrets.token_hex(16), "export", 1, now, 300, [attr("operation.name", "export-csv"),
+             attr("operation.cost_usd", "0.5")]),
+        span(secrets.token_hex(16), "encode", 1, now, 4000, [attr("operation.name", "encode-video"),
+             attr("operation.cost_usd", "0.01")]),
+    ]  # fmt: skip
+    assert post_spans(reading, token, "studio", jobs).status_code == 200
+    wait_until(
+        lambda: (
+            reading.scalar(
+                "SELECT count() FROM rumhouse.otel_traces WHERE operation_name IN ('export-csv', 'encode-video')"
+            )
+            == 2
+        )
+    )
+    page.goto(reading.url + "/")
+    page.fill("#token", demo_token)
+    page.click("#sign-in button[type=submit]")
+    wait_ready(page)
+
+    def shown() -> list[list[str]]:
+        rows = page.locator("[data-table=operations-compare] tbody tr")
+        return [[rows.nth(i).locator("td").nth(k).inner_text() for k in (0, 2)] for i in range(rows.count())]
+
+    for sort in ("cost", "time", "error_rate", "success_rate"):
+        expected = reading.api("/operations/compare", demo_token, period="30d", sort=sort, limit=50)["rows"]
+        assert len(expected) >= 2
+        if sort != "cost":
+            page.select_option("#ops-sort", sort)
+        want = [[r["site"], r["name"]] for r in expected]
+        page.wait_for_function(
+            "want => JSON.stringify([...document.querySelectorAll('[data-table=operations-compare] tbody tr')]"
+            ".map(tr => [tr.cells[0].textContent, tr.cells[2].textContent])) === JSON.stringify(want)",
+            arg=want,
+        )
+        assert shown() == want
+    costs = reading.api("/operations/compare", demo_token, period="30d", sort="cost", limit=50)["rows"]
+    assert costs[0]["name"] == "export-csv"  # 0.5 US dollars, the most
+    times = reading.api("/operations/compare", demo_token, period="30d", sort="time", limit=50)["rows"]
+    assert times[0]["name"] == "encode-video"  # 4 s, the slowest
+    assert page.problems == []

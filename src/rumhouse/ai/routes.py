@@ -3,6 +3,7 @@
 GET /ai/models    per provider, model and operation: calls, success rate, rate-limit hits, retries per
                   success, availability, latency p50/p95, time to first chunk, tokens, estimated cost
 GET /ai/usage     per day, week or month and per service (or page route): calls, tokens, estimated cost
+GET /ai/timeseries per time bucket (zero-filled): calls, failures, rate-limit hits, availability, latency
 GET /ai/report    the usage report of a window: totals, per period and per model; JSON, or ?format=pdf
 
 Costs come from the price table (prices.py); a model it does not price has a null cost, said as such.
@@ -10,6 +11,7 @@ Costs come from the price table (prices.py); a model it does not price has a nul
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 import msgspec
@@ -64,6 +66,22 @@ class UsageQuery(TableQuery, kw_only=True):
     by: Literal["service", "route"] = "service"  # route: the page path that started the trace
 
 
+class AiSeriesQuery(TableQuery, kw_only=True):
+    bucket: Literal["5", "15", "60", "1440"] | None = None  # minutes per point (default: at most 500 points)
+    model: str | None = None  # only this model (as /ai/models names it)
+
+
+class AiPointRow(msgspec.Struct, kw_only=True):
+    time: str  # start of the bucket, UTC
+    calls: int  # 0 for an empty bucket
+    failures: int
+    rate_limited: int
+    availability: Number  # share of calls that did not fail for another reason than a rate limit
+    p50_ms: Number
+    p95_ms: Number
+    ttft_p50_ms: Number
+
+
 class UsageRow(msgspec.Struct, kw_only=True):
     period: str  # start of the day, week (Monday) or month, UTC
     service: str | None  # by=service
@@ -112,6 +130,39 @@ def models(store: Store, f: Filters, q: QueryParams, prices: PriceTable) -> Tabl
             }
         )
     return Table(list(ModelRow.__struct_fields__), out, "raw")
+
+
+def series(store: Store, f: Filters, q: QueryParams) -> Table:
+    """Availability and latency over time: one point per bucket, empty buckets as zero calls."""
+    no_page_dimensions(f, "AI calls")
+    span = (f.end - f.start).total_seconds() / 60
+    given = q.get("bucket")
+    minutes = int(given) if given else next((m for m in (5, 15, 60, 1440) if span / m <= 500), 1440)
+    if span / minutes > 5000:
+        raise ParamError("over 5000 points: choose a larger bucket or a shorter window")
+    step = minutes * 60
+    model = q.get("model")
+    found = {
+        int(b): rest
+        for b, *rest in rows(store, ai.series_sql(f, step, bool(model)), f, {"model": model or ""})
+    }
+    out = []
+    for b in range(int(f.start.timestamp()) // step * step, int(f.end.timestamp()), step):
+        calls, failures, limited, took, ttft = found.get(b, (0, 0, 0, None, None))
+        calls, failures, limited = int(calls), int(failures), int(limited)
+        out.append(
+            {
+                "time": datetime.fromtimestamp(b, UTC).isoformat(),
+                "calls": calls,
+                "failures": failures,
+                "rate_limited": limited,
+                "availability": 1 - (failures - limited) / calls if calls else None,
+                "p50_ms": took[0] if took else None,
+                "p95_ms": took[1] if took else None,
+                "ttft_p50_ms": ttft,
+            }
+        )
+    return Table(list(AiPointRow.__struct_fields__), out, "raw", {"bucket_minutes": minutes, "model": model})
 
 
 def usage(store: Store, f: Filters, q: QueryParams, prices: PriceTable) -> Table:
@@ -201,6 +252,15 @@ def ai_operations(runtime: AiRuntime) -> list[Operation]:
             priced(models),
             TableQuery,
             ModelRow,
+        ),
+        Endpoint(
+            "/ai/timeseries",
+            "ai-timeseries",
+            "AI calls over time, per 5, 15, 60 or 1440-minute bucket (empty ones as zero calls): calls,"
+            " failures, rate-limit hits, availability, latency p50/p95, time to first chunk; of one model if asked",
+            series,
+            AiSeriesQuery,
+            AiPointRow,
         ),
         Endpoint(
             "/ai/usage",

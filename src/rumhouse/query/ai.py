@@ -106,3 +106,14 @@ def repeated_prompts_sql(f: Filters) -> str:
         f" AND {prompt} != '' GROUP BY model, prompt HAVING count() >= {{min_calls:UInt32}}"
         " ORDER BY count() DESC, prompt LIMIT 100"
     )
+
+
+def series_sql(f: Filters, step: int, model: bool) -> str:
+    """Per bucket of `step` seconds: calls, failures, rate-limited calls, duration p50 and p95, time to first
+    chunk p50; with `model`, of the model {model:String} only."""
+    only = " WHERE model = {model:String}" if model else ""
+    return (
+        f"SELECT intDiv(toUnixTimestamp(Timestamp), {int(step)}) * {int(step)} AS b, count(), countIf(failed),"
+        " sum(gen_ai_rate_limited), quantilesExactInclusive(0.5, 0.95)(duration_ms),"
+        f" quantileExactInclusive(0.5)(gen_ai_ttft_ms) FROM ({_calls(f)}){only} GROUP BY b ORDER BY b"
+    )
