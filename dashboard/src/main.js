@@ -1,7 +1,7 @@
 // Wires the dashboard: sign in with a token, read the filters, load every panel in parallel.
 import { AuthError, download, get, savedToken, saveToken } from "./api.js";
 import { renderCards } from "./cards.js";
-import { renderBreakdown, renderSeries } from "./charts.js";
+import { renderBreakdown, renderHostSeries, renderSeries } from "./charts.js";
 import { TABLES, exportButtons, renderTable } from "./tables.js";
 import { renderTrace } from "./trace.js";
 
@@ -73,6 +73,21 @@ function fail(error) {
     return;
   }
   $("status").textContent = `Error: ${error.message}`;
+}
+
+/** The host chart: the hosts of the hosts table to choose from (the first by default), and the chosen one's
+ * CPU and memory over the window. */
+TABLES.hosts.draw = (section, doc) => {
+  const pick = $("host-pick");
+  const chosen = pick.value;
+  pick.replaceChildren(...doc.rows.map((r) => new Option(r.host, r.host, false, r.host === chosen)));
+  loadHost().catch(fail);
+};
+
+async function loadHost() {
+  const host = $("host-pick").value;
+  $("host-panel").hidden = !host;
+  if (host) renderHostSeries($("host-chart"), await get(token, "/hosts/timeseries", { site: $("site").value, ...windowParams(), host }));
 }
 
 /** Loads one table panel again (a control of its own changed). */
@@ -213,6 +228,7 @@ function wire() {
   $("dimension-value").addEventListener("change", applyValue);
   $("series-metric").addEventListener("change", () => load());
   $("ops-sort").addEventListener("change", () => loadTable("operations-compare").catch(fail));
+  $("host-pick").addEventListener("change", () => loadHost().catch(fail));
 
   const saved = savedToken();
   if (saved) signIn(saved).catch(() => signOut());

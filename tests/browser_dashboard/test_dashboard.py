@@ -524,3 +524,51 @@ def test_operations_compared_across_sites_sorted_as_chosen(reading, demo_token, 
     times = reading.api("/operations/compare", demo_token, period="30d", sort="time", limit=50)["rows"]
     assert times[0]["name"] == "encode-video"  # 4 s, the slowest
     assert page.problems == []
+
+
+def test_a_hosts_cpu_and_memory_over_time(reading, demo_token, page):
+    """Six points 10 s apart of a host db-1 (memory used share, and each of two CPUs' idle share)."""
+    token = ingest_token(reading, "demo")
+    start = (time.time_ns() // 10**9 - 600) * 10**9
+    memory = [0.50, 0.55, 0.61, 0.83, 0.70, 0.64]
+    idle = [(0.9, 0.7), (0.8, 0.6), (0.5, 0.3), (0.2, 0.4), (0.6, 0.6), (0.9, 0.9)]
+
+    def point(i, value, **attrs):
+        kv = [{"key": k, "value": {"stringValue": v}} for k, v in attrs.items()]
+        return {"timeUnixNano": str(start + i * 10 * 10**9), "asDouble": value, "attributes": kv}
+
+    used = [point(i, m, state="used") for i, m in enumerate(memory)]
+    cpus = [point(i, v, state="idle", cpu=str(c)) for i, pair in enumerate(idle) for c, v in enumerate(pair)]
+    resource = {"attributes": [{"key": "host.name", "value": {"stringValue": "db-1"}}]}
+    metrics = [{"name": "system.memory.utilization", "gauge": {"dataPoints": used}},
+               {"name": "system.cpu.utilization", "gauge": {"dataPoints": cpus}}]  # fmt: skip
+    body = {"resourceMetrics": [{"resource": resource, "scopeMetrics": [{"metrics": metrics}]}]}
+    sent = reading.client.post("/v1/metrics", json=body, headers={"authorization": f"Bearer {token}"})
+    assert sent.status_code == 200, sent.text
+    wait_until(
+        lambda: (
+            reading.scalar(
+                "SELECT count() FROM rumhouse.otel_metrics_gauge WHERE ResourceAttributes['host.name'] = 'db-1'"
+            )
+            == len(used) + len(cpus)
+        )
+    )
+    page.goto(reading.url + "/")
+    page.fill("#token", demo_token)
+    page.click("#sign-in button[type=submit]")
+    wait_ready(page)
+    page.select_option("#range", "1h")
+    wait_ready(page)
+    page.select_option("#host-pick", "db-1")
+    # Busy share = 1 - the mean idle share of the CPUs; memory as sent; each in percent, to a tenth.
+    cpu_peak = round(max(1 - (a + b) / 2 for a, b in idle) * 100, 1)
+    memory_peak = round(max(memory) * 100, 1)
+    expected = f"db-1: {len(memory)} points; CPU peak {cpu_peak:g}%, memory peak {memory_peak:g}%"
+    page.wait_for_function(
+        "want => document.getElementById('host-chart').getAttribute('aria-label') === want", arg=expected
+    )
+    series = reading.api("/hosts/timeseries", demo_token, site="demo", range="1h", host="db-1")
+    assert series["bucket_seconds"] == 0 and len(series["rows"]) == len(memory)  # every point as sent
+    assert max(r["cpu"] for r in series["rows"]) == pytest.approx(cpu_peak / 100)
+    page.locator("#host-panel").screenshot(path=str(ARTIFACTS / "9-host-1440.png"))
+    assert page.problems == []
