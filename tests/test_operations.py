@@ -118,7 +118,16 @@ def served(tmp_path_factory):
             {"name": "publish", "model": "", "ms": 100, "attempts": [ok]}
             for ok in (True, False, False, False)
         ]
-        export(server, "demo", "studio", renders + encodes + summaries + publishes)
+        # One operation on two models: the fast one costs a fifth as much per run.
+        upscales = [
+            {"name": "upscale", "model": "esrgan-large", "ms": 800 + 10 * i, "cost_usd": 0.05}
+            for i in range(5)
+        ]
+        upscales += [
+            {"name": "upscale", "model": "esrgan-fast", "ms": 820 + 10 * i, "cost_usd": 0.01}
+            for i in range(5)
+        ]
+        export(server, "demo", "studio", renders + encodes + summaries + publishes + upscales)
         export(
             server, "shop", "exports", [{"name": "export-csv", "model": "", "ms": 300, "cost_usd": 0.5}] * 2
         )
@@ -132,7 +141,7 @@ def served(tmp_path_factory):
         wait_until(
             lambda: (
                 server.scalar("SELECT count() FROM rumhouse.otel_traces WHERE operation_name != ''")
-                == 8 + 1 + 4 + 3 + 4 + 2
+                == 8 + 1 + 4 + 3 + 4 + 10 + 2
             )
         )
         wait_until(lambda: server.scalar("SELECT count() FROM rumhouse.measures") == 3)
@@ -176,6 +185,32 @@ def test_an_operation_with_failures_a_retry_queue_waits_and_costs(served):
     checkout = rows[("page", "checkout")]
     assert (checkout["count"], checkout["failures"]) == (3, 1)
     assert checkout["p50_ms"] == pytest.approx(numpy.percentile([1200, 1500, 900], 50))
+
+
+def test_suggestions_a_cheaper_model_failures_and_queue_waits(served):
+    server, renders = served
+    now = int(time.time() * 1000)
+    window = {"site": "demo", "from": str(now - 3_600_000), "to": str(now + 60_000)}
+    answer = server.client.get("/api/v1/suggestions", params=window, headers=ADMIN)
+    assert answer.status_code == 200, answer.text
+    found = {s["subject"]: s for s in answer.json()["suggestions"]}
+    assert answer.json()["considered"] >= 3
+    # esrgan-large: 0.05 a run, 5 runs; esrgan-fast 0.01, as fast and reliable. The site's operation cost:
+    # renders (9 x 0.02), upscales (5 x 0.05 + 5 x 0.01), summaries (their tokens at gpt-4o-mini's price).
+    total = 9 * 0.02 + 5 * 0.05 + 5 * 0.01 + 3 * (2000 * 0.15 + 500 * 0.60) / 1e6
+    model = found["operation_model:studio:upscale:esrgan-large"]
+    assert model["evidence"]["instead"] == "esrgan-fast"
+    assert model["impact"] == pytest.approx(5 * (0.05 - 0.01) / total, abs=1e-4)
+    # render-image: 2 of its 9 runs failed.
+    failing = found["operation_failures:studio:render-image:sdxl"]
+    assert failing["impact"] == pytest.approx(2 / 9, abs=1e-4)
+    assert (failing["evidence"]["failures"], failing["evidence"]["retries"]) == (2, 1)
+    # Its runs wait 172 ms on average against a median run of 1.3 s.
+    waits = [r["queue_wait_ms"] for r in renders] + [renders[3]["queue_wait_ms"]]
+    durations = [r["ms"] for r in renders] + [renders[3]["ms"]]
+    share = statistics.fmean(waits) / (statistics.fmean(waits) + float(numpy.percentile(durations, 50)))
+    queue = found["operation_queue:studio:render-image:sdxl"]
+    assert queue["impact"] == pytest.approx(share, abs=1e-4)
 
 
 def test_the_comparison_spans_the_sites_a_token_reads_sorted(served):

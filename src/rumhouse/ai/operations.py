@@ -61,7 +61,11 @@ SORT_KEYS = {
 }
 
 
-def _rows(store: Store, f: Filters, prices: PriceTable, extra: dict[str, Any] | None = None) -> list[dict]:
+def operation_rows(
+    store: Store, f: Filters, prices: PriceTable, extra: dict[str, Any] | None = None
+) -> list[dict]:
+    """The rows of /operations (OperationRow's fields) for the window of `f`; with `extra` ({"sites": "a,b"}),
+    of those sites."""
     hours = max((f.end - f.start).total_seconds() / 3600, 1 / 60)
     out = []
     for site, service, name, model, n, failures, took, queue, said, costed, *tokens, retries in rows(
@@ -97,7 +101,7 @@ def _rows(store: Store, f: Filters, prices: PriceTable, extra: dict[str, Any] | 
 def operations(store: Store, f: Filters, q: QueryParams, prices: PriceTable) -> Table:
     if f.dims:
         raise ParamError("page dimensions (path, browser, ...) do not apply to operations")
-    return Table(list(OperationRow.__struct_fields__), _rows(store, f, prices), "raw")
+    return Table(list(OperationRow.__struct_fields__), operation_rows(store, f, prices), "raw")
 
 
 def operation_operations(runtime) -> list[Operation]:
@@ -110,7 +114,11 @@ def operation_operations(runtime) -> list[Operation]:
         now = datetime.now(UTC)
         start, end = window(q.period) if q.period != "all" else (now - MAX_WINDOW + timedelta(days=1), now)
         f = Filters(readable[0] if readable else "", start, end, "custom")
-        found = _rows(runtime.store, f, runtime.ai_prices, {"sites": ",".join(readable)}) if readable else []
+        found = (
+            operation_rows(runtime.store, f, runtime.ai_prices, {"sites": ",".join(readable)})
+            if readable
+            else []
+        )
         found.sort(key=SORT_KEYS[q.sort], reverse=q.order == "desc")
         table = Table(list(OperationRow.__struct_fields__), found[: q.limit or 1000], "raw")
         table.filters = {"sites": readable, "period": q.period, "sort": q.sort, "order": q.order}

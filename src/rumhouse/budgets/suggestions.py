@@ -299,13 +299,13 @@ CHECKS: tuple[Callable[[Store, Filters], list[Suggestion]], ...] = (
 def compute(store: Store, f: Filters, prices: PriceTable | None = None) -> list[Suggestion]:
     """Every suggestion worth more than MIN_IMPACT, best first (ties by id, so the order is stable)."""
     # Imported here: backend_suggestions builds on this module's Suggestion.
-    from rumhouse.budgets import ai_suggestions, backend_suggestions
+    from rumhouse.budgets import ai_suggestions, backend_suggestions, operation_suggestions
 
     checks = (*CHECKS, *backend_suggestions.CHECKS)
     found = [s for check in checks for s in check(store, f) if s.impact > MIN_IMPACT]
     found += [
         s
-        for check in ai_suggestions.CHECKS
+        for check in (*ai_suggestions.CHECKS, *operation_suggestions.CHECKS)
         for s in check(store, f, prices or PriceTable())
         if s.impact > MIN_IMPACT
     ]
