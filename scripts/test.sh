@@ -20,8 +20,8 @@ bash scripts/apt-install.sh "${missing[@]}"
 if [ -f snippet/package.json ]; then
   (cd snippet && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build && npm run --silent types)
   if command -v git >/dev/null && git rev-parse --git-dir >/dev/null 2>&1 \
-     && ! git diff --quiet -- src/rumhouse/static/rum.js src/rumhouse/static/rum-stub.js; then
-    echo "scripts/test.sh: src/rumhouse/static/rum.js differs from a fresh build; run npm run build in snippet/ and commit" >&2
+     && ! git diff --quiet -- src/rumhouse/static/rum.js src/rumhouse/static/rum-stub.js src/rumhouse/static/rum-ws.js; then
+    echo "scripts/test.sh: src/rumhouse/static/rum*.js differ from a fresh build; run npm run build in snippet/ and commit" >&2
     exit 1
   fi
 fi
