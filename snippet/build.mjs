@@ -40,6 +40,8 @@ if (!process.argv[2]) {
   mkdirSync(here + 'npm/dist', { recursive: true });
   writeFileSync(here + 'npm/dist/rumhouse.mjs', await bundle('src/npm.js', 'esm'));
   writeFileSync(here + 'npm/dist/rumhouse.iife.js', await bundle('src/npm-iife.js', 'iife'));
+  // The WebSocket add-on for bundles: `import '@rumhouse/rum/ws'` before the app opens a socket.
+  writeFileSync(here + 'npm/dist/rumhouse-ws.js', await bundle('src/ws.js', 'iife'));
   writeFileSync(here + '../src/rumhouse/static/rum-ws.js', await bundle('src/ws.js', 'iife'));
   // The inline stub, minified, as README and docs/snippet.md show it.
   const stub = await minify(readFileSync(here + 'src/stub.js', 'utf8'), { ecma: 5, compress: { passes: 3 }, mangle: true });
