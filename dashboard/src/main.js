@@ -1,7 +1,7 @@
 // Wires the dashboard: sign in with a token, read the filters, load every panel in parallel.
 import { AuthError, download, get, savedToken, saveToken } from "./api.js";
 import { renderCards } from "./cards.js";
-import { renderBreakdown, renderHostSeries, renderSeries } from "./charts.js";
+import { renderAiSeries, renderBreakdown, renderHostSeries, renderSeries } from "./charts.js";
 import { TABLES, exportButtons, renderTable } from "./tables.js";
 import { renderTrace } from "./trace.js";
 
@@ -108,6 +108,11 @@ async function load() {
     get(token, "/vitals/summary", params).then((doc) => current() && renderCards($("cards"), doc)),
     get(token, "/vitals/timeseries", params).then((doc) => current() && renderSeries($("series-chart"), doc, $("series-metric").value)),
     get(token, "/navigation", { ...params, by: "path", limit: 8 }).then((doc) => current() && renderBreakdown($("breakdown-chart"), doc)),
+    get(token, "/ai/timeseries", { site: params.site, ...windowParams() }).then((doc) => {
+      if (!current()) return;
+      $("ai-panel").hidden = !doc.rows.some((r) => r.calls);
+      renderAiSeries($("ai-chart"), doc);
+    }),
     ...Object.entries(TABLES).map(([name, spec]) =>
       get(token, spec.route, tableParams(spec)).then((doc) => current() && renderTable(document.querySelector(`[data-table="${name}"]`), spec, doc))),
   ];
@@ -229,6 +234,9 @@ function wire() {
   $("series-metric").addEventListener("change", () => load());
   $("ops-sort").addEventListener("change", () => loadTable("operations-compare").catch(fail));
   $("host-pick").addEventListener("change", () => loadHost().catch(fail));
+  // The AI usage report of the window, per day, as the API renders it (a PDF to file or mail).
+  $("ai-report").addEventListener("click", () =>
+    download(token, "/ai/report", { site: $("site").value, ...windowParams(), period: "day" }, "pdf").catch(fail));
 
   const saved = savedToken();
   if (saved) signIn(saved).catch(() => signOut());

@@ -2,11 +2,13 @@
 range and a dimension filter change them, a CSV export downloads the API's CSV; no console errors.
 Screenshots go to test-artifacts/dashboard/."""
 
+import io
 import secrets
 import time
 
 import orjson
 import pytest
+from pypdf import PdfReader
 
 from support.chromium import launch, require_chromium
 from support.load import wait_until
@@ -299,6 +301,21 @@ def test_backend_panels_and_the_trace_view(reading, demo_token, page):
         cells.nth(9).inner_text() == f"${model['cost_usd']:.4f}"
     )  # 2 x (1200 in, 300 out) at gpt-4o's price
     assert model["cost_usd"] == pytest.approx(2 * (1200 * 2.50 + 300 * 10.00) / 1e6)
+    # AI calls over time: the chart says what /ai/timeseries answered; the report downloads as a PDF.
+    points = reading.api("/ai/timeseries", demo_token, site="demo", range="24h")["rows"]
+    calls = sum(p["calls"] for p in points)
+    lowest = min(round(p["availability"] * 100, 1) for p in points if p["calls"])
+    assert calls >= 2
+    assert (
+        page.locator("#ai-chart").get_attribute("aria-label")
+        == f"{calls} AI calls; lowest availability {lowest:g}%"
+    )
+    with page.expect_download() as got:
+        page.click("#ai-report")
+    pdf = got.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "gpt-4o" in text and "demo" in text
     hosts = page.locator("[data-table=hosts] tbody tr").first.locator("td")
     assert (hosts.nth(0).inner_text(), hosts.nth(1).inner_text(), hosts.nth(3).inner_text()) == (
         "web-1",
