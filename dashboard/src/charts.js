@@ -55,25 +55,29 @@ export function renderHostSeries(canvas, doc) {
   });
 }
 
-/** AI calls over time: availability (percent, left axis) and p95 latency (ms, right axis) per bucket. */
-export function renderAiSeries(canvas, doc) {
+/**
+ * Calls over time: availability (percent, left axis) and p95 latency (ms, right axis) per bucket. `rows`:
+ * {time, calls, availability (share or null), p95_ms}; `what` names the calls ("AI calls").
+ */
+export function renderAvailability(canvas, rows, what) {
   const label = (iso) => new Date(iso).toLocaleString("en-GB", { timeZone: "UTC", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
-  const calls = doc.rows.reduce((n, r) => n + r.calls, 0);
-  const availability = doc.rows.map((r) => (r.availability === null ? null : Math.round(r.availability * 1000) / 10));
+  const calls = rows.reduce((n, r) => n + r.calls, 0);
+  const availability = rows.map((r) => (r.availability === null ? null : Math.round(r.availability * 1000) / 10));
   const lowest = Math.min(...availability.filter((v) => v !== null));
-  canvas.setAttribute("aria-label", calls ? `${calls} AI calls; lowest availability ${lowest}%` : "No AI calls");
+  // What the chart shows, in words (screen readers, and the tests).
+  canvas.setAttribute("aria-label", calls ? `${calls} ${what}; lowest availability ${lowest}%` : `No ${what}`);
   draw(canvas, {
     type: "line",
     data: {
-      labels: doc.rows.map((r) => label(r.time)),
+      labels: rows.map((r) => label(r.time)),
       datasets: [
         { label: "Availability %", data: availability, yAxisID: "y", borderColor: "#2a9d8f", backgroundColor: "#2a9d8f", pointRadius: 1, spanGaps: true },
-        { label: "p95 ms", data: doc.rows.map((r) => r.p95_ms), yAxisID: "ms", borderColor: "#e76f51", backgroundColor: "#e76f51", pointRadius: 1, spanGaps: true },
+        { label: "p95 ms", data: rows.map((r) => r.p95_ms), yAxisID: "ms", borderColor: "#e76f51", backgroundColor: "#e76f51", pointRadius: 1, spanGaps: true },
       ],
     },
     options: {
       animation: false, maintainAspectRatio: false,
-      plugins: { tooltip: { callbacks: { afterLabel: (ctx) => `${doc.rows[ctx.dataIndex].calls} calls` } } },
+      plugins: { tooltip: { callbacks: { afterLabel: (ctx) => `${rows[ctx.dataIndex].calls} calls` } } },
       scales: { y: { min: 0, max: 100, title: { display: true, text: "available %" } }, ms: { position: "right", beginAtZero: true, title: { display: true, text: "ms" } } },
     },
   });

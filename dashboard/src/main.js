@@ -1,7 +1,7 @@
 // Wires the dashboard: sign in with a token, read the filters, load every panel in parallel.
 import { AuthError, download, get, savedToken, saveToken } from "./api.js";
 import { renderCards } from "./cards.js";
-import { renderAiSeries, renderBreakdown, renderHostSeries, renderSeries } from "./charts.js";
+import { renderAvailability, renderBreakdown, renderHostSeries, renderSeries } from "./charts.js";
 import { TABLES, exportButtons, renderTable } from "./tables.js";
 import { renderTrace } from "./trace.js";
 
@@ -84,6 +84,24 @@ TABLES.hosts.draw = (section, doc) => {
   loadHost().catch(fail);
 };
 
+/** The dependency chart: a dependency of the dependencies table (the first by default), over time. */
+TABLES.dependencies.draw = (section, doc) => {
+  const pick = $("dependency-pick");
+  const chosen = pick.value;
+  pick.replaceChildren(...doc.rows.map((r) => new Option(`${r.dependency} (${r.kind})`, `${r.dependency}\u0000${r.kind}`, false,
+    `${r.dependency}\u0000${r.kind}` === chosen)));
+  loadDependency().catch(fail);
+};
+
+async function loadDependency() {
+  const [dependency, kind] = $("dependency-pick").value.split("\u0000");
+  $("dependency-panel").hidden = !dependency;
+  if (!dependency) return;
+  const doc = await get(token, "/dependencies/timeseries", { site: $("site").value, ...windowParams(), dependency, kind });
+  const rows = doc.rows.map((r) => ({ time: r.time, calls: r.count, availability: r.error_rate === null ? null : 1 - r.error_rate, p95_ms: r.p95 }));
+  renderAvailability($("dependency-chart"), rows, `calls to ${dependency}`);
+}
+
 async function loadHost() {
   const host = $("host-pick").value;
   $("host-panel").hidden = !host;
@@ -111,7 +129,7 @@ async function load() {
     get(token, "/ai/timeseries", { site: params.site, ...windowParams() }).then((doc) => {
       if (!current()) return;
       $("ai-panel").hidden = !doc.rows.some((r) => r.calls);
-      renderAiSeries($("ai-chart"), doc);
+      renderAvailability($("ai-chart"), doc.rows, "AI calls");
     }),
     ...Object.entries(TABLES).map(([name, spec]) =>
       get(token, spec.route, tableParams(spec)).then((doc) => current() && renderTable(document.querySelector(`[data-table="${name}"]`), spec, doc))),
@@ -234,6 +252,7 @@ function wire() {
   $("series-metric").addEventListener("change", () => load());
   $("ops-sort").addEventListener("change", () => loadTable("operations-compare").catch(fail));
   $("host-pick").addEventListener("change", () => loadHost().catch(fail));
+  $("dependency-pick").addEventListener("change", () => loadDependency().catch(fail));
   // The AI usage report of the window, per day, as the API renders it (a PDF to file or mail).
   $("ai-report").addEventListener("click", () =>
     download(token, "/ai/report", { site: $("site").value, ...windowParams(), period: "day" }, "pdf").catch(fail));

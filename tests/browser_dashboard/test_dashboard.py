@@ -415,6 +415,19 @@ def test_dependency_panels(reading, demo_token, page):
         ]  # fmt: skip
     payments = next(r for r in dependencies if r["dependency"] == "payments")
     assert (payments["calls"], payments["errors"], payments["callers"]) == (4, 2, ["billing", "checkout"])
+    # A dependency over time: availability and p95 per bucket, as /dependencies/timeseries answers.
+    page.select_option("#dependency-pick", label="payments (http)")
+    series = reading.api("/dependencies/timeseries", demo_token, dependency="payments", kind="http", **asked)[
+        "rows"
+    ]
+    busy = [p for p in series if p["count"]]
+    lowest = min(round((1 - p["error_rate"]) * 100, 1) for p in busy)
+    expected = f"{sum(p['count'] for p in busy)} calls to payments; lowest availability {lowest:g}%"
+    page.wait_for_function(
+        "want => document.getElementById('dependency-chart').getAttribute('aria-label') === want",
+        arg=expected,
+    )
+    assert sum(p["count"] for p in busy) == 4 and sum(p["errors"] for p in busy) == 2
     # The map: one line per edge of the API's answer, red where over 5% of the calls failed.
     edges = reading.api("/dependencies/map", demo_token, limit=100, **asked)["rows"]
     lines = page.locator("[data-table=dependency-map] svg line")
