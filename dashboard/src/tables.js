@@ -2,6 +2,7 @@
 import { renderMap } from "./depmap.js";
 import { bytes, change, integer, metricValue, ms, percent, time, usd } from "./format.js";
 
+const list = (values) => values.join(", ");
 const sla = (met) => (met === null ? "–" : met ? "met" : "missed");
 
 export const TABLES = {
@@ -41,7 +42,7 @@ export const TABLES = {
   "traced-calls": {
     route: "/api-calls/traced", params: { limit: 20 },
     columns: [["path", "Page"], ["method", "Method"], ["endpoint", "Endpoint"], ["duration_ms", "In the browser", ms],
-      ["backend_ms", "In the backend", ms], ["backend_services", "Services", (v) => v.join(", ")],
+      ["backend_ms", "In the backend", ms], ["backend_services", "Services", list, "wrap"],
       ["trace_id", "Trace", String, "trace"]],
   },
   "ai-models": {
@@ -84,7 +85,7 @@ export const TABLES = {
   },
   dependencies: {
     route: "/dependencies", params: { limit: 20 }, spans: true,
-    columns: [["dependency", "Dependency"], ["kind", "Kind"], ["callers", "Callers", (v) => v.join(", ")],
+    columns: [["dependency", "Dependency"], ["kind", "Kind"], ["callers", "Callers", list, "wrap"],
       ["calls", "Calls", integer], ["availability", "Available", percent], ["p50_ms", "p50", ms], ["p95_ms", "p95", ms],
       ["sla_met", "SLA", sla], ["hours_met", "Hours met", (v) => (v === null ? "–" : integer(v))],
       ["slowest_trace_id", "Slowest", String, "trace"]],
@@ -96,7 +97,7 @@ export const TABLES = {
   },
   "shared-failures": {
     route: "/dependencies/shared-failures", params: {}, spans: true,
-    columns: [["dependency", "Dependency"], ["services", "Failing services", (v) => v.join(", ")],
+    columns: [["dependency", "Dependency"], ["services", "Failing services", list, "wrap"],
       ["failed_requests", "Failed requests", integer], ["share_of_failures", "Share of their failures", percent],
       ["example_trace_id", "Example", String, "trace"]],
   },
@@ -133,10 +134,10 @@ export function renderTable(section, spec, doc) {
   }
   const table = document.createElement("table");
   const head = table.createTHead().insertRow();
-  for (const [, title, fmt] of spec.columns) {
+  for (const [, title, fmt, cls] of spec.columns) {
     const th = document.createElement("th");
     th.textContent = title;
-    if (fmt && fmt !== String) th.className = "num";
+    if (fmt && fmt !== String && !cls) th.className = "num"; // numbers to the right, as their cells
     head.append(th);
   }
   const body = table.createTBody();
