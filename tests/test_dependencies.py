@@ -194,6 +194,10 @@ p95_ms = 500
                 call["parentSpanId"] = request["spanId"]
                 chatty.append(call)
         assert post_spans(server, token, "catalog", chatty).status_code == 200
+        # pricing-api sends spans of its own: on the map, it is a service.
+        served_by = span(secrets.token_hex(16), "GET /price", 2, now_ns - 10**9, 5.0,
+                         [attr("http.route", "/price"), attr("http.request.method", "GET")])  # fmt: skip
+        assert post_spans(server, token, "pricing-api", [served_by]).status_code == 200
 
         def counted() -> int:
             return sum(r["calls"] for r in api(server, "/dependencies", **window(first_hour)))
@@ -290,6 +294,7 @@ def test_the_dependency_map(served):
         ("browser", "api.stripe.example"),
         ("catalog", "pricing-api"),
     }
+    assert edges[("catalog", "pricing-api")]["dependency_is_service"] is True
     for name in ("checkout", "billing"):
         edge = edges[(name, "payments")]
         sent = requests[name]

@@ -161,12 +161,14 @@ def dependency_map(store: Store, f: Filters, q: QueryParams) -> Table:
     no_page_dimensions(f, "dependencies")
     limit = int_param(q, "limit", 500, 1, 5000)
     parts, times = dep_sql.dependency_parts(f, {})
+    # The services that served requests in the hours the window touches (the hourly server rollup: a name
+    # check, which the raw spans of 30 days would answer 2-3 times slower).
     services = {
         str(s)
         for (s,) in rows(
             store,
-            "SELECT DISTINCT toString(ServiceName) FROM rumhouse.otel_traces"
-            f" WHERE {f.span_where()} AND SpanKind = 'Server'",
+            "SELECT DISTINCT toString(service) FROM rumhouse.otel_server_hourly WHERE site = {site:String}"
+            " AND hour >= toStartOfHour({start:DateTime64(3, 'UTC')}) AND hour < {end:DateTime64(3, 'UTC')}",
             f,
         )
     }
