@@ -4,6 +4,7 @@ import { renderCards } from "./cards.js";
 import { renderAvailability, renderBreakdown, renderHostSeries, renderSeries } from "./charts.js";
 import { TABLES, exportButtons, renderTable } from "./tables.js";
 import { renderTrace } from "./trace.js";
+import { readView, writeView } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
 let token = "";
@@ -114,8 +115,49 @@ function loadTable(name) {
   return get(token, spec.route, tableParams(spec)).then((doc) => renderTable(document.querySelector(`[data-table="${name}"]`), spec, doc));
 }
 
+/** The view as it is now, for the URL. */
+function currentView() {
+  const custom = $("range").value === "custom";
+  return {
+    site: $("site").value,
+    range: custom ? "" : $("range").value,
+    from: custom ? $("from").value : "",
+    to: custom ? $("to").value : "",
+    metric: $("series-metric").value,
+    refresh: $("auto-refresh").checked,
+    filters: [...active],
+  };
+}
+
+/** The view the URL asks for, where this token and page have it. */
+function applyView(view) {
+  if (view.site && [...$("site").options].some((o) => o.value === view.site)) $("site").value = view.site;
+  if (view.from && view.to) {
+    $("range").value = "custom";
+    $("custom-range").hidden = false;
+    $("from").value = view.from;
+    $("to").value = view.to;
+  } else if (view.range && [...$("range").options].some((o) => o.value === view.range)) {
+    $("range").value = view.range;
+  }
+  if (view.metric && [...$("series-metric").options].some((o) => o.value === view.metric)) $("series-metric").value = view.metric;
+  active.clear();
+  for (const [dimension, value] of view.filters) active.set(dimension, value);
+  renderChips();
+  $("auto-refresh").checked = view.refresh;
+  autoRefresh();
+}
+
+let refreshing = 0;
+/** Every 30 s while the box is ticked (and the tab is shown), the whole view again. */
+function autoRefresh() {
+  clearInterval(refreshing);
+  refreshing = $("auto-refresh").checked ? setInterval(() => document.visibilityState === "visible" && token && load(), 30_000) : 0;
+}
+
 async function load() {
   const mine = ++generation;
+  writeView(currentView());
   const started = performance.now();
   document.body.dataset.state = "loading";
   $("status").textContent = "Loading…";
@@ -187,11 +229,13 @@ async function signIn(candidate) {
   $("filters").hidden = false;
   $("dashboard").hidden = false;
   addExports($("cards-panel"), "/vitals/summary", {});
+  applyView(readView());
   await load();
 }
 
 function signOut(message = "") {
   token = "";
+  clearInterval(refreshing);
   active.clear();
   renderChips();
   saveToken("");
@@ -250,6 +294,10 @@ function wire() {
   $("dimension").addEventListener("change", () => loadDimensionValues());
   $("dimension-value").addEventListener("change", applyValue);
   $("series-metric").addEventListener("change", () => load());
+  $("auto-refresh").addEventListener("change", () => {
+    autoRefresh();
+    writeView(currentView());
+  });
   $("ops-sort").addEventListener("change", () => loadTable("operations-compare").catch(fail));
   $("host-pick").addEventListener("change", () => loadHost().catch(fail));
   $("dependency-pick").addEventListener("change", () => loadDependency().catch(fail));

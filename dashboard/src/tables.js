@@ -122,6 +122,19 @@ export function exportButtons(onExport) {
   return box;
 }
 
+/** `rows` ordered by `key` (desc or asc); as they came without a key. Nulls last either way. */
+export function sortRows(rows, key, dir) {
+  if (!key) return rows;
+  const value = (r) => (Array.isArray(r[key]) ? r[key].join(", ") : r[key] !== null && typeof r[key] === "object" ? JSON.stringify(r[key]) : r[key]);
+  const sign = dir === "asc" ? 1 : -1;
+  return [...rows].sort((a, b) => {
+    const x = value(a), y = value(b);
+    if (x === null || x === undefined) return y === null || y === undefined ? 0 : 1;
+    if (y === null || y === undefined) return -1;
+    return sign * (typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y)));
+  });
+}
+
 export function renderTable(section, spec, doc) {
   section.querySelector("table, p.empty")?.remove();
   spec.draw?.(section, doc); // a picture of the rows above their table (the dependency map)
@@ -134,14 +147,29 @@ export function renderTable(section, spec, doc) {
   }
   const table = document.createElement("table");
   const head = table.createTHead().insertRow();
-  for (const [, title, fmt, cls] of spec.columns) {
+  // Sortable: a header's button orders the rows by that column's values as the API answered them
+  // (numbers as numbers), again to reverse. The order is kept on the panel across reloads.
+  const sorted = sortRows(doc.rows, section.dataset.sortKey, section.dataset.sortDir);
+  for (const [key, title, fmt, cls] of spec.columns) {
     const th = document.createElement("th");
-    th.textContent = title;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "sort";
+    button.textContent = title;
+    button.dataset.sort = key;
+    th.append(button);
+    if (section.dataset.sortKey === key) th.setAttribute("aria-sort", section.dataset.sortDir === "asc" ? "ascending" : "descending");
+    button.addEventListener("click", () => {
+      const again = section.dataset.sortKey === key;
+      section.dataset.sortKey = key;
+      section.dataset.sortDir = again && section.dataset.sortDir === "desc" ? "asc" : "desc";
+      renderTable(section, spec, doc);
+    });
     if (fmt && fmt !== String && !cls) th.className = "num"; // numbers to the right, as their cells
     head.append(th);
   }
   const body = table.createTBody();
-  for (const row of doc.rows) {
+  for (const row of sorted) {
     const tr = body.insertRow();
     for (const [key, , fmt, cls] of spec.columns) {
       const td = tr.insertCell();

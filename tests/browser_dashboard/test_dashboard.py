@@ -602,3 +602,60 @@ def test_a_hosts_cpu_and_memory_over_time(reading, demo_token, page):
     assert max(r["cpu"] for r in series["rows"]) == pytest.approx(cpu_peak / 100)
     page.locator("#host-panel").screenshot(path=str(ARTIFACTS / "9-host-1440.png"))
     assert page.problems == []
+
+
+def test_a_view_in_its_url_sortable_tables_and_auto_refresh(reading, demo_token, page):
+    page.clock.install()
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/v1/vitals/summary" in r.url else None)
+    # A shared link: site, range, a filter and the series metric in the URL (never the token).
+    page.goto(reading.url + "/?site=demo&range=7d&browser=Chrome&metric=INP")
+    page.fill("#token", demo_token)
+    page.click("#sign-in button[type=submit]")
+    wait_ready(page)
+    assert (
+        page.locator("#range").input_value() == "7d" and page.locator("#series-metric").input_value() == "INP"
+    )
+    assert page.locator("[data-dimension=browser]").inner_text().startswith("browser: Chrome")
+    check_cards(page, reading.api("/vitals/summary", demo_token, site="demo", range="7d", browser="Chrome"))
+    assert "browser=Chrome" in asked[-1] and "range=7d" in asked[-1]
+    assert demo_token not in page.url
+    # The URL follows the view: another range, and the reloaded page shows the same.
+    page.select_option("#range", "30d")
+    wait_ready(page)
+    assert "range=30d" in page.url and "browser=Chrome" in page.url
+    page.reload()
+    wait_ready(page)  # the token is still in this tab's sessionStorage
+    assert page.locator("#range").input_value() == "30d"
+    assert page.locator("[data-dimension=browser]").count() == 1
+    # Sortable: a header orders the rows by its values, again to reverse.
+    rows = reading.api(
+        "/pages", demo_token, site="demo", range="30d", browser="Chrome", metric="LCP", limit=20
+    )["rows"]
+    assert len(rows) >= 3
+    paths = page.locator("[data-table=pages] tbody tr td:first-child")
+    page.click("[data-table=pages] th button[data-sort=page_views]")
+    by_views = sorted(rows, key=lambda r: -r["page_views"])
+    assert [r["page_views"] for r in by_views] == sorted((r["page_views"] for r in rows), reverse=True)
+    shown = [
+        int(t.replace(",", ""))
+        for t in page.locator("[data-table=pages] tbody tr td:nth-child(2)").all_inner_texts()
+    ]
+    assert shown == [r["page_views"] for r in by_views]
+    assert page.locator("[data-table=pages] th[aria-sort=descending]").inner_text().startswith("Page views")
+    page.click("[data-table=pages] th button[data-sort=path]")
+    page.click("[data-table=pages] th button[data-sort=path]")
+    assert paths.all_inner_texts() == sorted(r["path"] for r in rows)
+    # Auto-refresh: nothing new until the box is ticked; then the view again every 30 s.
+    before = len(asked)
+    page.clock.fast_forward(31_000)
+    assert len(asked) == before
+    page.check("#auto-refresh")
+    assert "refresh=1" in page.url
+    page.clock.fast_forward(31_000)
+    page.wait_for_selector("body[data-state='ready']", state="attached")
+    assert len(asked) == before + 1
+    page.uncheck("#auto-refresh")
+    page.clock.fast_forward(61_000)
+    assert len(asked) == before + 1
+    assert page.problems == []
