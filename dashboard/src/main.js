@@ -3,6 +3,7 @@ import { AuthError, download, get, savedToken, saveToken } from "./api.js";
 import { renderCards } from "./cards.js";
 import { renderAvailability, renderBreakdown, renderHostSeries, renderSeries } from "./charts.js";
 import { TABLES, exportButtons, renderTable } from "./tables.js";
+import { renderList, renderRecord } from "./explorer.js";
 import { renderTrace } from "./trace.js";
 import { readView, writeView } from "./view.js";
 
@@ -27,6 +28,32 @@ function tableParams(spec) {
   if (spec.allSites) return extra;
   const base = spec.spans ? { site: $("site").value, ...windowParams() } : filters();
   return { ...base, ...extra };
+}
+
+/** The explorer on a selection: a path (worst LCP first), an API endpoint or an error (newest first). */
+async function explore(kind, value) {
+  const selections = {
+    path: [{ path: value, metric: "LCP" }, `Path ${value}, worst LCP first`],
+    endpoint: [{ endpoint: value }, `Calls to ${value}`],
+    error: [{ error: value }, "With this error"],
+  };
+  const [narrow, title] = selections[kind];
+  const params = { ...filters(), limit: 100, ...narrow };
+  try {
+    renderList($("explorer"), await get(token, "/page-views", params), title);
+    $("explorer").scrollIntoView({ block: "nearest" });
+  } catch (error) {
+    fail(error);
+  }
+}
+
+async function openPageView(id) {
+  try {
+    renderRecord($("page-view"), await get(token, `/page-views/${encodeURIComponent(id)}`, { site: $("site").value }));
+    $("page-view").scrollIntoView({ block: "nearest" });
+  } catch (error) {
+    fail(error);
+  }
 }
 
 async function openTrace(traceId) {
@@ -261,8 +288,14 @@ function wire() {
   $("dashboard").addEventListener("click", (event) => {
     const button = event.target.closest("[data-trace]");
     if (button) openTrace(button.dataset.trace);
+    const selection = event.target.closest("[data-explore]");
+    if (selection) explore(selection.dataset.explore, selection.dataset.value);
+    const view = event.target.closest("[data-page-view]");
+    if (view) openPageView(view.dataset.pageView);
   });
   $("close-trace").addEventListener("click", () => { $("trace").hidden = true; });
+  $("close-explorer").addEventListener("click", () => { $("explorer").hidden = true; });
+  $("close-page-view").addEventListener("click", () => { $("page-view").hidden = true; });
   addExports($("series-chart").closest(".panel"), "/vitals/timeseries", {});
   addExports($("breakdown-chart").closest(".panel"), "/navigation", { by: "path" });
 

@@ -8,17 +8,18 @@ const sla = (met) => (met === null ? "–" : met ? "met" : "missed");
 export const TABLES = {
   pages: {
     route: "/pages", params: { metric: "LCP", limit: 20 },
-    columns: [["path", "Path"], ["page_views", "Page views", integer], ["samples", "Samples", integer],
+    columns: [["path", "Path", String, "explore-path"], ["page_views", "Page views", integer], ["samples", "Samples", integer],
       ["p75", "p75 LCP", (v) => metricValue("LCP", v)], ["poor", "Poor", percent], ["impact", "Impact", (v) => v.toFixed(1)]],
   },
   errors: {
     route: "/errors", params: { limit: 20 },
     columns: [["message", "Message", String, "wrap"], ["occurrences", "Count", integer], ["page_views", "Page views", integer],
+      ["fingerprint", "Page views with it", String, "explore-error"],
       ["first_seen", "First seen", time], ["last_seen", "Last seen", time], ["sample_stack", "Sample stack", String, "wrap"]],
   },
   "api-calls": {
     route: "/api-calls", params: { limit: 20 },
-    columns: [["method", "Method"], ["endpoint", "Endpoint"], ["calls", "Calls", integer], ["error_rate", "Errors", percent],
+    columns: [["method", "Method"], ["endpoint", "Endpoint", String, "explore-endpoint"], ["calls", "Calls", integer], ["error_rate", "Errors", percent],
       ["p50", "p50", ms], ["p95", "p95", ms], ["p99", "p99", ms]],
   },
   // The backend, from OpenTelemetry spans: the site and the window apply, page dimensions do not (`spans`).
@@ -174,6 +175,18 @@ export function renderTable(section, spec, doc) {
     for (const [key, , fmt, cls] of spec.columns) {
       const td = tr.insertCell();
       const value = row[key];
+      if (cls && cls.startsWith("explore-")) {
+        // Opens the page-view explorer on this value (main.js listens for clicks on [data-explore]).
+        const open = document.createElement("button");
+        open.type = "button";
+        open.className = "explore";
+        open.dataset.explore = cls.slice("explore-".length);
+        open.dataset.value = value;
+        open.textContent = cls === "explore-error" ? "Page views…" : value === "" ? "(none)" : String(value);
+        open.title = "The page views behind it";
+        td.append(open);
+        continue;
+      }
       if (cls === "trace") {
         // Opens the trace view (main.js listens for clicks on [data-trace]).
         const open = document.createElement("button");

@@ -34,6 +34,7 @@ from rumhouse.ai.routes import ai_operations
 from rumhouse.alerts.api import alerting_operations
 from rumhouse.api import api_routes
 from rumhouse.api.access import Access, ApiError, problem
+from rumhouse.api.explorer import explorer_operations
 from rumhouse.audit import AuditMiddleware
 from rumhouse.auth import bearer
 from rumhouse.clients import ClientAddress
@@ -117,6 +118,7 @@ def part_operations(runtime: Runtime) -> list:
         *ai_operations(runtime),
         *operation_operations(runtime),
         *dependency_operations(runtime),
+        *explorer_operations(runtime),
     ]
 
 
