@@ -10,6 +10,9 @@ import pytest
 
 from rumhouse.tables import THRESHOLDS
 
+# In the slow suite: the fast one is kept under two minutes (README).
+pytestmark = pytest.mark.slow
+
 WINDOW_DAYS = 7
 
 

@@ -15,6 +15,9 @@ import yaml
 
 from support.server import REPO
 
+# In the slow suite: the fast one is kept under two minutes (README).
+pytestmark = pytest.mark.slow
+
 GRAFANA = REPO / "deploy" / "grafana"
 
 
