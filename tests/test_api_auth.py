@@ -71,9 +71,16 @@ def test_api_route_needs_a_token(reading, method, path):
 
 # Routes that name no site: the OpenAPI document and the list of the token's own sites.
 SITELESS = {"/api/v1/openapi.json", "/api/v1/sites"}
-# Budget, alert, suggestion and release routes answer JSON documents, not filtered tables
-# (docs/budgets.md, docs/alerts.md); their own parameters are described instead.
-NOT_TABLES = ("/api/v1/budgets", "/api/v1/alerts", "/api/v1/suggestions", "/api/v1/releases", "/api/v1/audit")
+# Budget, alert, suggestion and release routes, and one page view's record, answer JSON documents, not
+# filtered tables (docs/budgets.md, docs/alerts.md, docs/api.md); their own parameters are described instead.
+NOT_TABLES = (
+    "/api/v1/budgets",
+    "/api/v1/alerts",
+    "/api/v1/suggestions",
+    "/api/v1/releases",
+    "/api/v1/audit",
+    "/api/v1/page-views/",
+)
 
 
 @pytest.mark.parametrize(("method", "path"), API)

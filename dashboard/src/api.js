@@ -28,6 +28,17 @@ export async function get(token, route, params) {
   return body;
 }
 
+/** Sends a change (POST, PUT) with a JSON body; the answer's JSON. */
+export async function send(token, method, route, params, body) {
+  const response = await fetch(url(route, params), {
+    method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body),
+  });
+  if (response.status === 401) throw new AuthError("the token is not valid (or was revoked)");
+  const answer = await response.json();
+  if (!response.ok) throw new Error(answer.message || `HTTP ${response.status}`);
+  return answer;
+}
+
 /** Downloads a table-shaped answer as a file (csv or json), the same bytes the API sends. */
 export async function download(token, route, params, format) {
   const response = await fetch(url(route, { ...params, format }), { headers: { authorization: `Bearer ${token}` } });

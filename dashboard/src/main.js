@@ -1,5 +1,6 @@
 // Wires the dashboard: sign in with a token, read the filters, load every panel in parallel.
-import { AuthError, download, get, savedToken, saveToken } from "./api.js";
+import { AuthError, download, get, savedToken, saveToken, send } from "./api.js";
+import { renderAlerts, renderBudgets, renderRelease, renderSuggestions } from "./manage.js";
 import { renderCards } from "./cards.js";
 import { renderAvailability, renderBreakdown, renderHostSeries, renderSeries } from "./charts.js";
 import { TABLES, exportButtons, renderTable } from "./tables.js";
@@ -136,6 +137,38 @@ async function loadHost() {
   if (host) renderHostSeries($("host-chart"), await get(token, "/hosts/timeseries", { site: $("site").value, ...windowParams(), host }));
 }
 
+/** Budgets, alerts and suggestions of the site (the manage panels). */
+function loadManaged(current = () => true) {
+  const site = $("site").value;
+  return Promise.all([
+    get(token, "/budgets/status", { site }).then((doc) => current() && renderBudgets($("budgets-panel"), doc)),
+    Promise.all([get(token, "/alerts", { site }), get(token, "/alerts/events", { site })])
+      .then(([alerts, events]) => current() && renderAlerts($("alerts-panel"), alerts, events)),
+    get(token, "/suggestions", filters()).then((doc) => current() && renderSuggestions($("suggestions-panel"), doc)),
+    get(token, "/vitals/split", { ...filters(), by: "release", metric: "LCP", limit: 50 }).then((doc) => {
+      if (!current()) return;
+      const pick = $("release-b");
+      const chosen = pick.value;
+      pick.replaceChildren(new Option("(a release)", ""), ...doc.rows.filter((r) => r.value).map((r) => new Option(r.value, r.value, false, r.value === chosen)));
+      return loadRelease();
+    }),
+  ]);
+}
+
+async function loadRelease() {
+  const b = $("release-b").value;
+  $("release-panel").querySelector(".manage-body")?.remove();
+  if (b) renderRelease($("release-panel"), await get(token, "/releases/compare", { ...filters(), b }));
+}
+
+/** Acknowledges or resolves an alert (an admin token of its site), then shows the alerts again. */
+async function actOnAlert(verb, rule) {
+  await send(token, "POST", `/alerts/${rule.split("/").map(encodeURIComponent).join("/")}/${verb}`, {}, { note: "from the dashboard" });
+  const site = $("site").value;
+  const [alerts, events] = await Promise.all([get(token, "/alerts", { site }), get(token, "/alerts/events", { site })]);
+  renderAlerts($("alerts-panel"), alerts, events);
+}
+
 /** Loads one table panel again (a control of its own changed). */
 function loadTable(name) {
   const spec = TABLES[name];
@@ -200,6 +233,7 @@ async function load() {
       $("ai-panel").hidden = !doc.rows.some((r) => r.calls);
       renderAvailability($("ai-chart"), doc.rows, "AI calls");
     }),
+    loadManaged(current),
     ...Object.entries(TABLES).map(([name, spec]) =>
       get(token, spec.route, tableParams(spec)).then((doc) => current() && renderTable(document.querySelector(`[data-table="${name}"]`), spec, doc))),
   ];
@@ -292,6 +326,8 @@ function wire() {
     if (selection) explore(selection.dataset.explore, selection.dataset.value);
     const view = event.target.closest("[data-page-view]");
     if (view) openPageView(view.dataset.pageView);
+    const act = event.target.closest("[data-alert-action]");
+    if (act) actOnAlert(act.dataset.alertAction, act.dataset.rule).catch(fail);
   });
   $("close-trace").addEventListener("click", () => { $("trace").hidden = true; });
   $("close-explorer").addEventListener("click", () => { $("explorer").hidden = true; });
@@ -333,6 +369,15 @@ function wire() {
   });
   $("ops-sort").addEventListener("change", () => loadTable("operations-compare").catch(fail));
   $("host-pick").addEventListener("change", () => loadHost().catch(fail));
+  $("release-b").addEventListener("change", () => loadRelease().catch(fail));
+  $("dashboard").addEventListener("change", (event) => {
+    const select = event.target.closest("[data-suggestion]");
+    if (select) {
+      send(token, "PUT", `/suggestions/${encodeURIComponent(select.dataset.suggestion)}`, { site: $("site").value }, { status: select.value })
+        .then(() => { select.dataset.saved = select.value; })
+        .catch(fail);
+    }
+  });
   $("dependency-pick").addEventListener("change", () => loadDependency().catch(fail));
   // The AI usage report of the window, per day, as the API renders it (a PDF to file or mail).
   $("ai-report").addEventListener("click", () =>

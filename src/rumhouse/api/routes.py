@@ -331,9 +331,16 @@ def sites_operation(runtime: ApiRuntime) -> Operation:
             for key, site in runtime.sites.by_key.items()
             if who.may_read(key)
         ]
-        # A scoped token also reads sites that are not (or no longer) in the config file.
+        # A scoped token also reads sites that are not (or no longer) in the config file; a token of
+        # every site, the sites whose data the store holds (the daily page-view rollup: a few rows).
         known = {row["site"] for row in rows}
-        rows += [{"site": key, "name": key} for key in who.sites if key not in known]
+        others = list(who.sites)
+        if who.unscoped:
+            held = runtime.store.query(
+                "SELECT DISTINCT site FROM rumhouse.page_views_daily ORDER BY site", readonly=True
+            ).rows
+            others = [str(site) for (site,) in held]
+        rows += [{"site": key, "name": key} for key in others if key not in known]
         return Table(["site", "name"], rows, "config", {"role": who.role})
 
     return Operation(
