@@ -37,6 +37,14 @@ def window(doc) -> tuple[datetime, datetime]:
     return datetime.fromisoformat(f["from"]), datetime.fromisoformat(f["to"])
 
 
+def interval(values: list[float], p: float) -> tuple[float, float]:
+    """The 95% interval of the p-th quantile from order statistics: the r-th and s-th smallest values,
+    r = floor(np - 1.96 sqrt(np(1-p))), s = ceil(np + 1.96 sqrt(np(1-p))), within 1..n."""
+    s, n = sorted(values), len(values)
+    spread = 1.96 * math.sqrt(n * p * (1 - p))
+    return s[max(1, math.floor(n * p - spread)) - 1], s[min(n, math.ceil(n * p + spread)) - 1]
+
+
 def select(rows, doc, site="demo", **dims):
     start, end = window(doc)
     return [
@@ -90,6 +98,27 @@ def test_vitals_summary(reading, demo_token, dataset, filters):
     for row in doc["rows"]:
         check_stats(row, by_metric[row["metric"]], row["metric"])
         assert row["rating"] == _rating(row["metric"], quantile(by_metric[row["metric"]], 0.75))
+        # The 95% interval of p75 from order statistics, exact from the raw rows.
+        assert (row["p75_ci_low"], row["p75_ci_high"]) == interval(by_metric[row["metric"]], 0.75)
+        assert row["enough"] == (len(by_metric[row["metric"]]) >= 30)
+
+
+def test_the_p75_interval_from_the_rollups_is_the_raw_one_within_the_digests_error(reading, demo_token):
+    raw = {
+        r["metric"]: r for r in reading.api("/vitals/summary", demo_token, range="7d", source="raw")["rows"]
+    }
+    rolled = reading.api("/vitals/summary", demo_token, range="7d", source="rollup")
+    assert rolled["source"] == "rollup"
+    for row in rolled["rows"]:
+        exact = raw[row["metric"]]
+        assert row["p75_ci_low"] <= row["p75"] <= row["p75_ci_high"]
+        width = exact["p75_ci_high"] - exact["p75_ci_low"]
+        for end in ("p75_ci_low", "p75_ci_high"):
+            # A t-digest answers within about 1% of rank; the interval's ends move by a fraction of its width.
+            assert row[end] == pytest.approx(exact[end], abs=max(width, 0.02 * abs(exact[end])) + 1e-3), (
+                row["metric"],
+                end,
+            )
 
 
 def _rating(metric, p75):
@@ -128,9 +157,17 @@ def test_timeseries(reading, demo_token, dataset):
         if r["name"] == "LCP":
             buckets[r["time"].replace(minute=0, second=0, microsecond=0)].append(r["value"])
     got = {datetime.fromisoformat(row["time"]): row for row in doc["rows"]}
-    assert set(got) == set(buckets)
+    # Every hour of the window is there; those without samples say so, with no value.
+    start, end = window(doc)
+    assert sorted(got) == [
+        start + timedelta(hours=h) for h in range(int((end - start).total_seconds()) // 3600)
+    ]
+    assert all(row["value"] is None and not row["enough"] for t, row in got.items() if t not in buckets)
     for t, values in buckets.items():
         assert got[t]["samples"] == len(values) and close(got[t]["value"], quantile(values, 0.95))
+        low, high = interval(values, 0.95)
+        assert (got[t]["ci_low"], got[t]["ci_high"]) == (low, high)
+        assert got[t]["enough"] == (len(values) >= 30)
     assert doc["bucket_seconds"] == 3600 and doc["percentile"] == 95
 
 
@@ -141,8 +178,13 @@ def test_timeseries_of_every_metric_in_5_minute_buckets(reading, demo_token, dat
     for r in select(dataset.table("vitals"), doc):
         minute = r["time"].replace(second=0, microsecond=0)
         buckets[(minute - timedelta(minutes=minute.minute % 5), r["name"])].append(r["value"])
-    got = {(datetime.fromisoformat(row["time"]), row["metric"]): row for row in doc["rows"]}
+    got = {(datetime.fromisoformat(row["time"]), row["metric"]): row for row in doc["rows"] if row["samples"]}
     assert set(got) == set(buckets)
+    # Each metric has every five-minute bucket of the window, from the one the window starts in.
+    start, end = window(doc)
+    first = int(start.timestamp()) // 300 * 300
+    per_metric = len(range(first, int(end.timestamp()), 300))
+    assert len(doc["rows"]) == len({m for _, m in buckets}) * per_metric
     for key, values in buckets.items():
         assert got[key]["samples"] == len(values) and close(got[key]["value"], quantile(values, 0.75))
 

@@ -20,7 +20,8 @@ function card(metric, row) {
     <div class="p75"></div>
     <div class="bar" role="img"><span class="good"></span><span class="ni"></span><span class="poor"></span></div>
     <div class="shares"><span class="good-share"></span> good · <span class="ni-share"></span> NI · <span class="poor-share"></span> poor</div>
-    <div class="samples"></div>`;
+    <div class="samples"></div>
+    <div class="ci"></div>`;
   el.querySelector(".p75").textContent = metricValue(metric, row.p75);
   for (const [cls, share] of [["good", row.good], ["ni", row.needs_improvement], ["poor", row.poor]]) {
     el.querySelector(`.bar .${cls}`).style.width = `${(share || 0) * 100}%`;
@@ -29,6 +30,12 @@ function card(metric, row) {
   el.querySelector(".bar").setAttribute("aria-label",
     `good ${percent(row.good)}, needs improvement ${percent(row.needs_improvement)}, poor ${percent(row.poor)}`);
   el.querySelector(".samples").textContent = `${integer(row.samples)} samples`;
+  // How sure p75 is: its 95% interval (order statistics); greyed when the samples are too few to judge.
+  el.querySelector(".ci").textContent = `95% CI ${metricValue(metric, row.p75_ci_low)} – ${metricValue(metric, row.p75_ci_high)}`;
+  if (!row.enough) {
+    el.classList.add("too-few");
+    el.title = `Only ${row.samples} samples: too few to judge (30 or more)`;
+  }
   return el;
 }
 

@@ -15,18 +15,47 @@ function draw(canvas, config) {
   charts.set(canvas.id, new Chart(canvas, config));
 }
 
+const SERIES_COLORS = { LCP: "#126782", INP: "#fb8500", FCP: "#2a9d8f", TTFB: "#6a4c93", CLS: "#126782" };
+const TOO_FEW = "#bbbbbb";
+
+/**
+ * The percentile over time, one line per metric (`metric`: one of them, or "ms" for every metric in ms on
+ * one axis). Every bucket of the window is there: an empty one is a gap, not a line drawn across it; a
+ * point from too few samples is grey; the tooltip says the samples and the 95% interval.
+ */
 export function renderSeries(canvas, doc, metric) {
-  const rows = doc.rows.filter((r) => r.metric === metric);
+  const metrics = metric === "ms" ? ["LCP", "INP", "FCP", "TTFB"] : [metric];
+  const times = [...new Set(doc.rows.map((r) => r.time))];
+  const at = new Map(doc.rows.map((r) => [`${r.metric} ${r.time}`, r]));
   const label = (iso) => new Date(iso).toLocaleString("en-GB", { timeZone: "UTC", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  const datasets = metrics.filter((m) => doc.rows.some((r) => r.metric === m)).map((m) => {
+    const rows = times.map((t) => at.get(`${m} ${t}`) || { samples: 0, value: null, enough: false });
+    return {
+      label: `${m} p${doc.percentile}`, data: rows.map((r) => r.value), rows, spanGaps: false,
+      borderColor: SERIES_COLORS[m], backgroundColor: SERIES_COLORS[m], pointRadius: 2, tension: 0.2,
+      pointBackgroundColor: rows.map((r) => (r.enough ? SERIES_COLORS[m] : TOO_FEW)),
+      pointBorderColor: rows.map((r) => (r.enough ? SERIES_COLORS[m] : TOO_FEW)),
+    };
+  });
+  const drawn = datasets.reduce((n, d) => n + d.rows.filter((r) => r.samples).length, 0);
+  canvas.setAttribute("aria-label", `${metrics.join(", ")} p${doc.percentile}: ${times.length} buckets, ${drawn} with samples`);
+  canvas.dataset.buckets = String(times.length);
   draw(canvas, {
     type: "line",
-    data: {
-      labels: rows.map((r) => label(r.time)),
-      datasets: [{ label: `${metric} p${doc.percentile}`, data: rows.map((r) => r.value), borderColor: "#126782", backgroundColor: "#126782", pointRadius: 2, tension: 0.2 }],
-    },
+    data: { labels: times.map(label), datasets },
     options: {
       animation: false, maintainAspectRatio: false,
-      plugins: { tooltip: { callbacks: { afterLabel: (ctx) => `${rows[ctx.dataIndex].samples} samples` } } },
+      plugins: {
+        tooltip: {
+          callbacks: {
+            afterLabel: (ctx) => {
+              const r = ctx.dataset.rows[ctx.dataIndex];
+              const fmt = (v) => (v === null ? "–" : Math.round(v * 1000) / 1000);
+              return `${r.samples} samples${r.enough ? "" : " (too few to judge)"}; 95% CI ${fmt(r.ci_low)} – ${fmt(r.ci_high)}`;
+            },
+          },
+        },
+      },
       scales: { y: { beginAtZero: true, title: { display: true, text: metric === "CLS" ? "score" : "ms" } } },
     },
   });

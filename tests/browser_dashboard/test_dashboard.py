@@ -659,3 +659,51 @@ def test_a_view_in_its_url_sortable_tables_and_auto_refresh(reading, demo_token,
     page.clock.fast_forward(61_000)
     assert len(asked) == before + 1
     assert page.problems == []
+
+
+def test_cards_say_how_sure_and_the_series_has_every_bucket(reading, demo_token, page):
+    page.goto(reading.url + "/?site=demo&range=7d")
+    page.fill("#token", demo_token)
+    page.click("#sign-in button[type=submit]")
+    wait_ready(page)
+    summary = {
+        r["metric"]: r for r in reading.api("/vitals/summary", demo_token, site="demo", range="7d")["rows"]
+    }
+    for metric, row in summary.items():
+        if metric == "TTI":
+            continue
+        card = page.locator(f"[data-testid=card-{metric}]")
+        ci = (
+            f"95% CI {format_metric(metric, row['p75_ci_low'])} – {format_metric(metric, row['p75_ci_high'])}"
+        )
+        assert card.locator(".ci").inner_text() == ci
+        assert ("too-few" in card.get_attribute("class")) == (not row["enough"])
+    # Narrowed to a few page views: the cards are greyed, said to be too few to judge.
+    page.goto(reading.url + "/?site=demo&range=24h&path=/checkout&browser=Firefox&device=tablet")
+    wait_ready(page)
+    few = reading.api(
+        "/vitals/summary",
+        demo_token,
+        site="demo",
+        range="24h",
+        path="/checkout",
+        browser="Firefox",
+        device="tablet",
+    )["rows"]
+    assert few and all(not r["enough"] for r in few)
+    for row in few:
+        if row["metric"] in ("LCP", "INP", "CLS", "FCP", "TTFB", "FID"):
+            assert "too-few" in page.locator(f"[data-testid=card-{row['metric']}]").get_attribute("class")
+    # The series: every bucket of the window, those without samples as gaps; several metrics on one axis.
+    page.goto(reading.url + "/?site=demo&range=7d&metric=ms")
+    wait_ready(page)
+    series = reading.api("/vitals/timeseries", demo_token, site="demo", range="7d")["rows"]
+    buckets = len({r["time"] for r in series})
+    with_samples = sum(1 for r in series if r["metric"] in ("LCP", "INP", "FCP", "TTFB") and r["samples"])
+    assert page.locator("#series-chart").get_attribute("aria-label") == (
+        f"LCP, INP, FCP, TTFB p75: {buckets} buckets, {with_samples} with samples"
+    )
+    # 3-hour buckets from the one the window starts in (56, or 57 when it starts inside one); some empty.
+    assert buckets in (56, 57) and any(not r["samples"] for r in series)
+    page.locator("#cards").screenshot(path=str(ARTIFACTS / "15-cards-1440.png"))
+    assert page.problems == []

@@ -25,16 +25,22 @@ class _Stats(msgspec.Struct, kw_only=True):
 class SummaryRow(_Stats, kw_only=True):
     metric: str
     unit: Literal["ms", "score"]
+    p75_ci_low: Number  # the 95% confidence interval of p75 (order statistics; query/confidence.py)
+    p75_ci_high: Number
+    enough: bool  # samples enough to judge (30 or more); fewer: shown, but not to be trusted
     rating: Literal["good", "needs-improvement", "poor"] | None  # of p75
     good_threshold: Number
     poor_threshold: Number
 
 
 class TimeseriesRow(msgspec.Struct):
-    time: str  # start of the bucket, ISO 8601 UTC
+    time: str  # start of the bucket, ISO 8601 UTC; every bucket of the window, empty ones with 0 samples
     metric: str
     samples: int
-    value: Number  # the percentile asked for
+    value: Number  # the percentile asked for; null for an empty bucket
+    ci_low: Number  # its 95% confidence interval (order statistics)
+    ci_high: Number
+    enough: bool  # 30 samples or more
 
 
 class SplitRow(_Stats, kw_only=True):

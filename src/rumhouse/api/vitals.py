@@ -24,6 +24,7 @@ from rumhouse.api.common import (
 from rumhouse.api.filters import ParamError, parse_time
 from rumhouse.api.table import Table
 from rumhouse.api.thresholds import METRICS, PERCENTILES, THRESHOLDS, UNITS, rating
+from rumhouse.query import confidence
 from rumhouse.query.filters import DIMENSIONS, Filters
 from rumhouse.store.base import Store
 
@@ -46,17 +47,33 @@ def _raw_stats() -> str:
 ROLLUP_STATS = f"sum(samples), {rollup_quantiles('quantiles')}, sum(good), sum(poor)"
 
 
-def summary_rows(store: Store, f: Filters, source: str) -> dict[str, dict]:
+def summary_rows(store: Store, f: Filters, source: str, ci: bool = False) -> dict[str, dict]:
+    """Per metric: samples, percentiles, shares; with `ci`, the 95% interval of p75 and whether the samples
+    are enough to judge (query/confidence.py)."""
     if source == "rollup":
-        sql = f"SELECT name, {ROLLUP_STATS} FROM {f.rollup_source('vitals', f.rollup_dims())} GROUP BY name"
+        more = f", {confidence.rollup_sql('quantiles')}" if ci else ""
+        sql = f"SELECT name, {ROLLUP_STATS}{more} FROM {f.rollup_source('vitals', f.rollup_dims())} GROUP BY name"
     else:
-        sql = f"SELECT name, {_raw_stats()} FROM rumhouse.vitals WHERE {f.raw_where()} GROUP BY name"
-    return {name: _stats_row(name, n, q, good, poor) for name, n, q, good, poor in rows(store, sql, f)}
+        more = f", {confidence.raw_sql('value', 0.75)}" if ci else ""
+        sql = f"SELECT name, {_raw_stats()}{more} FROM rumhouse.vitals WHERE {f.raw_where()} GROUP BY name"
+    out = {}
+    for name, n, q, good, poor, *interval in rows(store, sql, f):
+        out[name] = _stats_row(name, n, q, good, poor)
+        if ci:
+            out[name] |= _interval(source, interval[0], int(n), 0.75, "p75_")
+    return out
+
+
+def _interval(source: str, found, n: int, p: float, prefix: str = "") -> dict:
+    """The interval's fields: [low, high] from the raw rows, or read from a rollup's grid of quantiles."""
+    low, high = (found[0], found[1]) if source == "raw" else confidence.from_grid(found, n, p)
+    return {f"{prefix}ci_low": low if n else None, f"{prefix}ci_high": high if n else None,
+            "enough": n >= confidence.ENOUGH}  # fmt: skip
 
 
 def summary(store: Store, f: Filters, q: QueryParams) -> Table:
     source = choose_source(q, f.rollup_ok)
-    found = summary_rows(store, f, source)
+    found = summary_rows(store, f, source, ci=True)
     out = []
     for name in METRICS:
         if name not in found:
@@ -73,8 +90,8 @@ def summary(store: Store, f: Filters, q: QueryParams) -> Table:
                 "poor_threshold": poor,
             }
         )
-    columns = ["metric", "unit", *STAT_COLUMNS, "rating", "good_threshold", "poor_threshold"]
-    return Table(columns, out, source)
+    columns = ["metric", "unit", *STAT_COLUMNS, "p75_ci_low", "p75_ci_high", "enough", "rating"]
+    return Table([*columns, "good_threshold", "poor_threshold"], out, source)
 
 
 def pick_bucket(f: Filters, q: QueryParams) -> int:
@@ -92,6 +109,8 @@ def pick_bucket(f: Filters, q: QueryParams) -> int:
 
 
 def timeseries(store: Store, f: Filters, q: QueryParams) -> Table:
+    """The percentile asked for per bucket and metric, with its 95% interval: every bucket of the window,
+    an empty one with 0 samples (a line across a gap would claim what nobody measured)."""
     metric = optional_metric_param(q)
     percentile = int_param(q, "percentile", 75, 50, 99)
     if percentile not in PERCENTILES:
@@ -99,23 +118,46 @@ def timeseries(store: Store, f: Filters, q: QueryParams) -> Table:
     bucket = pick_bucket(f, q)
     source = choose_source(q, f.rollup_ok and bucket % 3600 == 0)
     index = PERCENTILES.index(percentile) + 1  # ClickHouse arrays count from 1
+    level = percentile / 100
     metric_sql = " AND name = {metric:String}" if metric else ""
+    # Buckets from the epoch, in UTC: whole minutes, hours and days fall where the window's do.
     if source == "rollup":
         sql = (
-            f"SELECT toStartOfInterval(hour, toIntervalSecond({{bucket:UInt32}})) AS t, name, sum(samples),"
-            f" {rollup_quantiles('quantiles')}[{index}] FROM rumhouse.vitals_hourly"
-            f" WHERE {f.rollup_where()}{metric_sql} GROUP BY t, name ORDER BY name, t"
+            "SELECT intDiv(toUnixTimestamp(hour), {bucket:UInt32}) * {bucket:UInt32} AS t, name, sum(samples),"
+            f" {rollup_quantiles('quantiles')}[{index}], {confidence.rollup_sql('quantiles')}"
+            f" FROM rumhouse.vitals_hourly WHERE {f.rollup_where()}{metric_sql} GROUP BY t, name"
         )
     else:
         sql = (
-            f"SELECT toStartOfInterval(toDateTime(time, 'UTC'), toIntervalSecond({{bucket:UInt32}})) AS t, name,"
-            f" count(), {raw_quantiles('value')}[{index}] FROM rumhouse.vitals"
-            f" WHERE {f.raw_where()}{metric_sql} GROUP BY t, name ORDER BY name, t"
+            "SELECT intDiv(toUnixTimestamp(time), {bucket:UInt32}) * {bucket:UInt32} AS t, name, count(),"
+            f" {raw_quantiles('value')}[{index}], {confidence.raw_sql('value', level)}"
+            f" FROM rumhouse.vitals WHERE {f.raw_where()}{metric_sql} GROUP BY t, name"
         )
-    found = rows(store, sql, f, {"bucket": bucket, "metric": metric or ""})
-    out = [{"time": _iso(t), "metric": name, "samples": n, "value": v} for t, name, n, v in found]
+    found = {
+        (int(t), name): (int(n), v, interval)
+        for t, name, n, v, interval in rows(store, sql, f, {"bucket": bucket, "metric": metric or ""})
+    }
+    names = [metric] if metric else [m for m in METRICS if any(name == m for _, name in found)]
+    first = int(f.start.timestamp()) // bucket * bucket
+    out = []
+    for name in names:
+        for t in range(first, int(f.end.timestamp()), bucket):
+            n, v, interval = found.get((t, name), (0, None, None))
+            out.append(
+                {
+                    "time": datetime.fromtimestamp(t, UTC).isoformat(),
+                    "metric": name,
+                    "samples": n,
+                    "value": v if n else None,
+                    **(
+                        _interval(source, interval, n, level)
+                        if n
+                        else {"ci_low": None, "ci_high": None, "enough": False}
+                    ),
+                }
+            )
     meta = {"bucket_seconds": bucket, "percentile": percentile}
-    return Table(["time", "metric", "samples", "value"], out, source, meta)
+    return Table(["time", "metric", "samples", "value", "ci_low", "ci_high", "enough"], out, source, meta)
 
 
 def _iso(clickhouse_time: str) -> str:
