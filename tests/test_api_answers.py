@@ -461,3 +461,27 @@ def test_compare_two_given_periods(reading, demo_token, dataset):
             for p in (50, 75, 95, 99):
                 assert close(row[f"{side}_p{p}"], quantile(values, p / 100))
         assert close(row["p75_change_pct"], (row["b_p75"] - row["a_p75"]) / row["a_p75"] * 100)
+
+
+def test_histogram_of_a_metric(reading, demo_token, dataset):
+    doc = reading.api("/vitals/histogram", demo_token, metric="LCP", source="raw", range="7d")
+    values = [r["value"] for r in select(dataset.table("vitals"), doc) if r["name"] == "LCP"]
+    assert doc["samples"] == len(values) and len(doc["rows"]) == 40
+    for i, row in enumerate(doc["rows"]):
+        inside = [v for v in values if (v >= row["low"]) and (row["high"] is None or v < row["high"])]
+        assert row["count"] == len(inside), row
+        assert row["low"] == i * 250.0
+    assert doc["rows"][-1]["high"] is None  # the last bin takes every value above 9,750 ms
+    bands = [row["rating"] for row in doc["rows"]]
+    assert (
+        bands[:10] == ["good"] * 10
+        and bands[10:16] == ["needs-improvement"] * 6
+        and set(bands[16:]) == {"poor"}
+    )
+    assert (doc["good_threshold"], doc["poor_threshold"]) == (2500, 4000)
+    # From the rollups, read from the t-digest: the same samples, the shares close.
+    rolled = reading.api("/vitals/histogram", demo_token, metric="LCP", source="rollup", range="7d")
+    assert rolled["samples"] == len(values)
+    assert sum(r["count"] for r in rolled["rows"]) == pytest.approx(len(values))
+    good = sum(r["share"] for r in rolled["rows"][:10])
+    assert good == pytest.approx(sum(v < 2500 for v in values) / len(values), abs=0.02)

@@ -112,6 +112,33 @@ export function renderAvailability(canvas, rows, what) {
   });
 }
 
+const BAND_COLORS = { good: "#0c7a43", "needs-improvement": "#e3a008", poor: "#d63232" };
+
+/** How a metric's values spread: one bar per bin, coloured by the band it falls in (the thresholds). */
+export function renderHistogram(canvas, doc) {
+  const unit = doc.metric === "CLS" ? "" : " ms";
+  const shares = { good: 0, "needs-improvement": 0, poor: 0 };
+  for (const r of doc.rows) if (r.rating && r.share) shares[r.rating] += r.share;
+  const pct = (v) => `${Math.round(v * 1000) / 10}%`;
+  canvas.setAttribute("aria-label", `${doc.metric}: ${doc.samples} samples; good ${pct(shares.good)}, needs improvement`
+    + ` ${pct(shares["needs-improvement"])}, poor ${pct(shares.poor)} (thresholds ${doc.good_threshold}${unit} and ${doc.poor_threshold}${unit})`);
+  draw(canvas, {
+    type: "bar",
+    data: {
+      labels: doc.rows.map((r) => (r.high === null ? `≥ ${r.low}` : `${r.low}`)),
+      datasets: [{ label: `${doc.metric} samples`, data: doc.rows.map((r) => r.count), backgroundColor: doc.rows.map((r) => BAND_COLORS[r.rating] || "#888"), barPercentage: 1, categoryPercentage: 1 }],
+    },
+    options: {
+      animation: false, maintainAspectRatio: false,
+      plugins: {
+        legend: { display: false },
+        tooltip: { callbacks: { label: (ctx) => { const r = doc.rows[ctx.dataIndex]; return `${Math.round(r.count)} samples (${pct(r.share || 0)}), ${r.rating}`; } } },
+      },
+      scales: { x: { title: { display: true, text: `${doc.metric}${unit ? " (ms, bin start)" : " (bin start)"}` } }, y: { beginAtZero: true, title: { display: true, text: "samples" } } },
+    },
+  });
+}
+
 export function renderBreakdown(canvas, doc) {
   const phases = Object.keys(PHASE_COLORS);
   const paths = [...new Set(doc.rows.map((r) => r.value))];

@@ -2,7 +2,7 @@
 import { AuthError, download, get, savedToken, saveToken, send } from "./api.js";
 import { renderAlerts, renderBudgets, renderRelease, renderSuggestions } from "./manage.js";
 import { renderCards } from "./cards.js";
-import { renderAvailability, renderBreakdown, renderHostSeries, renderSeries } from "./charts.js";
+import { renderAvailability, renderBreakdown, renderHistogram, renderHostSeries, renderSeries } from "./charts.js";
 import { TABLES, exportButtons, renderTable } from "./tables.js";
 import { renderList, renderRecord } from "./explorer.js";
 import { renderTrace } from "./trace.js";
@@ -227,6 +227,8 @@ async function load() {
   const tasks = [
     get(token, "/vitals/summary", params).then((doc) => current() && renderCards($("cards"), doc)),
     get(token, "/vitals/timeseries", params).then((doc) => current() && renderSeries($("series-chart"), doc, $("series-metric").value)),
+    get(token, "/vitals/histogram", { ...params, metric: $("histogram-metric").value })
+      .then((doc) => current() && renderHistogram($("histogram-chart"), doc)),
     get(token, "/navigation", { ...params, by: "path", limit: 8 }).then((doc) => current() && renderBreakdown($("breakdown-chart"), doc)),
     get(token, "/ai/timeseries", { site: params.site, ...windowParams() }).then((doc) => {
       if (!current()) return;
@@ -363,6 +365,9 @@ function wire() {
   $("dimension").addEventListener("change", () => loadDimensionValues());
   $("dimension-value").addEventListener("change", applyValue);
   $("series-metric").addEventListener("change", () => load());
+  $("histogram-metric").addEventListener("change", () =>
+    get(token, "/vitals/histogram", { ...filters(), metric: $("histogram-metric").value })
+      .then((doc) => renderHistogram($("histogram-chart"), doc)).catch(fail));
   $("auto-refresh").addEventListener("change", () => {
     autoRefresh();
     writeView(currentView());

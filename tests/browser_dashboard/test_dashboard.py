@@ -3,6 +3,7 @@ range and a dimension filter change them, a CSV export downloads the API's CSV; 
 Screenshots go to test-artifacts/dashboard/."""
 
 import io
+import math
 import secrets
 import time
 
@@ -705,5 +706,19 @@ def test_cards_say_how_sure_and_the_series_has_every_bucket(reading, demo_token,
     )
     # 3-hour buckets from the one the window starts in (56, or 57 when it starts inside one); some empty.
     assert buckets in (56, 57) and any(not r["samples"] for r in series)
+    # The distribution of a metric, in its bands: what /vitals/histogram answered.
+    page.select_option("#histogram-metric", "INP")
+    spread = reading.api("/vitals/histogram", demo_token, site="demo", range="7d", metric="INP")
+    shares = {band: sum(r["share"] or 0 for r in spread["rows"] if r["rating"] == band)
+              for band in ("good", "needs-improvement", "poor")}  # fmt: skip
+
+    def pct(v):  # the dashboard's: to a tenth of a percent, halves up (JavaScript's Math.round)
+        return f"{math.floor(v * 1000 + 0.5) / 10:g}%"
+
+    expected = (
+        f"INP: {spread['samples']} samples; good {pct(shares['good'])}, needs improvement"
+        f" {pct(shares['needs-improvement'])}, poor {pct(shares['poor'])} (thresholds 200 ms and 500 ms)"
+    )
+    page.wait_for_selector(f'#histogram-chart[aria-label="{expected}"]', state="attached")
     page.locator("#cards").screenshot(path=str(ARTIFACTS / "15-cards-1440.png"))
     assert page.problems == []

@@ -43,6 +43,14 @@ class TimeseriesRow(msgspec.Struct):
     enough: bool  # 30 samples or more
 
 
+class HistogramRow(msgspec.Struct, kw_only=True):
+    low: float  # the bin's lower edge (ms, or the CLS score)
+    high: Number  # its upper edge; null for the last bin, which takes every value above its lower edge
+    count: float  # samples in it (from the rollups: read from the t-digest, so not a whole number)
+    share: Number  # of all the samples
+    rating: str | None  # good, needs-improvement or poor: the band of the bin's middle
+
+
 class SplitRow(_Stats, kw_only=True):
     value: str  # the dimension's value
 

@@ -21,6 +21,7 @@ from rumhouse.api.answer_types import (
     CompareRow,
     EndpointRow,
     ErrorRow,
+    HistogramRow,
     HostPointRow,
     HostRow,
     IndexCandidateRow,
@@ -235,6 +236,15 @@ ENDPOINTS = (
         vitals.compare,
         CompareQuery,
         CompareRow,
+    ),
+    Endpoint(
+        "/vitals/histogram",
+        "vitals-histogram",
+        "How one metric's values spread: 40 fixed bins with count, share and rating band; the thresholds and"
+        " samples beside them",
+        vitals.histogram,
+        MetricQuery,
+        HistogramRow,
     ),
     Endpoint(
         "/vitals/attribution",

@@ -278,3 +278,73 @@ def compare(store: Store, f: Filters, q: QueryParams) -> Table:
     columns += ["p75_change", "p75_change_pct"]
     meta = {"mode": mode, "a": fa.describe(), "b": fb.describe()}
     return Table(columns, out, source, meta)
+
+
+# Histogram bins per metric: width and count (values above the last bin are counted in it).
+HISTOGRAM_BINS = {
+    "LCP": (250.0, 40),
+    "FCP": (250.0, 40),
+    "TTFB": (100.0, 40),
+    "INP": (25.0, 40),
+    "FID": (10.0, 40),
+    "CLS": (0.025, 40),
+    "TTI": (500.0, 40),
+}
+
+
+def _cdf(levels: tuple[float, ...], values: list[float], x: float) -> float:
+    """The share of samples at or under x, from quantiles at `levels` (piecewise linear between them)."""
+    if x < values[0]:
+        return 0.0
+    if x >= values[-1]:
+        return 1.0
+    for i in range(len(values) - 1):
+        lo, hi = values[i], values[i + 1]
+        if lo <= x < hi:
+            return levels[i] + (levels[i + 1] - levels[i]) * (x - lo) / (hi - lo)
+    return levels[-1]
+
+
+def histogram(store: Store, f: Filters, q: QueryParams) -> Table:
+    """How a metric's values spread: fixed bins (the last takes every value above it), each with its count,
+    share and rating band (by its middle), and the thresholds beside them. From the raw rows exactly;
+    from the rollups the counts are read from the t-digest (the share of samples under each edge)."""
+    metric = metric_param(q)
+    width, count = HISTOGRAM_BINS[metric]
+    source = choose_source(q, f.rollup_ok)
+    if source == "rollup":
+        sql = (
+            f"SELECT sum(samples), {confidence.rollup_sql('quantiles')}"
+            f" FROM {f.rollup_source('vitals', f.rollup_dims())} WHERE name = {{metric:String}}"
+        )
+        [(n, grid)] = rows(store, sql, f, {"metric": metric})
+        n = int(n)
+        counts = [0.0] * count
+        if n:
+            levels, values = (0.0, *confidence.GRID, 1.0), [grid[0], *grid, grid[-1]]
+            for i in range(count):
+                hi = _cdf(levels, values, (i + 1) * width) if i < count - 1 else 1.0
+                counts[i] = n * (hi - _cdf(levels, values, i * width))
+    else:
+        sql = (
+            f"SELECT least(toUInt32(floor(value / {width})), {count - 1}) AS b, count() FROM rumhouse.vitals"
+            f" WHERE {f.raw_where()} AND name = {{metric:String}} GROUP BY b"
+        )
+        found = {int(b): int(c) for b, c in rows(store, sql, f, {"metric": metric})}
+        counts = [float(found.get(i, 0)) for i in range(count)]
+        n = int(sum(counts))
+    out = []
+    for i, c in enumerate(counts):
+        low = round(i * width, 6)
+        out.append(
+            {
+                "low": low,
+                "high": round((i + 1) * width, 6) if i < count - 1 else None,
+                "count": round(c, 3),
+                "share": c / n if n else None,
+                "rating": rating(metric, low + width / 2),  # the band of most of the bin
+            }
+        )
+    good, poor = THRESHOLDS.get(metric, (None, None))
+    meta = {"metric": metric, "samples": n, "good_threshold": good, "poor_threshold": poor}
+    return Table(["low", "high", "count", "share", "rating"], out, source, meta)
