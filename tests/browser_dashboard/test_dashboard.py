@@ -722,3 +722,22 @@ def test_cards_say_how_sure_and_the_series_has_every_bucket(reading, demo_token,
     page.wait_for_selector(f'#histogram-chart[aria-label="{expected}"]', state="attached")
     page.locator("#cards").screenshot(path=str(ARTIFACTS / "15-cards-1440.png"))
     assert page.problems == []
+
+
+def test_usable_at_390_px(reading, demo_token, page):
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(reading.url + "/?site=demo&range=7d")
+    page.fill("#token", demo_token)
+    page.click("#sign-in button[type=submit]")
+    wait_ready(page)
+    # An error message keeps a readable width: words per line, not a character per line.
+    message = page.locator("[data-table=errors] tbody tr").first.locator("td").first
+    box = message.bounding_box()
+    assert box and box["width"] >= 150, box
+    lines = box["height"] / float(message.evaluate("e => parseFloat(getComputedStyle(e).lineHeight) || 16"))
+    assert lines <= len(message.inner_text()) / 8, (lines, message.inner_text())
+    # Nothing wider than the screen but what scrolls inside its panel.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    for name in ("errors", "pages", "api-calls"):
+        page.locator(f"[data-table={name}]").screenshot(path=str(ARTIFACTS / f"16-{name}-390.png"))
+    assert page.problems == []
