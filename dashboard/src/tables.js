@@ -102,6 +102,16 @@ export const TABLES = {
       ["failed_requests", "Failed requests", integer], ["share_of_failures", "Share of their failures", percent],
       ["example_trace_id", "Example", String, "trace"]],
   },
+  measures: {
+    route: "/measures", params: { limit: 20 },
+    columns: [["name", "Measure"], ["count", "Count", integer], ["page_views", "Page views", integer],
+      ["p50", "p50", ms], ["p75", "p75", ms], ["p95", "p95", ms]],
+  },
+  "server-timing": {
+    route: "/server-timing", params: { limit: 20 },
+    columns: [["path", "Path"], ["entry", "Server-Timing entry"], ["page_views", "Page views", integer],
+      ["p50", "p50", ms], ["p75", "p75", ms], ["p95", "p95", ms]],
+  },
   resources: {
     route: "/resources", params: { by: "host", limit: 20 },
     columns: [["host", "Host"], ["third_party", "3rd party", (v) => (v ? "yes" : "")], ["count", "Resources", integer],

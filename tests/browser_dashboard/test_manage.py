@@ -5,6 +5,7 @@ people do there (acknowledge an alert, set a suggestion's status) is what the AP
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from support.budget_fixtures import running_receivers, start_budget_server
@@ -112,4 +113,31 @@ def test_budgets_alerts_suggestions_and_a_release(server, page):
     page.locator("#release-panel").screenshot(path=str(ARTIFACTS / "13-release-1440.png"))
     page.set_viewport_size({"width": 390, "height": 900})
     page.locator("#suggestions-panel").screenshot(path=str(ARTIFACTS / "14-suggestions-390.png"))
+    assert page.problems == []
+
+
+def test_custom_measures_and_server_timing_panels(server, page):
+    for i in range(6):
+        beacon = {"site": "demo", "pv": f"measure-{i:04d}", "url": "https://calm.example/pay", "last": True, "now": 900,
+                  "nav": {"st": [["db", 10.0 + i], ["app", 3.0]]},
+                  "ev": [{"k": "measure", "n": "checkout-step", "v": 100.0 * (i + 1), "ts": 400}]}  # fmt: skip
+        assert server.post(orjson.dumps(beacon)).status_code == 204
+    wait_until(lambda: server.scalar("SELECT count() FROM rumhouse.measures WHERE site = 'demo'") == 6)
+    page.set_viewport_size({"width": 1440, "height": 1800})
+    page.select_option("#site", "demo")
+    ready(page)
+    measures = api(server, "/measures", site="demo", range="24h", limit=20)["rows"]
+    assert [(r["name"], r["count"]) for r in measures] == [("checkout-step", 6)]
+    cells = page.locator("[data-table=measures] tbody tr").first.locator("td")
+    assert [cells.nth(k).inner_text() for k in range(5)] == ["checkout-step", "6", "6", "350 ms", "475 ms"]
+    timing = api(server, "/server-timing", site="demo", range="24h", limit=20)["rows"]
+    shown = page.locator("[data-table=server-timing] tbody tr")
+    assert shown.count() == len(timing) == 2
+    for i, row in enumerate(timing):
+        cells = shown.nth(i).locator("td")
+        assert [cells.nth(k).inner_text() for k in range(3)] == [
+            row["path"],
+            row["entry"],
+            str(row["page_views"]),
+        ]
     assert page.problems == []

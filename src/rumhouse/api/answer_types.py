@@ -43,6 +43,25 @@ class TimeseriesRow(msgspec.Struct):
     enough: bool  # 30 samples or more
 
 
+class MeasureRow(msgspec.Struct, kw_only=True):
+    name: str  # as the page named it in rumhouse.measure
+    count: int
+    page_views: int
+    mean: float
+    p50: float
+    p75: float
+    p95: float
+
+
+class ServerTimingRow(msgspec.Struct, kw_only=True):
+    path: str
+    entry: str  # the Server-Timing entry's name (db, cache, app, ...)
+    page_views: int  # documents that had it
+    p50: float  # ms
+    p75: float
+    p95: float
+
+
 class HistogramRow(msgspec.Struct, kw_only=True):
     low: float  # the bin's lower edge (ms, or the CLS score)
     high: Number  # its upper edge; null for the last bin, which takes every value above its lower edge

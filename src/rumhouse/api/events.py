@@ -148,3 +148,43 @@ def resources(store: Store, f: Filters, q: QueryParams) -> Table:
         "max_duration_ms",
     ]
     return Table(columns, out, source, {"by": by})
+
+
+def measures(store: Store, f: Filters, q: QueryParams) -> Table:
+    """The page's custom measures (rumhouse.measure) per name: calls, page views, mean and percentiles of
+    the values (exact, from the rows)."""
+    limit = int_param(q, "limit", 100, 1, 1000)
+    sql = (
+        "SELECT name, count(), uniqExact(page_view_id), avg(value), quantilesExactInclusive(0.5, 0.75, 0.95)(value)"
+        f" FROM rumhouse.measures WHERE {f.raw_where()} GROUP BY name ORDER BY count() DESC, name"
+        " LIMIT {limit:UInt32}"
+    )
+    out = [
+        {
+            "name": name,
+            "count": int(n),
+            "page_views": int(views),
+            "mean": mean,
+            "p50": qs[0],
+            "p75": qs[1],
+            "p95": qs[2],
+        }
+        for name, n, views, mean, qs in rows(store, sql, f, {"limit": limit})
+    ]
+    return Table(["name", "count", "page_views", "mean", "p50", "p75", "p95"], out, "raw")
+
+
+def server_timing(store: Store, f: Filters, q: QueryParams) -> Table:
+    """The documents' Server-Timing entries per path and entry name (db, cache, app, ...): page views that
+    had it, and the percentiles of its duration in ms (exact, from the rows)."""
+    limit = int_param(q, "limit", 100, 1, 1000)
+    sql = (
+        "SELECT path, entry, count(), quantilesExactInclusive(0.5, 0.75, 0.95)(toFloat64(ms))"
+        f" FROM rumhouse.page_views ARRAY JOIN mapKeys(server_timing) AS entry, mapValues(server_timing) AS ms"
+        f" WHERE {f.raw_where()} GROUP BY path, entry ORDER BY count() DESC, path, entry LIMIT {{limit:UInt32}}"
+    )
+    out = [
+        {"path": path, "entry": entry, "page_views": int(n), "p50": qs[0], "p75": qs[1], "p95": qs[2]}
+        for path, entry, n, qs in rows(store, sql, f, {"limit": limit})
+    ]
+    return Table(["path", "entry", "page_views", "p50", "p75", "p95"], out, "raw")
