@@ -485,3 +485,33 @@ def test_histogram_of_a_metric(reading, demo_token, dataset):
     assert sum(r["count"] for r in rolled["rows"]) == pytest.approx(len(values))
     good = sum(r["share"] for r in rolled["rows"][:10])
     assert good == pytest.approx(sum(v < 2500 for v in values) / len(values), abs=0.02)
+
+
+def test_the_crux_view_beside_every_page_view(reading, demo_token, dataset):
+    # With a page filter the rows answer (exact); the window is the 28 days ending with the one asked for.
+    doc = reading.api("/vitals/crux", demo_token, device="desktop")
+    start, end = datetime.fromisoformat(doc["crux_from"]), datetime.fromisoformat(doc["crux_to"])
+    assert end - start == timedelta(days=28) and end == window(doc)[1]
+    crux_window = {"filters": {"from": doc["crux_from"], "to": doc["crux_to"]}}
+    chosen = select(dataset.table("vitals"), crux_window, device="desktop")
+    for row in doc["rows"]:
+        every = [r["value"] for r in chosen if r["name"] == row["metric"]]
+        chrome = [r["value"] for r in chosen if r["name"] == row["metric"] and r["browser"] == "Chrome"]
+        assert (row["all_samples"], row["crux_samples"]) == (len(every), len(chrome))
+        assert close(row["all_p75"], quantile(every, 0.75)) and close(row["crux_p75"], quantile(chrome, 0.75))
+        assert close(row["difference"], quantile(chrome, 0.75) / quantile(every, 0.75) - 1)
+    assert len(doc["notes"]) >= 3 and doc["browsers"] == ["Chrome", "Chrome Mobile"]
+    # Without one, from the rollups: the same samples.
+    rolled = reading.api("/vitals/crux", demo_token)
+    assert rolled["source"] == "rollup"
+    chosen = select(
+        dataset.table("vitals"), {"filters": {"from": rolled["crux_from"], "to": rolled["crux_to"]}}
+    )
+    for row in rolled["rows"]:
+        assert row["crux_samples"] == sum(
+            1 for r in chosen if r["name"] == row["metric"] and r["browser"] == "Chrome"
+        )
+    refused = reading.client.get(
+        "/api/v1/vitals/crux", params={"browser": "Chrome"}, headers={"authorization": f"Bearer {demo_token}"}
+    )
+    assert refused.status_code == 400 and "browser" in refused.text

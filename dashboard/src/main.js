@@ -28,7 +28,9 @@ function tableParams(spec) {
   const extra = typeof spec.params === "function" ? spec.params() : spec.params;
   if (spec.allSites) return extra;
   const base = spec.spans ? { site: $("site").value, ...windowParams() } : filters();
-  return { ...base, ...extra };
+  const params = { ...base, ...extra };
+  for (const key of spec.without || []) delete params[key]; // filters the route chooses itself
+  return params;
 }
 
 /** The explorer on a selection: a path (worst LCP first), an API endpoint or an error (newest first). */

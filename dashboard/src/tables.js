@@ -3,6 +3,17 @@ import { renderMap } from "./depmap.js";
 import { bytes, change, integer, metricValue, ms, percent, time, usd } from "./format.js";
 
 const list = (values) => values.join(", ");
+// A p75 of any metric: CLS is a score under 10, the others ms.
+const p75 = (v) => (v === null || v === undefined ? "–" : v < 10 ? v.toFixed(3) : ms(v));
+
+/** The notes the CrUX view answers with, under its table. */
+function cruxNotes(section, doc) {
+  section.querySelector("ul.notes")?.remove();
+  const notes = document.createElement("ul");
+  notes.className = "notes";
+  for (const text of doc.notes || []) notes.append(Object.assign(document.createElement("li"), { textContent: text }));
+  section.append(notes);
+}
 const sla = (met) => (met === null ? "–" : met ? "met" : "missed");
 
 export const TABLES = {
@@ -101,6 +112,11 @@ export const TABLES = {
     columns: [["dependency", "Dependency"], ["services", "Failing services", list, "wrap"],
       ["failed_requests", "Failed requests", integer], ["share_of_failures", "Share of their failures", percent],
       ["example_trace_id", "Example", String, "trace"]],
+  },
+  crux: {
+    route: "/vitals/crux", params: {}, draw: cruxNotes, without: ["browser", "os"],
+    columns: [["metric", "Metric"], ["all_p75", "p75, every page view", p75], ["all_samples", "Samples", integer],
+      ["crux_p75", "p75 as CrUX counts", p75], ["crux_samples", "CrUX samples", integer], ["difference", "Difference", change]],
   },
   measures: {
     route: "/measures", params: { limit: 20 },

@@ -721,6 +721,21 @@ def test_cards_say_how_sure_and_the_series_has_every_bucket(reading, demo_token,
     )
     page.wait_for_selector(f'#histogram-chart[aria-label="{expected}"]', state="attached")
     page.locator("#cards").screenshot(path=str(ARTIFACTS / "15-cards-1440.png"))
+    # Beside every page view, as the Chrome UX Report would count them, with what makes them differ.
+    crux = reading.api("/vitals/crux", demo_token, site="demo", range="7d")
+    shown = page.locator("[data-table=crux] tbody tr")
+    assert shown.count() == len(crux["rows"]) >= 4
+    for i, row in enumerate(crux["rows"]):
+        cells = shown.nth(i).locator("td")
+        assert (cells.nth(0).inner_text(), cells.nth(2).inner_text(), cells.nth(4).inner_text()) == (
+            row["metric"],
+            f"{row['all_samples']:,}",
+            f"{row['crux_samples']:,}",
+        )
+    assert page.locator("[data-table=crux] ul.notes li").count() == len(crux["notes"])
+    # A browser filter is the view's own business: left out of its question, not an error.
+    add_filter(page, "browser", "Firefox")
+    assert page.locator("[data-table=crux] tbody tr").count() == len(crux["rows"])
     assert page.problems == []
 
 

@@ -43,6 +43,17 @@ class TimeseriesRow(msgspec.Struct):
     enough: bool  # 30 samples or more
 
 
+class CruxRow(msgspec.Struct, kw_only=True):
+    metric: str
+    all_samples: int  # every page view measured
+    all_p75: Number
+    all_rating: str | None
+    crux_samples: int  # the page views the Chrome UX Report would count (Chrome on desktop and Android)
+    crux_p75: Number
+    crux_rating: str | None
+    difference: Number  # crux_p75 / all_p75 - 1
+
+
 class MeasureRow(msgspec.Struct, kw_only=True):
     name: str  # as the page named it in rumhouse.measure
     count: int

@@ -19,6 +19,7 @@ from rumhouse.api.answer_types import (
     ApiCallRow,
     AttributionRow,
     CompareRow,
+    CruxRow,
     EndpointRow,
     ErrorRow,
     HistogramRow,
@@ -238,6 +239,15 @@ ENDPOINTS = (
         vitals.compare,
         CompareQuery,
         CompareRow,
+    ),
+    Endpoint(
+        "/vitals/crux",
+        "vitals-crux",
+        "p75 per metric as the Chrome UX Report would count it (Chrome on desktop and Android, the 28 days"
+        " ending with the window) beside every page view's, with notes on what makes them differ",
+        vitals.crux_view,
+        TableQuery,
+        CruxRow,
     ),
     Endpoint(
         "/measures",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.datastructures import QueryParams
@@ -348,3 +348,62 @@ def histogram(store: Store, f: Filters, q: QueryParams) -> Table:
     good, poor = THRESHOLDS.get(metric, (None, None))
     meta = {"metric": metric, "samples": n, "good_threshold": good, "poor_threshold": poor}
     return Table(["low", "high", "count", "share", "rating"], out, source, meta)
+
+
+# The page views the Chrome UX Report counts: Chrome on desktop and Android (user-agents' families "Chrome"
+# and "Chrome Mobile"; Chrome on iOS is "Chrome Mobile iOS", a WebKit browser CrUX leaves out, as it leaves
+# out WebViews, Safari, Firefox and the others).
+CRUX_BROWSERS = ("Chrome", "Chrome Mobile")
+CRUX_DAYS = 28
+CRUX_NOTES = (
+    "CrUX counts Chrome on desktop and Android only: Safari, Firefox, Chrome on iOS and in-app browsers are"
+    " in the whole population, not in CrUX.",
+    "CrUX takes the 28 days before its day; this view too, ending with the window asked for.",
+    "CrUX counts only users who opted in to usage statistics, and a page only past a traffic threshold;"
+    " rumhouse counts every page view it measured (of the sample rate you set).",
+    "Where the two differ, the browsers CrUX leaves out are faster or slower than Chrome on this site:"
+    " the difference column says by how much at p75.",
+)
+
+
+def crux_view(store: Store, f: Filters, q: QueryParams) -> Table:
+    """p75 per metric as the Chrome UX Report would count it (Chrome on desktop and Android, 28 days) beside
+    the whole population's, and what makes them differ."""
+    if "browser" in f.dims or "os" in f.dims:
+        raise ParamError("the CrUX view chooses the browsers itself: leave browser and os out")
+    f = f.with_(start=f.end - timedelta(days=CRUX_DAYS), range="custom")
+    browsers = ", ".join(f"'{b}'" for b in CRUX_BROWSERS)
+    # Both sides from one source: the rollups when no page filter is set, else the rows.
+    source = "rollup" if f.rollup_ok and not f.dims else "raw"
+    everyone = summary_rows(store, f, source)
+    if source == "rollup":
+        where = f"site = {{site:String}} AND dimension = 'browser' AND dim_value IN ({browsers})"
+        sql = f"SELECT name, {ROLLUP_STATS} FROM {f.rollup_source('vitals', where)} GROUP BY name"
+    else:
+        sql = (
+            f"SELECT name, {_raw_stats()} FROM rumhouse.vitals WHERE {f.raw_where()}"
+            f" AND browser IN ({browsers}) GROUP BY name"
+        )
+    crux = {name: _stats_row(name, n, qs, good, poor) for name, n, qs, good, poor in rows(store, sql, f)}
+    out = []
+    for name in METRICS:
+        if name not in everyone:
+            continue
+        a, c = everyone[name], crux.get(name)
+        crux_p75 = c["p75"] if c else None
+        out.append(
+            {
+                "metric": name,
+                "all_samples": a["samples"],
+                "all_p75": a["p75"],
+                "all_rating": rating(name, a["p75"]) if a["p75"] is not None else None,
+                "crux_samples": c["samples"] if c else 0,
+                "crux_p75": crux_p75,
+                "crux_rating": rating(name, crux_p75) if crux_p75 is not None else None,
+                "difference": crux_p75 / a["p75"] - 1 if crux_p75 is not None and a["p75"] else None,
+            }
+        )
+    columns = ["metric", "all_samples", "all_p75", "all_rating", "crux_samples", "crux_p75", "crux_rating"]
+    return Table([*columns, "difference"], out, source,
+                 {"notes": list(CRUX_NOTES), "browsers": list(CRUX_BROWSERS), "days": CRUX_DAYS,
+                  "crux_from": f.start.isoformat(), "crux_to": f.end.isoformat()})  # fmt: skip
