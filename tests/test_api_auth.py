@@ -80,6 +80,7 @@ NOT_TABLES = (
     "/api/v1/releases",
     "/api/v1/audit",
     "/api/v1/page-views/",
+    "/api/v1/report",
 )
 
 

@@ -22,6 +22,7 @@ FOUNDATION = (
     "demo",
     "snippet",
     "rate_limits",
+    "pdf",
 )
 ALLOWED: dict[str, set[str] | None] = {
     **{part: set() for part in FOUNDATION},
@@ -40,8 +41,9 @@ ALLOWED: dict[str, set[str] | None] = {
     "api": {"store", "query", "tokens", "auth", "usersql", "deletion", "settings", "sites", "tables"},
     "budgets": {"api", "query", "store", "sites", "tokens", "tables", "ai"},
     "alerts": {"api", "query", "budgets", "store", "ai"},
-    "ai": {"api", "query", "store", "sites"},
+    "ai": {"api", "query", "store", "sites", "pdf"},
     "dependencies": {"api", "query", "store", "sites"},
+    "reports": {"api", "budgets", "ai", "query", "store", "pdf"},
     "config_file": {"sites", "budgets", "alerts", "ai", "dependencies"},
     "rumhouse": set(),  # the package's own __init__
     # They compose the rest: anything.

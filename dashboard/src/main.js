@@ -330,6 +330,8 @@ function wire() {
     if (selection) explore(selection.dataset.explore, selection.dataset.value);
     const view = event.target.closest("[data-page-view]");
     if (view) openPageView(view.dataset.pageView);
+    const report = event.target.closest("[data-report]");
+    if (report) download(token, "/report", { site: $("site").value, period: report.dataset.report }, report.dataset.format).catch(fail);
     const act = event.target.closest("[data-alert-action]");
     if (act) actOnAlert(act.dataset.alertAction, act.dataset.rule).catch(fail);
   });

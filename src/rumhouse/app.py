@@ -46,6 +46,7 @@ from rumhouse.metrics import CONTENT_TYPE
 from rumhouse.otlp.endpoint import OtlpEndpoint
 from rumhouse.placement import ThreadPlacement
 from rumhouse.rate_limits import TokenBuckets
+from rumhouse.reports.routes import report_operations
 from rumhouse.runtime import Runtime
 from rumhouse.security_headers import SecurityHeaders
 from rumhouse.settings import Settings
@@ -119,6 +120,7 @@ def part_operations(runtime: Runtime) -> list:
         *operation_operations(runtime),
         *dependency_operations(runtime),
         *explorer_operations(runtime),
+        *report_operations(runtime),
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 import httpx
 import orjson
@@ -395,6 +396,21 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    """The performance report, as the running server renders it (GET /api/v1/report), into a file."""
+    params = {"site": args.site, "period": args.period, "format": args.format}
+    try:
+        response = _admin_call(settings, args, "GET", "/api/v1/report", params=params)
+    except httpx.ConnectError:
+        return _fail("cannot reach rumhouse; is `rumhouse serve` running?")
+    if response.status_code != 200:
+        return _fail(f"the report failed: HTTP {response.status_code} {response.text[:200]}")
+    out = Path(args.out or f"rumhouse-{args.site}-{args.period}.{args.format}")
+    out.write_bytes(response.content)
+    print(out)
+    return 0
+
+
 def cmd_budgets(args: argparse.Namespace, settings: Settings) -> int:
     """The CI gate; exit codes in budgets/gate.py."""
     from rumhouse.budgets import gate
@@ -588,6 +604,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=None, help="random seed, for the same data again")
     demo.add_argument("--origin", help="Origin header to send, for sites that restrict origins")
 
+    report = commands.add_parser(
+        "report", help="write a site's weekly or monthly performance report to a file"
+    )
+    report.add_argument("--site", required=True)
+    report.add_argument("--period", choices=("week", "month"), default="week")
+    report.add_argument("--format", choices=("pdf", "html", "json"), default="pdf")
+    report.add_argument("--out", help="the file (default rumhouse-SITE-PERIOD.FORMAT)")
+    report.add_argument("--url", help=f"rumhouse server (default $RUMHOUSE_URL or {DEFAULT_URL})")
+    report.add_argument("--token", help="a token that reads the site (default $RUMHOUSE_ADMIN_TOKEN)")
+
     budgets = commands.add_parser("budgets", help="performance budgets (the CI gate)")
     budget_actions = budgets.add_subparsers(dest="action", required=True)
     check = budget_actions.add_parser(
@@ -628,6 +654,7 @@ def main(argv: list[str] | None = None) -> int:
             "token": cmd_token,
             "demo": cmd_demo,
             "budgets": cmd_budgets,
+            "report": cmd_report,
         }[args.command]
         return handler(args, settings)
     except (SettingsError, ConfigError, StoreError) as exc:

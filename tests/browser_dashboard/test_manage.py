@@ -5,8 +5,11 @@ people do there (acknowledge an alert, set a suggestion's status) is what the AP
 
 from __future__ import annotations
 
+import io
+
 import orjson
 import pytest
+from pypdf import PdfReader
 
 from support.budget_fixtures import running_receivers, start_budget_server
 from support.chromium import launch, require_chromium
@@ -33,7 +36,7 @@ def server(tmp_path_factory, budget_data):
 def page(playwright):
     require_chromium("the dashboard test")
     browser = launch(playwright)
-    context = browser.new_context(viewport={"width": 1440, "height": 1800})
+    context = browser.new_context(viewport={"width": 1440, "height": 1800}, accept_downloads=True)
     page = context.new_page()
     page.problems = []
     page.on("console", lambda m: page.problems.append(m.text) if m.type == "error" else None)
@@ -111,6 +114,15 @@ def test_budgets_alerts_suggestions_and_a_release(server, page):
     assert compared["release_a"] == "v2"
     assert page.locator("#release-panel tr[data-metric=LCP]").get_attribute("data-verdict") == "regression"
     page.locator("#release-panel").screenshot(path=str(ARTIFACTS / "13-release-1440.png"))
+    # The monthly report, as a PDF, from its button: the budget site's figures in its text.
+    page.select_option("#site", "budget")
+    ready(page)
+    with page.expect_download() as got:
+        page.click("#reports-panel button[data-report=month][data-format=pdf]")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(got.value.path().read_bytes())).pages)
+    assert "Performance report: budget, month" in text
+    for b in api(server, "/budgets/status", site="budget")["budgets"]:
+        assert b["name"] in text
     page.set_viewport_size({"width": 390, "height": 900})
     page.locator("#suggestions-panel").screenshot(path=str(ARTIFACTS / "14-suggestions-390.png"))
     assert page.problems == []

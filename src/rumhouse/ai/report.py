@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from fpdf import FPDF
 
+from rumhouse.pdf import table as _table
+from rumhouse.pdf import text as _text
+
 
 def _money(value: float | None) -> str:
     return "n/a" if value is None else f"${value:,.4f}" if value < 1 else f"${value:,.2f}"
-
-
-def _text(value: object) -> str:
-    # The core fonts are Latin-1: anything else is shown as '?', never an error.
-    return str(value).encode("latin-1", "replace").decode("latin-1")
 
 
 def summary(usage: list[dict], models: list[dict]) -> dict:
@@ -96,18 +94,3 @@ def render_pdf(
         [60, 20, 22, 26, 26, 36],
     )
     return bytes(pdf.output())
-
-
-def _table(pdf: FPDF, title: str, head: list[str], rows: list[list[str]], widths: list[int]) -> None:
-    pdf.ln(4)
-    pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(0, 8, _text(title), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "B", 9)
-    for text, width in zip(head, widths, strict=True):
-        pdf.cell(width, 6, _text(text), border="B")
-    pdf.ln()
-    pdf.set_font("Helvetica", size=9)
-    for row in rows or [["(none)"] + [""] * (len(head) - 1)]:
-        for text, width in zip(row, widths, strict=True):
-            pdf.cell(width, 5, _text(text)[:40])
-        pdf.ln()
