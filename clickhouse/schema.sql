@@ -795,6 +795,21 @@ ORDER BY version
 SETTINGS index_granularity = 8192
 COMMENT 'Schema migrations applied to this database';
 
+CREATE TABLE rumhouse.sourcemaps
+(
+    `site` LowCardinality(String) COMMENT 'Site key',
+    `url` String COMMENT 'The minified script\'s URL, without query string and fragment',
+    `release` String COMMENT 'The release the map belongs to; empty: any release',
+    `map` String COMMENT 'The source map (JSON, version 3)' CODEC(ZSTD(3)),
+    `uploaded_by` String COMMENT 'Token id that uploaded it',
+    `uploaded_at` DateTime64(3, 'UTC') COMMENT 'When it was uploaded',
+    `version` UInt64 COMMENT 'Row version (us since epoch): the newest row wins'
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (site, url, release)
+SETTINGS index_granularity = 8192
+COMMENT 'Source maps, to read minified error stacks back as the original code';
+
 CREATE TABLE rumhouse.suggestion_status
 (
     `site` LowCardinality(String) COMMENT 'Site key',

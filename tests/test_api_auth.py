@@ -81,6 +81,8 @@ NOT_TABLES = (
     "/api/v1/audit",
     "/api/v1/page-views/",
     "/api/v1/report",
+    "/api/v1/sourcemaps",
+    "/api/v1/errors/",
 )
 
 

@@ -44,6 +44,7 @@ ALLOWED: dict[str, set[str] | None] = {
     "ai": {"api", "query", "store", "sites", "pdf"},
     "dependencies": {"api", "query", "store", "sites"},
     "reports": {"api", "budgets", "ai", "query", "store", "pdf"},
+    "errors": {"api", "query", "store", "sites"},
     "config_file": {"sites", "budgets", "alerts", "ai", "dependencies"},
     "rumhouse": set(),  # the package's own __init__
     # They compose the rest: anything.

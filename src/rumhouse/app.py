@@ -39,6 +39,7 @@ from rumhouse.audit import AuditMiddleware
 from rumhouse.auth import bearer
 from rumhouse.clients import ClientAddress
 from rumhouse.dependencies.routes import dependency_operations
+from rumhouse.errors.routes import error_operations
 from rumhouse.http_front import FrontLimits
 from rumhouse.http_front import configure as configure_front
 from rumhouse.ingest.endpoint import BeaconEndpoint
@@ -121,6 +122,7 @@ def part_operations(runtime: Runtime) -> list:
         *dependency_operations(runtime),
         *explorer_operations(runtime),
         *report_operations(runtime),
+        *error_operations(runtime),
     ]
 
 

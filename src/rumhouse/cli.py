@@ -411,6 +411,26 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_sourcemaps(args: argparse.Namespace, settings: Settings) -> int:
+    """Uploads a source map for a script URL (PUT /api/v1/sourcemaps), so errors read back as the original code."""
+    try:
+        body = Path(args.file).read_bytes()
+    except OSError as exc:
+        return _fail(f"cannot read {args.file}: {exc.strerror}")
+    params = {"site": args.site, "url": args.script_url, "release": args.release or ""}
+    try:
+        response = _admin_call(settings, args, "PUT", "/api/v1/sourcemaps", params=params, content=body)
+    except httpx.ConnectError:
+        return _fail("cannot reach rumhouse; is `rumhouse serve` running?")
+    if response.status_code != 200:
+        return _fail(f"the upload failed: HTTP {response.status_code} {response.text[:300]}")
+    stored = response.json()
+    print(
+        f"{stored['url']} ({stored['release'] or 'any release'}): {stored['sources']} sources, {stored['bytes']} bytes"
+    )
+    return 0
+
+
 def cmd_budgets(args: argparse.Namespace, settings: Settings) -> int:
     """The CI gate; exit codes in budgets/gate.py."""
     from rumhouse.budgets import gate
@@ -614,6 +634,16 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--url", help=f"rumhouse server (default $RUMHOUSE_URL or {DEFAULT_URL})")
     report.add_argument("--token", help="a token that reads the site (default $RUMHOUSE_ADMIN_TOKEN)")
 
+    maps = commands.add_parser("sourcemaps", help="source maps, to read error stacks as the original code")
+    map_actions = maps.add_subparsers(dest="action", required=True)
+    upload = map_actions.add_parser("upload", help="upload FILE, the source map of the script at --url")
+    upload.add_argument("file")
+    upload.add_argument("--site", required=True)
+    upload.add_argument("--script-url", required=True, help="the minified script's URL, as pages load it")
+    upload.add_argument("--release", help="the release it belongs to (default: any)")
+    upload.add_argument("--url", help=f"rumhouse server (default $RUMHOUSE_URL or {DEFAULT_URL})")
+    upload.add_argument("--token", help="an admin token of the site (default $RUMHOUSE_ADMIN_TOKEN)")
+
     budgets = commands.add_parser("budgets", help="performance budgets (the CI gate)")
     budget_actions = budgets.add_subparsers(dest="action", required=True)
     check = budget_actions.add_parser(
@@ -655,6 +685,7 @@ def main(argv: list[str] | None = None) -> int:
             "demo": cmd_demo,
             "budgets": cmd_budgets,
             "report": cmd_report,
+            "sourcemaps": cmd_sourcemaps,
         }[args.command]
         return handler(args, settings)
     except (SettingsError, ConfigError, StoreError) as exc:

@@ -135,6 +135,7 @@ class Operation:
     admin: bool = False  # only an admin token not scoped to sites
     exports: tuple[str, ...] = ()  # media types it answers besides JSON (a Table: text/csv, ?format=csv)
     errors: tuple[int, ...] = field(default=(400,))  # what else it may answer besides 401 and 403
+    max_body: int = MAX_BODY_BYTES  # bytes of a body it reads at most (413 above)
 
 
 def decode_query(params: QueryParams, kind: type) -> Any:
@@ -221,7 +222,7 @@ def mount(op: Operation, access: Access) -> Route:
                 raise ApiError(
                     403, "forbidden", "this route needs an admin token that is not scoped to sites"
                 )
-            body = await read_body(request) if op.body is not None else b""
+            body = await read_body(request, op.max_body) if op.body is not None else b""
             call = Call(
                 who,
                 decode_query(request.query_params, op.query),

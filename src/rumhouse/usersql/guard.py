@@ -61,6 +61,7 @@ INTERNAL_TABLES = frozenset(
         "budgets",
         "budget_overrides",
         "suggestion_status",
+        "sourcemaps",
         "schema_migrations",
         # The rollups' materialized views: reading one reads its rollup table, which is public anyway.
         "vitals_hourly_mv",
