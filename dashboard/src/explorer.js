@@ -61,6 +61,28 @@ export function attribution(v) {
   return parts.join(" · ");
 }
 
+/** One error: how often and where, and its latest stacks, each frame with the original code it maps to. */
+export function renderError(section, doc) {
+  section.querySelector(".record-body")?.remove();
+  const body = element("div", undefined, { class: "record-body", "data-error": doc.fingerprint });
+  body.append(element("p", `${doc.kind}: ${doc.message}`, { class: "record-summary" }));
+  body.append(element("p", `${doc.occurrences} times in ${doc.page_views} page views, ${time(doc.first_seen)} to ${time(doc.last_seen)}`));
+  const where = (title, counts) => `${title}: ${counts.map((c) => `${c.value || "(none)"} ${c.count}`).join(", ")}`;
+  body.append(element("p", [where("Paths", doc.paths), where("Browsers", doc.browsers), where("Releases", doc.releases)].join(" · ")));
+  for (const sample of doc.samples) {
+    body.append(element("h3", `${time(sample.time)} · ${sample.path} · ${sample.browser} · release ${sample.release || "–"}`
+      + (sample.mapped ? "" : " · no source map")));
+    body.append(table(["Function", "Minified", "Original"], sample.frames.map((f) => {
+      const original = f.original
+        ? element("span", `${f.original.source}:${f.original.line}:${f.original.column}${f.original.name ? ` (${f.original.name})` : ""}`, { class: "original" })
+        : "–";
+      return [f.function || "(anonymous)", `${f.url}:${f.line}:${f.column}`, original];
+    })));
+  }
+  section.append(body);
+  section.hidden = false;
+}
+
 /** One page view's record. */
 export function renderRecord(section, doc) {
   section.querySelector(".record-body")?.remove();

@@ -4,7 +4,7 @@ import { renderAlerts, renderBudgets, renderRelease, renderSuggestions } from ".
 import { renderCards } from "./cards.js";
 import { renderAvailability, renderBreakdown, renderHistogram, renderHostSeries, renderSeries } from "./charts.js";
 import { TABLES, exportButtons, renderTable } from "./tables.js";
-import { renderList, renderRecord } from "./explorer.js";
+import { renderError, renderList, renderRecord } from "./explorer.js";
 import { renderTrace } from "./trace.js";
 import { readView, writeView } from "./view.js";
 
@@ -45,6 +45,15 @@ async function explore(kind, value) {
   try {
     renderList($("explorer"), await get(token, "/page-views", params), title);
     $("explorer").scrollIntoView({ block: "nearest" });
+  } catch (error) {
+    fail(error);
+  }
+}
+
+async function openError(fingerprint) {
+  try {
+    renderError($("error-view"), await get(token, `/errors/${encodeURIComponent(fingerprint)}`, filters()));
+    $("error-view").scrollIntoView({ block: "nearest" });
   } catch (error) {
     fail(error);
   }
@@ -330,6 +339,8 @@ function wire() {
     if (selection) explore(selection.dataset.explore, selection.dataset.value);
     const view = event.target.closest("[data-page-view]");
     if (view) openPageView(view.dataset.pageView);
+    const failure = event.target.closest("[data-error-open]");
+    if (failure) openError(failure.dataset.errorOpen);
     const report = event.target.closest("[data-report]");
     if (report) download(token, "/report", { site: $("site").value, period: report.dataset.report }, report.dataset.format).catch(fail);
     const act = event.target.closest("[data-alert-action]");
@@ -338,6 +349,7 @@ function wire() {
   $("close-trace").addEventListener("click", () => { $("trace").hidden = true; });
   $("close-explorer").addEventListener("click", () => { $("explorer").hidden = true; });
   $("close-page-view").addEventListener("click", () => { $("page-view").hidden = true; });
+  $("close-error-view").addEventListener("click", () => { $("error-view").hidden = true; });
   addExports($("series-chart").closest(".panel"), "/vitals/timeseries", {});
   addExports($("breakdown-chart").closest(".panel"), "/navigation", { by: "path" });
 

@@ -24,7 +24,7 @@ export const TABLES = {
   },
   errors: {
     route: "/errors", params: { limit: 20 },
-    columns: [["message", "Message", String, "wrap"], ["occurrences", "Count", integer], ["page_views", "Page views", integer],
+    columns: [["message", "Message", String, "error"], ["occurrences", "Count", integer], ["page_views", "Page views", integer],
       ["fingerprint", "Page views with it", String, "explore-error"],
       ["first_seen", "First seen", time], ["last_seen", "Last seen", time], ["sample_stack", "Sample stack", String, "wrap"]],
   },
@@ -210,6 +210,17 @@ export function renderTable(section, spec, doc) {
         open.dataset.value = value;
         open.textContent = cls === "explore-error" ? "Page views…" : value === "" ? "(none)" : String(value);
         open.title = "The page views behind it";
+        td.append(open);
+        continue;
+      }
+      if (cls === "error") {
+        // Opens the error whole (main.js listens for clicks on [data-error-open]).
+        const open = document.createElement("button");
+        open.type = "button";
+        open.className = "explore";
+        open.dataset.errorOpen = row.fingerprint;
+        open.textContent = value;
+        td.className = "wrap";
         td.append(open);
         continue;
       }

@@ -93,6 +93,23 @@ def test_a_minified_stack_reads_back_as_the_original_code(rumhouse, site, browse
     callers = [f["original"] for f in sample["frames"][1:] if f["original"]]
     assert any(c["line"] == ORIGINAL.splitlines().index("  return applyDiscount({ items: [{ price: 3 }, { price: 4 }] });") + 1
                for c in callers)  # fmt: skip
+    # On the dashboard: the error's message opens it whole, its frames in the original code.
+    board_context = browser.new_context(user_agent=USER_AGENT, viewport={"width": 1440, "height": 1200})
+    try:
+        board = board_context.new_page()
+        board.goto(f"{rumhouse.url}/?site=demo&range=1h&path=/sourcemap/")
+        board.fill("#token", ADMIN_TOKEN)
+        board.click("#sign-in button[type=submit]")
+        board.wait_for_selector("body[data-state='ready']", state="attached")
+        board.click(f'[data-table=errors] button[data-error-open="{error["fp"]}"]')
+        original = board.locator("#error-view .original").first
+        original.wait_for()
+        assert "shop.js:4:" in original.inner_text()
+        board.locator("#error-view").screenshot(
+            path=str(REPO / "test-artifacts" / "dashboard" / "17-error-1440.png")
+        )
+    finally:
+        board_context.close()
     # Refusals: not a map, not an admin.
     bad = rumhouse.client.put(
         "/api/v1/sourcemaps", params={"site": "demo", "url": script_url}, content=b"{}",
