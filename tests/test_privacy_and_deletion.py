@@ -9,11 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import orjson
+import pytest
 
 from rumhouse.usersql.guard import PUBLIC_TABLES
 from support.folder_sql import folder_sql
 from support.load import assert_accounting
 from support.server import ADMIN_TOKEN, RumhouseServer
+
+# Servers of their own, restarted: in the slow suite (the fast one is kept under two minutes, README).
+pytestmark = pytest.mark.slow
 
 CLIENT_IP = "203.0.113.77"
 

@@ -23,14 +23,22 @@ CONTENT_PREFIXES = ("gen_ai.prompt.", "gen_ai.completion.")  # gen_ai.prompt.0.c
 PROMPT_HASH = "rumhouse.prompt_hash"
 
 
+_CONTENT = frozenset(CONTENT_KEYS)
+# The older per-message keys (gen_ai.prompt.0.content) come with these on the span: only then are the keys
+# searched by prefix (every span passes here: the common case costs two set lookups in C, not a loop).
+_GEN_AI_MARKERS = frozenset(
+    ("gen_ai.system", "gen_ai.provider.name", "gen_ai.request.model", "gen_ai.operation.name")
+)
+
+
 def _is_content(key: str) -> bool:
-    return key in CONTENT_KEYS or key.startswith(CONTENT_PREFIXES)
+    return key in _CONTENT or key.startswith(CONTENT_PREFIXES)
 
 
 def _without_content(raw, kept: dict[str, str]) -> dict[str, str]:
     """`kept` (the attributes as stored) without prompts and answers; a span that had a prompt gets its
     hash, made from the full values of `raw` (the span's own attributes, before any value was cut)."""
-    if not any(_is_content(key) for key in kept):
+    if _CONTENT.isdisjoint(kept) and (_GEN_AI_MARKERS.isdisjoint(kept) or not any(map(_is_content, kept))):
         return kept
     asked = sorted(
         (kv.key, kv.value.string_value if kv.value.HasField("string_value") else any_value(kv.value))
