@@ -515,3 +515,29 @@ def test_the_crux_view_beside_every_page_view(reading, demo_token, dataset):
         "/api/v1/vitals/crux", params={"browser": "Chrome"}, headers={"authorization": f"Bearer {demo_token}"}
     )
     assert refused.status_code == 400 and "browser" in refused.text
+
+
+def test_several_values_of_a_filter(reading, demo_token, dataset):
+    both = ["Chrome", "Firefox"]
+    raw = reading.api("/vitals/summary", demo_token, range="7d", source="raw", browser=both)
+    assert raw["filters"]["browser"] == both
+    chosen = [r for r in select(dataset.table("vitals"), raw) if r["browser"] in both]
+    by_metric = defaultdict(list)
+    for r in chosen:
+        by_metric[r["name"]].append(r["value"])
+    for row in raw["rows"]:
+        check_stats(row, by_metric[row["metric"]], row["metric"])
+    # The rollups answer several values of one dimension too: the same samples (their rows together).
+    rolled = reading.api("/vitals/summary", demo_token, range="7d", source="rollup", browser=both)
+    assert {r["metric"]: r["samples"] for r in rolled["rows"]} == {m: len(v) for m, v in by_metric.items()}
+    # With another dimension too, the rows answer: any of the browsers, on that device.
+    narrowed = reading.api("/vitals/summary", demo_token, range="7d", browser=both, device="mobile")
+    assert narrowed["source"] == "raw"
+    expected = sum(1 for r in chosen if r["device_type"] == "mobile" and r["name"] == "LCP")
+    assert next(r for r in narrowed["rows"] if r["metric"] == "LCP")["samples"] == expected
+    many = reading.client.get(
+        "/api/v1/vitals/summary",
+        params={"browser": [f"b{i}" for i in range(21)]},
+        headers={"authorization": f"Bearer {demo_token}"},
+    )
+    assert many.status_code == 400 and "at most 20" in many.text

@@ -16,7 +16,10 @@ export function saveToken(token) {
 
 function url(route, params) {
   const query = new URLSearchParams();
-  for (const [k, v] of Object.entries(params || {})) if (v !== undefined && v !== null) query.set(k, v);
+  for (const [k, v] of Object.entries(params || {})) {
+    if (Array.isArray(v)) v.forEach((one) => query.append(k, one)); // several values: the key repeated
+    else if (v !== undefined && v !== null) query.set(k, v);
+  }
   return `/api/v1${route}?${query}`;
 }
 

@@ -11,7 +11,7 @@ import { readView, writeView } from "./view.js";
 const $ = (id) => document.getElementById(id);
 let token = "";
 let generation = 0; // a newer load makes the answers of an older one stale
-const active = new Map(); // dimension -> value: the filters in force, shown as chips
+const active = new Map(); // dimension -> its values (any of them): the filters in force, a chip per value
 
 function windowParams() {
   if ($("range").value !== "custom") return { range: $("range").value };
@@ -80,23 +80,26 @@ async function openTrace(traceId) {
 }
 
 function renderChips() {
-  $("chips").replaceChildren(...[...active].map(([dimension, value]) => {
+  $("chips").replaceChildren(...[...active].flatMap(([dimension, values]) => values.map((value) => {
     const chip = document.createElement("span");
     chip.className = "chip";
     chip.dataset.dimension = dimension;
+    chip.dataset.value = value;
     chip.textContent = `${dimension}: ${value || "(none)"}`;
     const remove = document.createElement("button");
     remove.type = "button";
     remove.textContent = "×";
-    remove.setAttribute("aria-label", `Remove the ${dimension} filter`);
+    remove.setAttribute("aria-label", `Remove the ${dimension} filter ${value}`);
     remove.addEventListener("click", () => {
-      active.delete(dimension);
+      const left = active.get(dimension).filter((v) => v !== value);
+      if (left.length) active.set(dimension, left);
+      else active.delete(dimension);
       renderChips();
       load();
     });
     chip.append(remove);
     return chip;
-  }));
+  })));
 }
 
 function addExports(section, route, extra, spec = null) {
@@ -213,7 +216,7 @@ function applyView(view) {
   }
   if (view.metric && [...$("series-metric").options].some((o) => o.value === view.metric)) $("series-metric").value = view.metric;
   active.clear();
-  for (const [dimension, value] of view.filters) active.set(dimension, value);
+  for (const [dimension, values] of view.filters) active.set(dimension, values);
   renderChips();
   $("auto-refresh").checked = view.refresh;
   autoRefresh();
@@ -287,7 +290,9 @@ function applyValue() {
   const dimension = $("dimension").value;
   const value = $("dimension-value").value;
   if (!dimension || value === "\u0000") return;
-  active.set(dimension, value);
+  // Another value of a dimension already filtered widens it (any of them); the same value does nothing.
+  const values = active.get(dimension) || [];
+  if (!values.includes(value)) active.set(dimension, [...values, value]);
   $("dimension").value = "";
   $("dimension-value").hidden = true;
   renderChips();

@@ -2,7 +2,7 @@
 // view is a link to share and survives a reload. Never the token (it stays in sessionStorage).
 export const DIMENSIONS = ["path", "browser", "os", "device", "country", "connection", "release"];
 
-/** What the URL asks for: {site, range, from, to, metric, refresh, filters: [[dimension, value], ...]}. */
+/** What the URL asks for: {site, range, from, to, metric, refresh, filters: [[dimension, [values]], ...]}. */
 export function readView() {
   const q = new URLSearchParams(location.search);
   return {
@@ -12,7 +12,7 @@ export function readView() {
     to: q.get("to"),
     metric: q.get("metric"),
     refresh: q.get("refresh") === "1",
-    filters: DIMENSIONS.filter((d) => q.has(d)).map((d) => [d, q.get(d)]),
+    filters: DIMENSIONS.filter((d) => q.has(d)).map((d) => [d, q.getAll(d)]),
   };
 }
 
@@ -20,7 +20,7 @@ export function readView() {
 export function writeView(view) {
   const q = new URLSearchParams();
   for (const key of ["site", "range", "from", "to", "metric"]) if (view[key]) q.set(key, view[key]);
-  for (const [dimension, value] of view.filters) q.set(dimension, value);
+  for (const [dimension, values] of view.filters) values.forEach((value) => q.append(dimension, value));
   if (view.refresh) q.set("refresh", "1");
   history.replaceState(null, "", `${location.pathname}?${q}`);
 }

@@ -92,6 +92,22 @@ def add_filter(page, dimension: str, value: str):
     assert page.locator(f"[data-dimension={dimension}]").inner_text().startswith(f"{dimension}: {value}")
 
 
+def add_filter_value(page, dimension: str, value: str):
+    """Another value of a dimension already filtered (the chips of that dimension then say both)."""
+    page.select_option("#dimension", dimension)
+    page.wait_for_selector(
+        f"#dimension-value[data-ready={dimension}] option[value='{value}']", state="attached"
+    )
+    page.select_option("#dimension-value", value)
+    page.wait_for_selector(f"[data-dimension={dimension}][data-value='{value}']")
+    ready_again(page)
+
+
+def ready_again(page):
+    page.wait_for_selector("body[data-state='ready']", state="attached")
+    wait_ready(page)
+
+
 def test_dashboard(reading, demo_token, page, tmp_path):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.goto(reading.url + "/")
@@ -647,6 +663,18 @@ def test_a_view_in_its_url_sortable_tables_and_auto_refresh(reading, demo_token,
     page.click("[data-table=pages] th button[data-sort=path]")
     page.click("[data-table=pages] th button[data-sort=path]")
     assert paths.all_inner_texts() == sorted(r["path"] for r in rows)
+    # Several values of one filter: any of them, a chip each, kept in the URL; one removed, the other stays.
+    add_filter_value(page, "browser", "Firefox")
+    assert page.locator("[data-dimension=browser]").count() == 2
+    assert "browser=Chrome" in page.url and "browser=Firefox" in page.url
+    check_cards(
+        page,
+        reading.api("/vitals/summary", demo_token, site="demo", range="30d", browser=["Chrome", "Firefox"]),
+    )
+    page.click("[data-dimension=browser][data-value=Chrome] button")
+    ready_again(page)
+    assert page.locator("[data-dimension=browser]").count() == 1 and "browser=Chrome" not in page.url
+    check_cards(page, reading.api("/vitals/summary", demo_token, site="demo", range="30d", browser="Firefox"))
     # Auto-refresh: nothing new until the box is ticked; then the view again every 30 s.
     before = len(asked)
     page.clock.fast_forward(31_000)

@@ -11,6 +11,7 @@ from starlette.datastructures import QueryParams
 from rumhouse.query.filters import DEFAULT_RANGE, DIMENSIONS, MAX_WINDOW, RANGES, Filters, window
 
 MAX_VALUE = 2048
+MAX_VALUES = 20  # of one dimension
 
 
 class ParamError(ValueError):
@@ -48,10 +49,12 @@ def parse_filters(params: QueryParams, site: str, now: datetime | None = None) -
         raise ParamError(f"a time window is at most {MAX_WINDOW.days} days")
     dims = {}
     for name in DIMENSIONS:
-        value = params.get(name)
-        if value is None:
+        chosen = params.getlist(name)  # repeated for several values: browser=Chrome&browser=Firefox
+        if not chosen:
             continue
-        if len(value) > MAX_VALUE:
+        if len(chosen) > MAX_VALUES:
+            raise ParamError(f"{name} takes at most {MAX_VALUES} values")
+        if any(len(value) > MAX_VALUE for value in chosen):
             raise ParamError(f"{name} is longer than {MAX_VALUE} characters")
-        dims[name] = value
+        dims[name] = tuple(dict.fromkeys(chosen))
     return Filters(site, start, end, range_name, dims)

@@ -237,8 +237,8 @@ def compare(store: Store, f: Filters, q: QueryParams) -> Table:
     if release_a is not None or release_b is not None:
         if not (release_a and release_b):
             raise ParamError("release_a and release_b go together")
-        fa = f.with_(dims={**f.dims, "release": release_a})
-        fb = f.with_(dims={**f.dims, "release": release_b})
+        fa = f.with_(dims={**f.dims, "release": (release_a,)})
+        fb = f.with_(dims={**f.dims, "release": (release_b,)})
         mode = "releases"
     elif any(k in q for k in ("a_from", "a_to", "b_from", "b_to")):
         try:

@@ -26,7 +26,7 @@ def budget_status(
 ) -> dict:
     """One budget over the `since` seconds before now (default: its own window); `prices` values AI
     tokens (ai_cost; default: the shipped table)."""
-    dims = {"release": release} if release else {}
+    dims: dict[str, tuple[str, ...]] = {"release": (release,)} if release else {}
     f = Filters(budget.site, now - timedelta(seconds=since or budget.window), now, "custom", dims)
     m = measure(store, budget.target, f, prices)
     override = repo.active_override(budget.name, now)

@@ -46,7 +46,8 @@ class Filters:
     start: datetime
     end: datetime
     range: str = DEFAULT_RANGE  # a name from RANGES, or "custom" for from/to
-    dims: dict[str, str] = field(default_factory=dict)  # API dimension name -> value
+    # API dimension name -> its values (a page view matches any of them: browser=Chrome&browser=Firefox)
+    dims: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def with_(self, **changes) -> Filters:
         return replace(self, **changes)
@@ -76,9 +77,14 @@ class Filters:
             "day_start": ch_time(day_start),
             "day_end": ch_time(day_end),
         }
-        for name, value in self.dims.items():
-            values[f"f_{name}"] = value
+        for name, chosen in self.dims.items():
+            for i, value in enumerate(chosen):
+                values[f"f_{name}_{i}"] = value
         return values
+
+    def _any_of(self, name: str) -> str:
+        """The parameters of one dimension's values, for `IN (...)` (each a query parameter)."""
+        return ", ".join(f"{{f_{name}_{i}:String}}" for i in range(len(self.dims[name])))
 
     def raw_where(self, *, dimensions: bool = True) -> str:
         """WHERE conditions on a raw table (they all carry the page dimensions)."""
@@ -88,7 +94,7 @@ class Filters:
             "time < {end:DateTime64(3, 'UTC')}",
         ]
         if dimensions:
-            parts += [f"{DIMENSIONS[name]} = {{f_{name}:String}}" for name in self.dims]
+            parts += [f"{DIMENSIONS[name]} IN ({self._any_of(name)})" for name in self.dims]
         return " AND ".join(parts)
 
     def span_where(self, time: str = "Timestamp") -> str:
@@ -108,10 +114,11 @@ class Filters:
         if split_by is not None:
             parts.append(f"dimension = '{split_by}'")  # a DIMENSIONS key, checked by the caller
             if split_by in self.dims:
-                parts.append(f"dim_value = {{f_{split_by}:String}}")
+                parts.append(f"dim_value IN ({self._any_of(split_by)})")
         elif self.dims:
             (name,) = self.dims
-            parts.append(f"dimension = '{name}' AND dim_value = {{f_{name}:String}}")
+            # Several values of one dimension: their rows together (states merge, counts add up).
+            parts.append(f"dimension = '{name}' AND dim_value IN ({self._any_of(name)})")
         else:
             parts.append("dimension = ''")
         return " AND ".join(parts)
@@ -144,5 +151,5 @@ class Filters:
             "range": self.range,
             "from": self.start.isoformat(),
             "to": self.end.isoformat(),
-            **self.dims,
+            **{name: chosen[0] if len(chosen) == 1 else list(chosen) for name, chosen in self.dims.items()},
         }
