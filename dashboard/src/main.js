@@ -155,7 +155,8 @@ async function loadHost() {
 function loadManaged(current = () => true) {
   const site = $("site").value;
   return Promise.all([
-    get(token, "/budgets/status", { site }).then((doc) => current() && renderBudgets($("budgets-panel"), doc)),
+    Promise.all([get(token, "/budgets/status", { site }), get(token, "/budgets/report", { ...filters(), period: "day" })])
+      .then(([status, report]) => current() && renderBudgets($("budgets-panel"), status, report)),
     Promise.all([get(token, "/alerts", { site }), get(token, "/alerts/events", { site })])
       .then(([alerts, events]) => current() && renderAlerts($("alerts-panel"), alerts, events)),
     get(token, "/suggestions", filters()).then((doc) => current() && renderSuggestions($("suggestions-panel"), doc)),

@@ -37,15 +37,25 @@ function replace(section, className, ...nodes) {
 
 const value = (metric, v) => (v === null || v === undefined ? "–" : metric.endsWith("rate") || metric.startsWith("host_") ? percent(v) : metricValue(metric, v));
 
-export function renderBudgets(section, doc) {
+/** Budgets judged now, each with its compliance day by day over the window (`report`: /budgets/report). */
+export function renderBudgets(section, doc, report) {
   if (!doc.budgets.length) return replace(section, "manage-body", element("p", "No budgets for this site (docs/budgets.md)."));
-  const rows = doc.budgets.map((b) => ({
-    attrs: { "data-budget": b.name, "data-state": b.state },
-    cells: [b.name, b.description,
-      value(b.metric, b.value), value(b.metric, b.limit), integer(b.samples),
-      element("span", b.state, { class: `state state-${b.state}` }), b.override ? `until ${time(b.override.expires_at)}` : ""],
-  }));
-  replace(section, "manage-body", table(["Budget", "Measures", "Now", "Limit", "Samples", "State", "Override"], rows));
+  const compliance = new Map(report.budgets.map((c) => [c.budget, c]));
+  const rows = doc.budgets.map((b) => {
+    const c = compliance.get(b.name);
+    const days = c ? c.periods.filter((p) => p.state !== "insufficient") : [];
+    const within = days.filter((p) => p.state === "within" || p.state === "warning").length;
+    // One mark per day, in its state's colour: how the budget held over the window.
+    const strip = element("span", undefined, { class: "strip", "aria-label": `${within} of ${days.length} days within` });
+    for (const p of c ? c.periods : []) strip.append(element("span", "", { class: `day state-${p.state}`, title: `${p.period_start.slice(0, 10)}: ${p.state}` }));
+    return {
+      attrs: { "data-budget": b.name, "data-state": b.state },
+      cells: [b.name, b.description, value(b.metric, b.value), value(b.metric, b.limit), integer(b.samples),
+        element("span", b.state, { class: `state state-${b.state}` }), `${within} of ${days.length} days`, strip,
+        b.override ? `until ${time(b.override.expires_at)}` : ""],
+    };
+  });
+  replace(section, "manage-body", table(["Budget", "Measures", "Now", "Limit", "Samples", "State", "Within", "Day by day", "Override"], rows));
 }
 
 export function renderAlerts(section, alerts, events) {

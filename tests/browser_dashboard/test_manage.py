@@ -70,6 +70,17 @@ def test_budgets_alerts_suggestions_and_a_release(server, page):
         assert row.get_attribute("data-state") == b["state"]
         assert row.locator(".state").inner_text() == b["state"]
 
+    # Compliance day by day over the window, as /budgets/report says.
+    report = {
+        c["budget"]: c
+        for c in api(server, "/budgets/report", site="budget", range="24h", period="day")["budgets"]
+    }
+    for name, c in report.items():
+        judged = [p for p in c["periods"] if p["state"] != "insufficient"]
+        within = sum(p["state"] in ("within", "warning") for p in judged)
+        row = page.locator(f'#budgets-panel tr[data-budget="{name}"]')
+        assert row.locator("td").nth(6).inner_text() == f"{within} of {len(judged)} days"
+        assert row.locator(".strip .day").count() == len(c["periods"])
     alerts = {a["rule"]: a for a in api(server, "/alerts", site="budget")["alerts"]}
     for rule, a in alerts.items():
         assert page.locator(f'#alerts-panel tr[data-rule="{rule}"]').get_attribute("data-state") == a["state"]
