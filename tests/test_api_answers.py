@@ -541,3 +541,19 @@ def test_several_values_of_a_filter(reading, demo_token, dataset):
         headers={"authorization": f"Bearer {demo_token}"},
     )
     assert many.status_code == 400 and "at most 20" in many.text
+
+
+def test_releases_in_the_order_they_appeared(reading, demo_token, dataset):
+    doc = reading.api("/releases", demo_token, range="7d")
+    views = select(dataset.table("page_views"), doc)
+    expected = {}
+    for v in views:
+        if v["release"]:
+            first, last, n = expected.get(v["release"], (v["time"], v["time"], 0))
+            expected[v["release"]] = (min(first, v["time"]), max(last, v["time"]), n + 1)
+    assert [r["release"] for r in doc["rows"]] == sorted(expected, key=lambda r: expected[r][0])
+    for row in doc["rows"]:
+        first, last, n = expected[row["release"]]
+        assert row["page_views"] == n
+        assert abs(datetime.fromisoformat(row["first_seen"]) - first) < timedelta(milliseconds=1)
+        assert abs(datetime.fromisoformat(row["last_seen"]) - last) < timedelta(milliseconds=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import secrets
+import time
 
 import numpy
 import orjson
@@ -52,7 +53,10 @@ def served(tmp_path_factory):
 
 
 def api(server, route: str) -> list[dict]:
-    answer = server.client.get(f"/api/v1{route}", params={"site": "demo", "range": "1h"}, headers=ADMIN)
+    # From and to: "1h" ends at the current second, before rows of this very second.
+    now = int(time.time() * 1000)
+    window = {"site": "demo", "from": str(now - 3_600_000), "to": str(now + 60_000)}
+    answer = server.client.get(f"/api/v1{route}", params=window, headers=ADMIN)
     assert answer.status_code == 200, answer.text
     return answer.json()["rows"]
 

@@ -23,7 +23,7 @@ const TOO_FEW = "#bbbbbb";
  * one axis). Every bucket of the window is there: an empty one is a gap, not a line drawn across it; a
  * point from too few samples is grey; the tooltip says the samples and the 95% interval.
  */
-export function renderSeries(canvas, doc, metric) {
+export function renderSeries(canvas, doc, metric, releases = []) {
   const metrics = metric === "ms" ? ["LCP", "INP", "FCP", "TTFB"] : [metric];
   const times = [...new Set(doc.rows.map((r) => r.time))];
   const at = new Map(doc.rows.map((r) => [`${r.metric} ${r.time}`, r]));
@@ -38,11 +38,39 @@ export function renderSeries(canvas, doc, metric) {
     };
   });
   const drawn = datasets.reduce((n, d) => n + d.rows.filter((r) => r.samples).length, 0);
+  // Release markers: a dashed line at the bucket each release was first seen in, named at its top.
+  const starts = times.map((t) => Date.parse(t));
+  const step = (doc.bucket_seconds || 3600) * 1000;
+  const marks = releases
+    .map((r) => ({ name: r.release, index: starts.findIndex((s) => s <= Date.parse(r.first_seen) && Date.parse(r.first_seen) < s + step) }))
+    .filter((m) => m.index >= 0);
+  canvas.dataset.releases = marks.map((m) => `${m.name}@${times[m.index]}`).join(" ");
+  const releaseLines = {
+    id: "releases",
+    afterDatasetsDraw(chart) {
+      const { ctx, chartArea, scales } = chart;
+      ctx.save();
+      ctx.strokeStyle = "#6a4c93";
+      ctx.fillStyle = "#6a4c93";
+      ctx.setLineDash([4, 3]);
+      ctx.font = "11px sans-serif";
+      for (const m of marks) {
+        const x = scales.x.getPixelForValue(m.index);
+        ctx.beginPath();
+        ctx.moveTo(x, chartArea.top);
+        ctx.lineTo(x, chartArea.bottom);
+        ctx.stroke();
+        ctx.fillText(m.name, x + 3, chartArea.top + 10);
+      }
+      ctx.restore();
+    },
+  };
   canvas.setAttribute("aria-label", `${metrics.join(", ")} p${doc.percentile}: ${times.length} buckets, ${drawn} with samples`);
   canvas.dataset.buckets = String(times.length);
   draw(canvas, {
     type: "line",
     data: { labels: times.map(label), datasets },
+    plugins: [releaseLines],
     options: {
       animation: false, maintainAspectRatio: false,
       plugins: {

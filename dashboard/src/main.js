@@ -180,7 +180,15 @@ async function loadRelease() {
 async function actOnAlert(verb, rule) {
   await send(token, "POST", `/alerts/${rule.split("/").map(encodeURIComponent).join("/")}/${verb}`, {}, { note: "from the dashboard" });
   const site = $("site").value;
-  const [alerts, events] = await Promise.all([get(token, "/alerts", { site }), get(token, "/alerts/events", { site })]);
+  // The alerts are read again until they show what was done (another worker may answer before it has
+  // the change: a few tries, then what there is).
+  const done = (a) => a.rule === rule && (verb === "ack" ? a.acknowledged_by : a.state === "resolved");
+  let alerts, events;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    [alerts, events] = await Promise.all([get(token, "/alerts", { site }), get(token, "/alerts/events", { site })]);
+    if (alerts.alerts.some(done)) break;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
   renderAlerts($("alerts-panel"), alerts, events);
 }
 
@@ -241,7 +249,8 @@ async function load() {
   const current = () => mine === generation;
   const tasks = [
     get(token, "/vitals/summary", params).then((doc) => current() && renderCards($("cards"), doc)),
-    get(token, "/vitals/timeseries", params).then((doc) => current() && renderSeries($("series-chart"), doc, $("series-metric").value)),
+    Promise.all([get(token, "/vitals/timeseries", params), get(token, "/releases", params)])
+      .then(([doc, releases]) => current() && renderSeries($("series-chart"), doc, $("series-metric").value, releases.rows)),
     get(token, "/vitals/histogram", { ...params, metric: $("histogram-metric").value })
       .then((doc) => current() && renderHistogram($("histogram-chart"), doc)),
     get(token, "/navigation", { ...params, by: "path", limit: 8 }).then((doc) => current() && renderBreakdown($("breakdown-chart"), doc)),

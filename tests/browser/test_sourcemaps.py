@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -78,7 +79,11 @@ def test_a_minified_stack_reads_back_as_the_original_code(rumhouse, site, browse
 
     answer = rumhouse.client.get(
         f"/api/v1/errors/{error['fp']}",
-        params={"site": "demo", "range": "1h"},
+        params={
+            "site": "demo",
+            "from": str(int(time.time() * 1000) - 3_600_000),
+            "to": str(int(time.time() * 1000) + 60_000),
+        },
         headers={"authorization": f"Bearer {ADMIN_TOKEN}"},
     )
     assert answer.status_code == 200, answer.text

@@ -6,6 +6,7 @@ import io
 import math
 import secrets
 import time
+from datetime import datetime, timedelta
 
 import orjson
 import pytest
@@ -28,7 +29,7 @@ def format_metric(metric: str, value: float) -> str:
         return f"{value:.3f}"
     if value >= 1000:
         return f"{value / 1000:.2f} s"
-    return f"{round(value)} ms"
+    return f"{math.floor(value + 0.5)} ms"  # JavaScript's Math.round: halves up, not to even
 
 
 @pytest.fixture(scope="module")
@@ -732,6 +733,19 @@ def test_cards_say_how_sure_and_the_series_has_every_bucket(reading, demo_token,
     assert page.locator("#series-chart").get_attribute("aria-label") == (
         f"LCP, INP, FCP, TTFB p75: {buckets} buckets, {with_samples} with samples"
     )
+    # Each release marked at the bucket it was first seen in.
+    releases = reading.api("/releases", demo_token, site="demo", range="7d")["rows"]
+    starts = sorted({r["time"] for r in series})
+    marks = []
+    for r in releases:
+        seen = datetime.fromisoformat(r["first_seen"])
+        inside = [
+            t
+            for t in starts
+            if datetime.fromisoformat(t) <= seen < datetime.fromisoformat(t) + timedelta(hours=3)
+        ]
+        marks += [f"{r['release']}@{t}" for t in inside]
+    assert marks and page.locator("#series-chart").get_attribute("data-releases") == " ".join(marks)
     # 3-hour buckets from the one the window starts in (56, or 57 when it starts inside one); some empty.
     assert buckets in (56, 57) and any(not r["samples"] for r in series)
     # The distribution of a metric, in its bands: what /vitals/histogram answered.

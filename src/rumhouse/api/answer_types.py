@@ -43,6 +43,13 @@ class TimeseriesRow(msgspec.Struct):
     enough: bool  # 30 samples or more
 
 
+class ReleaseRow(msgspec.Struct, kw_only=True):
+    release: str
+    first_seen: str  # the first page view of it in the window
+    last_seen: str
+    page_views: int
+
+
 class CruxRow(msgspec.Struct, kw_only=True):
     metric: str
     all_samples: int  # every page view measured

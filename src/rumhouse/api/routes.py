@@ -31,6 +31,7 @@ from rumhouse.api.answer_types import (
     NPlusOneRow,
     PageRow,
     PoolRow,
+    ReleaseRow,
     ResourceRow,
     ServerTimingRow,
     SiteRow,
@@ -239,6 +240,14 @@ ENDPOINTS = (
         vitals.compare,
         CompareQuery,
         CompareRow,
+    ),
+    Endpoint(
+        "/releases",
+        "releases",
+        "The releases seen in the window, in the order they appeared: first and last seen, page views",
+        vitals.releases,
+        LimitQuery,
+        ReleaseRow,
     ),
     Endpoint(
         "/vitals/crux",

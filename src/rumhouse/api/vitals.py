@@ -407,3 +407,22 @@ def crux_view(store: Store, f: Filters, q: QueryParams) -> Table:
     return Table([*columns, "difference"], out, source,
                  {"notes": list(CRUX_NOTES), "browsers": list(CRUX_BROWSERS), "days": CRUX_DAYS,
                   "crux_from": f.start.isoformat(), "crux_to": f.end.isoformat()})  # fmt: skip
+
+
+def releases(store: Store, f: Filters, q: QueryParams) -> Table:
+    """The releases seen in the window, in the order they appeared: when each was first and last seen, and
+    its page views (what the dashboard marks on its time axis)."""
+    limit = int_param(q, "limit", 50, 1, 500)
+    sql = (
+        "SELECT release, min(time), max(time), count() FROM rumhouse.page_views"
+        f" WHERE {f.raw_where()} AND release != '' GROUP BY release ORDER BY min(time) LIMIT {{limit:UInt32}}"
+    )
+    out = [
+        {"release": r, "first_seen": _iso_ms(first), "last_seen": _iso_ms(last), "page_views": int(n)}
+        for r, first, last, n in rows(store, sql, f, {"limit": limit})
+    ]
+    return Table(["release", "first_seen", "last_seen", "page_views"], out, "raw")
+
+
+def _iso_ms(stored) -> str:
+    return datetime.fromisoformat(str(stored)).replace(tzinfo=UTC).isoformat(timespec="milliseconds")
