@@ -227,7 +227,11 @@ def dashboard_load(data_dir: Path, loads: int = 3) -> list[float]:
                 page.fill("#token", ADMIN_TOKEN)
                 began = time.perf_counter()
                 page.click("#sign-in button[type=submit]")
-                page.wait_for_function("document.body.dataset.state === 'ready'", timeout=60_000)
+                # A selector, not wait_for_function: the dashboard's Content-Security-Policy forbids eval.
+                page.wait_for_selector("body[data-state='ready'], body[data-state='error']", state="attached",
+                                       timeout=60_000)  # fmt: skip
+                if page.evaluate("document.body.dataset.state") != "ready":
+                    raise RuntimeError(f"the dashboard failed: {page.inner_text('#status')}")
                 times.append(time.perf_counter() - began)
                 page.close()
             browser.close()

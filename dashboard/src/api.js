@@ -37,6 +37,7 @@ export async function send(token, method, route, params, body) {
     method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body),
   });
   if (response.status === 401) throw new AuthError("the token is not valid (or was revoked)");
+  if (response.status === 204) return null; // done, nothing to say (an override ended)
   const answer = await response.json();
   if (!response.ok) throw new Error(answer.message || `HTTP ${response.status}`);
   return answer;

@@ -358,6 +358,20 @@ function wire() {
     if (failure) openError(failure.dataset.errorOpen);
     const report = event.target.closest("[data-report]");
     if (report) download(token, "/report", { site: $("site").value, period: report.dataset.report }, report.dataset.format).catch(fail);
+    const waive = event.target.closest("[data-override-new]");
+    if (waive) {
+      // An override needs a justification (docs/budgets.md): asked for, then the budgets again.
+      const why = prompt(`Why waive ${waive.dataset.overrideNew} for 24 hours?`);
+      if (why) {
+        send(token, "POST", `/budgets/${encodeURIComponent(waive.dataset.overrideNew)}/overrides`, {}, { justification: why, expires_in: "24h" })
+          .then(() => loadManaged()).catch(fail);
+      }
+    }
+    const end = event.target.closest("[data-override-end]");
+    if (end) {
+      send(token, "DELETE", `/budgets/${encodeURIComponent(end.dataset.budget)}/overrides/${encodeURIComponent(end.dataset.overrideEnd)}`, {}, undefined)
+        .then(() => loadManaged()).catch(fail);
+    }
     const act = event.target.closest("[data-alert-action]");
     if (act) actOnAlert(act.dataset.alertAction, act.dataset.rule).catch(fail);
   });

@@ -37,6 +37,18 @@ function replace(section, className, ...nodes) {
 
 const value = (metric, v) => (v === null || v === undefined ? "–" : metric.endsWith("rate") || metric.startsWith("host_") ? percent(v) : metricValue(metric, v));
 
+/** The override in force (with a button to end it), or a button to waive the budget for a while. */
+function override(b) {
+  const cell = element("span");
+  if (b.override) {
+    cell.append(element("span", `${b.override.limit === null ? "waived" : `limit ${b.override.limit}`} until ${time(b.override.expires_at)}: ${b.override.justification} `));
+    cell.append(element("button", "End", { type: "button", "data-override-end": b.override.id, "data-budget": b.name }));
+  } else {
+    cell.append(element("button", "Waive 24 h…", { type: "button", "data-override-new": b.name }));
+  }
+  return cell;
+}
+
 /** Budgets judged now, each with its compliance day by day over the window (`report`: /budgets/report). */
 export function renderBudgets(section, doc, report) {
   if (!doc.budgets.length) return replace(section, "manage-body", element("p", "No budgets for this site (docs/budgets.md)."));
@@ -52,7 +64,7 @@ export function renderBudgets(section, doc, report) {
       attrs: { "data-budget": b.name, "data-state": b.state },
       cells: [b.name, b.description, value(b.metric, b.value), value(b.metric, b.limit), integer(b.samples),
         element("span", b.state, { class: `state state-${b.state}` }), `${within} of ${days.length} days`, strip,
-        b.override ? `until ${time(b.override.expires_at)}` : ""],
+        override(b)],
     };
   });
   replace(section, "manage-body", table(["Budget", "Measures", "Now", "Limit", "Samples", "State", "Within", "Day by day", "Override"], rows));

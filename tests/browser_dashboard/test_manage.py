@@ -81,6 +81,17 @@ def test_budgets_alerts_suggestions_and_a_release(server, page):
         row = page.locator(f'#budgets-panel tr[data-budget="{name}"]')
         assert row.locator("td").nth(6).inner_text() == f"{within} of {len(judged)} days"
         assert row.locator(".strip .day").count() == len(c["periods"])
+    # Waive a breached budget for a day from its row (the justification asked for), then end the override.
+    breached = next(b["name"] for b in status if b["state"] == "breached" and not b["override"])
+    page.once("dialog", lambda dialog: dialog.accept("a known incident"))
+    page.click(f'#budgets-panel button[data-override-new="{breached}"]')
+    page.wait_for_selector(f'#budgets-panel tr[data-budget="{breached}"][data-state=overridden]')
+    [made] = [o for o in api(server, f"/budgets/{breached}/overrides")["overrides"] if o["active"]]
+    assert made["justification"] == "a known incident" and made["limit"] is None
+    page.click(f'#budgets-panel button[data-override-end="{made["id"]}"]')
+    page.wait_for_selector(f'#budgets-panel tr[data-budget="{breached}"][data-state=breached]')
+    assert not [o for o in api(server, f"/budgets/{breached}/overrides")["overrides"] if o["active"]]
+
     alerts = {a["rule"]: a for a in api(server, "/alerts", site="budget")["alerts"]}
     for rule, a in alerts.items():
         assert page.locator(f'#alerts-panel tr[data-rule="{rule}"]').get_attribute("data-state") == a["state"]
