@@ -14,7 +14,7 @@ import secrets
 import numpy
 import pytest
 
-from support.alert_replay import RECORDER, first_sustained, replay_alerts
+from support.alert_replay import RECORDER, changes, first_sustained, replay_alerts
 from support.load import wait_until
 from support.otlp import attr, ingest_token, post_spans, span
 from support.server import CONFIG, RumhouseServer
@@ -82,10 +82,6 @@ def replayed(tmp_path_factory):
     finally:
         server.close()
     yield t0, calls, replay_alerts(folder, RULES, t0, t0 + LENGTH + 10 * MINUTE, MINUTE)
-
-
-def changes(result, rule: str, to: str) -> list[dict]:
-    return [c for c in result["changes"] if c["rule"] == rule and c["to"] == to]
 
 
 def test_slow_calls_and_errors_fire_the_preset_and_resolve(replayed):

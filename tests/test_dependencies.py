@@ -33,7 +33,7 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from support.alert_replay import RECORDER, first_sustained, replay_alerts
+from support.alert_replay import RECORDER, changes, first_sustained, replay_alerts
 from support.load import run_in_thread, wait_until
 from support.otlp import ADMIN, attr, ingest_token, post_spans, span
 from support.server import CONFIG, RumhouseServer, free_port
@@ -431,10 +431,6 @@ def replayed(tmp_path_factory):
     finally:
         server.close()
     yield t0, sent, replay_alerts(folder, PRESET, t0, t0 + LENGTH + 6 * MINUTE, MINUTE)
-
-
-def changes(result, rule: str, to: str) -> list[dict]:
-    return [c for c in result["changes"] if c["rule"] == rule and c["to"] == to]
 
 
 def test_the_preset_fires_when_a_dependency_degrades_and_resolves(replayed):

@@ -15,7 +15,7 @@ import secrets
 
 import pytest
 
-from support.alert_replay import RECORDER, first_sustained, replay_alerts
+from support.alert_replay import RECORDER, changes, first_sustained, replay_alerts
 from support.load import wait_until
 from support.otlp import attr, ingest_token, post_spans, span
 from support.server import CONFIG, RumhouseServer
@@ -105,10 +105,6 @@ def replayed(tmp_path_factory):
     finally:
         server.close()
     yield t0, sent, gauge, replay_alerts(folder, RULES, t0, t0 + LENGTH + 10 * MINUTE, MINUTE)
-
-
-def changes(result, rule: str, to: str) -> list[dict]:
-    return [c for c in result["changes"] if c["rule"] == rule and c["to"] == to]
 
 
 def episodes(times: list[int], breached, hold: int) -> list[tuple[int, int | None]]:

@@ -51,6 +51,11 @@ def replay_alerts(data_dir: Path, rules: str, start: float, end: float, step: fl
     return result
 
 
+def changes(result: dict, rule: str, to: str) -> list[dict]:
+    """The state changes of a replay's `rule` into state `to` ("firing", "resolved", ...), in time order."""
+    return [c for c in result["changes"] if c["rule"] == rule and c["to"] == to]
+
+
 # A channel for the rules of a replay: the replay records what it would be sent (nothing is delivered).
 RECORDER = """
 [[channels]]

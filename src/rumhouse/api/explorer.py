@@ -103,13 +103,13 @@ def page_views(store: Store, f: Filters, q: QueryParams) -> Table:
                 params[f"m_{name}"] = float_param(q, name, 0.0, -1e12, 1e12)
                 conditions.append(f"{column} {op} {{m_{name}:Float64}}")
     if q.get("endpoint"):
-        conditions.append(sql.called_sql(f))
+        conditions.append(sql.having_sql(f, "endpoint"))
         params["endpoint"] = q["endpoint"]
     if q.get("error"):
         fingerprint = q["error"]
         if not fingerprint.isdigit() or int(fingerprint) >= 2**64:
             raise ParamError("error is an error's fingerprint, as /errors gives it (digits)")
-        conditions.append(sql.errored_sql(f))
+        conditions.append(sql.having_sql(f, "error"))
         params["fingerprint"] = int(fingerprint)
     # Worst first for the metric asked (CLS, like the others, is worse higher); else the newest first.
     order = f"{metric.lower()} DESC, p.time DESC" if metric else "p.time DESC"

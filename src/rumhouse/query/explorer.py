@@ -51,19 +51,18 @@ def list_sql(f: Filters, conditions: list[str], order: str) -> str:
     )
 
 
-def called_sql(f: Filters) -> str:
-    """page_view_id IN the page views that called {endpoint:String}."""
-    return (
-        "p.page_view_id IN (SELECT page_view_id FROM rumhouse.api_calls"
-        f" WHERE {f.raw_where(dimensions=False)} AND endpoint = {{endpoint:String}})"
-    )
+# What a page view may be chosen by, beside its vitals: (table, column, parameter type). The parameter is
+# named as the column.
+HAVING = {"endpoint": ("api_calls", "endpoint", "String"), "error": ("errors", "fingerprint", "UInt64")}
 
 
-def errored_sql(f: Filters) -> str:
-    """page_view_id IN the page views that had the error {fingerprint:UInt64}."""
+def having_sql(f: Filters, what: str) -> str:
+    """The page views of the window with a row in the table of HAVING[what] whose column equals the
+    parameter of that name: the page views that called an endpoint, or had an error."""
+    table, column, kind = HAVING[what]
     return (
-        "p.page_view_id IN (SELECT page_view_id FROM rumhouse.errors"
-        f" WHERE {f.raw_where(dimensions=False)} AND fingerprint = {{fingerprint:UInt64}})"
+        f"p.page_view_id IN (SELECT page_view_id FROM rumhouse.{table}"
+        f" WHERE {f.raw_where(dimensions=False)} AND {column} = {{{column}:{kind}}})"
     )
 
 
