@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from rumhouse.tables import VITAL_NAMES
 from support.reading_data import THRESHOLDS, quantile
 
 LEVELS = {"p50": 0.5, "p75": 0.75, "p95": 0.95, "p99": 0.99}
@@ -557,3 +558,9 @@ def test_releases_in_the_order_they_appeared(reading, demo_token, dataset):
         assert row["page_views"] == n
         assert abs(datetime.fromisoformat(row["first_seen"]) - first) < timedelta(milliseconds=1)
         assert abs(datetime.fromisoformat(row["last_seen"]) - last) < timedelta(milliseconds=1)
+
+
+def test_every_metric_has_a_histogram(reading, demo_token):
+    for metric in VITAL_NAMES:
+        doc = reading.api("/vitals/histogram", demo_token, metric=metric, range="7d")
+        assert len(doc["rows"]) == 40 and doc["metric"] == metric
