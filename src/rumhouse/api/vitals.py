@@ -13,6 +13,7 @@ from rumhouse.api.common import (
     choose_source,
     dimension_param,
     int_param,
+    iso_time,
     metric_param,
     optional_metric_param,
     percentile_fields,
@@ -419,11 +420,7 @@ def releases(store: Store, f: Filters, q: QueryParams) -> Table:
         f" WHERE {f.raw_where()} AND release != '' GROUP BY release ORDER BY min(time) LIMIT {{limit:UInt32}}"
     )
     out = [
-        {"release": r, "first_seen": _iso_ms(first), "last_seen": _iso_ms(last), "page_views": int(n)}
+        {"release": r, "first_seen": iso_time(first), "last_seen": iso_time(last), "page_views": int(n)}
         for r, first, last, n in rows(store, sql, f, {"limit": limit})
     ]
     return Table(["release", "first_seen", "last_seen", "page_views"], out, "raw")
-
-
-def _iso_ms(stored) -> str:
-    return datetime.fromisoformat(str(stored)).replace(tzinfo=UTC).isoformat(timespec="milliseconds")
