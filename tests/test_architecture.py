@@ -40,7 +40,7 @@ ALLOWED: dict[str, set[str] | None] = {
     "query": {"tables"},
     "api": {"store", "query", "tokens", "auth", "usersql", "deletion", "settings", "sites", "tables"},
     "budgets": {"api", "query", "store", "sites", "tokens", "tables", "ai"},
-    "alerts": {"api", "query", "budgets", "store", "ai"},
+    "alerts": {"api", "query", "budgets", "store", "ai", "reports"},
     "ai": {"api", "query", "store", "sites", "pdf"},
     "dependencies": {"api", "query", "store", "sites"},
     "reports": {"api", "budgets", "ai", "query", "store", "pdf"},

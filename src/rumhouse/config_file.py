@@ -93,6 +93,13 @@ class ChannelTable(_Table):
     starttls: Any = UNSET
 
 
+class ReportTable(_Table):
+    name: Any = UNSET
+    site: Any = UNSET
+    period: Any = UNSET
+    channels: Any = UNSET
+
+
 class PriceTableRow(_Table):
     model: Any = UNSET
     input: Any = UNSET
@@ -113,6 +120,7 @@ class ConfigDocument(_Table):
     budgets: list[BudgetTable] = []  # type: ignore[valid-type]  # a struct made at import, above
     alerts: list[AlertTable] = []
     channels: list[ChannelTable] = []
+    reports: list[ReportTable] = []
 
 
 TABLES: dict[str, Any] = {
@@ -120,6 +128,7 @@ TABLES: dict[str, Any] = {
     "budgets": BudgetTable,
     "alerts": AlertTable,
     "channels": ChannelTable,
+    "reports": ReportTable,
     "ai_prices": PriceTableRow,
     "dependencies": DependencyRow,
 }
@@ -134,7 +143,8 @@ class Config:
 
 
 def load_config(path: Path | None) -> Config:
-    """The config file's sites, budgets, alert rules, channels, AI prices and dependency targets; defaults
+    """The config file's sites, budgets, alert rules, channels, scheduled reports, AI prices and dependency
+    targets; defaults
     without a file."""
     if path is None:
         return Config()

@@ -4,6 +4,9 @@
   HMAC-SHA256 of the exact body bytes under the secret (check it before trusting the body).
 - slack: Slack's incoming-webhook format (`text`, plus `blocks` with one section per alert).
 - email: a plain-text message over SMTP (STARTTLS and login when configured).
+
+A scheduled performance report (kind "report", alerts/scheduled_reports.py) goes the same ways: the
+webhook gets its JSON, Slack a summary, e-mail the report as HTML with its PDF attached.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import httpx
 import orjson
 
 from rumhouse.alerts.config import Channel
+from rumhouse.reports import performance
 
 SIGNATURE_HEADER = "X-Rumhouse-Signature"
 TIMEOUT = 10.0
@@ -31,6 +35,8 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def summary_line(doc: dict) -> str:
+    if doc["kind"] == "report":
+        return f"[rumhouse] {performance.title(doc['report'])}"
     alerts = doc["alerts"]
     # A critical alert says so first, where a mail client or a chat preview still shows it.
     critical = "CRITICAL " if any(a.get("severity") == "critical" for a in alerts) else ""
@@ -62,6 +68,12 @@ def send_webhook(channel: Channel, doc: dict) -> None:
 
 
 def slack_document(doc: dict) -> dict:
+    if doc["kind"] == "report":
+        text = performance.summary_text(doc["report"])
+        return {
+            "text": summary_line(doc),
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+        }
     blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{doc['kind'].upper()}* ({doc['group']})"}}
     ]
@@ -82,18 +94,30 @@ def send_slack(channel: Channel, doc: dict) -> None:
     _post(channel.url, orjson.dumps(slack_document(doc)), {"content-type": "application/json"})
 
 
+def _report_message(message: EmailMessage, report: dict) -> None:
+    message.set_content(performance.summary_text(report) + "\n")
+    message.add_alternative(performance.render_html(report), subtype="html")
+    name = f"rumhouse-{report['site']}-{report['period']}-{report['to'][:10]}.pdf"
+    message.add_attachment(
+        performance.render_pdf(report), maintype="application", subtype="pdf", filename=name
+    )
+
+
 def send_email(channel: Channel, doc: dict) -> None:
     message = EmailMessage()
     message["Subject"] = summary_line(doc)[:200]
     message["From"] = channel.sender
     message["To"] = ", ".join(channel.to)
-    lines = [summary_line(doc), ""]
-    for a in doc["alerts"]:
-        lines.append(
-            f"- {a['rule']} on {a['site']}: {a['state']} since {a['since']}; {a['description']};"
-            f" value {_fmt(a['value'])}"
-        )
-    message.set_content("\n".join(lines) + "\n")
+    if doc["kind"] == "report":
+        _report_message(message, doc["report"])
+    else:
+        lines = [summary_line(doc), ""]
+        for a in doc["alerts"]:
+            lines.append(
+                f"- {a['rule']} on {a['site']}: {a['state']} since {a['since']}; {a['description']};"
+                f" value {_fmt(a['value'])}"
+            )
+        message.set_content("\n".join(lines) + "\n")
     try:
         with smtplib.SMTP(channel.smtp_host, channel.smtp_port, timeout=TIMEOUT) as smtp:
             if channel.starttls:

@@ -27,11 +27,18 @@ type = "webhook"          # webhook | slack | email
 url = "https://hooks.example/rum"
 secret_env = "RUM_HOOK_SECRET"   # or secret = "..."; signs the body (X-Rumhouse-Signature)
 # e-mail: smtp_host, smtp_port (25), from, to = [...], username/password_env, starttls = false
+
+[[reports]]               # the performance report (reports/performance.py), sent on a schedule
+name = "shop-weekly"
+site = "shop"
+period = "week"           # week: each Monday 00:00 UTC, the 7 days before; month: each 1st, the 30 days before
+channels = ["ops"]        # e-mail: HTML with the PDF attached; webhook: the JSON; Slack: a summary
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from rumhouse.alerts.presets import expand_preset
@@ -106,10 +113,19 @@ class Channel:
 
 
 @dataclass(frozen=True)
+class ReportSchedule:
+    name: str
+    site: str
+    period: str  # "week" or "month" (reports/performance.PERIODS)
+    channels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class AlertingConfig:
     budgets: tuple[Budget, ...] = ()
     rules: tuple[Rule, ...] = ()
     channels: tuple[Channel, ...] = ()
+    reports: tuple[ReportSchedule, ...] = ()
 
 
 def _name(raw: dict, where: str) -> str:
@@ -207,12 +223,31 @@ def parse_channel(raw: object, where: str) -> Channel:
     )
 
 
+def parse_report(raw: object, where: str) -> ReportSchedule:
+    if not isinstance(raw, dict):
+        raise SpecError(f"{where} must be a table")
+    name = _name(raw, where)
+    site = raw.get("site")
+    if not isinstance(site, str) or not site:
+        raise SpecError(f"{where}.site must be a site key")
+    period = raw.get("period", "week")
+    if period not in ("week", "month"):
+        raise SpecError(f"{where}.period must be week or month")
+    channels = raw.get("channels")
+    if not isinstance(channels, list) or not channels or not all(isinstance(c, str) for c in channels):
+        raise SpecError(f"{where}.channels must be a list of one or more channel names")
+    return ReportSchedule(name, site, period, tuple(channels))
+
+
 def parse_alerting(document: dict) -> AlertingConfig:
     budgets = parse_budgets(document)
     channels = document.get("channels", [])
     rules = document.get("alerts", [])
-    if not isinstance(channels, list) or not isinstance(rules, list):
-        raise SpecError("alerts and channels must be arrays of tables ([[alerts]], [[channels]])")
+    reports = document.get("reports", [])
+    if not isinstance(channels, list) or not isinstance(rules, list) or not isinstance(reports, list):
+        raise SpecError(
+            "alerts, channels and reports must be arrays of tables ([[alerts]], [[channels]], [[reports]])"
+        )
     parsed_channels = tuple(parse_channel(c, f"channels[{i}]") for i, c in enumerate(channels))
     by_name = {b.name: b for b in budgets}
     parsed_rules = tuple(
@@ -224,14 +259,24 @@ def parse_alerting(document: dict) -> AlertingConfig:
             else [parse_rule(raw, f"alerts[{i}]", by_name)]
         )
     )
+    parsed_reports = tuple(parse_report(r, f"reports[{i}]") for i, r in enumerate(reports))
     known = {c.name for c in parsed_channels}
-    for i, rule in enumerate(parsed_rules):
-        missing = [c for c in rule.channels if c not in known]
-        if missing:
-            raise SpecError(f"alerts[{i}].channels names unknown channels: {', '.join(missing)}")
-    for kind, items in (("alert rule", parsed_rules), ("channel", parsed_channels)):
-        names = [x.name for x in items]
+    sending: tuple[tuple[str, Sequence[Rule | ReportSchedule]], ...] = (
+        ("alerts", parsed_rules),
+        ("reports", parsed_reports),
+    )
+    for what, items in sending:
+        for i, item in enumerate(items):
+            missing = [c for c in item.channels if c not in known]
+            if missing:
+                raise SpecError(f"{what}[{i}].channels names unknown channels: {', '.join(missing)}")
+    for kind, named in (
+        ("alert rule", parsed_rules),
+        ("channel", parsed_channels),
+        ("report", parsed_reports),
+    ):
+        names = [x.name for x in named]
         duplicate = next((n for n in names if names.count(n) > 1), None)
         if duplicate:
             raise SpecError(f"{kind} {duplicate!r} is defined twice")
-    return AlertingConfig(budgets, parsed_rules, parsed_channels)
+    return AlertingConfig(budgets, parsed_rules, parsed_channels, parsed_reports)

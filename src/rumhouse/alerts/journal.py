@@ -60,6 +60,9 @@ class MemoryJournal:
     def pending_deliveries(self) -> list[Delivery]:
         return [d for d in self.delivery_log.values() if d.status == "pending"]
 
+    def channels_sent(self, rule: str) -> set[str]:
+        return {d.channel for d in self.delivery_log.values() if rule in d.rules}
+
     def deliveries(self, limit: int = 200) -> list[dict]:
         found = sorted(self.delivery_log.values(), key=lambda d: d.created_at, reverse=True)
         return [d.to_dict() for d in found[:limit]]
@@ -154,6 +157,14 @@ class StoreJournal:
             )
             for r in rows
         ]
+
+    def channels_sent(self, rule: str) -> set[str]:
+        """The channels with a delivery (of any status) for `rule`: a scheduled report's key is sent once."""
+        rows = self.store.query(
+            "SELECT DISTINCT channel FROM rumhouse.alert_deliveries WHERE has(rules, {rule:String})",
+            {"rule": rule},
+        ).rows
+        return {r[0] for r in rows}
 
     def deliveries(self, limit: int = 200) -> list[dict]:
         rows = self.store.query(

@@ -106,6 +106,16 @@ class Notifier:
                 made.append(d)
         return made
 
+    def notify_report(self, key: str, channels: tuple[str, ...], doc: dict, now: float) -> list[Delivery]:
+        """A scheduled report, one delivery per channel; `key` (its schedule and period) is its rule."""
+        made = []
+        for channel in channels:
+            d = Delivery(secrets.token_hex(8), channel, "report", (key,), doc, now, next_attempt_at=now)
+            self.pending[d.id] = d
+            self.on_change(d)
+            made.append(d)
+        return made
+
     def deliver_due(self, now: float) -> list[Delivery]:
         """Try every delivery whose time has come; returns them as they are after this attempt."""
         done = []

@@ -16,6 +16,7 @@ from typing import Protocol
 
 import msgspec
 
+from rumhouse.alerts import scheduled_reports
 from rumhouse.alerts.notifier import iso
 from rumhouse.alerts.service import Alerting
 from rumhouse.api.access import ApiError
@@ -162,7 +163,12 @@ def alert_operations(runtime: AlertsRuntime) -> list[Operation]:
 
     def deliveries(call: Call) -> Deliveries:
         names = set(visible_rules(call, call.query.site))
-        kept = [r for r in alerting().journal.deliveries(1000) if names & set(r["rules"])]
+        # A scheduled report's deliveries name it and its period: shown with the rules of its site.
+        names |= {scheduled_reports.SCHEDULE.format(s.name) for s in alerting().config.reports
+                  if call.who.may_read(s.site) and call.query.site in (None, s.site)}  # fmt: skip
+        kept = [
+            r for r in alerting().journal.deliveries(1000) if names & {scheduled_reports.schedule_of(k) for k in r["rules"]}
+        ]  # fmt: skip
         return Deliveries(msgspec.convert(kept, list[Delivery]))
 
     def action(verb: str):

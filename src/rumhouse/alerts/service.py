@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from rumhouse.ai.prices import PriceTable
+from rumhouse.alerts import scheduled_reports
 from rumhouse.alerts.config import AlertingConfig, Rule, template_name
 from rumhouse.alerts.journal import MemoryJournal, StoreJournal
 from rumhouse.alerts.machine import Change, RuleState, acknowledge, resolve, step
@@ -144,7 +145,26 @@ class Alerting:
                 items += self._step(rule, breached, value, now)
         changes = [change for _, _, change in items]
         self.notifier.notify(items, now)
+        self.send_reports(now)
         return changes
+
+    def send_reports(self, now: float) -> None:
+        """The scheduled reports whose latest period has not been sent to every channel yet."""
+        for schedule in self.config.reports:
+            end = scheduled_reports.period_end(schedule.period, now)
+            key = scheduled_reports.key(schedule, end)
+            try:
+                missing = tuple(c for c in schedule.channels if c not in self.journal.channels_sent(key))
+                if not missing:
+                    continue
+                repo = BudgetRepository(self.store, self.config.budgets)
+                doc = scheduled_reports.build(
+                    self.store, schedule, end, now, repo, self.prices or PriceTable()
+                )
+            except StoreError as exc:
+                log.warning("report %s not built: %s", schedule.name, exc)
+                continue
+            self.notifier.notify_report(key, missing, doc, now)
 
     def _step(self, rule: Rule, breached: bool | None, value: float | None, now: float) -> list:
         """One rule's state moved by one observation; returns (rule, state, change) per change made."""
@@ -205,7 +225,7 @@ class Alerting:
 
     def start(self, *, evaluate: bool = True) -> None:
         """`evaluate=False`: serve the API from the journal, leave evaluation to another process."""
-        if not self.rules or self.interval <= 0 or not evaluate:
+        if not (self.rules or self.config.reports) or self.interval <= 0 or not evaluate:
             return
         self.start_state()
         # Notifications still waiting for a retry when the process stopped are retried, not lost.

@@ -222,6 +222,23 @@ def title(report: dict[str, Any]) -> str:
     return f"Performance report: {report['site']}, {report['period']} to {report['to'][:16].replace('T', ' ')} UTC"
 
 
+def summary_text(report: dict[str, Any]) -> str:
+    """The report in a few plain lines, for a chat message or the text part of a mail."""
+    lines = [title(report), f"{report['from'][:10]} to {report['to'][:10]}"]
+    for v in report["vitals"]:
+        lines.append(
+            f"{v['metric']} p75 {_value(v['metric'], v['p75'])} ({v['rating'] or 'n/a'}, {v['samples']:,} samples,"
+            f" {_change(v['change'])} against the period before)"
+        )
+    breached = [b["name"] for b in report["budgets"] if b["state"] == "breached"]
+    lines.append(f"Budgets breached: {', '.join(breached) or 'none'} of {len(report['budgets'])}")
+    if report["releases"]:
+        r = report["releases"]
+        verdicts = ", ".join(f"{m['metric']} {m['verdict']}" for m in r["metrics"])
+        lines.append(f"Release {r['release_b']} against {r['release_a']}: {verdicts}")
+    return "\n".join(lines)
+
+
 def render_html(report: dict[str, Any]) -> str:
     body = "".join(f"<h2>{html.escape(t)}</h2>{_html_table(h, rows)}" for t, h, rows in sections(report))
     style = (
