@@ -798,3 +798,38 @@ def test_usable_at_390_px(reading, demo_token, page):
     for name in ("errors", "pages", "api-calls"):
         page.locator(f"[data-table={name}]").screenshot(path=str(ARTIFACTS / f"16-{name}-390.png"))
     assert page.problems == []
+
+
+def panel_name(panel) -> str:
+    return panel.get_attribute("data-table") or panel.get_attribute("id") or "panel"
+
+
+def test_every_panel_at_1440_and_390(reading, demo_token, page):
+    """Each panel shown, as a picture at both widths (test-artifacts/dashboard/panels/), each within the
+    screen at 390 px (what is wider scrolls inside its panel)."""
+    folder = ARTIFACTS / "panels"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.goto(reading.url + "/?site=demo&range=7d")
+    page.fill("#token", demo_token)
+    page.click("#sign-in button[type=submit]")
+    wait_ready(page)
+    shown = {}
+    for width in (1440, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        panels = page.locator("#dashboard .panel:visible")
+        names = [panel_name(panels.nth(i)) for i in range(panels.count())]
+        assert len(names) == len(set(names)), names
+        shown[width] = names
+        for i, name in enumerate(names):
+            panel = panels.nth(i)
+            box = panel.bounding_box()
+            assert box and box["height"] > 40, (name, box)
+            if width == 390:
+                assert box["x"] >= 0 and box["x"] + box["width"] <= 390 + 1, (name, box)
+            panel.screenshot(path=str(folder / f"{name}-{width}.png"))
+        assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+    # The same panels at both widths, and every table panel of the page among them.
+    assert shown[1440] == shown[390]
+    tables = page.eval_on_selector_all("[data-table]", "els => els.map(e => e.dataset.table)")
+    assert set(tables) <= set(shown[390]), set(tables) - set(shown[390])
+    assert page.problems == []
