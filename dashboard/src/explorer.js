@@ -2,32 +2,10 @@
 // API endpoint or an error of the tables), and one page view's whole record (GET /api/v1/page-views/{id}):
 // what the browser measured and why (the attribution of each vital), its navigation breakdown with
 // Server-Timing, its API calls with their backend traces, errors, resources and measures.
+import { element, table } from "./dom.js";
 import { bytes, metricValue, ms, time } from "./format.js";
 
 const METRICS = ["LCP", "INP", "CLS", "FCP", "TTFB"];
-
-function element(tag, text, attrs = {}) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
-  return node;
-}
-
-function table(headers, rows) {
-  const out = element("table");
-  const head = out.createTHead().insertRow();
-  for (const h of headers) head.append(element("th", h));
-  const body = out.createTBody();
-  for (const cells of rows) {
-    const tr = body.insertRow();
-    for (const cell of cells) {
-      const td = tr.insertCell();
-      if (cell instanceof Node) td.append(cell);
-      else td.textContent = cell;
-    }
-  }
-  return out;
-}
 
 /** The list: one row per page view, the chosen metric first; each opens its record. */
 export function renderList(section, doc, title) {

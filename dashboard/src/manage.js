@@ -1,31 +1,8 @@
 // What people act on, beside what they read: budgets judged now, alerts with their state and history (and
 // acknowledge / resolve), suggestions ranked with their status, and a release against the one before.
 // Each renders an API answer as it came; the buttons and selects carry what main.js sends back.
+import { element, table } from "./dom.js";
 import { change, integer, metricValue, percent, time } from "./format.js";
-
-function element(tag, text, attrs = {}) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
-  return node;
-}
-
-function table(headers, rows, attrs = {}) {
-  const out = element("table", undefined, attrs);
-  const head = out.createTHead().insertRow();
-  for (const h of headers) head.append(element("th", h));
-  const body = out.createTBody();
-  for (const { cells, attrs: rowAttrs = {} } of rows) {
-    const tr = body.insertRow();
-    for (const [key, value] of Object.entries(rowAttrs)) tr.setAttribute(key, value);
-    for (const cell of cells) {
-      const td = tr.insertCell();
-      if (cell instanceof Node) td.append(cell);
-      else td.textContent = cell;
-    }
-  }
-  return out;
-}
 
 function replace(section, className, ...nodes) {
   section.querySelectorAll(`.${className}`).forEach((n) => n.remove());
