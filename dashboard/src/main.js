@@ -143,31 +143,39 @@ async function loadDependency() {
   const doc = await get(token, "/dependencies/timeseries", { site: $("site").value, ...windowParams(), dependency, kind });
   const rows = doc.rows.map((r) => ({ time: r.time, calls: r.count, availability: r.error_rate === null ? null : 1 - r.error_rate, p95_ms: r.p95 }));
   renderAvailability($("dependency-chart"), rows, `calls to ${dependency}`);
+  $("dependency-panel").dataset.drawnAt = Math.round(performance.now());
 }
 
 async function loadHost() {
   const host = $("host-pick").value;
   $("host-panel").hidden = !host;
-  if (host) renderHostSeries($("host-chart"), await get(token, "/hosts/timeseries", { site: $("site").value, ...windowParams(), host }));
+  if (!host) return;
+  renderHostSeries($("host-chart"), await get(token, "/hosts/timeseries", { site: $("site").value, ...windowParams(), host }));
+  $("host-panel").dataset.drawnAt = Math.round(performance.now());
 }
 
-/** Budgets, alerts and suggestions of the site (the manage panels). */
-function loadManaged(current = () => true) {
+/** Budgets, alerts, suggestions and the release comparison of the site (the manage panels): for each
+ * panel, what it asks, resolving to the function that draws the answer. */
+function managedLoads() {
   const site = $("site").value;
-  return Promise.all([
-    Promise.all([get(token, "/budgets/status", { site }), get(token, "/budgets/report", { ...filters(), period: "day" })])
-      .then(([status, report]) => current() && renderBudgets($("budgets-panel"), status, report)),
-    Promise.all([get(token, "/alerts", { site }), get(token, "/alerts/events", { site })])
-      .then(([alerts, events]) => current() && renderAlerts($("alerts-panel"), alerts, events)),
-    get(token, "/suggestions", filters()).then((doc) => current() && renderSuggestions($("suggestions-panel"), doc)),
-    get(token, "/vitals/split", { ...filters(), by: "release", metric: "LCP", limit: 50 }).then((doc) => {
-      if (!current()) return;
+  return {
+    "budgets-panel": () => Promise.all([get(token, "/budgets/status", { site }), get(token, "/budgets/report", { ...filters(), period: "day" })])
+      .then(([status, report]) => () => renderBudgets($("budgets-panel"), status, report)),
+    "alerts-panel": () => Promise.all([get(token, "/alerts", { site }), get(token, "/alerts/events", { site })])
+      .then(([alerts, events]) => () => renderAlerts($("alerts-panel"), alerts, events)),
+    "suggestions-panel": () => get(token, "/suggestions", filters()).then((doc) => () => renderSuggestions($("suggestions-panel"), doc)),
+    "release-panel": () => get(token, "/vitals/split", { ...filters(), by: "release", metric: "LCP", limit: 50 }).then((doc) => () => {
       const pick = $("release-b");
       const chosen = pick.value;
       pick.replaceChildren(new Option("(a release)", ""), ...doc.rows.filter((r) => r.value).map((r) => new Option(r.value, r.value, false, r.value === chosen)));
       return loadRelease();
     }),
-  ]);
+  };
+}
+
+/** The manage panels again, at once (after a change made from one of them). */
+function loadManaged() {
+  return Promise.all(Object.values(managedLoads()).map((load) => load().then((draw) => draw())));
 }
 
 async function loadRelease() {
@@ -238,43 +246,103 @@ function autoRefresh() {
   refreshing = $("auto-refresh").checked ? setInterval(() => document.visibilityState === "visible" && token && load(), 30_000) : 0;
 }
 
-async function load() {
-  const mine = ++generation;
-  writeView(currentView());
-  const started = performance.now();
-  document.body.dataset.state = "loading";
-  $("status").textContent = "Loading…";
-  const params = filters();
-  const metric = $("series-metric").value;
-  const current = () => mine === generation;
-  const tasks = [
-    get(token, "/vitals/summary", params).then((doc) => current() && renderCards($("cards"), doc)),
-    Promise.all([get(token, "/vitals/timeseries", params), get(token, "/releases", params)])
-      .then(([doc, releases]) => current() && renderSeries($("series-chart"), doc, $("series-metric").value, releases.rows)),
-    get(token, "/vitals/histogram", { ...params, metric: $("histogram-metric").value })
-      .then((doc) => current() && renderHistogram($("histogram-chart"), doc)),
-    get(token, "/navigation", { ...params, by: "path", limit: 8 }).then((doc) => current() && renderBreakdown($("breakdown-chart"), doc)),
-    get(token, "/ai/timeseries", { site: params.site, ...windowParams() }).then((doc) => {
-      if (!current()) return;
+/** Every panel of the view: the section whose coming near the screen loads it (`trigger`), the panel it
+ * draws in, and its load (what it asks, resolving to the function that draws the answer). */
+function panels(params) {
+  const entry = (id, load, trigger = $(id)) => ({ trigger, panel: $(id), load, state: "stale" });
+  const managed = managedLoads();
+  const tables = Object.entries(TABLES).map(([name, spec]) => {
+    const section = document.querySelector(`[data-table="${name}"]`);
+    return { trigger: section, panel: section, state: "stale",
+      load: () => get(token, spec.route, tableParams(spec)).then((doc) => () => renderTable(section, spec, doc)) };
+  });
+  return [
+    entry("cards-panel", () => get(token, "/vitals/summary", params).then((doc) => () => renderCards($("cards"), doc))),
+    entry("series-panel", () => Promise.all([get(token, "/vitals/timeseries", params), get(token, "/releases", params)])
+      .then(([doc, releases]) => () => renderSeries($("series-chart"), doc, $("series-metric").value, releases.rows))),
+    entry("histogram-panel", () => get(token, "/vitals/histogram", { ...params, metric: $("histogram-metric").value })
+      .then((doc) => () => renderHistogram($("histogram-chart"), doc))),
+    entry("breakdown-panel", () => get(token, "/navigation", { ...params, by: "path", limit: 8 })
+      .then((doc) => () => renderBreakdown($("breakdown-chart"), doc))),
+    ...Object.entries(managed).map(([id, load]) => entry(id, load)),
+    ...tables,
+    // The AI chart shows only where there are AI calls: asked for with the AI models table beside it.
+    entry("ai-panel", () => get(token, "/ai/timeseries", { site: params.site, ...windowParams() }).then((doc) => () => {
       $("ai-panel").hidden = !doc.rows.some((r) => r.calls);
       renderAvailability($("ai-chart"), doc.rows, "AI calls");
-    }),
-    loadManaged(current),
-    ...Object.entries(TABLES).map(([name, spec]) =>
-      get(token, spec.route, tableParams(spec)).then((doc) => current() && renderTable(document.querySelector(`[data-table="${name}"]`), spec, doc))),
+    }), document.querySelector('[data-table="ai-models"]')),
   ];
+}
+
+// Panels load when they come near the screen, not all at sign-in: at 10M page views the embedded engine
+// answers the ~35 questions of every panel in seconds, one after another, where those of the first screen
+// take a fraction of one; and a panel nobody scrolls to (or an auto-refresh of it) costs the server nothing.
+let view = { generation: 0, entries: [], inFlight: 0, failed: false, started: 0, params: {} };
+
+function isNear(section) {
+  if (!section || section.hidden || !section.getClientRects().length) return false;
+  const box = section.getBoundingClientRect();
+  const margin = window.innerHeight / 2; // half a screen ahead, so a panel is ready as it scrolls in
+  return box.bottom > -margin && box.top < window.innerHeight + margin;
+}
+
+function loadNear() {
+  for (const entry of view.entries) if (entry.state === "stale" && isNear(entry.trigger)) run(view, entry);
+}
+
+async function run(mine, entry) {
+  entry.state = "loading";
+  mine.inFlight++;
+  document.body.dataset.state = "loading";
+  $("status").textContent = "Loading…";
   try {
-    await Promise.all(tasks);
-    if (!current()) return;
-    const shown = params.range || `${params.from} – ${params.to}`;
-    $("status").textContent = `Loaded in ${Math.round(performance.now() - started)} ms · window ${shown} · ${metric} series`;
-    document.body.dataset.state = "ready";
+    const draw = await entry.load();
+    if (mine !== view) return;
+    await draw();
+    entry.panel.removeAttribute("data-stale");
+    // When it was drawn (ms on the page's clock), for the load benchmark and the curious.
+    entry.panel.dataset.drawnAt = Math.round(performance.now());
+    entry.state = "done";
   } catch (error) {
-    if (current()) {
-      document.body.dataset.state = "error";
-      fail(error);
-    }
+    if (mine !== view) return;
+    entry.state = "failed";
+    mine.failed = true;
+    fail(error);
+  } finally {
+    mine.inFlight--;
+    if (mine === view && mine.inFlight === 0) settle();
   }
+}
+
+function settle() {
+  const shown = view.params.range || `${view.params.from} – ${view.params.to}`;
+  const done = view.entries.filter((e) => e.state === "done").length;
+  if (view.failed) {
+    document.body.dataset.state = "error";
+    return;
+  }
+  $("status").textContent = `Loaded in ${Math.round(performance.now() - view.started)} ms · ${done} of ${view.entries.length} panels`
+    + ` (the others as they come into view) · window ${shown} · ${$("series-metric").value} series`;
+  document.body.dataset.state = "ready";
+}
+
+const nearby = "IntersectionObserver" in window
+  ? new IntersectionObserver((seen) => { if (seen.some((e) => e.isIntersecting)) loadNear(); }, { rootMargin: "50% 0px" })
+  : null;
+
+function load() {
+  writeView(currentView());
+  const params = filters();
+  view = { generation: ++generation, entries: panels(params), inFlight: 0, failed: false, started: performance.now(), params };
+  document.querySelectorAll("[data-drawn-at]").forEach((panel) => delete panel.dataset.drawnAt);
+  // What a panel shows until it loads again is of the view before: dimmed.
+  for (const entry of view.entries) entry.panel.dataset.stale = "";
+  if (nearby) {
+    nearby.disconnect();
+    for (const entry of view.entries) if (entry.trigger) nearby.observe(entry.trigger);
+  }
+  loadNear();
+  if (view.inFlight === 0) settle(); // nothing near the screen to load
 }
 
 async function loadDimensionValues() {

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from support.chromium import TALL
 from support.server import ADMIN_TOKEN, REPO
 
 from .conftest import USER_AGENT
@@ -39,7 +40,7 @@ def test_from_the_slow_page_to_its_page_view_and_why(rumhouse, site, page, brows
     )
     assert lcp and lcp["attribution"] == "#hero" and lcp["load_duration_ms"] >= 700
 
-    context = browser.new_context(user_agent=USER_AGENT, viewport={"width": 1440, "height": 1200})
+    context = browser.new_context(user_agent=USER_AGENT, viewport={"width": 1440, "height": TALL})
     try:
         board = context.new_page()
         problems: list[str] = []

@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from support.chromium import TALL
 from support.server import ADMIN_TOKEN, REPO
 
 from .conftest import USER_AGENT
@@ -99,7 +100,7 @@ def test_a_minified_stack_reads_back_as_the_original_code(rumhouse, site, browse
     assert any(c["line"] == ORIGINAL.splitlines().index("  return applyDiscount({ items: [{ price: 3 }, { price: 4 }] });") + 1
                for c in callers)  # fmt: skip
     # On the dashboard: the error's message opens it whole, its frames in the original code.
-    board_context = browser.new_context(user_agent=USER_AGENT, viewport={"width": 1440, "height": 1200})
+    board_context = browser.new_context(user_agent=USER_AGENT, viewport={"width": 1440, "height": TALL})
     try:
         board = board_context.new_page()
         board.goto(f"{rumhouse.url}/?site=demo&range=1h&path=/sourcemap/")

@@ -12,7 +12,7 @@ import orjson
 import pytest
 from pypdf import PdfReader
 
-from support.chromium import launch, require_chromium
+from support.chromium import TALL, launch, require_chromium
 from support.load import wait_until
 from support.otlp import attr, ingest_token, post_spans, span, wait_rolled_up
 from support.reading_data import THRESHOLDS  # noqa: F401  (the seeded data's thresholds, same as the API's)
@@ -42,7 +42,7 @@ def browser(playwright):
 
 @pytest.fixture()
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
+    context = browser.new_context(viewport={"width": 1400, "height": TALL}, accept_downloads=True)
     page = context.new_page()
     problems = []
     page.on(
@@ -102,6 +102,13 @@ def add_filter_value(page, dimension: str, value: str):
     page.select_option("#dimension-value", value)
     page.wait_for_selector(f"[data-dimension={dimension}][data-value='{value}']")
     ready_again(page)
+
+
+def show(page, selector: str):
+    """Scrolls to a panel and waits for it to draw the view in force (panels load as they come near the
+    screen)."""
+    page.locator(selector).scroll_into_view_if_needed()
+    page.wait_for_selector(f"{selector}[data-drawn-at]", state="attached")
 
 
 def ready_again(page):
@@ -787,6 +794,7 @@ def test_usable_at_390_px(reading, demo_token, page):
     page.fill("#token", demo_token)
     page.click("#sign-in button[type=submit]")
     wait_ready(page)
+    show(page, "[data-table=errors]")
     # An error message keeps a readable width: words per line, not a character per line.
     message = page.locator("[data-table=errors] tbody tr").first.locator("td").first
     box = message.bounding_box()
@@ -796,6 +804,7 @@ def test_usable_at_390_px(reading, demo_token, page):
     # Nothing wider than the screen but what scrolls inside its panel.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
     for name in ("errors", "pages", "api-calls"):
+        show(page, f"[data-table={name}]")
         page.locator(f"[data-table={name}]").screenshot(path=str(ARTIFACTS / f"16-{name}-390.png"))
     assert page.problems == []
 
@@ -822,6 +831,8 @@ def test_every_panel_at_1440_and_390(reading, demo_token, page):
         shown[width] = names
         for i, name in enumerate(names):
             panel = panels.nth(i)
+            if name != "reports-panel":  # two buttons, nothing to load
+                show(page, f"#dashboard .panel[data-table='{name}'], #{name}")
             box = panel.bounding_box()
             assert box and box["height"] > 40, (name, box)
             if width == 390:
@@ -832,4 +843,40 @@ def test_every_panel_at_1440_and_390(reading, demo_token, page):
     assert shown[1440] == shown[390]
     tables = page.eval_on_selector_all("[data-table]", "els => els.map(e => e.dataset.table)")
     assert set(tables) <= set(shown[390]), set(tables) - set(shown[390])
+    assert page.problems == []
+
+
+def test_panels_load_as_they_come_into_view(reading, demo_token, page):
+    """On a laptop's screen, the first screen's panels load at sign-in and the others only when scrolled
+    to: then the panel draws what the API answers for it."""
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/v1/" in r.url else None)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(reading.url + "/?site=demo&range=7d")
+    page.fill("#token", demo_token)
+    page.click("#sign-in button[type=submit]")
+    wait_ready(page)
+    assert page.get_attribute("#cards-panel", "data-drawn-at")
+    assert any("/vitals/summary?" in u for u in asked)
+    # The last table of the page: neither asked for nor drawn yet.
+    bottom = "[data-table=resources]"
+    assert page.get_attribute(bottom, "data-drawn-at") is None
+    assert not any("/resources?" in u for u in asked)
+    show(page, bottom)
+    wait_ready(page)
+    [url] = [u for u in asked if "/resources?" in u]
+    assert "by=host" in url and "range=7d" in url
+    rows = reading.api("/resources", demo_token, site="demo", range="7d", by="host", limit=20)["rows"]
+    shown = page.locator(f"{bottom} tbody tr")
+    assert shown.count() == len(rows) > 0
+    assert [shown.nth(i).locator("td").first.inner_text() for i in range(len(rows))] == [
+        r["host"] for r in rows
+    ]
+    # Another window: what is on the screen loads again, the panels far above wait (dimmed).
+    asked.clear()
+    page.select_option("#range", "24h")
+    wait_ready(page)
+    assert any("/resources?" in u and "range=24h" in u for u in asked)
+    assert not any("/vitals/summary?" in u for u in asked)
+    assert page.get_attribute("#cards-panel", "data-stale") == ""
     assert page.problems == []

@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from support.budget_fixtures import running_receivers, start_budget_server
-from support.chromium import launch, require_chromium
+from support.chromium import TALL, launch, require_chromium
 from support.load import wait_until
 from support.server import ADMIN_TOKEN, REPO
 
@@ -36,7 +36,7 @@ def server(tmp_path_factory, budget_data):
 def page(playwright):
     require_chromium("the dashboard test")
     browser = launch(playwright)
-    context = browser.new_context(viewport={"width": 1440, "height": 1800}, accept_downloads=True)
+    context = browser.new_context(viewport={"width": 1440, "height": TALL}, accept_downloads=True)
     page = context.new_page()
     page.problems = []
     page.on("console", lambda m: page.problems.append(m.text) if m.type == "error" else None)
@@ -157,7 +157,7 @@ def test_custom_measures_and_server_timing_panels(server, page):
                   "ev": [{"k": "measure", "n": "checkout-step", "v": 100.0 * (i + 1), "ts": 400}]}  # fmt: skip
         assert server.post(orjson.dumps(beacon)).status_code == 204
     wait_until(lambda: server.scalar("SELECT count() FROM rumhouse.measures WHERE site = 'demo'") == 6)
-    page.set_viewport_size({"width": 1440, "height": 1800})
+    page.set_viewport_size({"width": 1440, "height": TALL})
     page.select_option("#site", "demo")
     ready(page)
     measures = api(server, "/measures", site="demo", range="24h", limit=20)["rows"]

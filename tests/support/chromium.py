@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path(os.environ.get("RUMHOUSE_TEST_CHROMIUM", "/usr/bin/chromium"))
+# A screen tall enough to show every panel of the dashboard at once: panels load as they come near the
+# screen, and the tests that read many panels read them all without scrolling to each.
+TALL = 20_000
 # Quiet and alike on every run: no sandbox (containers), no GPU, no background traffic of its own.
 ARGS = [
     "--no-sandbox",
