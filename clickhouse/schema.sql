@@ -1030,6 +1030,38 @@ GROUP BY
     endpoint,
     day;
 
+CREATE MATERIALIZED VIEW rumhouse.api_calls_dependency_minutely_mv TO rumhouse.otel_dependency_minutely
+(
+    `site` LowCardinality(String) COMMENT 'Site key',
+    `service` LowCardinality(String) COMMENT 'browser: the page',
+    `dependency` LowCardinality(String) COMMENT 'The called host (with its port)',
+    `kind` LowCardinality(String) COMMENT 'http',
+    `minute` DateTime('UTC') COMMENT 'Start of the minute (UTC)',
+    `calls` UInt64 COMMENT 'Calls to the host',
+    `errors` UInt64 COMMENT 'Those with status 0 or >= 400',
+    `duration_sum` Float64 COMMENT 'Sum of their durations, ms',
+    `durations` Map(UInt32, UInt64) COMMENT 'Their durations: whole ms (ceil) -> count',
+    `slowest` AggregateFunction(argMax, String, Float64) COMMENT 'argMax state: trace id of the slowest'
+)
+COMMENT 'Feeds rumhouse.otel_dependency_minutely from every insert into rumhouse.api_calls of calls to another host'
+AS SELECT
+    site,
+    'browser' AS service,
+    splitByChar('/', endpoint)[1] AS dependency,
+    'http' AS kind,
+    toStartOfMinute(toDateTime(time, 'UTC')) AS minute,
+    count() AS calls,
+    toUInt64(countIf((status = 0) OR (status >= 400))) AS errors,
+    sum(toFloat64(duration_ms)) AS duration_sum,
+    sumMap(map(toUInt32(ceil(duration_ms)), toUInt64(1))) AS durations,
+    argMaxState(trace_id, toFloat64(duration_ms)) AS slowest
+FROM rumhouse.api_calls
+WHERE ((splitByChar(':', splitByChar('/', endpoint)[1])[1]) != host) AND ((splitByChar('/', endpoint)[1]) != '')
+GROUP BY
+    site,
+    dependency,
+    minute;
+
 CREATE MATERIALIZED VIEW rumhouse.api_calls_hourly_mv TO rumhouse.api_calls_hourly
 (
     `site` LowCardinality(String) COMMENT 'Site key',

@@ -4,14 +4,15 @@ Two sources, one shape:
 - client and producer spans, by calling service, dependency (peer_name) and kind, read through the span
   rollups (query/span_rollups.py, DEPENDENCY: hours + minutes + raw edges, 1 ms histograms);
 - the page's fetch/XHR calls to another host than the page's own (api_calls), as the caller BROWSER,
-  kind "http", read from the raw rows in the same shape. A page call fails with status 0 (network error,
+  kind "http": rolled up into the same minutes and hours as they are stored (0022_page_dependencies.sql),
+  and read from the raw rows only at the window's edges. A page call fails with status 0 (network error,
   CORS, abort) or >= 400, as a client span does with an error status.
 """
 
 from __future__ import annotations
 
 from rumhouse.query.filters import Filters
-from rumhouse.query.span_rollups import DEPENDENCY, HISTOGRAM, span_parts
+from rumhouse.query.span_rollups import DEPENDENCY, HISTOGRAM, raw_edges, span_parts
 
 BROWSER = "browser"  # the caller of the page's own calls
 # The host (with its port) of a stored endpoint (host/path), and the page's host without a port.
@@ -20,8 +21,9 @@ OTHER_HOST = f"splitByChar(':', {CALLED_HOST})[1] != host AND {CALLED_HOST} != '
 PAGE_FAILED = "status = 0 OR status >= 400"
 
 
-def _page_part(f: Filters, where: dict[str, str]) -> str:
-    """The page's calls to other hosts, per dependency and minute, in the rows of span_parts."""
+def _page_part(f: Filters, where: dict[str, str], edges: list[str]) -> str:
+    """The page's calls to other hosts at the window's raw `edges` (span_rollups.raw_edges), per dependency
+    and minute, in the rows of span_parts."""
     keys = {"service": f"'{BROWSER}'", "dependency": CALLED_HOST, "kind": "'http'"}
     conditions = "".join(f" AND {keys[k]} = {{{param}:String}}" for k, param in where.items())
     return (
@@ -29,7 +31,7 @@ def _page_part(f: Filters, where: dict[str, str]) -> str:
         " toStartOfMinute(toDateTime(time, 'UTC')) AS t, count() AS n,"
         f" toUInt64(countIf({PAGE_FAILED})) AS errors, sum(toFloat64(duration_ms)) AS dsum,"
         f" {HISTOGRAM} AS durations, argMaxState(trace_id, toFloat64(duration_ms)) AS slowest"
-        f" FROM rumhouse.api_calls WHERE {f.raw_where(dimensions=False)} AND {OTHER_HOST}{conditions}"
+        f" FROM rumhouse.api_calls WHERE site = {{site:String}} AND ({' OR '.join(edges)}) AND {OTHER_HOST}{conditions}"
         " GROUP BY dependency, t"
     )
 
@@ -40,7 +42,8 @@ def dependency_parts(
     """Rows (service, dependency, kind, t, n, errors, dsum, durations, slowest) of the window from both
     sources; `where` as span_parts takes it (key -> parameter name)."""
     spans, params = span_parts(DEPENDENCY, f, where, hourly=hourly, tag=tag)
-    return f"{spans} UNION ALL {_page_part(f, where)}", params
+    edges = raw_edges(f, "time", hourly=hourly, tag=tag)
+    return (f"{spans} UNION ALL {_page_part(f, where, edges)}" if edges else spans), params
 
 
 def calls_sql(f: Filters) -> str:

@@ -81,6 +81,16 @@ def _pieces(start: datetime, end: datetime, hourly: bool) -> list[tuple[str, dat
     return [(grain, a, b) for grain, a, b in out if a < b]
 
 
+def raw_edges(f: Filters, column: str, *, hourly: bool = True, tag: str = "p") -> list[str]:
+    """`column` within each raw piece of span_parts' window (its parameters, the same tag): the edges a
+    source that has no rollup of its own for them reads from its rows."""
+    return [
+        f"({column} >= {{{tag}{i}_from:DateTime64(3, 'UTC')}} AND {column} < {{{tag}{i}_to:DateTime64(3, 'UTC')}})"
+        for i, (grain, _, _) in enumerate(_pieces(f.start, f.end, hourly))
+        if grain == "raw"
+    ]
+
+
 def span_parts(
     source: SpanSource, f: Filters, where: dict[str, str], *, hourly: bool = True, tag: str = "p"
 ) -> tuple[str, dict[str, str]]:
