@@ -16,7 +16,7 @@ from starlette.datastructures import QueryParams
 
 from rumhouse.ai.prices import PriceTable
 from rumhouse.ai.routes import models
-from rumhouse.budgets.suggestions import Suggestion
+from rumhouse.budgets.suggestions import Suggestion, once
 from rumhouse.query.ai import repeated_prompts_sql
 from rumhouse.query.filters import Filters
 from rumhouse.store.base import Store
@@ -28,10 +28,13 @@ MORE_ERRORS = 0.01  # at most this much higher error rate
 REPEATS = 3  # calls with one prompt that make it worth caching
 
 
+def _models(store: Store, f: Filters, prices: PriceTable) -> list[dict]:
+    """Every model of the site's AI calls in the window (what /ai/models lists), read once per compute()."""
+    return once("ai_models", lambda: models(store, f.with_(dims={}), QueryParams({}), prices).rows)
+
+
 def _rows(store: Store, f: Filters, prices: PriceTable) -> list[dict]:
-    return [
-        r for r in models(store, f.with_(dims={}), QueryParams({}), prices).rows if r["calls"] >= MIN_CALLS
-    ]
+    return [r for r in _models(store, f, prices) if r["calls"] >= MIN_CALLS]
 
 
 def cheaper_model(store: Store, f: Filters, prices: PriceTable) -> list[Suggestion]:
@@ -97,7 +100,7 @@ def rate_limits(store: Store, f: Filters, prices: PriceTable) -> list[Suggestion
 
 
 def repeated_prompts(store: Store, f: Filters, prices: PriceTable) -> list[Suggestion]:
-    spent = [r["cost_usd"] for r in models(store, f.with_(dims={}), QueryParams({}), prices).rows]
+    spent = [r["cost_usd"] for r in _models(store, f, prices)]
     total = sum(c for c in spent if c is not None)
     if not total:
         return []

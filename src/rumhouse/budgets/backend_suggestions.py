@@ -132,4 +132,6 @@ def failing_dependencies(store: Store, f: Filters) -> list[Suggestion]:
     return out
 
 
-CHECKS = (n_plus_one, index_candidates, pool_saturation, chatty_dependencies, failing_dependencies)
+SPAN_CHECKS = (n_plus_one, index_candidates, chatty_dependencies, failing_dependencies)  # spans alone
+METRIC_CHECKS = (pool_saturation,)  # the pools' metrics
+CHECKS = (*SPAN_CHECKS, *METRIC_CHECKS)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from rumhouse.ai.operations import operation_rows
 from rumhouse.ai.prices import PriceTable
-from rumhouse.budgets.suggestions import Suggestion
+from rumhouse.budgets.suggestions import Suggestion, once
 from rumhouse.query.filters import Filters
 from rumhouse.store.base import Store
 
@@ -23,8 +23,13 @@ SLOWER = 1.2
 MORE_ERRORS = 0.01
 
 
+def _every(store: Store, f: Filters, prices: PriceTable) -> list[dict]:
+    """Every operation of the site in the window (what /operations lists), read once for the three checks."""
+    return once("operations", lambda: operation_rows(store, f.with_(dims={}), prices))
+
+
 def _rows(store: Store, f: Filters, prices: PriceTable) -> list[dict]:
-    return [r for r in operation_rows(store, f.with_(dims={}), prices) if r["count"] >= MIN_COUNT]
+    return [r for r in _every(store, f, prices) if r["count"] >= MIN_COUNT]
 
 
 def _label(r: dict) -> str:
@@ -32,7 +37,7 @@ def _label(r: dict) -> str:
 
 
 def cheaper_model(store: Store, f: Filters, prices: PriceTable) -> list[Suggestion]:
-    every = operation_rows(store, f.with_(dims={}), prices)
+    every = _every(store, f, prices)
     total = sum(r["cost_usd"] for r in every if r["cost_usd"] is not None)  # the site's, all operations
     rows = [r for r in every if r["count"] >= MIN_COUNT and r["cost_usd"] is not None]
     out = []

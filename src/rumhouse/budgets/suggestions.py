@@ -2,16 +2,20 @@
 impact (a share between 0 and 1 of what it is about: p75 LCP, script bytes, failed calls...), and a
 priority. At most 5 are shown, and only those whose impact is over 10%.
 
-Each check is a function of a few aggregates; the thresholds are the published "good" limits where
-there is one (TTFB 800 ms, CLS 0.1) and stated here where there is not. The estimates are simple on
-purpose: they rank the work, they do not promise a number.
+Each check is a function of a few aggregates (those several checks share are read once per compute();
+page views per host or endpoint are counted with `uniq`, exact up to 65,536 and within about 1% past
+that, where an exact count made the suggestions of a busy site the slowest panel); the thresholds are
+the published "good" limits where there is one (TTFB 800 ms, CLS 0.1) and stated here where there is
+not. The estimates are simple on purpose: they rank the work, they do not promise a number.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 from rumhouse.ai.prices import PriceTable
 from rumhouse.query.filters import Filters
@@ -67,15 +71,45 @@ def _q(store: Store, sql: str, f: Filters) -> list[list]:
     return store.query(sql, f.params(), readonly=True).rows
 
 
-def _p75_and_count(store: Store, f: Filters, expression: str, source: str) -> tuple[float | None, int]:
-    """The exact p75 of `expression` over the rows of `source` (our own SQL text), and how many."""
-    rows = _q(store, f"SELECT quantileExactInclusive(0.75)({expression}), count() FROM {source}", f)
-    value, n = rows[0] if rows else (None, 0)
-    return (float(value) if n and value is not None else None), int(n)
+# What several checks of one compute() read (a vital's p75, the page views), read once: at 10M page views
+# each is a scan of a day's raw rows.
+_shared: ContextVar[dict | None] = ContextVar("suggestion_facts", default=None)
+
+
+def once(key: str, read: Callable[[], Any]) -> Any:
+    """`read()`, read once per compute() under `key` (every time when a check is called on its own)."""
+    facts = _shared.get()
+    if facts is None:  # a check called on its own
+        return read()
+    if key not in facts:
+        facts[key] = read()
+    return facts[key]
+
+
+SHARED_VITALS = ("TTFB", "LCP", "CLS")  # the vitals whose p75 the checks judge
 
 
 def _p75(store: Store, f: Filters, name: str) -> tuple[float | None, int]:
-    return _p75_and_count(store, f, "value", f"rumhouse.vitals WHERE {f.raw_where()} AND name = '{name}'")
+    """The exact p75 of a vital (one of SHARED_VITALS) and its samples."""
+
+    def read() -> dict[str, tuple[float | None, int]]:
+        rows = _q(
+            store,
+            "SELECT name, quantileExactInclusive(0.75)(value), count() FROM rumhouse.vitals"
+            f" WHERE {f.raw_where()} AND name IN {SHARED_VITALS} GROUP BY name",
+            f,
+        )
+        return {name: (float(value), int(n)) for name, value, n in rows if n}
+
+    found: dict = once("p75", read)
+    return found.get(name, (None, 0))
+
+
+def _page_views(store: Store, f: Filters) -> int:
+    return once(
+        "page_views",
+        lambda: _q(store, f"SELECT count() FROM rumhouse.page_views WHERE {f.raw_where()}", f)[0][0],
+    )
 
 
 def slow_server(store: Store, f: Filters) -> list[Suggestion]:
@@ -96,16 +130,30 @@ def slow_server(store: Store, f: Filters) -> list[Suggestion]:
     ]
 
 
-def _per_view_bytes(store: Store, f: Filters, rtype: str) -> tuple[float | None, int]:
-    per_view = (
-        f"(SELECT page_view_id, sum(decoded_bytes) AS b FROM rumhouse.resources WHERE {f.raw_where()}"
-        f" AND type = '{rtype}' GROUP BY page_view_id)"
+def _per_view_bytes(store: Store, f: Filters) -> dict[str, tuple[float | None, int]]:
+    """Per type (script, img): the p75 of the decoded bytes of a page view with that type, and how many
+    page views had it; both types in one pass over the resources."""
+    types = ("script", "img")
+    per_view = ", ".join(
+        f"sumIf(decoded_bytes, type = '{t}') AS b_{t}, countIf(type = '{t}') AS n_{t}" for t in types
     )
-    return _p75_and_count(store, f, "b", per_view)
+    stats = ", ".join(f"quantileExactInclusiveIf(0.75)(b_{t}, n_{t} > 0), countIf(n_{t} > 0)" for t in types)
+    [row] = _q(
+        store,
+        f"SELECT {stats} FROM (SELECT page_view_id, {per_view} FROM rumhouse.resources WHERE {f.raw_where()}"
+        f" AND type IN {types} GROUP BY page_view_id)",
+        f,
+    )
+    out = {}
+    for i, t in enumerate(types):
+        value, n = row[2 * i], int(row[2 * i + 1])
+        out[t] = (float(value) if n and value is not None else None, n)
+    return out
 
 
 def heavy_scripts(store: Store, f: Filters) -> list[Suggestion]:
     out = []
+    per_view = _per_view_bytes(store, f)
     for rtype, budget, kind, title, action in (
         (
             "script",
@@ -122,7 +170,7 @@ def heavy_scripts(store: Store, f: Filters) -> list[Suggestion]:
             "Serve AVIF/WebP at the displayed size (srcset) and lazy-load images below the fold",
         ),
     ):
-        value, n = _per_view_bytes(store, f, rtype)
+        value, n = per_view[rtype]
         if value is None or n < MIN_PAGE_VIEWS or value <= budget:
             continue
         out.append(
@@ -138,14 +186,39 @@ def heavy_scripts(store: Store, f: Filters) -> list[Suggestion]:
     return out
 
 
+TEXT = f"type IN {TEXT_TYPES}"
+FIRST_PARTY_STATIC = "third_party = 0 AND type IN ('script', 'css', 'font', 'img')"
+
+
+def _resources(store: Store, f: Filters) -> tuple[list[list], list]:
+    """What the resource checks read, in one pass over the window's resources: per host, and over all hosts
+    (the row of the empty grouping set), the columns
+    [host, uncompressed text bytes, text bytes, page views with text, cache hits of first-party static files,
+    those files, page views with them, third-party duration sum, third-party resources, page views with them].
+    Page views are counted with `uniq`: exact up to 65,536 of them, within about 1% past that."""
+
+    def read() -> tuple[list[list], list]:
+        rows = _q(
+            store,
+            "SELECT grouping(resource_host), resource_host,"
+            f" sumIf(decoded_bytes, {TEXT} AND encoded_bytes = decoded_bytes AND decoded_bytes > 1024),"
+            f" sumIf(decoded_bytes, {TEXT}), uniqIf(page_view_id, {TEXT}),"
+            f" sumIf(cache_hits, {FIRST_PARTY_STATIC}), sumIf(count, {FIRST_PARTY_STATIC}),"
+            f" uniqIf(page_view_id, {FIRST_PARTY_STATIC}), sumIf(duration_total_ms, third_party = 1),"
+            " sumIf(count, third_party = 1), uniqIf(page_view_id, third_party = 1)"
+            f" FROM rumhouse.resources WHERE {f.raw_where()}"
+            # The empty set's row (grouping() = 1) holds the totals: page views are not a sum of the hosts'.
+            " GROUP BY GROUPING SETS ((resource_host), ())",
+            f,
+        )
+        total = next((r[1:] for r in rows if r[0]), ["", *[0] * 9])
+        return [r[1:] for r in rows if not r[0]], total
+
+    return once("resources", read)
+
+
 def uncompressed_text(store: Store, f: Filters) -> list[Suggestion]:
-    rows = _q(
-        store,
-        "SELECT resource_host, sumIf(decoded_bytes, encoded_bytes = decoded_bytes AND decoded_bytes > 1024),"
-        " sum(decoded_bytes), uniqExact(page_view_id) FROM rumhouse.resources"
-        f" WHERE {f.raw_where()} AND type IN ('script', 'css', 'other') GROUP BY resource_host",
-        f,
-    )
+    rows = [r[:4] for r in _resources(store, f)[0] if r[3]]  # the hosts with text
     total = sum(r[2] for r in rows)
     plain = sum(r[1] for r in rows)
     if not total or sum(r[3] for r in rows) < MIN_PAGE_VIEWS:
@@ -170,13 +243,7 @@ def uncompressed_text(store: Store, f: Filters) -> list[Suggestion]:
 
 
 def cache_hits(store: Store, f: Filters) -> list[Suggestion]:
-    rows = _q(
-        store,
-        "SELECT sum(cache_hits), sum(count), uniqExact(page_view_id) FROM rumhouse.resources"
-        f" WHERE {f.raw_where()} AND third_party = 0 AND type IN ('script', 'css', 'font', 'img')",
-        f,
-    )
-    hits, n, views = rows[0] if rows else (0, 0, 0)
+    hits, n, views = _resources(store, f)[1][4:7]
     if not n or views < MIN_PAGE_VIEWS:
         return []
     rate = hits / n
@@ -194,13 +261,8 @@ def cache_hits(store: Store, f: Filters) -> list[Suggestion]:
 
 
 def slow_third_parties(store: Store, f: Filters) -> list[Suggestion]:
-    rows = _q(
-        store,
-        "SELECT resource_host, sum(duration_total_ms) / sum(count), uniqExact(page_view_id)"
-        f" FROM rumhouse.resources WHERE {f.raw_where()} AND third_party = 1 GROUP BY resource_host",
-        f,
-    )
-    views = _q(store, f"SELECT count() FROM rumhouse.page_views WHERE {f.raw_where()}", f)[0][0] or 1
+    rows = [(r[0], r[7] / r[8], r[9]) for r in _resources(store, f)[0] if r[8]]
+    views = _page_views(store, f) or 1
     lcp, _ = _p75(store, f, "LCP")
     out = []
     for host, avg, n in rows:
@@ -219,10 +281,10 @@ def slow_third_parties(store: Store, f: Filters) -> list[Suggestion]:
 
 
 def api_endpoints(store: Store, f: Filters) -> list[Suggestion]:
-    views = _q(store, f"SELECT count() FROM rumhouse.page_views WHERE {f.raw_where()}", f)[0][0]
+    views = _page_views(store, f)
     rows = _q(
         store,
-        "SELECT endpoint, count() AS n, uniqExact(page_view_id), quantileExactInclusive(0.75)(duration_ms),"
+        "SELECT endpoint, count() AS n, uniq(page_view_id), quantileExactInclusive(0.75)(duration_ms),"
         f" countIf(status = 0 OR status >= 400) FROM rumhouse.api_calls WHERE {f.raw_where()}"
         " GROUP BY endpoint ORDER BY n DESC LIMIT 50",
         f,
@@ -301,12 +363,21 @@ def compute(store: Store, f: Filters, prices: PriceTable | None = None) -> list[
     # Imported here: backend_suggestions builds on this module's Suggestion.
     from rumhouse.budgets import ai_suggestions, backend_suggestions, operation_suggestions
 
-    checks = (*CHECKS, *backend_suggestions.CHECKS)
-    found = [s for check in checks for s in check(store, f) if s.impact > MIN_IMPACT]
-    found += [
-        s
-        for check in (*ai_suggestions.CHECKS, *operation_suggestions.CHECKS)
-        for s in check(store, f, prices or PriceTable())
-        if s.impact > MIN_IMPACT
-    ]
+    # The checks that read spans alone are left out for a site without spans in the window (one that sends
+    # beacons only): each costs its query plans even over no rows.
+    spans = bool(_q(store, f"SELECT 1 FROM rumhouse.otel_traces WHERE {f.span_where()} LIMIT 1", f))
+    checks = (
+        *CHECKS,
+        *backend_suggestions.METRIC_CHECKS,
+        *(backend_suggestions.SPAN_CHECKS if spans else ()),
+    )
+    priced = (*(ai_suggestions.CHECKS if spans else ()), *operation_suggestions.CHECKS)
+    shared = _shared.set({})
+    try:
+        found = [s for check in checks for s in check(store, f) if s.impact > MIN_IMPACT]
+        found += [
+            s for check in priced for s in check(store, f, prices or PriceTable()) if s.impact > MIN_IMPACT
+        ]
+    finally:
+        _shared.reset(shared)
     return sorted(found, key=lambda s: (-s.impact, s.key))
