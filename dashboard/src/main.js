@@ -277,17 +277,19 @@ function panels(params) {
 // Panels load when they come near the screen, not all at sign-in: at 10M page views the embedded engine
 // answers the ~35 questions of every panel in seconds, one after another, where those of the first screen
 // take a fraction of one; and a panel nobody scrolls to (or an auto-refresh of it) costs the server nothing.
-let view = { generation: 0, entries: [], inFlight: 0, failed: false, started: 0, params: {} };
+let view = { generation: 0, entries: [], inFlight: 0, failed: false, settled: false, started: 0, params: {} };
 
-function isNear(section) {
+function isNear(section, margin) {
   if (!section || section.hidden || !section.getClientRects().length) return false;
   const box = section.getBoundingClientRect();
-  const margin = window.innerHeight / 2; // half a screen ahead, so a panel is ready as it scrolls in
   return box.bottom > -margin && box.top < window.innerHeight + margin;
 }
 
+/** The panels on the screen first; once they are drawn, those within half a screen of it too, so that a
+ * panel is ready as it scrolls in. */
 function loadNear() {
-  for (const entry of view.entries) if (entry.state === "stale" && isNear(entry.trigger)) run(view, entry);
+  const margin = view.settled ? window.innerHeight / 2 : 0;
+  for (const entry of view.entries) if (entry.state === "stale" && isNear(entry.trigger, margin)) run(view, entry);
 }
 
 async function run(mine, entry) {
@@ -324,6 +326,10 @@ function settle() {
   $("status").textContent = `Loaded in ${Math.round(performance.now() - view.started)} ms · ${done} of ${view.entries.length} panels`
     + ` (the others as they come into view) · window ${shown} · ${$("series-metric").value} series`;
   document.body.dataset.state = "ready";
+  if (!view.settled) {
+    view.settled = true;
+    loadNear();
+  }
 }
 
 const nearby = "IntersectionObserver" in window
@@ -333,7 +339,7 @@ const nearby = "IntersectionObserver" in window
 function load() {
   writeView(currentView());
   const params = filters();
-  view = { generation: ++generation, entries: panels(params), inFlight: 0, failed: false, started: performance.now(), params };
+  view = { generation: ++generation, entries: panels(params), inFlight: 0, failed: false, settled: false, started: performance.now(), params };
   document.querySelectorAll("[data-drawn-at]").forEach((panel) => delete panel.dataset.drawnAt);
   // What a panel shows until it loads again is of the view before: dimmed.
   for (const entry of view.entries) entry.panel.dataset.stale = "";

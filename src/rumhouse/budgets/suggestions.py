@@ -358,20 +358,31 @@ CHECKS: tuple[Callable[[Store, Filters], list[Suggestion]], ...] = (
 )
 
 
+def _any(store: Store, f: Filters, table: str, where: str) -> bool:
+    return bool(_q(store, f"SELECT 1 FROM rumhouse.{table} WHERE {where} LIMIT 1", f))
+
+
 def compute(store: Store, f: Filters, prices: PriceTable | None = None) -> list[Suggestion]:
     """Every suggestion worth more than MIN_IMPACT, best first (ties by id, so the order is stable)."""
     # Imported here: backend_suggestions builds on this module's Suggestion.
     from rumhouse.budgets import ai_suggestions, backend_suggestions, operation_suggestions
 
-    # The checks that read spans alone are left out for a site without spans in the window (one that sends
-    # beacons only): each costs its query plans even over no rows.
-    spans = bool(_q(store, f"SELECT 1 FROM rumhouse.otel_traces WHERE {f.span_where()} LIMIT 1", f))
+    # The checks of a source the site has no rows of in the window are left out (a site that sends beacons
+    # only, say): each costs its query plans, tens of ms, even over no rows.
+    spans = _any(store, f, "otel_traces", f.span_where())
+    metrics = any(
+        _any(store, f, t, f.span_where("TimeUnix")) for t in ("otel_metrics_sum", "otel_metrics_gauge")
+    )
+    measures = _any(store, f, "measures", f.raw_where(dimensions=False))
     checks = (
         *CHECKS,
-        *backend_suggestions.METRIC_CHECKS,
+        *(backend_suggestions.METRIC_CHECKS if metrics else ()),
         *(backend_suggestions.SPAN_CHECKS if spans else ()),
     )
-    priced = (*(ai_suggestions.CHECKS if spans else ()), *operation_suggestions.CHECKS)
+    priced = (
+        *(ai_suggestions.CHECKS if spans else ()),
+        *(operation_suggestions.CHECKS if spans or measures else ()),
+    )
     shared = _shared.set({})
     try:
         found = [s for check in checks for s in check(store, f) if s.impact > MIN_IMPACT]
