@@ -294,6 +294,7 @@ function loadNear() {
 
 async function run(mine, entry) {
   entry.state = "loading";
+  entry.panel.dataset.askedAt = Math.round(performance.now());
   mine.inFlight++;
   document.body.dataset.state = "loading";
   $("status").textContent = "Loading…";
@@ -341,6 +342,7 @@ function load() {
   const params = filters();
   view = { generation: ++generation, entries: panels(params), inFlight: 0, failed: false, settled: false, started: performance.now(), params };
   document.querySelectorAll("[data-drawn-at]").forEach((panel) => delete panel.dataset.drawnAt);
+  document.querySelectorAll("[data-asked-at]").forEach((panel) => delete panel.dataset.askedAt);
   // What a panel shows until it loads again is of the view before: dimmed.
   for (const entry of view.entries) entry.panel.dataset.stale = "";
   if (nearby) {
