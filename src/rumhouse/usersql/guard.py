@@ -80,6 +80,7 @@ INTERNAL_TABLES = frozenset(
         "otel_db_hourly_mv",
         "otel_dependency_minutely_mv",
         "otel_dependency_hourly_mv",
+        "api_calls_dependency_minutely_mv",
     }
 )
 # System tables that say nothing about the machine, the server or other queries.
