@@ -16,6 +16,7 @@ from rumhouse.query.span_rollups import DEPENDENCY, HISTOGRAM, raw_edges, span_p
 
 BROWSER = "browser"  # the caller of the page's own calls
 # The host (with its port) of a stored endpoint (host/path), and the page's host without a port.
+# clickhouse/0022_page_dependencies.sql rolls the calls up with the same expressions: change both.
 CALLED_HOST = "splitByChar('/', endpoint)[1]"
 OTHER_HOST = f"splitByChar(':', {CALLED_HOST})[1] != host AND {CALLED_HOST} != ''"
 PAGE_FAILED = "status = 0 OR status >= 400"
