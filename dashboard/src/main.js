@@ -203,7 +203,12 @@ async function actOnAlert(verb, rule) {
 /** Loads one table panel again (a control of its own changed). */
 function loadTable(name) {
   const spec = TABLES[name];
-  return get(token, spec.route, tableParams(spec)).then((doc) => renderTable(document.querySelector(`[data-table="${name}"]`), spec, doc));
+  const section = document.querySelector(`[data-table="${name}"]`);
+  delete section.dataset.drawnAt;
+  return get(token, spec.route, tableParams(spec)).then((doc) => {
+    renderTable(section, spec, doc);
+    section.dataset.drawnAt = Math.round(performance.now());
+  });
 }
 
 /** The view as it is now, for the URL. */
@@ -494,6 +499,7 @@ function wire() {
     writeView(currentView());
   });
   $("ops-sort").addEventListener("change", () => loadTable("operations-compare").catch(fail));
+  $("why-pick").addEventListener("change", () => loadTable("why").catch(fail));
   $("host-pick").addEventListener("change", () => loadHost().catch(fail));
   $("release-b").addEventListener("change", () => loadRelease().catch(fail));
   $("dashboard").addEventListener("change", (event) => {

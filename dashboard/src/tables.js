@@ -16,7 +16,28 @@ function cruxNotes(section, doc) {
 }
 const sla = (met) => (met === null ? "–" : met ? "met" : "missed");
 
+// Why a vital is what it is (/vitals/attribution): what the panel's select asks ("LCP element" is
+// metric=LCP&by=element), and the parts of each metric's value worth a column.
+const WHY_PARTS = {
+  LCP: [["ttfb_p75", "TTFB"], ["load_delay_p75", "Load delay"], ["load_duration_p75", "Load time"], ["render_delay_p75", "Render delay"]],
+  INP: [["input_delay_p75", "Input delay"], ["processing_p75", "Processing"], ["presentation_p75", "Presentation"], ["script_p75", "Longest script"]],
+  CLS: [["shift_p75", "Largest shift"]],
+};
+const why = () => {
+  const [metric, by] = document.getElementById("why-pick").value.split(":");
+  return { metric, by };
+};
+
 export const TABLES = {
+  why: {
+    route: "/vitals/attribution", params: () => ({ ...why(), limit: 20 }),
+    get columns() {
+      const { metric } = why();
+      const value = (v) => metricValue(metric, v);
+      return [["key", "What the browser named"], ["samples", "Samples", integer], ["share", "Share", percent],
+        ["p75", `p75 ${metric}`, value], ...WHY_PARTS[metric].map(([key, title]) => [key, `${title} (p75)`, value])];
+    },
+  },
   pages: {
     route: "/pages", params: { metric: "LCP", limit: 20 },
     columns: [["path", "Path", String, "explore-path"], ["page_views", "Page views", integer], ["samples", "Samples", integer],

@@ -6,6 +6,7 @@ import io
 import math
 import secrets
 import time
+from collections import Counter
 from datetime import datetime, timedelta
 
 import orjson
@@ -879,4 +880,62 @@ def test_panels_load_as_they_come_into_view(reading, demo_token, page):
     assert any("/resources?" in u and "range=24h" in u for u in asked)
     assert not any("/vitals/summary?" in u for u in asked)
     assert page.get_attribute("#cards-panel", "data-stale") == ""
+    assert page.problems == []
+
+
+def test_why_a_vital_is_what_it_is(reading, demo_token, page):
+    """LCP elements and INP targets: the page views of a path sent with their attribution, grouped as the
+    panel's select says; the rows are the API's, and the API's are the beacons' (counted here)."""
+    path = f"/why-{secrets.token_hex(4)}/"
+    sent = []
+    for i in range(30):
+        lcp_element, inp_target = ("#hero", "button.buy") if i % 3 else ("#banner", "a.more")
+        events = [
+            {
+                "k": "vital",
+                "n": "LCP",
+                "v": 1000 + 40 * i,
+                "a": lcp_element,
+                "p": [200, 100, 500 + 40 * i, 200],
+            },
+            {
+                "k": "vital",
+                "n": "INP",
+                "v": 100 + 10 * i,
+                "a": inp_target,
+                "e": "click",
+                "p": [20, 60 + 10 * i, 20],
+            },
+        ]
+        body = {
+            "site": "demo",
+            "pv": secrets.token_hex(8),
+            "url": f"https://shop.example{path}",
+            "last": True,
+        }
+        assert reading.post(orjson.dumps({**body, "ev": events})).status_code == 204
+        sent.append((lcp_element, inp_target))
+    wait_until(
+        lambda: reading.sql(f"SELECT count() AS n FROM rumhouse.vitals WHERE path = '{path}'")[0]["n"] == 60
+    )
+    page.goto(f"{reading.url}/?site=demo&range=24h&path={path}")
+    page.fill("#token", demo_token)
+    page.click("#sign-in button[type=submit]")
+    wait_ready(page)
+    for choice, metric, by, counted in (
+        ("LCP:element", "LCP", "element", Counter(e for e, _ in sent)),
+        ("INP:element", "INP", "element", Counter(t for _, t in sent)),
+    ):
+        page.select_option("#why-pick", choice)
+        answer = reading.api("/vitals/attribution", demo_token, site="demo", range="24h", path=path,
+                             metric=metric, by=by, limit=20)["rows"]  # fmt: skip
+        assert {r["key"]: r["samples"] for r in answer} == dict(counted)
+        rows = page.locator("[data-table=why] tbody tr")
+        page.wait_for_selector(f"[data-table=why] th:has-text('p75 {metric}')")
+        assert rows.count() == len(answer)
+        for i, r in enumerate(answer):
+            cells = rows.nth(i).locator("td")
+            assert cells.nth(0).inner_text() == r["key"]
+            assert cells.nth(1).inner_text() == f"{r['samples']:,}"
+            assert cells.nth(3).inner_text() == format_metric(metric, r["p75"])
     assert page.problems == []
