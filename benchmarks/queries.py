@@ -234,9 +234,12 @@ def dashboard_load(data_dir: Path, loads: int = 3) -> list[dict]:
 
     def ready(page) -> None:
         # A selector, not wait_for_function: the dashboard's Content-Security-Policy forbids eval.
-        page.wait_for_selector(
-            "body[data-state='ready'], body[data-state='error']", state="attached", timeout=60_000
-        )
+        for _ in range(5):  # ready, then loading again for the panels half a screen ahead: until it holds
+            page.wait_for_selector(
+                "body[data-state='ready'], body[data-state='error']", state="attached", timeout=60_000
+            )
+            if page.evaluate("document.body.dataset.state") != "loading":
+                break
         if page.evaluate("document.body.dataset.state") != "ready":
             raise RuntimeError(f"the dashboard failed: {page.inner_text('#status')}")
 

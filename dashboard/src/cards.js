@@ -19,10 +19,12 @@ function card(metric, row) {
     <h3>${metric} <span class="level">p75</span></h3>
     <div class="p75"></div>
     <div class="bar" role="img"><span class="good"></span><span class="ni"></span><span class="poor"></span></div>
-    <div class="shares"><span class="good-share"></span> good · <span class="ni-share"></span> NI · <span class="poor-share"></span> poor</div>
+    <div class="shares"><span class="good-share"></span> good · <span class="ni-share"></span> NI ·
+      <button type="button" class="explore" data-explore="poor" title="The poor page views, worst first"><span class="poor-share"></span> poor</button></div>
     <div class="samples"></div>
     <div class="ci"></div>`;
   el.querySelector(".p75").textContent = metricValue(metric, row.p75);
+  el.querySelector("[data-explore=poor]").dataset.value = metric; // main.js opens the explorer on it
   for (const [cls, share] of [["good", row.good], ["ni", row.needs_improvement], ["poor", row.poor]]) {
     el.querySelector(`.bar .${cls}`).style.width = `${(share || 0) * 100}%`;
     el.querySelector(`.${cls}-share`).textContent = percent(share);

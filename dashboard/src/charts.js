@@ -143,7 +143,8 @@ export function renderAvailability(canvas, rows, what) {
 const BAND_COLORS = { good: "#0c7a43", "needs-improvement": "#e3a008", poor: "#d63232" };
 
 /** How a metric's values spread: one bar per bin, coloured by the band it falls in (the thresholds). */
-export function renderHistogram(canvas, doc) {
+/** The distribution of one metric; a click on a bin calls `onPick(row)` with that bin (its low and high). */
+export function renderHistogram(canvas, doc, onPick = () => {}) {
   const unit = doc.metric === "CLS" ? "" : " ms";
   const shares = { good: 0, "needs-improvement": 0, poor: 0 };
   for (const r of doc.rows) if (r.rating && r.share) shares[r.rating] += r.share;
@@ -158,9 +159,12 @@ export function renderHistogram(canvas, doc) {
     },
     options: {
       animation: false, maintainAspectRatio: false,
+      // A click anywhere above a bin picks it (not only on the bar: a bin of few samples is a thin one).
+      interaction: { mode: "index", intersect: false },
+      onClick: (event, found) => { if (found.length) onPick(doc.rows[found[0].index]); },
       plugins: {
         legend: { display: false },
-        tooltip: { callbacks: { label: (ctx) => { const r = doc.rows[ctx.dataIndex]; return `${Math.round(r.count)} samples (${pct(r.share || 0)}), ${r.rating}`; } } },
+        tooltip: { callbacks: { label: (ctx) => { const r = doc.rows[ctx.dataIndex]; return `${Math.round(r.count)} samples (${pct(r.share || 0)}), ${r.rating}; click for its page views`; } } },
       },
       scales: { x: { title: { display: true, text: `${doc.metric}${unit ? " (ms, bin start)" : " (bin start)"}` } }, y: { beginAtZero: true, title: { display: true, text: "samples" } } },
     },

@@ -33,22 +33,32 @@ function tableParams(spec) {
   return params;
 }
 
-/** The explorer on a selection: a path (worst LCP first), an API endpoint or an error (newest first). */
-async function explore(kind, value) {
+/** The explorer on a selection: a path (worst LCP first), an API endpoint or an error (newest first), a
+ * metric's poor page views or a bin of its histogram (worst first), a release; always within the filters
+ * in force (a browser, ...). */
+async function explore(kind, value, bin = null) {
+  const metric = $("histogram-metric").value;
   const selections = {
-    path: [{ path: value, metric: "LCP" }, `Path ${value}, worst LCP first`],
-    endpoint: [{ endpoint: value }, `Calls to ${value}`],
-    error: [{ error: value }, "With this error"],
+    path: () => [{ path: value, metric: "LCP" }, `Path ${value}, worst LCP first`],
+    endpoint: () => [{ endpoint: value }, `Calls to ${value}`],
+    error: () => [{ error: value }, "With this error"],
+    poor: () => [{ metric: value, rating: "poor" }, `Poor ${value}, worst first`],
+    release: () => [{ release: value, metric: "LCP" }, `Release ${value}, worst LCP first`],
+    bin: () => [{ metric, min: bin.low, ...(bin.high === null ? {} : { max: bin.high }) },
+      `${metric} from ${bin.low}${bin.high === null ? "" : ` to ${bin.high}`}, worst first`],
   };
-  const [narrow, title] = selections[kind];
+  const [narrow, title] = selections[kind]();
   const params = { ...filters(), limit: 100, ...narrow };
   try {
     renderList($("explorer"), await get(token, "/page-views", params), title);
+    $("explorer").dataset.asked = JSON.stringify(narrow); // what the list was narrowed by, as the API took it
     $("explorer").scrollIntoView({ block: "nearest" });
   } catch (error) {
     fail(error);
   }
 }
+
+const pickBin = (row) => explore("bin", "", row);
 
 async function openError(fingerprint) {
   try {
@@ -164,10 +174,12 @@ function managedLoads() {
     "alerts-panel": () => Promise.all([get(token, "/alerts", { site }), get(token, "/alerts/events", { site })])
       .then(([alerts, events]) => () => renderAlerts($("alerts-panel"), alerts, events)),
     "suggestions-panel": () => get(token, "/suggestions", filters()).then((doc) => () => renderSuggestions($("suggestions-panel"), doc)),
-    "release-panel": () => get(token, "/vitals/split", { ...filters(), by: "release", metric: "LCP", limit: 50 }).then((doc) => () => {
+    // The releases of the view in the order they appeared, each but the first (it has none before it to be
+    // judged against); a choice the view no longer has is let go.
+    "release-panel": () => get(token, "/releases", filters()).then((doc) => () => {
       const pick = $("release-b");
       const chosen = pick.value;
-      pick.replaceChildren(new Option("(a release)", ""), ...doc.rows.filter((r) => r.value).map((r) => new Option(r.value, r.value, false, r.value === chosen)));
+      pick.replaceChildren(new Option("(a release)", ""), ...doc.rows.slice(1).map((r) => new Option(r.release, r.release, false, r.release === chosen)));
       return loadRelease();
     }),
   };
@@ -181,7 +193,15 @@ function loadManaged() {
 async function loadRelease() {
   const b = $("release-b").value;
   $("release-panel").querySelector(".manage-body")?.remove();
-  if (b) renderRelease($("release-panel"), await get(token, "/releases/compare", { ...filters(), b }));
+  if (!b) return;
+  try {
+    renderRelease($("release-panel"), await get(token, "/releases/compare", { ...filters(), b }));
+  } catch (error) {
+    if (error instanceof AuthError) throw error;
+    // A release with none before it in this view (a filter may leave its predecessor out): said in the
+    // panel, not as the dashboard's error.
+    $("release-panel").append(Object.assign(document.createElement("p"), { className: "manage-body empty", textContent: error.message }));
+  }
 }
 
 /** Acknowledges or resolves an alert (an admin token of its site), then shows the alerts again. */
@@ -266,7 +286,7 @@ function panels(params) {
     entry("series-panel", () => Promise.all([get(token, "/vitals/timeseries", params), get(token, "/releases", params)])
       .then(([doc, releases]) => () => renderSeries($("series-chart"), doc, $("series-metric").value, releases.rows))),
     entry("histogram-panel", () => get(token, "/vitals/histogram", { ...params, metric: $("histogram-metric").value })
-      .then((doc) => () => renderHistogram($("histogram-chart"), doc))),
+      .then((doc) => () => renderHistogram($("histogram-chart"), doc, pickBin))),
     entry("breakdown-panel", () => get(token, "/navigation", { ...params, by: "path", limit: 8 })
       .then((doc) => () => renderBreakdown($("breakdown-chart"), doc))),
     ...Object.entries(managed).map(([id, load]) => entry(id, load)),
@@ -493,7 +513,7 @@ function wire() {
   $("series-metric").addEventListener("change", () => load());
   $("histogram-metric").addEventListener("change", () =>
     get(token, "/vitals/histogram", { ...filters(), metric: $("histogram-metric").value })
-      .then((doc) => renderHistogram($("histogram-chart"), doc)).catch(fail));
+      .then((doc) => renderHistogram($("histogram-chart"), doc, pickBin)).catch(fail));
   $("auto-refresh").addEventListener("change", () => {
     autoRefresh();
     writeView(currentView());

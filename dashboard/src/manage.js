@@ -89,6 +89,7 @@ export function renderRelease(section, doc) {
     cells: [m.metric, `${metricValue(m.metric, m.p75_a)} (${integer(m.samples_a)})`, `${metricValue(m.metric, m.p75_b)} (${integer(m.samples_b)})`,
       change(m.change), m.ci_low === null ? "–" : `${change(m.ci_low)} to ${change(m.ci_high)}`, element("span", m.verdict, { class: `verdict verdict-${m.verdict}` })],
   }));
+  const views = element("button", `Page views of ${doc.release_b}…`, { type: "button", class: "explore", "data-explore": "release", "data-value": doc.release_b });
   replace(section, "manage-body", element("p", `${doc.release_b} against ${doc.release_a}: p75 (samples), change and its 95% interval`),
-    table(["Metric", doc.release_a, doc.release_b, "Change", "Interval", "Verdict"], rows));
+    table(["Metric", doc.release_a, doc.release_b, "Change", "Interval", "Verdict"], rows), views);
 }

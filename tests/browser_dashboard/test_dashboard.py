@@ -58,8 +58,14 @@ def page(browser):
 def wait_ready(page):
     # A selector, not wait_for_function: that evaluates its predicate with eval() in the page, which the
     # dashboard's Content-Security-Policy forbids (as it should).
-    page.wait_for_selector("body[data-state='ready'], body[data-state='error']", state="attached")
-    assert page.evaluate("document.body.dataset.state") == "ready", page.inner_text("#status")
+    # Once the screen's panels are drawn (ready), those within half a screen of it load (loading again,
+    # for a moment): ready or error is looked for until it holds.
+    for _ in range(5):
+        page.wait_for_selector("body[data-state='ready'], body[data-state='error']", state="attached")
+        state = page.evaluate("document.body.dataset.state")
+        if state != "loading":
+            break
+    assert state == "ready", page.inner_text("#status")
 
 
 def check_cards(page, summary):
@@ -938,4 +944,49 @@ def test_why_a_vital_is_what_it_is(reading, demo_token, page):
             assert cells.nth(0).inner_text() == r["key"]
             assert cells.nth(1).inner_text() == f"{r['samples']:,}"
             assert cells.nth(3).inner_text() == format_metric(metric, r["p75"])
+    assert page.problems == []
+
+
+def explorer_ids(page) -> list[str]:
+    buttons = page.locator("#explorer [data-page-view]")
+    return [buttons.nth(i).get_attribute("data-page-view") for i in range(buttons.count())]
+
+
+def test_from_a_poor_share_a_bin_or_a_release_to_its_page_views(reading, demo_token, page):
+    """The explorer opened from a card's poor share, a histogram bin and a release (and within a browser
+    filter): the page views listed are the API's for that selection, in its order."""
+    page.goto(reading.url + "/?site=demo&range=7d")
+    page.fill("#token", demo_token)
+    page.click("#sign-in button[type=submit]")
+    wait_ready(page)
+    window = {"site": "demo", "range": "7d", "limit": 100}
+
+    def opened(action, **asked):
+        page.evaluate("document.getElementById('explorer').dataset.asked = ''")
+        action()
+        page.wait_for_selector("#explorer:not([hidden])[data-asked]:not([data-asked=''])", state="attached")
+        narrow = orjson.loads(page.get_attribute("#explorer", "data-asked"))
+        assert {k: narrow[k] for k in asked} == asked
+        expected = [
+            r["page_view_id"] for r in reading.api("/page-views", demo_token, **window, **narrow)["rows"]
+        ]
+        assert expected and explorer_ids(page) == expected
+        return narrow
+
+    opened(lambda: page.click("[data-testid=card-LCP] [data-explore=poor]"), metric="LCP", rating="poor")
+    # A bin of the histogram: a click over the chart's middle picks the bin under it.
+    box = page.locator("#histogram-chart").bounding_box()
+    narrow = opened(lambda: page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5),
+                    metric="LCP")  # fmt: skip
+    assert "min" in narrow
+    # A release, from the release comparison: the one that appeared last (it has one before it).
+    latest = reading.api("/releases", demo_token, site="demo", range="7d")["rows"][-1]["release"]
+    page.select_option("#release-b", latest)
+    page.wait_for_selector("#release-panel [data-explore=release]")
+    opened(lambda: page.click("#release-panel [data-explore=release]"), release=latest, metric="LCP")
+    # Within a browser filter: the poor LCP page views of Firefox.
+    add_filter(page, "browser", "Firefox")
+    window["browser"] = "Firefox"
+    opened(lambda: page.click("[data-testid=card-LCP] [data-explore=poor]"), metric="LCP", rating="poor")
+    assert all(r == "Firefox" for r in page.locator("#explorer tbody tr td:nth-child(4)").all_inner_texts())
     assert page.problems == []

@@ -112,7 +112,8 @@ def page_views(store: Store, f: Filters, q: QueryParams) -> Table:
         conditions.append(sql.having_sql(f, "error"))
         params["fingerprint"] = int(fingerprint)
     # Worst first for the metric asked (CLS, like the others, is worse higher); else the newest first.
-    order = f"{metric.lower()} DESC, p.time DESC" if metric else "p.time DESC"
+    # The page view's id last: ties (a value and a time shared) in one order on every ask.
+    order = f"{metric.lower()} DESC, p.time DESC, p.page_view_id" if metric else "p.time DESC, p.page_view_id"
     found = rows(store, sql.list_sql(f, conditions, order), f, params)
     out = [_json_ready(dict(zip(sql.LIST_COLUMNS, row, strict=True))) for row in found]
     return Table(list(sql.LIST_COLUMNS), out, "raw", {"metric": metric})
