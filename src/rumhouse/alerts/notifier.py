@@ -99,22 +99,19 @@ class Notifier:
             }
             names = tuple(r.name for r, _, _ in members)
             wanted = dict.fromkeys(ch for r, _, _ in members for ch in r.channels)
-            for channel in wanted:
-                d = Delivery(secrets.token_hex(8), channel, kind, names, doc, now, next_attempt_at=now)
-                self.pending[d.id] = d
-                self.on_change(d)
-                made.append(d)
+            made += [self._enqueue(channel, kind, names, doc, now) for channel in wanted]
         return made
+
+    def _enqueue(self, channel: str, kind: str, rules: tuple[str, ...], doc: dict, now: float) -> Delivery:
+        """A new delivery, pending from now (journaled through on_change)."""
+        d = Delivery(secrets.token_hex(8), channel, kind, rules, doc, now, next_attempt_at=now)
+        self.pending[d.id] = d
+        self.on_change(d)
+        return d
 
     def notify_report(self, key: str, channels: tuple[str, ...], doc: dict, now: float) -> list[Delivery]:
         """A scheduled report, one delivery per channel; `key` (its schedule and period) is its rule."""
-        made = []
-        for channel in channels:
-            d = Delivery(secrets.token_hex(8), channel, "report", (key,), doc, now, next_attempt_at=now)
-            self.pending[d.id] = d
-            self.on_change(d)
-            made.append(d)
-        return made
+        return [self._enqueue(channel, "report", (key,), doc, now) for channel in channels]
 
     def deliver_due(self, now: float) -> list[Delivery]:
         """Try every delivery whose time has come; returns them as they are after this attempt."""
